@@ -1,0 +1,1 @@
+"""Processing: read evidence logs, aggregate in one pass, diagnose, build a `Report`."""
