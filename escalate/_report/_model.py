@@ -132,6 +132,16 @@ class Redactions:
 
 
 @dataclass(frozen=True)
+class TimelineBucket:
+    """Calls and webhooks of one stage in one time slice, for the HTML timeline."""
+
+    start: str  #: ISO timestamp of the slice start
+    stage: str  #: one of the five stage ids
+    ok: int
+    failed: int
+
+
+@dataclass(frozen=True)
 class Report:
     """Everything a renderer needs."""
 
@@ -143,6 +153,9 @@ class Report:
     findings: tuple[Finding, ...]  #: ordered by stage, then severity
     client_context: tuple[tuple[str, str], ...] = ()  #: from whoami: ("apiClientId", "rc_..."), ...
     redactions: Redactions = field(default_factory=Redactions)
+    #: at most 60 equal slices over the input's time span, every stage per slice
+    timeline: tuple[TimelineBucket, ...] = ()
+    timeline_slice_s: float = 0.0
 
 
 def report_to_dict(report: Report) -> dict[str, Any]:
@@ -150,7 +163,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
 
     Top-level keys: `schema`, `generated_by`, `inputs`, `stages` (an object keyed by stage id, in
     the debugging order, each with `verdict`), `first_failing_stage`, `headline`, `findings` (a
-    list, each with its rule id under `symptom`), `client_context`, `redactions`.
+    list, each with its rule id under `symptom`), `client_context`, `redactions`, `timeline`,
+    `timeline_slice_s`.
     """
     data = dataclasses.asdict(report)
     data["stages"] = {stage["id"]: stage for stage in data["stages"]}
