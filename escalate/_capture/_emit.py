@@ -1,0 +1,53 @@
+"""The hand-off every adapter uses: an `Exchange` in, a record built and written, nothing raised."""
+
+from __future__ import annotations
+
+import zlib
+
+from escalate._capture._exchange import MAX_TEED_BYTES, Exchange
+from escalate._capture._record import build_call_record
+from escalate._capture._sink import SINK
+from escalate._capture._stats import STATS
+
+
+def emit_exchange(exchange: Exchange) -> None:
+    """Build the call record and write it; count and swallow any failure."""
+    try:
+        record = build_call_record(exchange)
+    except Exception as exc:  # an escalate bug must never reach the user's call
+        STATS.error("record", exc)
+        return
+    SINK.emit(record)
+
+
+def count_error(where: str, exc: Exception) -> None:
+    """Count an error an adapter swallowed."""
+    STATS.error(where, exc)
+
+
+class BodyTee:
+    """Keeps a copy of the first `MAX_TEED_BYTES` of a body as the user reads it."""
+
+    __slots__ = ("_chunks", "_size")
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+        self._size = 0
+
+    def keep(self, chunk: bytes) -> None:
+        """Copy a chunk (or the part of it under the cap)."""
+        room = MAX_TEED_BYTES - self._size
+        if room > 0 and chunk:
+            self._chunks.append(chunk[:room] if len(chunk) > room else chunk)
+            self._size += min(len(chunk), room)
+
+    def body(self, content_encoding: str | None) -> bytes:
+        """The kept bytes, decompressed when the transport saw them gzip/deflate-encoded."""
+        raw = b"".join(self._chunks)
+        encoding = (content_encoding or "").strip().lower()
+        if encoding not in ("gzip", "deflate") or not raw:
+            return raw
+        try:
+            return zlib.decompressobj(47).decompress(raw, MAX_TEED_BYTES)
+        except zlib.error:
+            return b""

@@ -1,0 +1,51 @@
+"""The neutral value every client adapter builds: one HTTP exchange, library-independent."""
+
+from __future__ import annotations
+
+import dataclasses
+
+#: How many response (and request) body bytes capture keeps at most.
+MAX_TEED_BYTES = 1 << 20
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Exchange:
+    """What happened on one call, as raw as the adapter saw it; redaction happens later."""
+
+    client: str
+    method: str
+    host: str
+    path: str
+    started: float  #: wall clock (time.time) at request start
+    started_monotonic: float
+    duration_s: float  #: request start to response headers, or to the failure
+    authorization: str | None
+    content_type: str | None
+    idempotency_key: str | None
+    request_body: bytes | None
+    request_streamed: bool
+    status: int | None = None
+    response_content_type: str | None = None
+    response_body: bytes | None = None
+    exception: BaseException | None = None
+    exception_outcome: str | None = None
+
+
+def media_type(content_type: str | None) -> str | None:
+    """`Content-Type` without parameters, lower case."""
+    if not content_type:
+        return None
+    return content_type.split(";", 1)[0].strip().lower() or None
+
+
+def is_json_type(content_type: str | None) -> bool:
+    """True for `application/json` and `+json` media types (or no type at all)."""
+    media = media_type(content_type)
+    return media is None or media == "application/json" or media.endswith("+json")
+
+
+def host_of(hostname: str, port: int | None, default_port: int | None) -> str:
+    """`host[:port]`, the port only when it is not the scheme's default."""
+    if port is None or port == default_port:
+        return hostname
+    return f"{hostname}:{port}"

@@ -1,0 +1,223 @@
+"""httpx: transport wrappers (sync and async) around the client's transport and every mount."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+
+from escalate import _schema
+from escalate._capture._emit import BodyTee, count_error, emit_exchange
+from escalate._capture._exchange import Exchange, host_of, is_json_type
+
+
+class _Call:
+    """What is known about one request when it starts; becomes an `Exchange` at the end."""
+
+    __slots__ = ("client", "duration", "mono", "request", "started")
+
+    def __init__(self, client: str, request: httpx.Request) -> None:
+        self.client = client
+        self.request = request
+        self.started = time.time()
+        self.mono = time.perf_counter()
+        self.duration = 0.0
+
+    def stop(self) -> None:
+        self.duration = time.perf_counter() - self.mono
+
+    def exchange(self, **outcome: Any) -> Exchange:
+        request = self.request
+        url = request.url
+        headers = request.headers
+        body, streamed = _request_body(request)
+        return Exchange(
+            self.client, request.method, host_of(url.host, url.port, None), url.path,
+            self.started, self.mono, self.duration, headers.get("authorization"),
+            headers.get("content-type"), headers.get(_schema.HEADER_IDEMPOTENCY_KEY),
+            body, streamed, **outcome,
+        )
+
+
+def _request_body(request: httpx.Request) -> tuple[bytes | None, bool]:
+    try:
+        return request.content, False
+    except httpx.RequestNotRead:
+        return None, True
+
+
+def _failure_outcome(exc: BaseException) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return _schema.OUTCOME_TIMEOUT
+    if isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError | httpx.ProxyError):
+        return _schema.OUTCOME_CONNECTION_ERROR
+    return _schema.OUTCOME_ERROR
+
+
+def _record_failure(call: _Call, exc: BaseException) -> None:
+    try:
+        call.stop()
+        emit_exchange(call.exchange(exception=exc, exception_outcome=_failure_outcome(exc)))
+    except Exception as error:
+        count_error("httpx", error)
+
+
+def _needs_body(call: _Call, response: httpx.Response) -> bool:
+    content_type = response.headers.get("content-type")
+    stage = _schema.stage_for_route(call.request.url.path)
+    return is_json_type(content_type) and (stage != _schema.STAGE_OTHER or response.is_error)
+
+
+class _Finisher:
+    """Emits the record once, with whatever body the user read, when the stream closes."""
+
+    __slots__ = ("_call", "_done", "_response", "tee")
+
+    def __init__(self, call: _Call, response: httpx.Response) -> None:
+        self._call = call
+        self._response = response
+        self._done = False
+        self.tee = BodyTee()
+
+    def finish(self) -> None:
+        if self._done:
+            return
+        self._done = True
+        try:
+            headers = self._response.headers
+            emit_exchange(self._call.exchange(
+                status=self._response.status_code,
+                response_content_type=headers.get("content-type"),
+                response_body=self.tee.body(headers.get("content-encoding")),
+            ))
+        except Exception as error:
+            count_error("httpx", error)
+
+
+class _TeeStream(httpx.SyncByteStream):
+    """The response stream as the user reads it, with a capped copy kept for the record."""
+
+    def __init__(self, inner: Any, finisher: _Finisher) -> None:
+        self._inner = inner
+        self._finisher = finisher
+
+    def __iter__(self) -> Iterator[bytes]:
+        keep = self._finisher.tee.keep
+        for chunk in self._inner:
+            keep(chunk)
+            yield chunk
+
+    def close(self) -> None:
+        try:
+            self._inner.close()
+        finally:
+            self._finisher.finish()
+
+
+class _AsyncTeeStream(httpx.AsyncByteStream):
+    """The async twin of `_TeeStream`."""
+
+    def __init__(self, inner: Any, finisher: _Finisher) -> None:
+        self._inner = inner
+        self._finisher = finisher
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        keep = self._finisher.tee.keep
+        async for chunk in self._inner:
+            keep(chunk)
+            yield chunk
+
+    async def aclose(self) -> None:
+        try:
+            await self._inner.aclose()
+        finally:
+            self._finisher.finish()
+
+
+def _attach(call: _Call, response: httpx.Response, *, asynchronous: bool) -> None:
+    """Record now, or tee the body and record when the user's stream closes."""
+    try:
+        call.stop()
+        if not _needs_body(call, response):
+            emit_exchange(call.exchange(
+                status=response.status_code,
+                response_content_type=response.headers.get("content-type"),
+            ))
+            return
+        finisher = _Finisher(call, response)
+        tee = _AsyncTeeStream if asynchronous else _TeeStream
+        response.stream = tee(response.stream, finisher)
+    except Exception as error:
+        count_error("httpx", error)
+
+
+class EvidenceTransport(httpx.BaseTransport):
+    """Delegates to the wrapped transport and records every exchange, failures included."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Send through the inner transport; record; re-raise its exception unchanged."""
+        call = _Call("httpx", request)
+        try:
+            response = self.inner.handle_request(request)
+        except BaseException as exc:
+            _record_failure(call, exc)
+            raise
+        _attach(call, response, asynchronous=False)
+        return response
+
+    def close(self) -> None:
+        """Close the inner transport."""
+        self.inner.close()
+
+
+class AsyncEvidenceTransport(httpx.AsyncBaseTransport):
+    """The async twin of `EvidenceTransport`."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Send through the inner transport; record; re-raise its exception unchanged."""
+        call = _Call("httpx-async", request)
+        try:
+            response = await self.inner.handle_async_request(request)
+        except BaseException as exc:
+            _record_failure(call, exc)
+            raise
+        _attach(call, response, asynchronous=True)
+        return response
+
+    async def aclose(self) -> None:
+        """Close the inner transport."""
+        await self.inner.aclose()
+
+
+def _wrap_sync(transport: httpx.BaseTransport) -> httpx.BaseTransport:
+    return transport if isinstance(transport, EvidenceTransport) else EvidenceTransport(transport)
+
+
+def _wrap_async(transport: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+    if isinstance(transport, AsyncEvidenceTransport):
+        return transport
+    return AsyncEvidenceTransport(transport)
+
+
+def instrument(client: httpx.Client | httpx.AsyncClient) -> None:
+    """Wrap the client's transport and every mounted transport (idempotent)."""
+    if isinstance(client, httpx.Client):
+        client._transport = _wrap_sync(client._transport)
+        client._mounts = {
+            pattern: None if transport is None else _wrap_sync(transport)
+            for pattern, transport in client._mounts.items()
+        }
+    else:
+        client._transport = _wrap_async(client._transport)
+        client._mounts = {
+            pattern: None if transport is None else _wrap_async(transport)
+            for pattern, transport in client._mounts.items()
+        }

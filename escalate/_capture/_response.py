@@ -1,0 +1,140 @@
+"""Summaries of parsed response bodies, by stage, and the error fields of any JSON body."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from escalate import _schema
+from escalate._capture import _scan
+from escalate._capture._settings import fingerprint
+from escalate._capture._shape import shape_json
+
+MAX_NUMBERS = 500
+MAX_RESULTS = 500
+MAX_ERRORS = 20
+
+_ENUM = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")
+_IDENTIFIER = re.compile(r"[A-Za-z0-9_\-]{1,128}")
+
+
+def error_fields(stage: str, body: Any) -> dict[str, Any]:
+    """`request_id`, `error_code`, `error_message` from a CORE wrapper or an OAuth error body."""
+    fields: dict[str, Any] = {"request_id": None, "error_code": None, "error_message": None}
+    if not isinstance(body, dict):
+        return fields
+    fields["request_id"] = identifier(body.get("requestId"))
+    error = body.get("error")
+    if isinstance(error, dict):
+        fields["error_code"] = enum(error.get("code"))
+        fields["error_message"] = _message(error.get("message"))
+    elif isinstance(error, str):
+        fields["error_code"] = enum(error)
+        fields["error_message"] = _message(body.get("error_description"))
+    return fields
+
+
+def summarize(stage: str, ok: bool, body: Any) -> dict[str, Any] | None:
+    """The `response` field: what the diagnosis needs from this stage's body."""
+    if not isinstance(body, dict):
+        return None
+    if stage == _schema.STAGE_SEND:
+        return _send(body)
+    if not ok:
+        return None
+    if stage == _schema.STAGE_TOKEN:
+        return _token(body)
+    if stage == _schema.STAGE_WHOAMI:
+        return _whoami(body)
+    if stage == _schema.STAGE_NUMBERS:
+        return _numbers(body)
+    return None
+
+
+def identifier(value: Any) -> str | None:
+    """An identifier kept verbatim when it looks like one (never a phone number)."""
+    if isinstance(value, str) and _IDENTIFIER.fullmatch(value) and not _scan.is_phone_like(value):
+        return value
+    return None if value is None else _scan.scan_text(str(value), 128)
+
+
+def enum(value: Any) -> str | None:
+    """A short enumeration value kept verbatim; anything else scanned."""
+    if isinstance(value, str) and _ENUM.fullmatch(value) and not _scan.is_phone_like(value):
+        return value
+    return None if value is None else _scan.scan_text(str(value), 64)
+
+
+def _message(value: Any) -> str | None:
+    return None if value is None else _scan.scan_text(str(value))
+
+
+def _token(body: dict[str, Any]) -> dict[str, Any]:
+    token = body.get("access_token")
+    expires_in = body.get("expires_in")
+    return {
+        "token_type": enum(body.get("token_type")),
+        "expires_in": expires_in if isinstance(expires_in, int) else None,
+        "token_fingerprint": fingerprint(token) if isinstance(token, str) else None,
+    }
+
+
+def _whoami(body: dict[str, Any]) -> dict[str, Any]:
+    summary: dict[str, Any] = {}
+    if "apiClientId" in body:
+        summary["apiClientId"] = identifier(body["apiClientId"])
+    if isinstance(body.get("apiClientStatus"), str):
+        summary["apiClientStatus"] = enum(body["apiClientStatus"])
+    if isinstance(body.get("capabilities"), list):
+        summary["capabilities"] = [enum(item) for item in body["capabilities"][:50]]
+    counts = body.get("assignedNumbers")
+    if isinstance(counts, dict):
+        summary["assignedNumbers"] = {
+            key: value for key, value in counts.items()
+            if key in ("total", "smsEnabledCount", "mmsEnabledCount") and isinstance(value, int)
+        }
+    for flag in ("inboundWebhookConfigured", "deliveryWebhookConfigured"):
+        if isinstance(body.get(flag), bool):
+            summary[flag] = body[flag]
+    return summary
+
+
+def _numbers(body: dict[str, Any]) -> dict[str, Any]:
+    numbers = body.get("numbers")
+    if not isinstance(numbers, list):
+        return {"numbers": None}
+    return {"numbers": [_number(item) for item in numbers[:MAX_NUMBERS] if isinstance(item, dict)]}
+
+
+def _number(item: dict[str, Any]) -> dict[str, Any]:
+    e164 = item.get("e164")
+    registration = item.get("campaignRegId", item.get("campaignregId"))
+    return {
+        "numberId": identifier(item.get("numberId")),
+        "status": enum(item.get("status")),
+        "smsEnabled": item.get("smsEnabled") if isinstance(item.get("smsEnabled"), bool) else None,
+        "mmsEnabled": item.get("mmsEnabled") if isinstance(item.get("mmsEnabled"), bool) else None,
+        "campaignRegistered": bool(registration),
+        "e164": _scan.phone_marker(e164) if isinstance(e164, str) else None,
+    }
+
+
+def _send(body: dict[str, Any]) -> dict[str, Any]:
+    results = body.get("results")
+    errors = body.get("errors")
+    return {
+        "results": [_result(item) for item in results[:MAX_RESULTS] if isinstance(item, dict)]
+        if isinstance(results, list) else [],
+        "errors_count": len(errors) if isinstance(errors, list) else 0,
+        "errors": [shape_json(item) for item in errors[:MAX_ERRORS]]
+        if isinstance(errors, list) else [],
+    }
+
+
+def _result(item: dict[str, Any]) -> dict[str, Any]:
+    to = item.get("to")
+    return {
+        "to": shape_json(to) if isinstance(to, str) else None,
+        "messageId": identifier(item.get("messageId")),
+        "status": enum(item.get("status")),
+    }

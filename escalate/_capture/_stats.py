@@ -1,0 +1,38 @@
+"""Counters of what capture did: records written and errors swallowed, by kind."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import Any
+
+
+class CaptureStats:
+    """Thread-safe counters; `snapshot` is what `escalate.capture_stats()` returns."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._written = 0
+        self._errors: Counter[str] = Counter()
+
+    def record_written(self) -> None:
+        """Count one record handed to the sink without error."""
+        with self._lock:
+            self._written += 1
+
+    def error(self, where: str, exc: BaseException) -> None:
+        """Count one swallowed error as `<where>.<ExceptionClass>`."""
+        with self._lock:
+            self._errors[f"{where}.{type(exc).__name__}"] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        """Return a copy: `records_written`, `errors_total` and `errors` by kind."""
+        with self._lock:
+            return {
+                "records_written": self._written,
+                "errors_total": sum(self._errors.values()),
+                "errors": dict(self._errors),
+            }
+
+
+STATS = CaptureStats()
