@@ -1,0 +1,127 @@
+"""Jinja2 filters and globals every report template can use (documented in docs/templates.md).
+
+Log-derived strings reach the templates unchanged; these helpers make them safe for the target:
+markdown tables (`md`, `md_code`), a 100-column terminal (`wrap_text`, `plain`), JSON (`to_json`).
+HTML needs none of them: its environment autoescapes every value.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+from markupsafe import Markup, escape
+
+#: C0/C1 control characters (ANSI colour codes start with ESC) except tab and newline.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_NEWLINES = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+#: Characters CommonMark/GFM would read as markup inside a table cell or a paragraph.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`|*<>\[\]])")
+_BACKTICK_RUN = re.compile(r"`+")
+#: A backtick-quoted span on one line: the guide's way of quoting a field (`sendFrom`).
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+#: Where `wbr` lets a long value wrap: after a separator, or between a date and its time.
+_BREAK_AFTER = re.compile(r"(?<=[/,])(?=.)|(?<=\D:)(?=.)|(?<=\dT)(?=\d)")
+#: What a line break inside one log-derived value becomes where it must stay on one line.
+NEWLINE_MARK = " ↵ "
+
+
+def to_json(value: Any, indent: int = 2) -> str:
+    """Serialise with orjson, keeping key order; `indent` is 2 (pretty) or 0 (compact)."""
+    option = orjson.OPT_INDENT_2 if indent else 0
+    return orjson.dumps(value, option=option).decode("utf-8")
+
+
+def plain(value: Any) -> str:
+    """Make a value safe for a terminal: control characters (colour codes too) become `�`."""
+    return _CONTROL.sub("\N{REPLACEMENT CHARACTER}", str(value))
+
+
+def oneline(value: Any) -> str:
+    """Put a value on one line: each line break becomes a visible ` ↵ `."""
+    return plain(_NEWLINES.sub(NEWLINE_MARK, str(value)))
+
+
+def md(value: Any) -> str:
+    """Escape a value for markdown text or a table cell (`|`, backticks, `<`, newlines, ...).
+
+    A balanced `quoted` span (as the guide words its checks) becomes a code span; every other
+    character that markdown would read as markup is backslash-escaped.
+    """
+    pieces = _CODE_SPAN.split(oneline(value))
+    return "".join(
+        md_code(piece) if index % 2 else _MARKDOWN_SPECIAL.sub(r"\\\1", piece)
+        for index, piece in enumerate(pieces)
+    )
+
+
+def code_spans(value: Any) -> Markup:
+    """HTML-escape a value, turning each balanced `quoted` span into `<code>`."""
+    pieces = _CODE_SPAN.split(str(value))
+    return Markup("").join(
+        Markup("<code>%s</code>") % piece if index % 2 else escape(piece)
+        for index, piece in enumerate(pieces)
+    )
+
+
+def md_code(value: Any) -> str:
+    """Wrap a value in an inline code span that survives a GFM table cell.
+
+    The fence is one backtick longer than the longest run inside (CommonMark), and `|` is escaped
+    because GFM splits table cells before it parses code spans.
+    """
+    text = oneline(value).replace("|", "\\|")
+    runs = [len(run) for run in _BACKTICK_RUN.findall(text)]
+    fence = "`" * (max(runs, default=0) + 1)
+    if text.startswith("`") or text.endswith("`"):
+        text = f" {text} "
+    return f"{fence}{text}{fence}"
+
+
+def wrap_text(value: Any, width: int = 100, first: str = "", indent: str = "") -> str:
+    """Wrap a value to `width` columns: `first` prefixes line one, `indent` the others.
+
+    `first` is wrapped with the value, so a prefix longer than a line still cannot overflow.
+    """
+    lines = textwrap.wrap(
+        oneline(first) + oneline(value),
+        width=width,
+        subsequent_indent=oneline(indent)[: width // 2],
+        break_on_hyphens=False,
+    )
+    return "\n".join(lines)
+
+
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """`1 call`, `1,204 calls`: a count with its noun, thousands separated."""
+    word = noun if number == 1 else (plural or f"{noun}s")
+    return f"{number:,} {word}"
+
+
+def stage_title(report: dict[str, Any], stage_id: str | None) -> str:
+    """The title of stage `stage_id` in `report`, or the id itself for a stage it does not list."""
+    stage = report["stages"].get(stage_id or "")
+    return str(stage["title"]) if stage else str(stage_id)
+
+
+def wbr(value: Any) -> Markup:
+    """HTML-escape a value, allowing line breaks after `/`, `,`, `:` and a timestamp's `T`.
+
+    `<wbr>` is an invisible break opportunity: a copied requestId or timestamp stays intact.
+    """
+    return Markup("<wbr>").join(escape(piece) for piece in _BREAK_AFTER.split(str(value)))
+
+
+FILTERS: tuple[tuple[str, Callable[..., str]], ...] = (
+    ("to_json", to_json),
+    ("plain", plain),
+    ("oneline", oneline),
+    ("md", md),
+    ("md_code", md_code),
+    ("code_spans", code_spans),
+    ("wbr", wbr),
+    ("wrap_text", wrap_text),
+)
