@@ -14,13 +14,16 @@ from __future__ import annotations
 
 from escalate.sandbox._model import Faults, RecordedRequest, SandboxNumber, WebhookAttempt
 from escalate.sandbox._server import RedCloudSandbox
+from escalate.sandbox._sink import ReceivedWebhook, WebhookSink
 from escalate.sandbox._webhooks import signature
 
 __all__ = [
     "Faults",
+    "ReceivedWebhook",
     "RecordedRequest",
     "RedCloudSandbox",
     "SandboxNumber",
     "WebhookAttempt",
+    "WebhookSink",
     "signature",
 ]

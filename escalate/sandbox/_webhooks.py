@@ -15,16 +15,16 @@ from __future__ import annotations
 import hashlib
 import heapq
 import hmac
+import http.client
 import itertools
 import json
 import secrets
 import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
+from urllib.parse import urlsplit
 
 from escalate._schema import (
     EVENT_DELIVERY,
@@ -43,8 +43,6 @@ FAILURE_ERROR = {"code": "DELIVERY_FAILED", "message": "Carrier rejected the mes
 WRONG_SECRET = "whsec_wrong_secret"
 POST_TIMEOUT_S = 2.0
 WORKERS = 4
-#: Never route webhooks through an environment proxy: targets are local receivers.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 @dataclass(frozen=True)
@@ -202,17 +200,33 @@ def _now_iso() -> str:
 
 
 def _post(lifecycle: Lifecycle, body: bytes) -> tuple[int | None, str | None]:
-    """POST one event; return (status, None) for any answer, (None, error) for no answer."""
+    """POST one event; return (status, None) for any answer, (None, error) for no answer.
+
+    `http.client` rather than `urllib.request`: urllib re-cases header names
+    (`X-redcloud-signature`), and receivers in tests may look headers up by exact name.
+    """
     timestamp = str(int(time.time()))
     headers = {"Content-Type": "application/json", HEADER_TIMESTAMP: timestamp}
     if lifecycle.secret is not None:
         headers[HEADER_SIGNATURE] = signature(lifecycle.secret, timestamp, body)
-    request = urllib.request.Request(lifecycle.url, data=body, headers=headers, method="POST")
     try:
-        with _OPENER.open(request, timeout=POST_TIMEOUT_S) as response:
+        connection, target = _connect(lifecycle.url)
+        try:
+            connection.request("POST", target, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
             return int(response.status), None
-    except urllib.error.HTTPError as error:
-        error.close()
-        return int(error.code), None
-    except (OSError, ValueError) as error:
+        finally:
+            connection.close()
+    except (OSError, ValueError, http.client.HTTPException) as error:
         return None, f"{type(error).__name__}: {error}"
+
+
+def _connect(url: str) -> tuple[http.client.HTTPConnection, str]:
+    """Return an unopened connection for an http(s) URL and the request target."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"not an http(s) URL: {url!r}")
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    factory = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    return factory(parts.hostname, parts.port, timeout=POST_TIMEOUT_S), target
