@@ -10,7 +10,7 @@ from typing import Any
 
 import jinja2
 
-from escalate._render._filters import FILTERS, counted, stage_title
+from escalate._render._filters import FILTERS, counted, printable, stage_title
 from escalate._render._timeline import timeline_layout
 
 #: Functions every template can call, besides the filters.
@@ -50,6 +50,7 @@ def environment(autoescape: bool, user_dir: Path | None = None) -> jinja2.Enviro
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=printable,
     )
     env.filters.update(FILTERS)
     env.globals.update(GLOBALS)

@@ -40,6 +40,18 @@ def plain(value: Any) -> str:
     return _CONTROL.sub("\N{REPLACEMENT CHARACTER}", str(value))
 
 
+def printable(value: Any) -> Any:
+    """Replace control characters in every string a template outputs (the environment finalizer).
+
+    Markup stays Markup, so already-escaped HTML is not escaped twice; other values pass through.
+    """
+    if isinstance(value, Markup):
+        return Markup(_CONTROL.sub("\N{REPLACEMENT CHARACTER}", value))
+    if isinstance(value, str):
+        return plain(value)
+    return value
+
+
 def oneline(value: Any) -> str:
     """Put a value on one line: each line break becomes a visible ` ↵ `."""
     return plain(_NEWLINES.sub(NEWLINE_MARK, str(value)))
