@@ -10,8 +10,8 @@ TOKEN_MARKER = "<redacted>"
 
 _E164 = re.compile(r"\+[1-9]\d{7,14}")
 _PHONE_CHARS = re.compile(r"[\d\s().+\-]+")
-_EMBEDDED_PHONE = re.compile(r"\+?\d[\d\s().\-]{5,}\d")
-_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+\S+")
+_EMBEDDED_PHONE = re.compile(r"[+(]?\d[\d\s().\-]{5,}\d")
+_BEARER = re.compile(r"(?i)\b(bearer|basic)\s+(?=\S*\d)\S{8,}")
 _TOKEN_LIKE = re.compile(r"[A-Za-z0-9_\-.~+/=]{24,}")
 _E164_BYTES = re.compile(rb"\+[1-9]\d{7,14}")
 

@@ -67,8 +67,13 @@ class _EvidenceLogger(structlog.BoundLoggerBase):
     """A structlog bound logger with one method: a record in, its line out through the chain."""
 
     def evidence(self, record: dict[str, Any]) -> Any:
-        """Process `record` (no `event` key is added) and hand the line to the writer."""
-        return self._proxy_to_logger("msg", None, **record)
+        """Process `record` (no `event` key is added) and hand the line to the writer.
+
+        `_process_event` is structlog's documented entry point for custom wrapper classes; the
+        record is passed as a dict because a webhook record has its own `event` field.
+        """
+        args, kwargs = self._process_event("msg", None, record)
+        return self._logger.msg(*args, **kwargs)
 
 
 class StreamTarget:
@@ -96,8 +101,14 @@ class LoggerTarget:
         self._info = logger.info
 
     def emit(self, record: dict[str, Any]) -> None:
-        """`logger.info("escalate.evidence", **record)`: the service's processors render it."""
-        self._info(LOGGER_EVENT, **record)
+        """`logger.info(event, **fields)`: the service's processors render the record.
+
+        structlog's positional `event` becomes the line's `event` key: a webhook record's own
+        `event` is passed there; a call record (no `event` field) passes `escalate.evidence`.
+        """
+        fields = dict(record)
+        event = fields.pop("event") if "event" in fields else LOGGER_EVENT
+        self._info(event, **fields)
 
     def close(self) -> None:
         """Nothing to release: the logger belongs to the service."""

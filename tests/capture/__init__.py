@@ -1,0 +1,1 @@
+"""Tests of capture (escalate/_capture)."""
