@@ -1,0 +1,260 @@
+"""The one-pass aggregator: fold records into an `AggregateState`; merge partial states."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from escalate._report._records import CallRecord, Record, WebhookRecord
+from escalate._report._shapes import shape_of, token_class
+from escalate._report._state import (
+    CallGroup,
+    GroupKey,
+    OperationStats,
+    WebhookGroup,
+    WebhookKey,
+    _earlier,
+    _later,
+    _sum_into,
+)
+from escalate._schema import (
+    LIFECYCLE_EVENTS,
+    OUTCOME_OK,
+    SIGNATURE_INVALID,
+    SIGNATURE_MISSING,
+    STAGE_NUMBERS,
+    STAGE_SEND,
+    STAGE_WEBHOOKS,
+    STAGE_WHOAMI,
+)
+
+PARTIAL = "partial_acceptance"  #: error-code slot of the group of 2xx sends with `errors[]`
+LIFECYCLE_ONLY = 1  #: a message seen in lifecycle webhooks, its send not (yet) seen
+RESOLVED = 2  #: a message accepted by a send and followed by a lifecycle event
+_NO_RESPONSE = ("timeout", "connection_error")
+
+
+class AggregateState:
+    """Everything the diagnosis needs, from one or more partial passes."""
+
+    __slots__ = (
+        "broken",
+        "calls",
+        "events",
+        "examples",
+        "first",
+        "groups",
+        "last",
+        "lines",
+        "messages",
+        "not_evidence",
+        "numbers",
+        "operations",
+        "records",
+        "segments",
+        "timeline",
+        "webhook_groups",
+        "webhooks",
+        "whoami",
+    )
+
+    def __init__(self) -> None:
+        self.lines = 0
+        self.not_evidence = 0
+        self.broken: dict[str, int] = {}
+        self.examples: list[tuple[str, str, int, int]] = []  #: reason, file, range start, line
+        self.segments: dict[tuple[str, int], int] = {}  #: (file, range start) -> lines
+        self.records = self.calls = self.webhooks = 0
+        self.first: str | None = None
+        self.last: str | None = None
+        self.groups: dict[GroupKey, CallGroup] = {}
+        self.webhook_groups: dict[WebhookKey, WebhookGroup] = {}
+        self.events: dict[str, int] = {}
+        self.whoami: tuple[str, dict[str, Any], str | None] | None = None  #: ts, summary, token fp
+        self.numbers: tuple[str, tuple[dict[str, Any], ...]] | None = None
+        self.operations: dict[str, OperationStats] = {}
+        #: messageId -> accepted ts (pending), LIFECYCLE_ONLY or RESOLVED
+        self.messages: dict[str, str | int] = {}
+        self.timeline: dict[tuple[str, str], list[int]] = {}  #: (minute, stage) -> [ok, failed]
+
+    def add(self, record: Record) -> None:
+        """Fold one record into the state."""
+        ts = record.ts
+        self.records += 1
+        if self.first is None or ts < self.first:
+            self.first = ts
+        if self.last is None or ts > self.last:
+            self.last = ts
+        if type(record) is CallRecord:
+            self._add_call(record)
+        else:
+            self._add_webhook(record)  # type: ignore[arg-type]
+
+    def _add_call(self, call: CallRecord) -> None:
+        self.calls += 1
+        ok = call.outcome == OUTCOME_OK
+        partial = ok and call.stage == STAGE_SEND and _errors_count(call.response) > 0
+        key = (
+            call.stage,
+            call.method,
+            call.route,
+            call.status,
+            call.outcome,
+            PARTIAL if partial else call.error_code,
+        )
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = CallGroup()
+        group.count += 1
+        group.first = _earlier(group.first, call.ts)
+        group.last = _later(group.last, call.ts)
+        self._count_timeline(call.ts, call.stage, ok)
+        if call.stage == STAGE_SEND:
+            self._add_send(call, group, ok)
+            if ok and not partial:
+                group.add_row(call)
+        elif ok and call.response is not None:
+            self._add_summary(call)
+        if not ok or partial:
+            group.add_detail(call, shape_of(call), token_class(call.token))
+            group.errors_count += _errors_count(call.response)
+
+    def _count_timeline(self, ts: str, stage: str, ok: bool) -> None:
+        key = (ts[:16], stage)
+        counts = self.timeline.get(key)
+        if counts is None:
+            counts = self.timeline[key] = [0, 0]
+        counts[0 if ok else 1] += 1
+
+    def _add_summary(self, call: CallRecord) -> None:
+        if call.stage == STAGE_WHOAMI and (self.whoami is None or call.ts > self.whoami[0]):
+            fingerprint = call.token.get("fingerprint") if call.token else None
+            self.whoami = (call.ts, call.response or {}, fingerprint)
+        elif call.stage == STAGE_NUMBERS and (self.numbers is None or call.ts > self.numbers[0]):
+            numbers = (call.response or {}).get("numbers")
+            if isinstance(numbers, list):
+                self.numbers = (call.ts, tuple(n for n in numbers if isinstance(n, dict)))
+
+    def _add_send(self, call: CallRecord, group: CallGroup, ok: bool) -> None:
+        message_ids = _message_ids(call.response) if ok else ()
+        operation = self._operation(call, ok, message_ids)
+        for message_id in message_ids:
+            if operation is None or message_id not in operation.message_ids:
+                self._accept(message_id, call.ts)
+            group.add_message_id(call.ts, message_id)
+        if operation is not None:
+            operation.message_ids = tuple(sorted({*operation.message_ids, *message_ids}))[:5]
+
+    def _operation(self, call: CallRecord, ok: bool, ids: tuple[str, ...]) -> OperationStats | None:
+        if call.operation is None:
+            return None
+        stats = self.operations.get(call.operation)
+        if stats is None:
+            stats = self.operations[call.operation] = OperationStats(call.ts)
+        stats.attempts += 1
+        stats.first = min(stats.first, call.ts)
+        stats.last = max(stats.last, call.ts)
+        stats.accepted += ok and bool(ids)
+        no_response = call.outcome in _NO_RESPONSE or (call.status or 0) >= 500
+        stats.timeouts += no_response
+        if (
+            call.idempotency_fingerprint
+            and call.idempotency_fingerprint not in stats.idempotency_fps
+        ):
+            stats.idempotency_fps = stats.idempotency_fps | {call.idempotency_fingerprint}
+        return stats
+
+    def _accept(self, message_id: str, ts: str) -> None:
+        seen = self.messages.get(message_id)
+        if seen is None:
+            self.messages[message_id] = ts
+        elif type(seen) is str:
+            self.messages[message_id] = min(seen, ts)
+        else:
+            self.messages[message_id] = RESOLVED
+
+    def _add_webhook(self, hook: WebhookRecord) -> None:
+        self.webhooks += 1
+        key = (hook.signature, hook.response_status, hook.event)
+        group = self.webhook_groups.get(key)
+        if group is None:
+            group = self.webhook_groups[key] = WebhookGroup()
+        group.add(hook)
+        failed = webhook_failed(hook.signature, hook.response_status)
+        self._count_timeline(hook.ts, STAGE_WEBHOOKS, not failed)
+        event = hook.event or "unknown"
+        self.events[event] = self.events.get(event, 0) + 1
+        if not failed and hook.message_id and event in LIFECYCLE_EVENTS:
+            seen = self.messages.get(hook.message_id)
+            self.messages[hook.message_id] = LIFECYCLE_ONLY if seen is None else _resolve(seen)
+
+    def merge(self, other: AggregateState) -> AggregateState:
+        """Add a partial state into this one (the result does not depend on the order)."""
+        for name in ("lines", "not_evidence", "records", "calls", "webhooks"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        _sum_into(self.broken, other.broken)
+        self.examples = sorted(self.examples + other.examples)
+        _sum_into(self.segments, other.segments)
+        self.first, self.last = _earlier(self.first, other.first), _later(self.last, other.last)
+        _merge_groups(self.groups, other.groups)
+        _merge_groups(self.webhook_groups, other.webhook_groups)
+        _merge_groups(self.operations, other.operations)
+        _sum_into(self.events, other.events)
+        self.whoami = max((s for s in (self.whoami, other.whoami) if s), default=None, key=_by_ts)
+        self.numbers = max(
+            (s for s in (self.numbers, other.numbers) if s), default=None, key=_by_ts
+        )
+        for message_id, seen in other.messages.items():
+            mine = self.messages.get(message_id)
+            self.messages[message_id] = seen if mine is None else _combine(mine, seen)
+        for key, (ok, failed) in other.timeline.items():
+            counts = self.timeline.setdefault(key, [0, 0])
+            counts[0] += ok
+            counts[1] += failed
+        return self
+
+
+def webhook_failed(signature: str, response_status: int | None) -> bool:
+    """A receipt the receiver rejected or could not verify."""
+    if signature in (SIGNATURE_INVALID, SIGNATURE_MISSING):
+        return True
+    return response_status is not None and not 200 <= response_status < 300
+
+
+def _by_ts(summary: tuple[Any, ...]) -> tuple[str, str]:
+    return (summary[0], repr(summary[1:]))
+
+
+def _merge_groups(mine: dict[Any, Any], other: dict[Any, Any]) -> None:
+    for key, group in other.items():
+        if key in mine:
+            mine[key].merge(group)
+        else:
+            mine[key] = group
+
+
+def _resolve(seen: str | int) -> int:
+    return RESOLVED if type(seen) is str else seen  # type: ignore[return-value]
+
+
+def _combine(a: str | int, b: str | int) -> str | int:
+    if type(a) is str and type(b) is str:
+        return min(a, b)
+    if type(a) is str or type(b) is str:
+        return RESOLVED
+    return max(a, b)
+
+
+def _errors_count(response: dict[str, Any] | None) -> int:
+    count = response.get("errors_count") if response else None
+    return count if type(count) is int else 0
+
+
+def _message_ids(response: dict[str, Any] | None) -> tuple[str, ...]:
+    results = response.get("results") if response else None
+    if not isinstance(results, list):
+        return ()
+    return tuple(
+        item["messageId"]
+        for item in results
+        if isinstance(item, dict) and isinstance(item.get("messageId"), str)
+    )

@@ -1,0 +1,133 @@
+"""Run the reader and the aggregator over every source, in one process or several.
+
+`--jobs N` splits the work by file and by newline-aligned byte ranges of large plain files; each
+worker returns a small partial state and the parent merges them. The cyclic GC is paused while
+scanning: the loop allocates many short-lived objects and no cycles.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from functools import reduce
+
+from escalate._report._aggregate import AggregateState
+from escalate._report._filters import RecordFilter
+from escalate._report._inputs import STDIN, Source, read_chunks, split_file
+from escalate._report._reader import LineStats, scan_chunks
+
+#: files smaller than twice this are never split into byte ranges
+MIN_RANGE_BYTES = 32 * 1024 * 1024
+Progress = Callable[[int], None]
+
+
+def aggregate_sources(
+    sources: Sequence[Source],
+    record_filter: RecordFilter | None,
+    *,
+    jobs: int = 1,
+    progress: Progress | None = None,
+) -> AggregateState:
+    """Aggregate every source into one state."""
+    tasks = plan_tasks(sources, jobs)
+    if jobs <= 1 or len(tasks) <= 1:
+        states = [aggregate_source(task, record_filter, progress) for task in tasks]
+    else:
+        states = _in_processes(tasks, record_filter, jobs, progress)
+    return reduce(AggregateState.merge, states, AggregateState())
+
+
+def plan_tasks(sources: Sequence[Source], jobs: int) -> tuple[Source, ...]:
+    """Split large plain files into `jobs` byte ranges when there are fewer files than jobs."""
+    if jobs <= 1 or len(sources) >= jobs:
+        return tuple(sources)
+    tasks: list[Source] = []
+    for source in sources:
+        tasks.extend(split_file(source.name, jobs, MIN_RANGE_BYTES))
+    return tuple(tasks)
+
+
+def _in_processes(
+    tasks: Sequence[Source],
+    record_filter: RecordFilter | None,
+    jobs: int,
+    progress: Progress | None,
+) -> list[AggregateState]:
+    local = [task for task in tasks if task.name == STDIN]  # stdin belongs to this process
+    remote = [task for task in tasks if task.name != STDIN]
+    states = [aggregate_source(task, record_filter, progress) for task in local]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(aggregate_source, task, record_filter) for task in remote]
+        for task, future in zip(remote, futures, strict=True):
+            states.append(future.result())
+            if progress is not None:
+                progress(_task_size(task))
+    return states
+
+
+def _task_size(task: Source) -> int:
+    if task.end is not None:
+        return task.end - task.start
+    try:
+        return os.path.getsize(task.name)
+    except OSError:
+        return 0
+
+
+def aggregate_source(
+    source: Source, record_filter: RecordFilter | None, progress: Progress | None = None
+) -> AggregateState:
+    """Read one source (a file, stdin or a byte range) into a partial state."""
+    state = AggregateState()
+    stats = LineStats()
+    records = scan_chunks(_reporting(read_chunks(source), progress), stats)
+    add = state.add
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        if record_filter is None:
+            for record in records:
+                add(record)
+        else:
+            accepts = record_filter.accepts
+            for record in records:
+                if accepts(record):
+                    add(record)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    _absorb_stats(state, source, stats)
+    return state
+
+
+def _absorb_stats(state: AggregateState, source: Source, stats: LineStats) -> None:
+    state.lines = stats.lines
+    state.not_evidence = stats.not_evidence
+    state.broken = dict(stats.broken)
+    state.examples = [(reason, source.name, source.start, line) for reason, line in stats.examples]
+    state.segments = {(source.name, source.start): stats.lines}
+
+
+def _reporting(chunks: Iterable[bytes], progress: Progress | None) -> Iterator[bytes]:
+    if progress is None:
+        yield from chunks
+        return
+    for chunk in chunks:
+        progress(len(chunk))
+        yield chunk
+
+
+def absolute_examples(state: AggregateState, limit: int = 10) -> tuple[tuple[str, str, int], ...]:
+    """Broken-line examples with line numbers counted from the start of each file."""
+    examples = []
+    for reason, name, start, line in sorted(state.examples, key=lambda e: (e[1], e[2], e[3])):
+        before = sum(n for (other, s), n in state.segments.items() if other == name and s < start)
+        examples.append((reason, name, before + line))
+    return tuple(examples[:limit])
+
+
+def lines_in_file(state: AggregateState, name: str) -> int:
+    """Lines read from one file (all of its byte ranges)."""
+    return sum(n for (other, _), n in state.segments.items() if other == name)

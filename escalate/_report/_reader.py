@@ -1,0 +1,155 @@
+"""The reader: find evidence records among any other lines, count everything else by reason.
+
+Chunks of 16 MiB are searched for the byte marker `RECORD_MARKER`; only lines that contain it are
+parsed (orjson) and converted, once, into records. Other lines are only counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+import orjson
+
+from escalate._report._inputs import Source, read_chunks, resolve_sources
+from escalate._report._records import BrokenRecord, Record, record_from_object
+from escalate._schema import RECORD_MARKER
+
+MAX_LINE = 1024 * 1024
+MAX_EXAMPLES = 10
+REASON_TRUNCATED = "truncated"
+REASON_INVALID_UTF8 = "invalid_utf8"
+REASON_INVALID_JSON = "invalid_json"
+REASON_LINE_TOO_LONG = "line_too_long"
+
+
+class LineStats:
+    """Counts of what the reader saw in one source (mutable while scanning, then merged)."""
+
+    __slots__ = ("broken", "examples", "lines", "not_evidence")
+
+    def __init__(self) -> None:
+        self.lines = 0
+        self.not_evidence = 0
+        self.broken: dict[str, int] = {}
+        #: (reason, line number within the source or byte range), at most MAX_EXAMPLES
+        self.examples: list[tuple[str, int]] = []
+
+    def count_broken(self, reason: str, line_number: int) -> None:
+        """Count one broken candidate line and keep it as an example while there is room."""
+        self.broken[reason] = self.broken.get(reason, 0) + 1
+        if len(self.examples) < MAX_EXAMPLES:
+            self.examples.append((reason, line_number))
+
+
+def iter_records(paths: Sequence[str], stats: LineStats | None = None) -> Iterator[Record]:
+    """Yield every evidence record of the given paths, in file order; count the rest in `stats`."""
+    counts = LineStats() if stats is None else stats
+    for source in resolve_sources(paths):
+        yield from scan_chunks(read_chunks(source), counts)
+
+
+def scan_source(source: Source, stats: LineStats) -> Iterator[Record]:
+    """Yield the records of one source."""
+    return scan_chunks(read_chunks(source), stats)
+
+
+def scan_chunks(chunks: Iterable[bytes], stats: LineStats) -> Iterator[Record]:
+    """Yield the records found in a stream of byte chunks; every line is a record or counted."""
+    carry = b""
+    long_line: list[bool] | None = None  # [marker seen] while skipping a line over MAX_LINE
+    for chunk in chunks:
+        if long_line is not None:
+            rest = _skip_long_line(chunk, long_line, stats)
+            if rest is None:
+                continue
+            chunk, long_line = rest, None
+        buffer = carry + chunk if carry else chunk
+        cut = buffer.rfind(b"\n") + 1
+        carry = buffer[cut:]
+        if cut:
+            yield from _scan_block(buffer, cut, stats)
+        if len(carry) > MAX_LINE:
+            long_line = [RECORD_MARKER in carry]
+            carry = b""
+    if long_line is not None:
+        _finish_long_line(long_line[0], stats)
+    elif carry:
+        yield from _scan_block(carry + b"\n", len(carry) + 1, stats)
+
+
+def _skip_long_line(chunk: bytes, long_line: list[bool], stats: LineStats) -> bytes | None:
+    newline = chunk.find(b"\n")
+    if newline == -1:
+        long_line[0] = long_line[0] or RECORD_MARKER in chunk
+        return None
+    long_line[0] = long_line[0] or RECORD_MARKER in chunk[:newline]
+    _finish_long_line(long_line[0], stats)
+    return chunk[newline + 1 :]
+
+
+def _finish_long_line(has_marker: bool, stats: LineStats) -> None:
+    stats.lines += 1
+    if has_marker:
+        stats.count_broken(REASON_LINE_TOO_LONG, stats.lines)
+    else:
+        stats.not_evidence += 1
+
+
+def _scan_block(buffer: bytes, end: int, stats: LineStats) -> Iterator[Record]:
+    """Scan `buffer[:end]`, whole lines ending in a newline."""
+    base = stats.lines
+    lines = buffer.count(b"\n", 0, end)
+    candidates = 0
+    find = buffer.find
+    position = find(RECORD_MARKER, 0, end)
+    while position != -1:
+        start = buffer.rfind(b"\n", 0, position) + 1
+        stop = find(b"\n", position, end)
+        candidates += 1
+        result = parse_line(buffer[start:stop])
+        if type(result) is str:
+            stats.count_broken(result, base + buffer.count(b"\n", 0, start) + 1)
+        else:
+            yield result  # type: ignore[misc]
+        position = find(RECORD_MARKER, stop, end)
+    stats.lines = base + lines
+    stats.not_evidence += lines - candidates
+
+
+def parse_line(line: bytes) -> Record | str:
+    """Parse one candidate line into a record, or return the reason it is broken."""
+    if len(line) > MAX_LINE:
+        return REASON_LINE_TOO_LONG
+    try:
+        obj = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        obj = _parse_with_prefix(line)
+        if obj is None:
+            return _broken_reason(line)
+    try:
+        return record_from_object(obj)
+    except BrokenRecord as broken:
+        return broken.reason
+
+
+def _parse_with_prefix(line: bytes) -> object | None:
+    """Parse a record that a plain-text logger prefixed (`2026-... INFO {...}`), if it is one."""
+    brace = line.find(b"{")
+    if brace <= 0:
+        return None
+    try:
+        parsed: object = orjson.loads(line[brace:])
+        return parsed
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _broken_reason(line: bytes) -> str:
+    try:
+        line.decode("utf-8")
+    except UnicodeDecodeError:
+        return REASON_INVALID_UTF8
+    stripped = line.strip()
+    if stripped.startswith(b"{") and not stripped.endswith(b"}"):
+        return REASON_TRUNCATED
+    return REASON_INVALID_JSON

@@ -1,0 +1,166 @@
+"""Small hashable summaries of a call's request, counted per failure group.
+
+The diagnosis asks questions such as "did `sendFrom` hold a phone number?" of many calls; a tuple
+per distinct request shape answers them without keeping the calls.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from escalate._report._records import CallRecord
+from escalate._schema import STAGE_SEND, STAGE_TOKEN
+
+E164 = "<e164>"
+PHONE_NOT_E164 = "<phone:not_e164>"
+SEND_KEYS = frozenset(
+    {"sendFrom", "to", "messageType", "text", "media", "mediaUrls", "mediaUrl", "externalReference"}
+)
+REQUIRED_SEND_KEYS = ("sendFrom", "to", "messageType")
+MEDIA_KEYS = ("media", "mediaUrls", "mediaUrl")
+FORM = "application/x-www-form-urlencoded"
+
+
+class SendShape(NamedTuple):
+    """What a send request looked like, without its values."""
+
+    parsed: bool  #: the body was a JSON object
+    send_from_kind: str  #: `number_id`, `e164`, `phone`, `other`, `missing`
+    send_from: str | None  #: the numberId when it was kept verbatim
+    message_type: str | None
+    has_media: bool
+    has_text: bool
+    recipients: int
+    invalid_recipients: int
+    missing_keys: tuple[str, ...]
+    unknown_keys: tuple[str, ...]
+    idempotency_present: bool | None
+
+
+class TokenRequestShape(NamedTuple):
+    """What a token request looked like."""
+
+    auth_scheme: str | None
+    client_id_in_body: bool
+    client_secret_in_body: bool
+    grant_type: str | None
+    content_type: str | None
+
+
+class BearerShape(NamedTuple):
+    """How any other call authenticated."""
+
+    auth_scheme: str | None
+
+
+Shape = SendShape | TokenRequestShape | BearerShape
+
+
+def shape_of(call: CallRecord) -> Shape:
+    """Return the request summary that fits the call's stage."""
+    if call.stage == STAGE_SEND:
+        return send_shape(call.payload, call.idempotency_present)
+    if call.stage == STAGE_TOKEN:
+        return _token_shape(call)
+    return BearerShape(call.auth_scheme)
+
+
+def send_shape(payload: Any, idempotency_present: bool | None) -> SendShape:
+    """Summarise a send body's shape descriptor."""
+    if not isinstance(payload, dict):
+        return SendShape(
+            False, "missing", None, None, False, False, 0, 0, (), (), idempotency_present
+        )
+    kind, number_id = _send_from(payload.get("sendFrom"))
+    recipients, invalid = _recipients(payload.get("to"))
+    message_type = payload.get("messageType")
+    return SendShape(
+        parsed=True,
+        send_from_kind=kind,
+        send_from=number_id,
+        message_type=message_type if isinstance(message_type, str) else None,
+        has_media=any(payload.get(key) not in (None, [], "<media:count=0>") for key in MEDIA_KEYS),
+        has_text=payload.get("text") is not None,
+        recipients=recipients,
+        invalid_recipients=invalid,
+        missing_keys=tuple(key for key in REQUIRED_SEND_KEYS if key not in payload),
+        unknown_keys=tuple(sorted(key for key in payload if key not in SEND_KEYS)),
+        idempotency_present=idempotency_present,
+    )
+
+
+def _send_from(value: Any) -> tuple[str, str | None]:
+    if value is None:
+        return "missing", None
+    if value == E164:
+        return "e164", None
+    if value == PHONE_NOT_E164:
+        return "phone", None
+    if isinstance(value, str) and not value.startswith("<"):
+        return "number_id", value
+    return "other", None
+
+
+def _recipients(value: Any) -> tuple[int, int]:
+    if not isinstance(value, list):
+        return 0, 0
+    total = invalid = 0
+    for item in value:
+        if isinstance(item, str) and item.startswith("<+") and item.endswith(" more>"):
+            total += _more_count(item)
+            continue
+        total += 1
+        invalid += item != E164
+    return total, invalid
+
+
+def _more_count(item: str) -> int:
+    digits = item[2:-6]
+    return int(digits) if digits.isdigit() else 0
+
+
+def _token_shape(call: CallRecord) -> TokenRequestShape:
+    payload = call.payload if isinstance(call.payload, dict) else {}
+    grant_type = payload.get("grant_type")
+    return TokenRequestShape(
+        auth_scheme=call.auth_scheme,
+        client_id_in_body="client_id" in payload,
+        client_secret_in_body="client_secret" in payload,
+        grant_type=grant_type if isinstance(grant_type, str) else None,
+        content_type=call.content_type,
+    )
+
+
+def token_class(token: dict[str, Any] | None) -> str:
+    """Classify the bearer token a call used: `none`, `expired`, `fresh`, `valid`, `unknown`."""
+    if token is None:
+        return "none"
+    if token.get("expired") is True or _aged_out(token):
+        return "expired"
+    if token.get("fresh") is True:
+        return "fresh"
+    if token.get("source") in ("acquired", "jwt") and token.get("expired") is False:
+        return "valid"
+    return "unknown"
+
+
+def _aged_out(token: dict[str, Any]) -> bool:
+    age, lifetime = token.get("age_s"), token.get("expires_in")
+    numbers = (int, float)
+    return isinstance(age, numbers) and isinstance(lifetime, numbers) and age > lifetime
+
+
+def token_freshness_text(token: dict[str, Any] | None) -> str:
+    """Describe token freshness for the escalation package: "yes (age 2s)", "no (...)"."""
+    kind = token_class(token)
+    if token is None:
+        return "no bearer token sent"
+    age = token.get("age_s")
+    age_text = f"age {age:.0f}s" if isinstance(age, (int, float)) else "age unknown"
+    if kind == "expired":
+        return f"no ({age_text}, expired)"
+    if kind == "fresh":
+        return f"yes ({age_text})"
+    if kind == "valid":
+        return f"no, reused ({age_text}, not expired)"
+    return f"unknown (token source {token.get('source', 'unknown')})"

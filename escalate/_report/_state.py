@@ -1,0 +1,191 @@
+"""The aggregation state: small, mergeable, independent of the order records arrive in.
+
+It grows with distinct failures, distinct send operations and messages still waiting for their
+lifecycle, never with the number of lines. `merge_states(a, b)` combines two partial states (from
+two files or two byte ranges) into the state one pass over both would have produced.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from escalate._report._records import CallRecord, WebhookRecord
+from escalate._report._shapes import Shape
+
+SAMPLE_SIZE = 20
+ROW_SAMPLES = 2  #: earliest calls kept per group (plus the latest)
+GroupKey = tuple[
+    str, str, str, "int | None", str, "str | None"
+]  # stage method route status outcome code
+WebhookKey = tuple[str, "int | None", "str | None"]  # signature, response status, event
+
+
+def keep_earliest(samples: list[tuple[str, str]], size: int = SAMPLE_SIZE) -> list[tuple[str, str]]:
+    """Keep the `size` earliest distinct (ts, value) samples: the same result in any order."""
+    return sorted(set(samples))[:size]
+
+
+def _add_sample(samples: list[tuple[str, str]], ts: str, value: str) -> None:
+    samples.append((ts, value))
+    if len(samples) > 2 * SAMPLE_SIZE:
+        samples[:] = keep_earliest(samples)
+
+
+def _earlier(a: str | None, b: str | None) -> str | None:
+    return b if a is None or (b is not None and b < a) else a
+
+
+def _later(a: str | None, b: str | None) -> str | None:
+    return b if a is None or (b is not None and b > a) else a
+
+
+def _sum_into(target: dict[Any, int], source: dict[Any, int]) -> None:
+    for key, count in source.items():
+        target[key] = target.get(key, 0) + count
+
+
+class CallGroup:
+    """Calls sharing stage, method, route, status, outcome and error code."""
+
+    __slots__ = (
+        "count",
+        "errors_count",
+        "first",
+        "idempotency_fps",
+        "last",
+        "latest",
+        "message_ids",
+        "request_ids",
+        "rows",
+        "shapes",
+        "token_classes",
+        "token_fps",
+    )
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first: str | None = None
+        self.last: str | None = None
+        self.shapes: dict[Shape, int] = {}
+        self.token_classes: dict[str, int] = {}
+        self.token_fps: dict[str, int] = {}
+        self.request_ids: list[tuple[str, str]] = []
+        self.message_ids: list[tuple[str, str]] = []
+        self.idempotency_fps: list[tuple[str, str]] = []
+        self.rows: list[CallRecord] = []  #: earliest calls, for the escalation package
+        self.latest: CallRecord | None = None
+        self.errors_count = 0  #: sum of send `errors_count` (partial acceptance)
+
+    def add_detail(self, call: CallRecord, shape: Shape, token_class: str) -> None:
+        """Keep what the diagnosis needs of one call of this group."""
+        self.shapes[shape] = self.shapes.get(shape, 0) + 1
+        self.token_classes[token_class] = self.token_classes.get(token_class, 0) + 1
+        fingerprint = call.token.get("fingerprint") if call.token else None
+        if isinstance(fingerprint, str) and (
+            fingerprint in self.token_fps or len(self.token_fps) < SAMPLE_SIZE
+        ):
+            self.token_fps[fingerprint] = self.token_fps.get(fingerprint, 0) + 1
+        if call.request_id:
+            _add_sample(self.request_ids, call.ts, call.request_id)
+        if call.idempotency_fingerprint:
+            _add_sample(self.idempotency_fps, call.ts, call.idempotency_fingerprint)
+        self.add_row(call)
+
+    def add_message_id(self, ts: str, message_id: str) -> None:
+        """Keep a sample of the messageIds this group's calls were given."""
+        _add_sample(self.message_ids, ts, message_id)
+
+    def add_row(self, call: CallRecord) -> None:
+        """Keep the call if it is among the earliest or is the latest of the group."""
+        if len(self.rows) < ROW_SAMPLES or call.ts < self.rows[-1].ts:
+            self.rows = sorted([*self.rows, call], key=_row_key)[:ROW_SAMPLES]
+        if self.latest is None or _row_key(call) > _row_key(self.latest):
+            self.latest = call
+
+    def merge(self, other: CallGroup) -> None:
+        """Add another partial group of the same key."""
+        self.count += other.count
+        self.first = _earlier(self.first, other.first)
+        self.last = _later(self.last, other.last)
+        self.errors_count += other.errors_count
+        _sum_into(self.shapes, other.shapes)
+        _sum_into(self.token_classes, other.token_classes)
+        _sum_into(self.token_fps, other.token_fps)
+        self.request_ids = keep_earliest(self.request_ids + other.request_ids)
+        self.message_ids = keep_earliest(self.message_ids + other.message_ids)
+        self.idempotency_fps = keep_earliest(self.idempotency_fps + other.idempotency_fps)
+        for call in [*other.rows, *([other.latest] if other.latest else [])]:
+            self.add_row(call)
+
+
+def _row_key(call: CallRecord) -> tuple[str, str, str]:
+    return (call.ts, call.route, call.request_id or "")
+
+
+class OperationStats:
+    """Every attempt at one business send (same `operation` fingerprint)."""
+
+    __slots__ = (
+        "accepted",
+        "attempts",
+        "first",
+        "idempotency_fps",
+        "last",
+        "message_ids",
+        "timeouts",
+    )
+
+    def __init__(self, ts: str) -> None:
+        self.attempts = 0
+        self.timeouts = 0  #: attempts with no response (timeout, connection error) or a 5xx
+        self.accepted = 0
+        self.first = ts
+        self.last = ts
+        self.idempotency_fps: frozenset[str] = frozenset()
+        self.message_ids: tuple[str, ...] = ()  #: at most 5
+
+    def merge(self, other: OperationStats) -> None:
+        """Add another partial view of the same operation."""
+        self.attempts += other.attempts
+        self.timeouts += other.timeouts
+        self.accepted += other.accepted
+        self.first = min(self.first, other.first)
+        self.last = max(self.last, other.last)
+        self.idempotency_fps = self.idempotency_fps | other.idempotency_fps
+        self.message_ids = tuple(sorted(set(self.message_ids + other.message_ids)))[:5]
+
+
+class WebhookGroup:
+    """Webhook receipts sharing signature verdict, answered status and event."""
+
+    __slots__ = ("count", "first", "last", "max_skew_s", "message_ids", "parse_errors")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.parse_errors = 0
+        self.first: str | None = None
+        self.last: str | None = None
+        self.max_skew_s: float | None = None
+        self.message_ids: list[tuple[str, str]] = []
+
+    def add(self, hook: WebhookRecord) -> None:
+        """Count one receipt."""
+        self.count += 1
+        self.parse_errors += hook.parse_error
+        self.first = _earlier(self.first, hook.ts)
+        self.last = _later(self.last, hook.ts)
+        if hook.timestamp_skew_s is not None:
+            skew = abs(hook.timestamp_skew_s)
+            self.max_skew_s = skew if self.max_skew_s is None else max(self.max_skew_s, skew)
+        if hook.message_id:
+            _add_sample(self.message_ids, hook.ts, hook.message_id)
+
+    def merge(self, other: WebhookGroup) -> None:
+        """Add another partial group of the same key."""
+        self.count += other.count
+        self.parse_errors += other.parse_errors
+        self.first = _earlier(self.first, other.first)
+        self.last = _later(self.last, other.last)
+        skews = [s for s in (self.max_skew_s, other.max_skew_s) if s is not None]
+        self.max_skew_s = max(skews) if skews else None
+        self.message_ids = keep_earliest(self.message_ids + other.message_ids)

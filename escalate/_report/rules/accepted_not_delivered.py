@@ -1,0 +1,137 @@
+"""`accepted_not_delivered`: the send returned 202/QUEUED but no delivery lifecycle followed."""
+
+from __future__ import annotations
+
+from escalate._report._aggregate import AggregateState, webhook_failed
+from escalate._report._model import Check, Evidence, Finding
+from escalate._report.rules._base import RuleContext, plural, whoami_value
+from escalate._report.rules._package import cause, check, ranked
+from escalate._report.rules._webhooks import (
+    accepted_count,
+    hook_count,
+    overdue_messages,
+    overdue_package,
+    select_hooks,
+)
+from escalate._schema import (
+    EVENT_DELIVERY,
+    EVENT_FAILED,
+    EVENT_QUEUED,
+    EVENT_SENT,
+    LIFECYCLE_EVENTS,
+    SIGNATURE_INVALID,
+    SIGNATURE_MISSING,
+    STAGE_WEBHOOKS,
+)
+
+
+def delivery_configured_check(state: AggregateState) -> Check:
+    """Whether whoami said delivery webhooks were configured at all."""
+    configured = whoami_value(state, "deliveryWebhookConfigured")
+    if configured is None:
+        return Check(
+            "delivery webhooks are configured (whoami `deliveryWebhookConfigured`)",
+            "unknown",
+            "no successful whoami captured",
+        )
+    return Check(
+        "delivery webhooks are configured (whoami `deliveryWebhookConfigured`)",
+        "passed" if configured else "failed",
+        f"whoami said deliveryWebhookConfigured={str(configured).lower()}",
+    )
+
+
+class AcceptedNotDeliveredRule:
+    """Accepted messages that got no `message.sent`/`delivery`/`failed` within the grace window."""
+
+    id = "accepted_not_delivered"
+    title = "Send request returns 202 but no delivery happens"
+    stage = STAGE_WEBHOOKS
+
+    def evaluate(self, state: AggregateState, context: RuleContext) -> Finding | None:
+        """Fire when webhooks arrived but some accepted messages never saw their lifecycle."""
+        overdue = overdue_messages(state, context.delivery_grace_s)
+        if not overdue or state.webhooks == 0:
+            return None
+        accepted = accepted_count(state)
+        bad_signature = hook_count(
+            select_hooks(state, lambda k: k[0] in (SIGNATURE_INVALID, SIGNATURE_MISSING))
+        )
+        rejected = hook_count(select_hooks(state, lambda k: webhook_failed("valid", k[1])))
+        lifecycle = sum(state.events.get(event, 0) for event in LIFECYCLE_EVENTS)
+        queued = state.events.get(EVENT_QUEUED, 0)
+        failed_events = state.events.get(EVENT_FAILED, 0)
+        not_configured = whoami_value(state, "deliveryWebhookConfigured") is False
+        checks = (
+            check(
+                "webhook endpoint is reachable",
+                0,
+                state.webhooks,
+                f"{plural(state.webhooks, 'webhook request')} received",
+            ),
+            check(
+                "webhook signatures are being verified correctly",
+                bad_signature,
+                state.webhooks,
+                f"{bad_signature} of {state.webhooks} webhook requests failed verification",
+            ),
+            check(
+                "downstream webhook handling is not discarding the event",
+                rejected,
+                state.webhooks,
+                f"{rejected} of {state.webhooks} webhook requests were answered non-2xx",
+            ),
+            check(
+                "you are inspecting `message.sent`, `message.delivery`, and `message.failed`",
+                0 if lifecycle else 1,
+                state.webhooks,
+                f"{state.events.get(EVENT_SENT, 0)} sent, {state.events.get(EVENT_DELIVERY, 0)} "
+                f"delivery, {failed_events} failed, {queued} queued events received",
+            ),
+            delivery_configured_check(state),
+        )
+        causes = ranked(
+            (
+                cause(
+                    "webhook endpoint misconfiguration",
+                    len(overdue) * (not bad_signature and not rejected)
+                    + (len(overdue) if not_configured else 0),
+                    f"{len(overdue)} messages got no lifecycle event at all",
+                ),
+                cause(
+                    "webhook processing bug",
+                    bad_signature + rejected,
+                    f"{bad_signature + rejected} webhook requests rejected by the receiver",
+                ),
+                cause(
+                    "provider-side downstream failure reported later by webhook",
+                    failed_events,
+                    f"{failed_events} message.failed events",
+                ),
+            )
+        )
+        message_ids = tuple(message_id for _, message_id in overdue[:20])
+        return Finding(
+            symptom=self.id,
+            title=self.title,
+            stage=self.stage,
+            severity="error",
+            summary=(
+                f"{len(overdue)} of {accepted} accepted messages got no message.sent, "
+                f"message.delivery or message.failed within {context.delivery_grace_s:g}s"
+            ),
+            checks=checks,
+            causes=causes,
+            next_action="Inspect webhook receipts before assuming the send path is broken.",
+            evidence=Evidence(
+                count=len(overdue),
+                first_seen=overdue[0][0],
+                last_seen=overdue[-1][0],
+                message_ids=message_ids,
+                details=(
+                    ("accepted, no lifecycle", str(len(overdue))),
+                    ("accepted", str(accepted)),
+                ),
+            ),
+            package=overdue_package(state, overdue, []),
+        )

@@ -1,0 +1,93 @@
+"""`send_failed_after_numbers_ok`: `/api/core/numbers` succeeds but sends fail."""
+
+from __future__ import annotations
+
+from escalate._report._aggregate import AggregateState
+from escalate._report._model import Finding
+from escalate._report._shapes import SendShape
+from escalate._report.rules._base import RuleContext
+from escalate._report.rules._numbers import send_from_counts
+from escalate._report.rules._package import call_evidence, call_package, cause, check, ranked
+from escalate._report.rules._select import (
+    attempts,
+    client_failure,
+    count,
+    select,
+    shapes_of,
+    successes,
+)
+from escalate._schema import STAGE_NUMBERS, STAGE_SEND
+
+
+class SendFailedAfterNumbersOkRule:
+    """Sends that fail although the numbers list was fetched: a `sendFrom` problem, mostly."""
+
+    id = "send_failed_after_numbers_ok"
+    title = "/api/core/numbers succeeds but sends fail"
+    stage = STAGE_SEND
+
+    def evaluate(self, state: AggregateState, context: RuleContext) -> Finding | None:
+        """Fire when the numbers call succeeded and sends failed with a 4xx or no response."""
+        groups = select(state, client_failure(STAGE_SEND))
+        if not groups or not successes(state, STAGE_NUMBERS):
+            return None
+        total = count(groups)
+        c = send_from_counts(state, shapes_of(groups, SendShape))
+        listed = "in the numbers list" if c.listed_known else "(no numbers list captured)"
+        checks = (
+            check(
+                "`sendFrom` uses numberId, not the phone number",
+                c.phone_number,
+                c.total,
+                f"{c.phone_number} of {c.total} sends had a phone number (E.164) value",
+            ),
+            check(
+                "`sendFrom` is one of the numbers `/api/core/numbers` returned",
+                c.not_listed,
+                c.total if c.listed_known else 0,
+                f"{c.not_listed} of {c.total} sends used a numberId not {listed}",
+            ),
+            check(
+                "the selected number is `ACTIVE`",
+                c.not_active,
+                c.checked,
+                f"{c.not_active} of {c.checked} sends with a listed number used one not ACTIVE",
+            ),
+            check(
+                "`smsEnabled` or `mmsEnabled` matches the message type",
+                c.not_enabled,
+                c.checked,
+                f"{c.not_enabled} of {c.checked} sends used a number not enabled "
+                "for their messageType",
+            ),
+        )
+        causes = ranked(
+            (
+                cause("using E.164 in `sendFrom`", c.phone_number, f"{c.phone_number} sends"),
+                cause(
+                    "using a number not owned by the API client",
+                    c.not_listed,
+                    f"{c.not_listed} sends",
+                ),
+                cause(
+                    "sending with a number not enabled for the intended message type",
+                    c.not_enabled + c.not_active,
+                    f"{c.not_enabled} not enabled, {c.not_active} not ACTIVE",
+                ),
+            )
+        )
+        return Finding(
+            symptom=self.id,
+            title=self.title,
+            stage=self.stage,
+            severity="error",
+            summary=(
+                f"{total} of {attempts(state, STAGE_SEND)} sends failed after "
+                f"/api/core/numbers succeeded"
+            ),
+            checks=checks,
+            causes=causes,
+            next_action="Correct the `sendFrom` source and re-run the send.",
+            evidence=call_evidence(groups),
+            package=call_package(state, groups),
+        )

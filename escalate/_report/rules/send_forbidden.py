@@ -1,0 +1,83 @@
+"""`send_forbidden`: the send returns 403 FORBIDDEN."""
+
+from __future__ import annotations
+
+from escalate._report._aggregate import AggregateState
+from escalate._report._model import Finding
+from escalate._report._shapes import SendShape
+from escalate._report.rules._base import RuleContext, whoami_value
+from escalate._report.rules._numbers import send_from_counts
+from escalate._report.rules._package import call_evidence, call_package, cause, check, ranked
+from escalate._report.rules._select import Selected, attempts, count, select, shapes_of
+from escalate._schema import STAGE_SEND
+
+
+class SendForbiddenRule:
+    """Sends refused as forbidden: the client context or the number ownership is wrong."""
+
+    id = "send_forbidden"
+    title = "Send request returns 403 FORBIDDEN"
+    stage = STAGE_SEND
+
+    def evaluate(self, state: AggregateState, context: RuleContext) -> Finding | None:
+        """Fire on any send answered 403 or FORBIDDEN."""
+        groups = select(
+            state, lambda k: k[0] == STAGE_SEND and (k[3] == 403 or k[5] == "FORBIDDEN")
+        )
+        if not groups:
+            return None
+        total = count(groups)
+        c = send_from_counts(state, shapes_of(groups, SendShape))
+        not_owned = c.not_listed + c.phone_number
+        other_token, known_token = _token_mismatch(state, groups)
+        client = whoami_value(state, "apiClientId") or "unknown (no whoami captured)"
+        checks = (
+            check(
+                "`sendFrom` belongs to the authenticated API client",
+                not_owned,
+                total if c.listed_known else 0,
+                f"{c.not_listed} of {total} sends used a numberId missing from /api/core/numbers; "
+                f"{c.phone_number} used a phone number",
+            ),
+            check(
+                "the token belongs to the client you think it does",
+                other_token,
+                known_token,
+                f"{other_token} of {known_token} sends used a token other than the one whoami "
+                f"identified as {client}",
+            ),
+        )
+        causes = ranked(
+            (
+                cause("wrong API client context", other_token),
+                cause("wrong `sendFrom`", c.phone_number),
+                cause("number ownership mismatch", c.not_listed),
+            )
+        )
+        return Finding(
+            symptom=self.id,
+            title=self.title,
+            stage=self.stage,
+            severity="error",
+            summary=f"{total} of {attempts(state, STAGE_SEND)} sends were refused (403 FORBIDDEN)",
+            checks=checks,
+            causes=causes,
+            next_action=(
+                "Confirm /whoami, then confirm /numbers, then retry with the correct `numberId`."
+            ),
+            evidence=call_evidence(groups),
+            package=call_package(state, groups),
+        )
+
+
+def _token_mismatch(state: AggregateState, groups: Selected) -> tuple[int, int]:
+    """(sends with a token other than whoami's, sends whose token is known)."""
+    if state.whoami is None or state.whoami[2] is None:
+        return 0, 0
+    whoami_token = state.whoami[2]
+    other = known = 0
+    for _, group in groups:
+        for fingerprint, n in group.token_fps.items():
+            known += n
+            other += n * (fingerprint != whoami_token)
+    return other, known

@@ -1,0 +1,81 @@
+"""`server_error`: a 5xx, SERVER_ERROR or UPSTREAM_ERROR, at any stage."""
+
+from __future__ import annotations
+
+from escalate._report._aggregate import AggregateState
+from escalate._report._model import Finding
+from escalate._report.rules._base import RuleContext
+from escalate._report.rules._package import call_evidence, call_package, cause, check, ranked
+from escalate._report.rules._select import count, failed, select, server_error
+from escalate._schema import STAGE_SEND, STAGE_TOKEN, STAGES
+
+
+class ServerErrorRule:
+    """Failures on Red Cloud's side: the client can retry with backoff, then escalate."""
+
+    id = "server_error"
+    title = "Server error (5xx / UPSTREAM_ERROR)"
+    stage = STAGE_SEND
+
+    def evaluate(self, state: AggregateState, context: RuleContext) -> Finding | None:
+        """Fire on any call answered 5xx or with a server-side error code."""
+        groups = select(state, server_error)
+        if not groups:
+            return None
+        total = count(groups)
+        upstream = sum(g.count for k, g in groups if k[3] == 502 or k[5] == "UPSTREAM_ERROR")
+        stages = sorted({key[0] for key, _ in groups}, key=_stage_order)
+        last_failure = max(group.last or "" for _, group in groups)
+        first_failure = min(group.first or "" for _, group in groups)
+        later_ok = sum(
+            g.count
+            for k, g in state.groups.items()
+            if k[0] in stages and not failed(k) and (g.last or "") > first_failure
+        )
+        new_keys = sum(
+            1 for op in state.operations.values() if op.timeouts and len(op.idempotency_fps) > 1
+        )
+        checks = (
+            check(
+                "a later attempt of the same stage succeeded (transient)",
+                0 if later_ok else 1,
+                1,
+                f"{later_ok} successful calls at {', '.join(stages)} after the first server error",
+            ),
+            check(
+                "sends retried after a server error reuse the same `Idempotency-Key`",
+                new_keys,
+                total if STAGE_SEND in stages else 0,
+                f"{new_keys} send operations were retried under a new key",
+            ),
+        )
+        causes = ranked(
+            (
+                cause("Red Cloud internal error (SERVER_ERROR)", total - upstream),
+                cause("upstream platform dependency error (UPSTREAM_ERROR)", upstream),
+            )
+        )
+        token_only = stages == [STAGE_TOKEN]
+        return Finding(
+            symptom=self.id,
+            title=self.title,
+            stage=stages[0],
+            severity="error",
+            summary=(
+                f"{total} calls failed on the server side (at {', '.join(stages)}), "
+                f"last at {last_failure}"
+            ),
+            checks=checks,
+            causes=causes,
+            next_action=(
+                "Retry with normal client backoff"
+                + ("" if token_only else ", reusing the same Idempotency-Key for sends")
+                + "; if it persists, escalate with the requestIds below."
+            ),
+            evidence=call_evidence(groups),
+            package=call_package(state, groups),
+        )
+
+
+def _stage_order(stage: str) -> int:
+    return STAGES.index(stage) if stage in STAGES else len(STAGES)

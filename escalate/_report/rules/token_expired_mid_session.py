@@ -1,0 +1,82 @@
+"""`token_expired_mid_session`: a CORE call got 401 because its token had aged out."""
+
+from __future__ import annotations
+
+from escalate._report._aggregate import AggregateState
+from escalate._report._model import Finding
+from escalate._report.rules._base import RuleContext
+from escalate._report.rules._package import call_evidence, call_package, cause, check, ranked
+from escalate._report.rules._select import count, failed, select, token_classes
+from escalate._schema import STAGE_TOKEN
+
+
+def _unauthorized(key: tuple[object, ...]) -> bool:
+    return key[0] != STAGE_TOKEN and (key[3] == 401 or key[5] == "UNAUTHORIZED")
+
+
+class TokenExpiredMidSessionRule:
+    """401s on CORE calls made with a token older than its lifetime."""
+
+    id = "token_expired_mid_session"
+    title = "Token expired mid-session (401 after the token aged out)"
+    stage = STAGE_TOKEN
+
+    def evaluate(self, state: AggregateState, context: RuleContext) -> Finding | None:
+        """Fire when a 401 call used a token that was expired at the time of the call."""
+        groups = select(state, _unauthorized)
+        expired = token_classes(groups).get("expired", 0)
+        if not expired:
+            return None
+        total = count(groups)
+        first_401 = min(group.first or "" for _, group in groups)
+        refreshed = sum(
+            g.count
+            for k, g in state.groups.items()
+            if k[0] == STAGE_TOKEN and not failed(k) and (g.last or "") > first_401
+        )
+        recovered = sum(
+            g.count
+            for k, g in state.groups.items()
+            if k[0] != STAGE_TOKEN and not failed(k) and (g.last or "") > first_401
+        )
+        checks = (
+            check(
+                "whether the token is expired",
+                expired,
+                total,
+                f"{expired} of {total} calls answered 401 used a token past its expires_in",
+            ),
+            check(
+                "the token is cached with its expiry and refreshed proactively",
+                expired,
+                total,
+                "the client kept using a token after it expired",
+            ),
+            check(
+                "on `UNAUTHORIZED`, a new token is acquired and the call retried once",
+                0 if refreshed else 1,
+                1,
+                f"{refreshed} token requests and {recovered} successful calls after the first 401",
+            ),
+        )
+        causes = ranked(
+            (
+                cause("expired token reused past `expires_in` (3600 s)", expired),
+                cause("no refresh on 401", 0 if refreshed else expired),
+            )
+        )
+        return Finding(
+            symptom=self.id,
+            title=self.title,
+            stage=self.stage,
+            severity="warning" if refreshed and recovered else "error",
+            summary=f"{expired} calls were rejected with 401 because their token had expired",
+            checks=checks,
+            causes=causes,
+            next_action=(
+                "Cache the token with its expiry and refresh it before it expires; on a 401, "
+                "acquire a new token and retry the request once."
+            ),
+            evidence=call_evidence(groups),
+            package=call_package(state, groups),
+        )

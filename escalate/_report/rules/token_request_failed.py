@@ -1,0 +1,127 @@
+"""`token_request_failed`: the token request fails (4xx, no response)."""
+
+from __future__ import annotations
+
+from escalate._report._aggregate import AggregateState
+from escalate._report._model import Finding
+from escalate._report._shapes import FORM, TokenRequestShape
+from escalate._report.rules._base import RuleContext
+from escalate._report.rules._package import call_evidence, call_package, cause, check, ranked
+from escalate._report.rules._select import (
+    attempts,
+    client_failure,
+    count,
+    count_shapes,
+    error_text_hits,
+    select,
+    shapes_of,
+)
+from escalate._schema import STAGE_TOKEN
+
+_NETWORK = ("timeout", "connection_error", "error")
+
+
+class TokenRequestFailedRule:
+    """Token requests that failed for a reason the client can fix (5xx: `server_error`)."""
+
+    id = "token_request_failed"
+    title = "Token request fails"
+    stage = STAGE_TOKEN
+
+    def evaluate(self, state: AggregateState, context: RuleContext) -> Finding | None:
+        """Fire when any token request failed with a client-side error or no response."""
+        groups = select(state, client_failure(STAGE_TOKEN))
+        if not groups:
+            return None
+        shapes = shapes_of(groups, TokenRequestShape)
+        total = count(groups)
+        codes = {key[5]: 0 for key, _ in groups}
+        for key, group in groups:
+            codes[key[5]] += group.count
+        no_client = count_shapes(
+            shapes, lambda s: s.auth_scheme != "basic" and not s.client_id_in_body
+        )
+        no_secret = count_shapes(
+            shapes, lambda s: s.auth_scheme != "basic" and not s.client_secret_in_body
+        )
+        bad_grant = count_shapes(shapes, lambda s: s.grant_type != "client_credentials")
+        not_form = count_shapes(shapes, lambda s: s.content_type != FORM)
+        invalid_client = codes.get("invalid_client", 0)
+        malformed = codes.get("invalid_request", 0) + codes.get("unsupported_grant_type", 0)
+        network = sum(g.count for key, g in groups if key[4] in _NETWORK)
+        checks = (
+            check(
+                "`client_id` is sent (Basic auth or form field)",
+                no_client,
+                total,
+                f"{no_client} of {total} failed requests had no client id",
+            ),
+            check(
+                "`client_secret` is sent (Basic auth or form field)",
+                no_secret,
+                total,
+                f"{no_secret} of {total} failed requests had no client secret",
+            ),
+            check(
+                "the credentials are accepted",
+                invalid_client,
+                total,
+                f"{invalid_client} of {total} answered invalid_client",
+            ),
+            check(
+                "`grant_type=client_credentials`",
+                bad_grant,
+                total,
+                f"{bad_grant} of {total} failed requests had another or no grant_type",
+            ),
+            check(
+                "form-encoded request shape",
+                not_form,
+                total,
+                f"{not_form} of {total} failed requests were not application/x-www-form-urlencoded",
+            ),
+        )
+        causes = ranked(
+            (
+                cause(
+                    "invalid credentials",
+                    invalid_client,
+                    f"{invalid_client} invalid_client answers",
+                ),
+                cause(
+                    "inactive API client",
+                    error_text_hits(groups, "inactive", "client"),
+                    "error text mentions an inactive client",
+                ),
+                cause(
+                    "inactive parent account",
+                    error_text_hits(groups, "inactive", "account"),
+                    "error text mentions an inactive account",
+                ),
+                cause(
+                    "malformed token request",
+                    malformed + bad_grant + not_form + no_client,
+                    f"{malformed} invalid_request/unsupported_grant_type answers, "
+                    f"{not_form} not form-encoded",
+                ),
+                cause(
+                    "the token endpoint is not reachable (timeout or network error)",
+                    network,
+                    f"{network} requests got no response",
+                ),
+            )
+        )
+        answers = ", ".join(f"{code or 'no error code'} x{n}" for code, n in codes.items())
+        summary = f"{total} of {attempts(state, STAGE_TOKEN)} token requests failed ({answers})"
+        return Finding(
+            symptom=self.id,
+            title=self.title,
+            stage=self.stage,
+            severity="error",
+            summary=summary,
+            checks=checks,
+            causes=causes,
+            next_action="Correct credentials or account status before testing CORE routes.",
+            evidence=call_evidence(groups),
+            package=call_package(state, groups),
+        )
