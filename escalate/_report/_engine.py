@@ -29,9 +29,10 @@ def aggregate_sources(
     *,
     jobs: int = 1,
     progress: Progress | None = None,
+    min_range_bytes: int = MIN_RANGE_BYTES,
 ) -> AggregateState:
     """Aggregate every source into one state."""
-    tasks = plan_tasks(sources, jobs)
+    tasks = plan_tasks(sources, jobs, min_range_bytes)
     if jobs <= 1 or len(tasks) <= 1:
         states = [aggregate_source(task, record_filter, progress) for task in tasks]
     else:
@@ -39,13 +40,15 @@ def aggregate_sources(
     return reduce(AggregateState.merge, states, AggregateState())
 
 
-def plan_tasks(sources: Sequence[Source], jobs: int) -> tuple[Source, ...]:
+def plan_tasks(
+    sources: Sequence[Source], jobs: int, min_range_bytes: int = MIN_RANGE_BYTES
+) -> tuple[Source, ...]:
     """Split large plain files into `jobs` byte ranges when there are fewer files than jobs."""
     if jobs <= 1 or len(sources) >= jobs:
         return tuple(sources)
     tasks: list[Source] = []
     for source in sources:
-        tasks.extend(split_file(source.name, jobs, MIN_RANGE_BYTES))
+        tasks.extend(split_file(source.name, jobs, min_range_bytes))
     return tuple(tasks)
 
 
