@@ -1,0 +1,166 @@
+"""The call record builder, fed `Exchange` values directly."""
+
+from __future__ import annotations
+
+import base64
+import time
+from typing import Any
+
+import orjson
+
+from escalate._capture._exchange import Exchange
+from escalate._capture._record import build_call_record, utc_timestamp
+from escalate._capture._settings import fingerprint
+from escalate._capture._tokens import TOKENS
+
+
+def _exchange(path: str = "/api/core/whoami", **fields: Any) -> Exchange:
+    values: dict[str, Any] = {
+        "client": "httpx", "method": "GET", "host": "api.test", "path": path,
+        "started": time.time(), "started_monotonic": time.perf_counter(), "duration_s": 0.0123,
+        "authorization": None, "content_type": None, "idempotency_key": None,
+        "request_body": None, "request_streamed": False}
+    values.update(fields)
+    return Exchange(**values)
+
+
+def test_schema_is_the_first_key() -> None:
+    """Every record starts with the schema marker the reader searches for."""
+    line = orjson.dumps(build_call_record(_exchange()))
+    assert line.startswith(b'{"schema":"escalate.evidence/1"')
+
+
+def test_timestamp_format() -> None:
+    """UTC with microseconds and a Z suffix."""
+    assert utc_timestamp(0.5) == "1970-01-01T00:00:00.500000Z"
+
+
+def test_stage_and_other_routes() -> None:
+    """Known routes map to their stage; anything else is `other` and kept as is."""
+    assert build_call_record(_exchange("/api/core/numbers"))["stage"] == "numbers"
+    record = build_call_record(_exchange("/api/core/numbers/search"))
+    assert (record["stage"], record["route"]) == ("other", "/api/core/numbers/search")
+
+
+def test_phone_number_in_other_route_is_replaced() -> None:
+    """A phone number used as a path segment does not reach the record."""
+    assert build_call_record(_exchange("/lookup/+15551234567"))["route"] == "/lookup/<e164>"
+
+
+def test_duration_in_milliseconds() -> None:
+    """`duration_ms` is the exchange's duration in milliseconds."""
+    assert build_call_record(_exchange())["duration_ms"] == 12.3
+
+
+def test_core_error_wrapper() -> None:
+    """requestId, code and message come from the CORE wrapper."""
+    body = b'{"error":{"code":"FORBIDDEN","message":"sendFrom is not owned","details":{}},' \
+           b'"requestId":"req_send_002"}'
+    record = build_call_record(_exchange(status=403, response_body=body,
+                                         response_content_type="application/json"))
+    assert (record["outcome"], record["request_id"], record["error_code"]) == (
+        "http_error", "req_send_002", "FORBIDDEN")
+    assert record["error_message"] == "sendFrom is not owned"
+
+
+def test_oauth_error() -> None:
+    """On the token route the OAuth `error` and `error_description` are recorded."""
+    body = b'{"error":"invalid_client","error_description":"Client authentication failed"}'
+    record = build_call_record(_exchange("/api/auth/token", status=401, response_body=body))
+    assert (record["error_code"], record["error_message"]) == (
+        "invalid_client", "Client authentication failed")
+
+
+def test_error_message_is_scanned() -> None:
+    """Phone numbers inside an error message are replaced by markers."""
+    body = b'{"error":{"code":"INVALID_REQUEST","message":"bad to +15551234567"}}'
+    record = build_call_record(_exchange(status=400, response_body=body))
+    assert record["error_message"] == "bad to <e164>"
+
+
+def test_bearer_auth_is_scheme_and_fingerprint() -> None:
+    """The Authorization header becomes its scheme and the token's fingerprint."""
+    record = build_call_record(_exchange(authorization="Bearer tok_secret_1"))
+    assert record["auth"] == {"scheme": "bearer", "fingerprint": fingerprint("tok_secret_1")}
+    assert "tok_secret_1" not in orjson.dumps(record).decode()
+
+
+def test_basic_auth_fingerprints_the_user_only() -> None:
+    """Basic credentials: the fingerprint is of the client id; the secret is dropped."""
+    credentials = base64.b64encode(b"rc_client:rc_secret").decode()
+    record = build_call_record(_exchange("/api/auth/token", authorization=f"Basic {credentials}"))
+    assert record["auth"] == {"scheme": "basic", "fingerprint": fingerprint("rc_client")}
+    assert record["token"] is None
+
+
+def test_unknown_token_freshness() -> None:
+    """A bearer token never seen being issued has unknown freshness."""
+    record = build_call_record(_exchange(authorization="Bearer never_seen_token_1"))
+    assert record["token"]["source"] == "unknown"
+    assert record["token"]["fresh"] is None and record["token"]["expired"] is None
+
+
+def test_jwt_claims_give_age_and_expiry() -> None:
+    """A JWT never seen issued: `iat`/`exp` give age, lifetime and expiry."""
+    now = int(time.time())
+    claims = base64.urlsafe_b64encode(orjson.dumps({"iat": now - 100, "exp": now - 10}))
+    token = "eyJhbGciOiJIUzI1NiJ9." + claims.decode().rstrip("=") + ".c2ln"
+    freshness = build_call_record(_exchange(authorization=f"Bearer {token}"))["token"]
+    assert (freshness["source"], freshness["expires_in"], freshness["expired"]) == ("jwt", 90, True)
+    assert 99 <= freshness["age_s"] <= 102
+
+
+def test_token_response_registers_the_token() -> None:
+    """A token issued through a call makes later calls `acquired` and the first one `fresh`."""
+    body = b'{"access_token":"tok_issued_7","token_type":"bearer","expires_in":3600}'
+    issued = build_call_record(_exchange("/api/auth/token", status=200, response_body=body))
+    assert issued["response"] == {"token_type": "bearer", "expires_in": 3600,
+                                  "token_fingerprint": fingerprint("tok_issued_7")}
+    first = build_call_record(_exchange(authorization="Bearer tok_issued_7"))["token"]
+    second = build_call_record(_exchange(authorization="Bearer tok_issued_7"))["token"]
+    assert (first["source"], first["fresh"], second["fresh"]) == ("acquired", True, False)
+
+
+def test_token_registry_is_bounded() -> None:
+    """The registry forgets the oldest tokens instead of growing without limit."""
+    for index in range(300):
+        TOKENS.acquired(f"fp_bounded_{index}", 60, time.perf_counter())
+    assert len(TOKENS._issued) <= 256
+
+
+def test_idempotency_and_operation() -> None:
+    """Same payload under two keys: same operation, different key fingerprints."""
+    body = b'{"sendFrom":"num_abc123","to":["+15551234567"],"messageType":"SMS","text":"hi"}'
+    reordered = b'{"text":"hi","messageType":"SMS","to":["+15551234567"],"sendFrom":"num_abc123"}'
+    send = "/api/core/messages/send"
+    first = build_call_record(_exchange(send, method="POST", idempotency_key="k1",
+                                        request_body=body, content_type="application/json"))
+    second = build_call_record(_exchange(send, method="POST", idempotency_key="k2",
+                                         request_body=reordered, content_type="application/json"))
+    assert first["operation"] == second["operation"]
+    assert first["idempotency"]["fingerprint"] != second["idempotency"]["fingerprint"]
+    assert first["idempotency"]["present"] is True
+
+
+def test_partial_acceptance_summary() -> None:
+    """A send accepting some recipients records results and the number of errors."""
+    body = (b'{"results":[{"to":"+15551234567","messageId":"msg_1","status":"QUEUED"}],'
+            b'"errors":[{"to":"12","code":"INVALID_RECIPIENT"}]}')
+    record = build_call_record(_exchange("/api/core/messages/send", status=202,
+                                         response_body=body))
+    assert record["response"] == {
+        "results": [{"to": "<e164>", "messageId": "msg_1", "status": "QUEUED"}],
+        "errors_count": 1, "errors": [{"to": "<str:len=2>", "code": "<str:len=17>"}]}
+
+
+def test_streamed_request_body() -> None:
+    """A request body escalate did not read is recorded as `<stream>`."""
+    assert build_call_record(_exchange(request_streamed=True))["payload"] == "<stream>"
+
+
+def test_failure_without_response() -> None:
+    """An exchange that failed before any response keeps its outcome and exception name."""
+    record = build_call_record(_exchange(exception=TimeoutError("slow"),
+                                         exception_outcome="timeout"))
+    assert (record["status"], record["outcome"], record["exception"]) == (None, "timeout",
+                                                                         "TimeoutError")

@@ -1,0 +1,142 @@
+"""Payload shapes: structure kept, every leaf a descriptor unless allowlisted."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import escalate
+from escalate._capture._settings import fingerprint
+from escalate._capture._shape import (
+    ENUM_KEYS,
+    IDENTIFIER_KEYS,
+    shape_body,
+    shape_form,
+    shape_json,
+)
+
+_DESCRIPTOR = re.compile(
+    r"<(e164|phone:not_e164|text:len=\d+|str:len=\d+|media:count=\d+|int|float|bool|deep"
+    r"|fp:fp_[0-9a-f]{12}|\+\d+ more)>")
+_VERBATIM_KEYS = ENUM_KEYS | IDENTIFIER_KEYS
+_SAMPLED_KEYS = _VERBATIM_KEYS | {"text", "media", "externalReference", "to"}
+
+
+def test_send_body_shape() -> None:
+    """The documented send example becomes markers, kept ids and a fingerprinted reference."""
+    body = {"sendFrom": "num_abc123", "to": ["+15551234567", "555 123 4567"],
+            "messageType": "SMS", "text": "Hello from Red Cloud", "externalReference": "order_789"}
+    assert shape_json(body) == {
+        "sendFrom": "num_abc123", "to": ["<e164>", "<phone:not_e164>"], "messageType": "SMS",
+        "text": "<text:len=20>", "externalReference": f"<fp:{fingerprint('order_789')}>"}
+
+
+def test_send_from_phone_number_is_a_marker() -> None:
+    """A phone number in `sendFrom` is never kept, even though sendFrom is an identifier key."""
+    assert shape_json({"sendFrom": "+15551234567"}) == {"sendFrom": "<e164>"}
+    assert shape_json({"sendFrom": "15551234567"}) == {"sendFrom": "<phone:not_e164>"}
+
+
+def test_media_becomes_a_count() -> None:
+    """Media arrays and strings become counts."""
+    shaped = shape_json({"media": ["https://a/1.png", "https://a/2.png"], "mediaUrl": "https://x"})
+    assert shaped == {"media": "<media:count=2>", "mediaUrl": "<media:count=1>"}
+
+
+def test_scalars_and_null() -> None:
+    """Numbers and booleans become their type; null stays null."""
+    assert shape_json({"a": 1, "b": 1.5, "c": True, "d": None}) == {
+        "a": "<int>", "b": "<float>", "c": "<bool>", "d": None}
+
+
+def test_enum_value_kept_only_when_enum_like() -> None:
+    """A free-text value under an enumeration key is not kept."""
+    assert shape_json({"messageType": "SMS"}) == {"messageType": "SMS"}
+    assert shape_json({"messageType": "my secret 42"}) == {"messageType": "<str:len=12>"}
+
+
+def test_long_arrays_are_cut() -> None:
+    """Arrays keep 20 element shapes, then a count of the rest."""
+    shaped = shape_json({"to": ["+15551234567"] * 25})
+    assert shaped["to"][-1] == "<+5 more>" and len(shaped["to"]) == 21
+
+
+def test_phone_number_key_is_replaced() -> None:
+    """A key that is a phone number becomes `<key#N>`."""
+    assert shape_json({"ok": 1, "+15551234567": "x"}) == {"ok": "<int>", "<key#1>": "<str:len=1>"}
+
+
+def test_deep_nesting_is_cut() -> None:
+    """Nesting beyond the depth limit becomes `<deep>` instead of recursing forever."""
+    value: Any = "leaf"
+    for _ in range(100):
+        value = {"a": value}
+    assert "<deep>" in orjson.dumps(shape_json(value)).decode()
+
+
+def test_form_token_request() -> None:
+    """Form bodies: grant_type kept, client_id fingerprinted, client_secret a length."""
+    shaped = shape_form(b"grant_type=client_credentials&client_id=rc_1&client_secret=s3cr3t")
+    assert shaped == {"grant_type": "client_credentials", "client_id": f"<fp:{fingerprint('rc_1')}>",
+                      "client_secret": "<str:len=6>"}
+
+
+def test_unparsed_body() -> None:
+    """A body that is neither JSON nor form-encoded is described by its size only."""
+    assert shape_body(b"\x00\x01secret", "application/octet-stream") == "<unparsed:8 bytes>"
+
+
+def test_keep_external_reference_opt_in(tmp_path: Any) -> None:
+    """`configure(keep_external_reference=True)` keeps the user's own reference verbatim."""
+    escalate.configure(path=tmp_path / "e.jsonl", keep_external_reference=True)
+    try:
+        assert shape_json({"externalReference": "order_789"}) == {"externalReference": "order_789"}
+    finally:
+        escalate.configure(path=tmp_path / "e.jsonl")
+
+
+def _leaves(value: Any, key: str | None = None) -> Iterator[tuple[str | None, Any]]:
+    if isinstance(value, dict):
+        for name, item in value.items():
+            yield from _leaves(item, name)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _leaves(item, key)
+    else:
+        yield key, value
+
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: st.lists(children, max_size=5)
+    | st.dictionaries(st.sampled_from(sorted(_SAMPLED_KEYS)) | st.text(max_size=12),
+                      children, max_size=5),
+    max_leaves=30,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json)
+def test_no_input_leaf_survives_unless_allowlisted(payload: Any) -> None:
+    """No leaf string (len >= 4) of the input appears in the output's values unless its key is
+    an allowlisted enumeration/identifier key."""
+    shaped = shape_json(payload)
+    allowed = {value for key, value in _leaves(payload) if key in _VERBATIM_KEYS}
+    output_values = _DESCRIPTOR.sub("", orjson.dumps([value for _, value in _leaves(shaped)]).decode())
+    for key, leaf in _leaves(payload):
+        if isinstance(leaf, str) and len(leaf) >= 4 and key not in _VERBATIM_KEYS:
+            if leaf not in allowed and not _DESCRIPTOR.fullmatch(leaf):
+                assert orjson.dumps(leaf).decode()[1:-1] not in output_values
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json)
+def test_every_output_leaf_is_a_descriptor_or_allowlisted(payload: Any) -> None:
+    """Each output leaf is null, a descriptor, or a value kept under an allowlisted key."""
+    for key, leaf in _leaves(shape_json(payload)):
+        assert leaf is None or _DESCRIPTOR.fullmatch(leaf) or key in _VERBATIM_KEYS
