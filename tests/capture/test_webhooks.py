@@ -21,7 +21,9 @@ BODY = (b'{"type":"message.delivery","messageId":"msg_abc123","externalReference
         b'"sequence":3,"providerMessageRef":"prv_1","to":"+15551234567"}')
 
 
-def _sign(body: bytes, secret: str = WEBHOOK_SECRET, timestamp: str | None = None) -> dict[str, str]:
+def _sign(
+    body: bytes, secret: str = WEBHOOK_SECRET, timestamp: str | None = None
+) -> dict[str, str]:
     timestamp = timestamp or str(int(time.time()))
     digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return {"X-RedCloud-Timestamp": timestamp, "X-RedCloud-Signature": digest.hexdigest()}
