@@ -1,0 +1,100 @@
+"""`build_bundle`: report + cited evidence + HAR + manifest + README, all scanned, in one zip."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import orjson
+
+from escalate._bundle._archive import archive_bytes, write_atomically
+from escalate._bundle._evidence import select_evidence
+from escalate._bundle._manifest import (
+    MANIFEST_NAME,
+    command_text,
+    input_entries,
+    manifest_bytes,
+    manifest_data,
+)
+from escalate._bundle._readme import README_TEXT
+from escalate._har import har_document
+from escalate._render import render
+from escalate._report import ReportOptions, build_report
+from escalate._report._model import Redactions, Report
+from escalate._scan import ScanConfig, SecretScanner
+
+#: (file name in the bundle, report format) of the three report renderings.
+REPORT_FILES: Final = (("report.md", "markdown"), ("report.html", "html"), ("report.json", "json"))
+EVIDENCE_NAME: Final = "evidence.jsonl"
+HAR_NAME: Final = "evidence.har"
+README_NAME: Final = "README.txt"
+
+
+@dataclass(frozen=True)
+class BundleSummary:
+    """What `write_bundle` wrote."""
+
+    path: Path
+    size: int
+    files: tuple[str, ...]
+    evidence_records: int
+    first_failing_stage: str | None
+    redactions: tuple[tuple[str, int], ...]
+
+
+def build_bundle(
+    paths: Sequence[str],
+    *,
+    options: ReportOptions | None = None,
+    scan_config: ScanConfig | None = None,
+    argv: Sequence[str] = ("escalate", "bundle"),
+) -> tuple[bytes, BundleSummary]:
+    """Build the bundle archive in memory; raises the report's `InputError`/`OptionError`."""
+    options = options or ReportOptions()
+    scanner = SecretScanner(scan_config)
+    report = build_report(paths, options=options)
+    evidence = [scanner.scan_value(record) for record in select_evidence(paths, options, report)]
+    report = scanner.scan_strings(report)
+    files = _content_files(report, evidence, scanner)
+    manifest = scanner.scan_value(
+        manifest_data(
+            report, input_entries(paths), files, command=command_text(argv),
+            evidence_records=len(evidence), redactions=scanner.summary(),
+        )
+    )  # fmt: skip
+    files[MANIFEST_NAME] = scanner.scan_text(manifest_bytes(manifest).decode()).encode()
+    summary = BundleSummary(
+        Path(), 0, tuple(sorted(files)), len(evidence), report.first_failing_stage,
+        scanner.summary(),
+    )  # fmt: skip
+    return archive_bytes(files), summary
+
+
+def write_bundle(
+    paths: Sequence[str],
+    output: Path,
+    *,
+    options: ReportOptions | None = None,
+    scan_config: ScanConfig | None = None,
+    argv: Sequence[str] = ("escalate", "bundle"),
+) -> BundleSummary:
+    """Build the bundle and write it to `output` atomically."""
+    data, summary = build_bundle(paths, options=options, scan_config=scan_config, argv=argv)
+    write_atomically(output, data)
+    return dataclasses.replace(summary, path=output, size=len(data))
+
+
+def _content_files(
+    report: Report, evidence: list[dict[str, Any]], scanner: SecretScanner
+) -> dict[str, bytes]:
+    """Every file but the manifest, each passed through the scan as the last step."""
+    report = dataclasses.replace(report, redactions=Redactions(by_rule=scanner.summary()))
+    texts = {name: render(report, fmt) for name, fmt in REPORT_FILES}
+    texts[EVIDENCE_NAME] = "".join(orjson.dumps(record).decode() + "\n" for record in evidence)
+    har = scanner.scan_value(har_document(evidence))
+    texts[HAR_NAME] = orjson.dumps(har, option=orjson.OPT_INDENT_2).decode() + "\n"
+    texts[README_NAME] = README_TEXT
+    return {name: scanner.scan_text(text).encode() for name, text in texts.items()}

@@ -1,0 +1,151 @@
+"""Select the evidence a report cites: a second streaming pass over the same inputs.
+
+The report engine keeps no records, only what its findings cite (requestIds, messageIds and the
+timestamps of the calls in each escalation package). This pass reads the inputs again with the
+same filters and keeps, as plain dicts, the records those citations name, plus the calls that
+define each stage's verdict (its first call, its last call and its first failure), so a bundle is
+small and says nothing about unrelated traffic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from escalate._report._client import with_client
+from escalate._report._filters import ReportOptions, build_filter, call_message_ids
+from escalate._report._inputs import Source, read_chunks, resolve_sources
+from escalate._report._model import Report
+from escalate._report._records import BrokenRecord, CallRecord, Record, record_from_object
+from escalate._schema import RECORD_MARKER, STAGE_WEBHOOKS
+
+#: (source index, line number): where a record was read, its identity and its tie-breaker.
+Position = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Citations:
+    """What a report's findings point at."""
+
+    request_ids: frozenset[str]
+    message_ids: frozenset[str]
+    timestamps: frozenset[str]
+
+
+@dataclass
+class _StageMarks:
+    """The stage-defining records of one stage seen so far (small, whatever the log size)."""
+
+    first: tuple[Position, dict[str, Any]] | None = None
+    last: tuple[Position, dict[str, Any]] | None = None
+    first_failure: tuple[Position, dict[str, Any]] | None = None
+
+    def note(self, position: Position, raw: dict[str, Any], failed: bool) -> None:
+        """Remember a record of this stage."""
+        if self.first is None:
+            self.first = (position, raw)
+        self.last = (position, raw)
+        if failed and self.first_failure is None:
+            self.first_failure = (position, raw)
+
+    def chosen(self) -> Iterator[tuple[Position, dict[str, Any]]]:
+        """The records that define the stage."""
+        yield from (mark for mark in (self.first, self.last, self.first_failure) if mark)
+
+
+@dataclass
+class _Selection:
+    """Cited records and stage marks, keyed by position so nothing is kept twice."""
+
+    cited: dict[Position, dict[str, Any]] = field(default_factory=dict)
+    stages: dict[str, _StageMarks] = field(default_factory=dict)
+
+    def records(self) -> list[dict[str, Any]]:
+        """The selected records in input order."""
+        chosen = dict(self.cited)
+        for marks in self.stages.values():
+            chosen.update(marks.chosen())
+        return [chosen[position] for position in sorted(chosen)]
+
+
+def citations(report: Report) -> Citations:
+    """Collect every requestId, messageId and call timestamp the report's findings cite."""
+    request_ids: set[str] = set()
+    message_ids: set[str] = set()
+    timestamps: set[str] = set()
+    for finding in report.findings:
+        request_ids.update(finding.evidence.request_ids)
+        message_ids.update(finding.evidence.message_ids)
+        for row in finding.package.rows:
+            timestamps.add(row.timestamp)
+            message_ids.update(row.message_ids)
+            if row.request_id:
+                request_ids.add(row.request_id)
+    return Citations(frozenset(request_ids), frozenset(message_ids), frozenset(timestamps))
+
+
+def select_evidence(
+    paths: Sequence[str], options: ReportOptions, report: Report
+) -> list[dict[str, Any]]:
+    """Return the raw records (as parsed, not yet scanned) that `report` cites, in input order."""
+    sources = resolve_sources(paths)
+    record_filter = build_filter(options)
+    if options.client is not None:
+        record_filter = with_client(sources, record_filter, options.client)
+    cited = citations(report)
+    selection = _Selection()
+    for position, raw, record in _records(sources):
+        if record_filter is not None and not record_filter.accepts(record):
+            continue
+        if _is_cited(record, cited):
+            selection.cited[position] = raw
+        stage = record.stage if isinstance(record, CallRecord) else STAGE_WEBHOOKS
+        selection.stages.setdefault(stage, _StageMarks()).note(position, raw, _failed(record))
+    return selection.records()
+
+
+def _is_cited(record: Record, cited: Citations) -> bool:
+    """True when a finding names this record."""
+    if isinstance(record, CallRecord):
+        return (
+            record.ts in cited.timestamps
+            or (record.request_id is not None and record.request_id in cited.request_ids)
+            or not cited.message_ids.isdisjoint(call_message_ids(record))
+        )
+    return record.message_id is not None and record.message_id in cited.message_ids
+
+
+def _failed(record: Record) -> bool:
+    """A failing call, or a webhook whose signature or answer was not right."""
+    if isinstance(record, CallRecord):
+        return record.outcome != "ok"
+    status_ok = record.response_status is not None and 200 <= record.response_status < 300
+    return record.signature in ("invalid", "missing") or not status_ok
+
+
+def _records(sources: Sequence[Source]) -> Iterator[tuple[Position, dict[str, Any], Record]]:
+    """Yield every usable record with its position and its raw dict; skip everything else."""
+    for index, source in enumerate(sources):
+        for number, line in enumerate(_lines(source), start=1):
+            if RECORD_MARKER not in line:
+                continue
+            try:
+                raw = orjson.loads(line)
+                record = record_from_object(raw)
+            except (orjson.JSONDecodeError, BrokenRecord):
+                continue
+            yield (index, number), raw, record
+
+
+def _lines(source: Source) -> Iterator[bytes]:
+    """Yield the lines of a source without their newline."""
+    carry = b""
+    for chunk in read_chunks(source):
+        lines = (carry + chunk).split(b"\n")
+        carry = lines.pop()
+        yield from lines
+    if carry:
+        yield carry
