@@ -1,0 +1,234 @@
+"""Each rule fires on the evidence of its symptom, and its checks decide from that evidence."""
+
+from __future__ import annotations
+
+from tests.report.builders import (
+    NUMBERS,
+    SEND_BODY,
+    call,
+    healthy_run,
+    numbers_call,
+    send_call,
+    token_call,
+    token_info,
+    webhook,
+    whoami_call,
+)
+from tests.report.conftest import MakeReport, check_verdict, finding
+
+_SETUP = [token_call(at=0), whoami_call(at=1), numbers_call(at=2)]
+
+
+def _forbidden(index: int, send_from: str) -> dict[str, object]:
+    return send_call(
+        403, at=3 + index, message_id=None, request_id=f"req_{index}", error_code="FORBIDDEN",
+        payload={**SEND_BODY, "sendFrom": send_from}, operation=f"fp_op{index:09d}",
+    )  # fmt: skip
+
+
+def test_healthy_run_has_no_finding(make_report: MakeReport) -> None:
+    """token -> whoami -> numbers -> send -> lifecycle webhooks: no finding, all stages pass."""
+    report = make_report(healthy_run())
+    assert report.findings == ()
+    assert [s.verdict for s in report.stages] == ["pass"] * 5
+    assert report.first_failing_stage is None
+
+
+def test_token_request_failed(make_report: MakeReport) -> None:
+    """invalid_client answers fail the token stage and rank invalid credentials first."""
+    failing = [token_call(401, at=i, error_code="invalid_client") for i in range(3)]
+    report = make_report(failing)
+    found = finding(report, "token_request_failed")
+    assert found.causes[0].text == "invalid credentials"
+    assert check_verdict(found, "the credentials are accepted")[0] == "failed"
+    assert report.first_failing_stage == "token"
+
+
+def test_token_request_not_form_encoded(make_report: MakeReport) -> None:
+    """A JSON token request fails the form-encoding check."""
+    failing = token_call(400, error_code="invalid_request", content_type="application/json")
+    found = finding(make_report([failing]), "token_request_failed")
+    assert check_verdict(found, "form-encoded")[0] == "failed"
+    assert found.causes[0].text == "malformed token request"
+
+
+def test_whoami_failed_without_bearer(make_report: MakeReport) -> None:
+    """A whoami without a bearer token fails the token-format check."""
+    failing = call("/api/core/whoami", 401, error_code="UNAUTHORIZED", auth=None, token=None)
+    found = finding(make_report([failing]), "whoami_failed")
+    assert check_verdict(found, "bearer token format")[0] == "failed"
+    assert found.causes[0].text == "missing or malformed Authorization header"
+
+
+def test_send_from_e164_decided_by_evidence(make_report: MakeReport) -> None:
+    """12 sends with an E.164 sendFrom fail the numberId check, 12 of 12."""
+    sends = [_forbidden(i, "<e164>") for i in range(12)]
+    found = finding(make_report([*_SETUP, *sends]), "send_failed_after_numbers_ok")
+    verdict, evidence = check_verdict(found, "`sendFrom` uses numberId")
+    assert (verdict, evidence) == ("failed", "12 of 12 sends had a phone number (E.164) value")
+    assert found.causes[0].text == "using E.164 in `sendFrom`"
+
+
+def test_send_from_not_in_numbers_list_is_ownership_mismatch(make_report: MakeReport) -> None:
+    """A numberId absent from the numbers list seen earlier is an ownership mismatch."""
+    sends = [_forbidden(i, "num_someone_else") for i in range(4)]
+    found = finding(make_report([*_SETUP, *sends]), "send_forbidden")
+    assert check_verdict(found, "`sendFrom` belongs")[0] == "failed"
+    assert found.causes[0].text == "number ownership mismatch"
+
+
+def test_number_not_enabled_for_message_type(make_report: MakeReport) -> None:
+    """An MMS send from a number with mmsEnabled=false fails the type check."""
+    mms = {**SEND_BODY, "messageType": "MMS", "media": "<media:count=1>"}
+    sends = [send_call(400, at=5, message_id=None, payload=mms, error_code="INVALID_REQUEST")]
+    found = finding(make_report([*_SETUP, *sends]), "send_failed_after_numbers_ok")
+    assert check_verdict(found, "`smsEnabled` or `mmsEnabled`")[0] == "failed"
+    assert check_verdict(found, "the selected number is `ACTIVE`")[0] == "passed"
+
+
+def test_number_not_active(make_report: MakeReport) -> None:
+    """A listed number that is not ACTIVE fails the ACTIVE check."""
+    numbers = [{**NUMBERS[0], "status": "SUSPENDED"}]
+    setup = [token_call(), whoami_call(at=1), numbers_call(at=2, numbers=numbers)]
+    sends = [send_call(400, at=5, message_id=None, error_code="INVALID_REQUEST")]
+    found = finding(make_report([*setup, *sends]), "send_failed_after_numbers_ok")
+    assert check_verdict(found, "the selected number is `ACTIVE`")[0] == "failed"
+
+
+def test_send_invalid_request_missing_key(make_report: MakeReport) -> None:
+    """A 400 without Idempotency-Key ranks the missing key first."""
+    send = send_call(400, message_id=None, error_code="INVALID_REQUEST",
+                     idempotency={"present": False, "fingerprint": None})  # fmt: skip
+    found = finding(make_report([send]), "send_invalid_request")
+    assert check_verdict(found, "`Idempotency-Key` is present")[0] == "failed"
+    assert found.causes[0].text == "missing `Idempotency-Key`"
+
+
+def test_send_invalid_request_sms_with_media(make_report: MakeReport) -> None:
+    """An SMS with media fails the text/media check."""
+    body = {**SEND_BODY, "media": ["<media:count=1>"]}
+    send = send_call(400, message_id=None, error_code="INVALID_REQUEST", payload=body)
+    found = finding(make_report([send]), "send_invalid_request")
+    assert check_verdict(found, "`text` and `media`")[0] == "failed"
+
+
+def test_send_forbidden_with_another_clients_token(make_report: MakeReport) -> None:
+    """A send whose token differs from whoami's ranks the wrong client context first."""
+    other = {**token_info(), "fingerprint": "fp_bbbbbbbbbbbb"}
+    sends = [send_call(403, at=3, message_id=None, error_code="FORBIDDEN", token=other)]
+    found = finding(make_report([*_SETUP, *sends]), "send_forbidden")
+    assert check_verdict(found, "the token belongs")[0] == "failed"
+    assert found.causes[0].text == "wrong API client context"
+
+
+def test_idempotency_conflict_key_reused_across_operations(make_report: MakeReport) -> None:
+    """A 409 whose key was used by another operation fails the reuse check."""
+    first = send_call(202, at=1, operation="fp_op_a", key="fp_shared")
+    conflict = send_call(409, at=2, message_id=None, operation="fp_op_b", key="fp_shared",
+                         error_code="CONFLICT", request_id="req_c")  # fmt: skip
+    found = finding(make_report([first, conflict]), "idempotency_conflict")
+    assert check_verdict(found, "the same `Idempotency-Key`")[0] == "failed"
+
+
+def test_token_expired_mid_session(make_report: MakeReport) -> None:
+    """A 401 made with a token past its lifetime is token_expired_mid_session."""
+    expired = call("/api/core/numbers", 401, at=3700, error_code="UNAUTHORIZED",
+                   token=token_info(age=3700), request_id="req_auth_001")  # fmt: skip
+    report = make_report([token_call(), expired])
+    found = finding(report, "token_expired_mid_session")
+    assert check_verdict(found, "whether the token is expired") == (
+        "failed",
+        "1 of 1 calls answered 401 used a token past its expires_in",
+    )
+    assert report.first_failing_stage == "token"
+
+
+def test_fresh_token_401_is_not_expiry(make_report: MakeReport) -> None:
+    """A 401 with a fresh token is not token_expired_mid_session."""
+    rejected = call("/api/core/whoami", 401, error_code="UNAUTHORIZED", token=token_info(age=1))
+    report = make_report([rejected])
+    assert "token_expired_mid_session" not in [f.symptom for f in report.findings]
+    assert finding(report, "whoami_failed").causes[0].text == "invalid token"
+
+
+def test_server_error_any_stage(make_report: MakeReport) -> None:
+    """A 502 UPSTREAM_ERROR on send is server_error, upstream ranked first."""
+    failing = send_call(502, message_id=None, error_code="UPSTREAM_ERROR", request_id="req_x")
+    found = finding(make_report([failing]), "server_error")
+    assert found.causes[0].text.startswith("upstream")
+    assert found.evidence.request_ids == ("req_x",)
+
+
+def test_duplicates_after_timeout_retry_under_new_key(make_report: MakeReport) -> None:
+    """A timed-out send retried under a new key: duplicate_messages, timeout check failed."""
+    timeout = send_call(None, at=1, message_id=None, key="fp_key_1")
+    retry = send_call(202, at=40, message_id="msg_2", key="fp_key_2")
+    found = finding(make_report([timeout, retry]), "duplicate_messages")
+    assert check_verdict(found, "whether a timeout caused a retry with a new key")[0] == "failed"
+
+
+def test_retry_with_same_key_is_not_duplicate(make_report: MakeReport) -> None:
+    """A timed-out send retried under the same key is the documented safe retry."""
+    timeout = send_call(None, at=1, message_id=None)
+    retry = send_call(202, at=40, message_id="msg_1")
+    report = make_report([timeout, retry])
+    assert "duplicate_messages" not in [f.symptom for f in report.findings]
+
+
+def test_partial_acceptance(make_report: MakeReport) -> None:
+    """A 202 with errors[] is partial_acceptance (a warning)."""
+    response = {"results": [{"to": "<e164>", "messageId": "msg_1", "status": "QUEUED"}],
+                "errors_count": 1, "errors": [{"to": "<phone:not_e164>"}]}  # fmt: skip
+    body = {**SEND_BODY, "to": ["<e164>", "<phone:not_e164>"]}
+    send = send_call(202, response=response, payload=body)
+    found = finding(make_report([send, webhook(at=2)]), "partial_acceptance")
+    assert found.severity == "warning"
+    assert check_verdict(found, "`to[]`")[0] == "failed"
+
+
+def test_accepted_not_delivered_after_grace(make_report: MakeReport) -> None:
+    """msg_2 with no lifecycle past the grace window is accepted_not_delivered; msg_1 is not."""
+    records = [*healthy_run(), send_call(at=10, message_id="msg_2", operation="fp_op2"),
+               webhook("message.sent", "msg_1", at=400)]  # fmt: skip
+    found = finding(make_report(records, delivery_grace_s=90), "accepted_not_delivered")
+    assert found.evidence.message_ids == ("msg_2",)
+
+
+def test_accepted_within_grace_is_not_a_finding(make_report: MakeReport) -> None:
+    """A message still within the grace window is not reported."""
+    records = [*healthy_run(), send_call(at=10, message_id="msg_2", operation="fp_op2")]
+    report = make_report(records, delivery_grace_s=3600)
+    assert report.findings == ()
+
+
+def test_no_webhook_events_says_no_receiver_log(make_report: MakeReport) -> None:
+    """Accepted sends and zero webhook records: no_webhook_events naming the missing log."""
+    report = make_report([*_SETUP, send_call(at=3)], delivery_grace_s=0)
+    found = finding(report, "no_webhook_events")
+    assert "no webhook-receiver log was given" in found.summary
+    assert not found.package.ready
+
+
+def test_no_webhook_events_with_delivery_not_configured(make_report: MakeReport) -> None:
+    """whoami deliveryWebhookConfigured=false fails the configuration check."""
+    setup = [token_call(), whoami_call(at=1, delivery=False), numbers_call(at=2)]
+    found = finding(make_report([*setup, send_call(at=3)], delivery_grace_s=0), "no_webhook_events")
+    assert check_verdict(found, "inbound and delivery webhook")[0] == "failed"
+    assert found.causes[0].text == "webhook configuration issue"
+
+
+def test_webhook_signature_invalid(make_report: MakeReport) -> None:
+    """Invalid signatures are webhook_signature_invalid and fail the webhooks stage."""
+    records = [*healthy_run(), webhook(at=20, signature="invalid", response_status=401)]
+    report = make_report(records)
+    found = finding(report, "webhook_signature_invalid")
+    assert check_verdict(found, "HMAC_SHA256")[0] == "failed"
+    assert report.stages[-1].verdict == "fail"
+    assert "webhook_rejected" not in [f.symptom for f in report.findings]
+
+
+def test_webhook_rejected(make_report: MakeReport) -> None:
+    """A verified webhook answered 500 is webhook_rejected."""
+    records = [*healthy_run(), webhook(at=20, response_status=500)]
+    found = finding(make_report(records), "webhook_rejected")
+    assert found.causes[0].text.startswith("webhook processing bug")
