@@ -75,6 +75,7 @@ class WebhookSink:
 def _handler_for(sink: WebhookSink) -> type[BaseHTTPRequestHandler]:
     class _SinkHandler(BaseHTTPRequestHandler):
         timeout = 10
+        disable_nagle_algorithm = True
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
