@@ -8,12 +8,13 @@ HTML needs none of them: its environment autoescapes every value.
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import Callable
 from typing import Any
 
 import orjson
 from markupsafe import Markup, escape
+
+from escalate._render._wrap import wrap_columns
 
 #: C0/C1 control characters (ANSI colour codes start with ESC) except tab and newline.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -94,17 +95,13 @@ def md_code(value: Any) -> str:
 
 
 def wrap_text(value: Any, width: int = 100, first: str = "", indent: str = "") -> str:
-    """Wrap a value to `width` columns: `first` prefixes line one, `indent` the others.
+    """Wrap a value to `width` terminal columns: `first` prefixes line one, `indent` the others.
 
-    `first` is wrapped with the value, so a prefix longer than a line still cannot overflow.
+    `first` is wrapped with the value, so a prefix longer than a line still cannot overflow;
+    wide (CJK) characters count as two columns.
     """
-    lines = textwrap.wrap(
-        oneline(first) + oneline(value),
-        width=width,
-        subsequent_indent=oneline(indent)[: width // 2],
-        break_on_hyphens=False,
-    )
-    return "\n".join(lines)
+    text = oneline(first) + oneline(value)
+    return "\n".join(wrap_columns(text, width, oneline(indent)[: width // 2]))
 
 
 def counted(number: int, noun: str, plural: str | None = None) -> str:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from escalate._render import Format, render
 from escalate._render._filters import wrap_text
+from escalate._render._wrap import display_width
 from escalate._report._model import Report
 
 from .reports import FIXTURES, failing_report, hostile_report
@@ -17,8 +18,9 @@ from .reports import FIXTURES, failing_report, hostile_report
 
 @pytest.mark.parametrize(("name", "build"), FIXTURES, ids=[name for name, _ in FIXTURES])
 def test_no_line_is_wider_than_100_columns(name: str, build: Callable[[], Report]) -> None:
-    """Every line fits a 100-column terminal."""
-    assert max(len(line) for line in render(build(), Format.TEXT).splitlines()) <= 100
+    """Every line fits a 100-column terminal, wide characters counted as two columns."""
+    lines = render(build(), Format.TEXT).splitlines()
+    assert max(display_width(line) for line in lines) <= 100
 
 
 def test_no_colour_or_control_codes() -> None:
@@ -44,4 +46,17 @@ def test_stage_lines_carry_verdict_markers() -> None:
 def test_wrap_text_respects_the_width(value: str, first: str, width: int) -> None:
     """wrap_text() never emits a line wider than asked, whatever the prefix and value."""
     wrapped = wrap_text(value, width=width, first=first, indent="    ")
-    assert all(len(line) <= width for line in wrapped.splitlines())
+    assert all(display_width(line) <= width for line in wrapped.splitlines())
+
+
+@given(st.text(alphabet=st.characters(categories=["L", "N", "Zs"])))
+def test_wrap_text_loses_no_character(value: str) -> None:
+    """Wrapping only moves whitespace and line breaks: every other character stays, in order."""
+    wrapped = wrap_text(value, width=20, indent="  ")
+    assert "".join(wrapped.split()) == "".join(value.split())
+
+
+def test_wide_characters_count_as_two_columns() -> None:
+    """Ten CJK characters fill a 20-column line."""
+    lines = wrap_text("日本語日本語日本語日本語", width=20).splitlines()
+    assert lines == ["日本語日本語日本語日", "本語"]
