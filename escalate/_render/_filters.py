@@ -20,7 +20,9 @@ from escalate._render._wrap import wrap_columns
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _NEWLINES = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 #: Characters CommonMark/GFM would read as markup inside a table cell or a paragraph.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`|*<>\[\]])")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`|*<>\[\]&~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+#: What would open a heading, quote or list if a value started a line (`- # x` is a heading).
+_MARKDOWN_BLOCK_START = re.compile(r"^(\s*)([#>+=-]|\d+(?=[.)]))")
 _BACKTICK_RUN = re.compile(r"`+")
 #: A backtick-quoted span on one line: the guide's way of quoting a field (`sendFrom`).
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
@@ -65,10 +67,19 @@ def md(value: Any) -> str:
     character that markdown would read as markup is backslash-escaped.
     """
     pieces = _CODE_SPAN.split(oneline(value))
-    return "".join(
+    escaped = "".join(
         md_code(piece) if index % 2 else _MARKDOWN_SPECIAL.sub(r"\\\1", piece)
         for index, piece in enumerate(pieces)
     )
+    return _MARKDOWN_BLOCK_START.sub(_escape_block_start, escaped, count=1)
+
+
+def _escape_block_start(match: re.Match[str]) -> str:
+    """Backslash-escape a leading `#`, `>`, `-`, `+`, `=` or the `.` of a leading `1.`."""
+    spaces, marker = match.groups()
+    if marker.isdigit():
+        return f"{spaces}{marker}\\"
+    return f"{spaces}\\{marker}"
 
 
 def code_spans(value: Any) -> Markup:

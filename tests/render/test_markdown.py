@@ -120,3 +120,21 @@ def test_md_code_fence_is_longer_than_any_backtick_run_inside(value: str) -> Non
     inner = code[len(fence.group()) : -len(fence.group())]
     assert all(len(run) < len(fence.group()) for run in re.findall(r"`+", inner))
     assert "\n" not in code
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("# not a heading", "\\# not a heading"),
+        ("- not a list", "\\- not a list"),
+        ("12. not a list", "12\\. not a list"),
+        ("_not emphasis_", "\\_not emphasis\\_"),
+        ("rc_test_client_123", "rc_test_client_123"),
+        ("~~not struck~~", "\\~\\~not struck\\~\\~"),
+        ("&lt;", "\\&lt;"),
+        ("`sendFrom` uses numberId", "`sendFrom` uses numberId"),
+    ],
+)
+def test_md_neutralises_markup_a_value_could_start(value: str, expected: str) -> None:
+    """Block markers at the start, emphasis, entities are escaped; identifiers stay readable."""
+    assert md(value) == expected
