@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from escalate.sandbox import RedCloudSandbox
+from escalate.sandbox import RedCloudSandbox, WebhookSink
 
 from ._api import REQUEST_ID, call, send, sms, token
 
@@ -222,3 +223,23 @@ def test_recipients_split_into_results_and_errors(redcloud: RedCloudSandbox, to:
     assert answer.status == 202
     assert [r["to"] for r in answer.body["results"]] == valid
     assert [e["to"] for e in answer.body["errors"]] == invalid
+
+
+def test_send_without_token_is_unauthorized_before_validation(redcloud: RedCloudSandbox) -> None:
+    """Authentication is checked before the Idempotency-Key and the body."""
+    answer = send(redcloud, "rc_tok_unknown", "not an object", key=None)
+    assert (answer.status, answer.code) == (401, "UNAUTHORIZED")
+
+
+def test_concurrent_sends_with_one_key_accept_once(
+    redcloud: RedCloudSandbox, webhook_sink: WebhookSink
+) -> None:
+    """Eight simultaneous identical sends under one key get one messageId and one lifecycle."""
+    redcloud.webhook_url = webhook_sink.url
+    access = token(redcloud)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: send(redcloud, access, sms()), range(8)))
+    redcloud.wait_for_webhooks(timeout=5)
+    assert {answer.status for answer in answers} == {202}
+    assert len({answer.body["results"][0]["messageId"] for answer in answers}) == 1
+    assert len(webhook_sink.received) == 3
