@@ -21,6 +21,8 @@ ROW_HEIGHT = 46
 AXIS_HEIGHT = 40
 BAR_MAX = 17.0
 BAR_MIN = 3.0
+#: Few slices would otherwise make slabs, not bars.
+BAR_WIDTH_MAX = 36.0
 TICKS = 6
 TICK_LABEL_WIDTH = 72
 
@@ -129,7 +131,7 @@ def _marks(
     column = {start: index for index, start in enumerate(starts)}
     lane = {row.stage: row for row in rows}
     largest = max(max(int(b["ok"]), int(b["failed"])) for b in buckets) or 1
-    bar_width = max(1.5, column_width * 0.7)
+    bar_width = min(BAR_WIDTH_MAX, max(1.5, column_width * 0.7))
     marks: list[TimelineMark] = []
     for bucket in buckets:
         row = lane[str(bucket["stage"])]
