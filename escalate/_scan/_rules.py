@@ -127,7 +127,10 @@ VALUE_RULES: Final = (
     ValueRule("webhook_secret", re.compile(r"whsec_[A-Za-z0-9_.~+/=-]+")),
     ValueRule(
         "url_userinfo",
-        re.compile(r"://([^\s/@:\[\]]+:[^\s/@\[\]]*)@"),
+        # `user:pass@host` after a scheme, or standing alone (a host field, `-u` output).
+        re.compile(
+            r"(?:(?<=://)|(?<![^\s\"'(<=]))([^\s/@:\"'<>\[\]]+:[^\s/@\"'<>\[\]]*)@(?=[\w.\[-])"
+        ),
         group=1,
     ),
     ValueRule(
