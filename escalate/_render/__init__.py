@@ -25,12 +25,13 @@ def render(report: Report, fmt: Format | str, *, template: Path | None = None) -
     templates escape with filters). Raises ValueError for an unknown format, OSError for an
     unreadable template and `jinja2.TemplateError` for a template that does not compile or run.
     """
-    spec = format_spec(parse_format(fmt))
+    chosen = parse_format(fmt)
+    spec = format_spec(chosen)
     if template is None:
         compiled = environment(spec.autoescape).get_template(spec.template)
     else:
         compiled = _user_template(spec.autoescape, Path(template))
-    return compiled.render(report=report_to_dict(report), format=parse_format(fmt).value)
+    return compiled.render(report=report_to_dict(report), format=chosen.value)
 
 
 def _user_template(autoescape: bool, path: Path) -> jinja2.Template:

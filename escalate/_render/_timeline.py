@@ -194,7 +194,7 @@ def _boundary_label(starts: list[str], index: int, slice_s: float) -> str:
     """The time at the left edge of column `index` (or the end of the last column)."""
     moment = _parse(starts[min(index, len(starts) - 1)])
     if moment is None:
-        return starts[min(index, len(starts) - 1)][11:19] or "?"
+        return "?"
     if index >= len(starts):
         moment += timedelta(seconds=slice_s)
     return _clock(moment)
