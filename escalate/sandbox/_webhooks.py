@@ -105,6 +105,7 @@ class WebhookDispatcher:
         """Stop the workers; pending deliveries are dropped. Bounded by `timeout`."""
         with self._cond:
             self._stopped = True
+            self._pending -= len(self._heap)
             self._heap.clear()
             self._cond.notify_all()
         deadline = time.monotonic() + timeout
