@@ -31,6 +31,7 @@ PARTIAL = "partial_acceptance"  #: error-code slot of the group of 2xx sends wit
 LIFECYCLE_ONLY = 1  #: a message seen in lifecycle webhooks, its send not (yet) seen
 RESOLVED = 2  #: a message accepted by a send and followed by a lifecycle event
 _NO_RESPONSE = ("timeout", "connection_error")
+_BAD_SIGNATURES = (SIGNATURE_INVALID, SIGNATURE_MISSING)
 
 
 class AggregateState:
@@ -80,10 +81,12 @@ class AggregateState:
         """Fold one record into the state."""
         ts = record.ts
         self.records += 1
-        if self.first is None or ts < self.first:
-            self.first = ts
-        if self.last is None or ts > self.last:
+        if self.last is None:
+            self.first = self.last = ts
+        elif ts > self.last:
             self.last = ts
+        elif ts < self.first:  # type: ignore[operator]
+            self.first = ts
         if type(record) is CallRecord:
             self._add_call(record)
         else:
@@ -91,32 +94,28 @@ class AggregateState:
 
     def _add_call(self, call: CallRecord) -> None:
         self.calls += 1
+        ts, stage, response = call.ts, call.stage, call.response
         ok = call.outcome == OUTCOME_OK
-        partial = ok and call.stage == STAGE_SEND and _errors_count(call.response) > 0
-        key = (
-            call.stage,
-            call.method,
-            call.route,
-            call.status,
-            call.outcome,
-            PARTIAL if partial else call.error_code,
-        )
+        partial = ok and stage == STAGE_SEND and _errors_count(response) > 0
+        code = PARTIAL if partial else call.error_code
+        key = (stage, call.method, call.route, call.status, call.outcome, code)
         group = self.groups.get(key)
         if group is None:
             group = self.groups[key] = CallGroup()
+            group.first = group.last = ts
         group.count += 1
-        group.first = _earlier(group.first, call.ts)
-        group.last = _later(group.last, call.ts)
-        self._count_timeline(call.ts, call.stage, ok)
-        if call.stage == STAGE_SEND:
-            self._add_send(call, group, ok)
-            if ok and not partial:
-                group.add_row(call)
-        elif ok and call.response is not None:
+        if ts > group.last:  # type: ignore[operator]
+            group.last = ts
+        elif ts < group.first:  # type: ignore[operator]
+            group.first = ts
+        self._count_timeline(ts, stage, ok)
+        if stage == STAGE_SEND:
+            self._add_send(call, group, ok and not partial)
+        elif ok and response is not None:
             self._add_summary(call)
         if not ok or partial:
             group.add_detail(call, shape_of(call), token_class(call.token))
-            group.errors_count += _errors_count(call.response)
+            group.errors_count += _errors_count(response)
 
     def _count_timeline(self, ts: str, stage: str, ok: bool) -> None:
         key = (ts[:16], stage)
@@ -134,15 +133,19 @@ class AggregateState:
             if isinstance(numbers, list):
                 self.numbers = (call.ts, tuple(n for n in numbers if isinstance(n, dict)))
 
-    def _add_send(self, call: CallRecord, group: CallGroup, ok: bool) -> None:
+    def _add_send(self, call: CallRecord, group: CallGroup, accepted: bool) -> None:
+        ok = call.outcome == OUTCOME_OK
         message_ids = _message_ids(call.response) if ok else ()
         operation = self._operation(call, ok, message_ids)
         for message_id in message_ids:
             if operation is None or message_id not in operation.message_ids:
                 self._accept(message_id, call.ts)
-            group.add_message_id(call.ts, message_id)
-        if operation is not None:
+            if not accepted:  # partial acceptance: keep samples for its evidence
+                group.add_message_id(call.ts, message_id)
+        if operation is not None and message_ids:
             operation.message_ids = tuple(sorted({*operation.message_ids, *message_ids}))[:5]
+        if accepted and (not group.rows or call.ts < group.rows[-1].ts):
+            group.add_row(call)  # an example of an accepted send, for the package
 
     def _operation(self, call: CallRecord, ok: bool, ids: tuple[str, ...]) -> OperationStats | None:
         if call.operation is None:
@@ -174,18 +177,30 @@ class AggregateState:
 
     def _add_webhook(self, hook: WebhookRecord) -> None:
         self.webhooks += 1
-        key = (hook.signature, hook.response_status, hook.event)
+        signature, status, event, ts = hook.signature, hook.response_status, hook.event, hook.ts
+        key = (signature, status, event)
         group = self.webhook_groups.get(key)
         if group is None:
             group = self.webhook_groups[key] = WebhookGroup()
-        group.add(hook)
-        failed = webhook_failed(hook.signature, hook.response_status)
-        self._count_timeline(hook.ts, STAGE_WEBHOOKS, not failed)
-        event = hook.event or "unknown"
-        self.events[event] = self.events.get(event, 0) + 1
-        if not failed and hook.message_id and event in LIFECYCLE_EVENTS:
-            seen = self.messages.get(hook.message_id)
-            self.messages[hook.message_id] = LIFECYCLE_ONLY if seen is None else _resolve(seen)
+            group.first = group.last = ts
+        group.count += 1
+        if ts > group.last:  # type: ignore[operator]
+            group.last = ts
+        elif ts < group.first:  # type: ignore[operator]
+            group.first = ts
+        failed = signature in _BAD_SIGNATURES or (status is not None and not 200 <= status < 300)
+        if failed:
+            group.add_detail(hook)
+        self._count_timeline(ts, STAGE_WEBHOOKS, not failed)
+        name = event or "unknown"
+        self.events[name] = self.events.get(name, 0) + 1
+        message_id = hook.message_id
+        if not failed and message_id and name in LIFECYCLE_EVENTS:
+            seen = self.messages.get(message_id)
+            if seen is None:
+                self.messages[message_id] = LIFECYCLE_ONLY
+            elif type(seen) is str:
+                self.messages[message_id] = RESOLVED
 
     def merge(self, other: AggregateState) -> AggregateState:
         """Add a partial state into this one (the result does not depend on the order)."""
@@ -215,7 +230,7 @@ class AggregateState:
 
 def webhook_failed(signature: str, response_status: int | None) -> bool:
     """A receipt the receiver rejected or could not verify."""
-    if signature in (SIGNATURE_INVALID, SIGNATURE_MISSING):
+    if signature in _BAD_SIGNATURES:
         return True
     return response_status is not None and not 200 <= response_status < 300
 
@@ -230,10 +245,6 @@ def _merge_groups(mine: dict[Any, Any], other: dict[Any, Any]) -> None:
             mine[key].merge(group)
         else:
             mine[key] = group
-
-
-def _resolve(seen: str | int) -> int:
-    return RESOLVED if type(seen) is str else seen  # type: ignore[return-value]
 
 
 def _combine(a: str | int, b: str | int) -> str | int:

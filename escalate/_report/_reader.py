@@ -100,17 +100,27 @@ def _scan_block(buffer: bytes, end: int, stats: LineStats) -> Iterator[Record]:
     base = stats.lines
     lines = buffer.count(b"\n", 0, end)
     candidates = 0
-    find = buffer.find
+    find, rfind, loads, convert = buffer.find, buffer.rfind, orjson.loads, record_from_object
     position = find(RECORD_MARKER, 0, end)
     while position != -1:
-        start = buffer.rfind(b"\n", 0, position) + 1
+        start = rfind(b"\n", 0, position) + 1
         stop = find(b"\n", position, end)
         candidates += 1
-        result = parse_line(buffer[start:stop])
-        if type(result) is str:
-            stats.count_broken(result, base + buffer.count(b"\n", 0, start) + 1)
+        reason = None
+        try:
+            if stop - start > MAX_LINE:
+                raise orjson.JSONDecodeError("line too long", "", 0)
+            record = convert(loads(buffer[start:stop]))
+        except orjson.JSONDecodeError:
+            reason = parse_line(buffer[start:stop])
+        except BrokenRecord as broken:
+            reason = broken.reason
+        if reason is None:
+            yield record
+        elif isinstance(reason, str):
+            stats.count_broken(reason, base + buffer.count(b"\n", 0, start) + 1)
         else:
-            yield result  # type: ignore[misc]
+            yield reason
         position = find(RECORD_MARKER, stop, end)
     stats.lines = base + lines
     stats.not_evidence += lines - candidates

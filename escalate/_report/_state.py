@@ -7,6 +7,7 @@ two files or two byte ranges) into the state one pass over both would have produ
 
 from __future__ import annotations
 
+import bisect
 from typing import Any
 
 from escalate._report._records import CallRecord, WebhookRecord
@@ -26,9 +27,13 @@ def keep_earliest(samples: list[tuple[str, str]], size: int = SAMPLE_SIZE) -> li
 
 
 def _add_sample(samples: list[tuple[str, str]], ts: str, value: str) -> None:
-    samples.append((ts, value))
-    if len(samples) > 2 * SAMPLE_SIZE:
-        samples[:] = keep_earliest(samples)
+    """Keep `samples` the SAMPLE_SIZE earliest distinct pairs, sorted; cheap for later pairs."""
+    if len(samples) >= SAMPLE_SIZE and (ts, value) >= samples[-1]:
+        return
+    pair = (ts, value)
+    if pair not in samples:
+        bisect.insort(samples, pair)
+        del samples[SAMPLE_SIZE:]
 
 
 def _earlier(a: str | None, b: str | None) -> str | None:
@@ -168,12 +173,9 @@ class WebhookGroup:
         self.max_skew_s: float | None = None
         self.message_ids: list[tuple[str, str]] = []
 
-    def add(self, hook: WebhookRecord) -> None:
-        """Count one receipt."""
-        self.count += 1
+    def add_detail(self, hook: WebhookRecord) -> None:
+        """Keep what the diagnosis needs of a failed receipt (count and times are kept apart)."""
         self.parse_errors += hook.parse_error
-        self.first = _earlier(self.first, hook.ts)
-        self.last = _later(self.last, hook.ts)
         if hook.timestamp_skew_s is not None:
             skew = abs(hook.timestamp_skew_s)
             self.max_skew_s = skew if self.max_skew_s is None else max(self.max_skew_s, skew)
