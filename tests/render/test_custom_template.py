@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import jinja2
@@ -71,18 +72,27 @@ def test_missing_template_is_file_not_found(tmp_path: Path) -> None:
 
 
 def test_undefined_name_in_a_template_fails_loudly(tmp_path: Path) -> None:
-    """A typo in a user template is an error, not silently empty output."""
-    path = _template(tmp_path, "{{ report.headlin }}")
-    with pytest.raises(jinja2.UndefinedError):
+    """A typo in a user template is a ValueError naming file and line, not empty output."""
+    path = _template(tmp_path, "ok\n{{ report.headlin }}\n")
+    with pytest.raises(ValueError, match=r"mine\.j2:2: .*headlin") as raised:
         render(failing_report(), Format.TEXT, template=path)
+    assert isinstance(raised.value.__cause__, jinja2.UndefinedError)
 
 
-def test_syntax_error_names_the_template_file(tmp_path: Path) -> None:
-    """A broken template raises TemplateSyntaxError pointing at the user's file."""
-    path = _template(tmp_path, "{% if %}")
-    with pytest.raises(jinja2.TemplateSyntaxError) as raised:
+def test_syntax_error_names_the_template_file_and_line(tmp_path: Path) -> None:
+    """A broken user template is a ValueError pointing at its file and line."""
+    path = _template(tmp_path, "ok\n\n{% if %}\n")
+    with pytest.raises(ValueError, match=rf"^{re.escape(str(path))}:3: ") as raised:
         render(failing_report(), Format.TEXT, template=path)
-    assert raised.value.filename == str(path)
+    assert isinstance(raised.value.__cause__, jinja2.TemplateSyntaxError)
+
+
+def test_error_in_an_included_template_names_that_file(tmp_path: Path) -> None:
+    """An error inside a sibling the user template includes points at the sibling."""
+    _template(tmp_path, "{{ nope }}", name="part.j2")
+    path = _template(tmp_path, '{% include "user/part.j2" %}')
+    with pytest.raises(ValueError, match=r"part\.j2:1: 'nope' is undefined"):
+        render(failing_report(), Format.TEXT, template=path)
 
 
 @pytest.mark.parametrize("name", [name for name, _ in (*FILTERS, *GLOBALS)])
