@@ -58,7 +58,6 @@ class RedCloudSandbox:
         inbound_webhook_configured: bool = True,
         delivery_webhook_configured: bool = True,
     ) -> None:
-        self.faults = faults if faults is not None else Faults()
         self.numbers = numbers if numbers is not None else default_numbers()
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret
@@ -69,13 +68,22 @@ class RedCloudSandbox:
             client_id=client_id,
             client_secret=client_secret,
             numbers=self.numbers,
-            faults=self.faults,
+            faults=faults if faults is not None else Faults(),
         )
         self._dispatcher = WebhookDispatcher(webhook_delay_s, tuple(webhook_retry_delays))
         self._address = (host, port)
         self._server: _SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+
+    @property
+    def faults(self) -> Faults:
+        """The live failure switches; mutate them or assign a new `Faults` at any time."""
+        return self._state.faults
+
+    @faults.setter
+    def faults(self, faults: Faults) -> None:
+        self._state.faults = faults
 
     @property
     def client_id(self) -> str:

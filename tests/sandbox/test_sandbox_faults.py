@@ -146,3 +146,10 @@ def test_clearing_a_fault_restores_behaviour(redcloud: RedCloudSandbox) -> None:
     assert get(redcloud, "/api/core/whoami", access).status == 401
     redcloud.faults.expired_tokens = False
     assert get(redcloud, "/api/core/whoami", access).status == 200
+
+
+def test_assigning_new_faults_takes_effect(redcloud: RedCloudSandbox) -> None:
+    """Replacing `faults` with a new Faults object changes the next request."""
+    access = token(redcloud)
+    redcloud.faults = Faults(expired_tokens=True)
+    assert get(redcloud, "/api/core/whoami", access).status == 401
