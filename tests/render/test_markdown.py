@@ -62,7 +62,7 @@ def test_no_raw_html(name: str, build: Callable[[], Report]) -> None:
 def test_headline_names_the_first_failing_stage() -> None:
     """The first heading says which stage fails first."""
     first_line = render(failing_report(), Format.MARKDOWN).splitlines()[0]
-    assert first_line == "# ❌ First failing stage: POST /api/core/messages/send (`send`)"
+    assert first_line == "# ❌ First failing stage: POST /api/core/messages/send — `send`"
 
 
 def test_healthy_report_says_no_failing_stage() -> None:
@@ -93,7 +93,7 @@ def test_completeness_is_ready_or_lists_what_is_missing() -> None:
 def test_caused_by_note_names_the_earlier_stage() -> None:
     """A finding explained by an earlier stage says which one."""
     output = render(failing_report(), Format.MARKDOWN)
-    note = "**Probably caused by an earlier stage:** POST /api/core/messages/send (`send`)"
+    note = "**Probably caused by an earlier stage:** POST /api/core/messages/send — `send`."
     assert note in output
 
 
