@@ -88,7 +88,7 @@ def bundle_command(
         return
     if not paths or output is None:
         raise click.UsageError("give the logs and -o ticket.zip (or --verify ticket.zip)")
-    argv = command_line("bundle", paths, {"output": output, **filters})
+    argv = command_line("bundle", paths, filters)
     summary = _write(paths, output, report_options(filters), config, argv)
     click.echo(
         f"wrote {summary.path} ({summary.size} bytes, {summary.evidence_records} evidence "
@@ -97,7 +97,11 @@ def bundle_command(
 
 
 def command_line(command: str, paths: Sequence[str], values: dict[str, Any]) -> list[str]:
-    """The command line as parsed, in a canonical order (what the manifest records)."""
+    """The command line as parsed, in a canonical order (what the manifest records).
+
+    Where the bundle is written (`-o`) is left out: it does not change what the bundle holds,
+    and the same inputs must give the same bytes whatever the archive is called.
+    """
     words = ["escalate", command, *paths]
     defaults = {p.name: p.default for p in report_command.params}
     for name, value in sorted(values.items()):
