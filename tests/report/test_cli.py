@@ -1,0 +1,141 @@
+"""`escalate report` on the command line: formats, output file, stdin, exit codes, errors."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+from click.testing import CliRunner
+
+from escalate._cli import main
+from escalate._cli.report import OutputFormat, renderer_name
+from tests.report.builders import healthy_run, send_call, write_log
+
+
+@pytest.fixture
+def healthy_log(tmp_path: Path) -> Path:
+    """A log with one healthy run."""
+    return write_log(tmp_path / "healthy.jsonl", healthy_run())
+
+
+@pytest.fixture
+def failing_log(tmp_path: Path) -> Path:
+    """A log with forbidden sends."""
+    records = [send_call(403, at=i, message_id=None, error_code="FORBIDDEN") for i in range(3)]
+    return write_log(tmp_path / "failing.jsonl", records)
+
+
+def _run(*args: str, stdin: bytes | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["report", *args], input=stdin)
+    return result.exit_code, result.output
+
+
+def test_no_findings_exits_0(healthy_log: Path) -> None:
+    """A healthy log exits 0."""
+    code, output = _run(str(healthy_log), "--format", "json")
+    assert code == 0
+    assert orjson.loads(output)["findings"] == []
+
+
+def test_findings_exit_1(failing_log: Path) -> None:
+    """A log with findings exits 1 and names them in the JSON."""
+    code, output = _run(str(failing_log), "--format", "json")
+    assert code == 1
+    data = orjson.loads(output)
+    assert data["first_failing_stage"] == "send"
+    assert "send_forbidden" in [f["symptom"] for f in data["findings"]]
+
+
+@pytest.mark.parametrize("fmt", [f.value for f in OutputFormat])
+def test_every_format_renders(failing_log: Path, fmt: str) -> None:
+    """Every --format value renders and mentions the finding."""
+    code, output = _run(str(failing_log), "--format", fmt)
+    assert code == 1
+    assert "send_forbidden" in output
+
+
+def test_format_enum_maps_exhaustively() -> None:
+    """Each OutputFormat maps to a renderer name."""
+    assert [renderer_name(f) for f in OutputFormat] == ["markdown", "html", "json", "text"]
+
+
+def test_output_file(failing_log: Path, tmp_path: Path) -> None:
+    """-o writes the report to a file and nothing to stdout."""
+    target = tmp_path / "report.md"
+    code, output = _run(str(failing_log), "-o", str(target))
+    assert (code, output) == (1, "")
+    assert "send_forbidden" in target.read_text()
+
+
+def test_stdin_dash(failing_log: Path) -> None:
+    """`-` reads the log from standard input, gzip too."""
+    code, output = _run("-", "--format", "json", stdin=gzip.compress(failing_log.read_bytes()))
+    assert code == 1
+    assert orjson.loads(output)["inputs"]["calls"] == 3
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["missing.log"], "missing.log: no such file or directory"),
+        (["--delivery-grace", "5x", "LOG"], "invalid duration '5x'"),
+        (["--since", "yesterday", "LOG"], "invalid time 'yesterday'"),
+        (["--format", "pdf", "LOG"], "Invalid value for '--format'"),
+        (["--jobs", "0", "LOG"], "Invalid value for '--jobs'"),
+    ],
+    ids=["missing", "grace", "since", "format", "jobs"],
+)
+def test_usage_and_input_errors_exit_2(healthy_log: Path, args: list[str], message: str) -> None:
+    """Bad inputs and options exit 2 with a message naming the problem, no traceback."""
+    code, output = _run(*[str(healthy_log) if a == "LOG" else a for a in args])
+    assert code == 2
+    assert message in output
+    assert "Traceback" not in output
+
+
+def test_unreadable_template_exits_2(healthy_log: Path, tmp_path: Path) -> None:
+    """A missing --template is a usage error."""
+    code, output = _run(str(healthy_log), "--template", str(tmp_path / "none.j2"))
+    assert code == 2
+    assert "none.j2" in output
+
+
+def test_installed_command(failing_log: Path, tmp_path: Path) -> None:
+    """The installed `escalate` command runs, writes JSON and exits 1 on findings."""
+    command = shutil.which("escalate", path=os.path.dirname(sys.executable))
+    command = command or shutil.which("escalate")
+    assert command, "escalate is not installed"
+    result = subprocess.run(
+        [command, "report", "--format", "json", "--jobs", "2", str(failing_log)],
+        capture_output=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert orjson.loads(result.stdout)["first_failing_stage"] == "send"
+    assert result.stderr == b""
+
+
+def test_installed_command_missing_file(tmp_path: Path) -> None:
+    """The installed command exits 2 naming a missing file on stderr."""
+    command = shutil.which("escalate", path=os.path.dirname(sys.executable))
+    command = command or shutil.which("escalate")
+    assert command
+    missing = str(tmp_path / "gone.log")
+    result = subprocess.run([command, "report", missing], capture_output=True, timeout=60)
+    assert result.returncode == 2
+    assert f"{missing}: no such file or directory" in result.stderr.decode()
+    assert b"Traceback" not in result.stderr
+
+
+def test_progress_bar_on_request(failing_log: Path) -> None:
+    """--progress draws on stderr and leaves the report intact."""
+    result = CliRunner().invoke(
+        main, ["report", "--progress", "--format", "json", str(failing_log)]
+    )
+    assert result.exit_code == 1
+    assert "send_forbidden" in result.stdout
