@@ -1,0 +1,66 @@
+"""Logs from the real instrumented httpx client and the local Red Cloud server, diagnosed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+import escalate
+from escalate._report import ReportOptions, build_report
+from escalate.sandbox import RedCloudSandbox, WebhookSink
+from tests.report.conftest import check_verdict, finding
+
+_SECRET = "whsec_sandbox"
+
+
+@pytest.fixture
+def evidence(tmp_path: Path) -> Iterator[Path]:
+    """Records of this test go to a temporary file."""
+    path = tmp_path / "evidence.jsonl"
+    escalate.configure(path=path)
+    yield path
+    escalate.configure(path=tmp_path / "after.jsonl")
+
+
+def _session(rc: RedCloudSandbox, sink: WebhookSink, send_from: str, sends: int) -> None:
+    with escalate.instrument(httpx.Client(base_url=rc.base_url, timeout=5)) as client:
+        form = {"grant_type": "client_credentials", "client_id": rc.client_id,
+                "client_secret": rc.client_secret}  # fmt: skip
+        token = client.post("/api/auth/token", data=form).json()["access_token"]
+        auth = {"Authorization": f"Bearer {token}"}
+        client.get("/api/core/whoami", headers=auth)
+        client.get("/api/core/numbers", headers=auth)
+        for index in range(sends):
+            body = {"sendFrom": send_from, "to": ["+15551234567"], "messageType": "SMS",
+                    "text": "hello", "externalReference": f"order_{index}"}  # fmt: skip
+            headers = {**auth, "Idempotency-Key": f"idem_{send_from}_{index}"}
+            client.post("/api/core/messages/send", json=body, headers=headers)
+    rc.wait_for_webhooks(timeout=5)
+    for received in sink.received:
+        escalate.record_webhook(received.headers, received.body, response_status=200,
+                                secret=_SECRET)  # fmt: skip
+
+
+def test_e164_send_from_diagnosed_from_real_clients(evidence: Path) -> None:
+    """Sends with an E.164 sendFrom: send is the first failing stage and the check fails n of n."""
+    with WebhookSink() as sink, RedCloudSandbox(webhook_url=sink.url, webhook_secret=_SECRET) as rc:
+        _session(rc, sink, "+15551234567", sends=3)
+    report = build_report([str(evidence)], options=ReportOptions(delivery_grace_s=0))
+    assert report.first_failing_stage == "send"
+    found = finding(report, "send_failed_after_numbers_ok")
+    assert check_verdict(found, "`sendFrom` uses numberId") == (
+        "failed", "3 of 3 sends had a phone number (E.164) value",
+    )  # fmt: skip
+    assert all(row.request_id for row in found.package.rows)
+
+
+def test_healthy_session_from_real_clients(evidence: Path) -> None:
+    """A good session with delivered webhooks: no finding, every stage passes."""
+    with WebhookSink() as sink, RedCloudSandbox(webhook_url=sink.url, webhook_secret=_SECRET) as rc:
+        _session(rc, sink, "num_abc123", sends=2)
+    report = build_report([str(evidence)], options=ReportOptions(delivery_grace_s=0))
+    assert [f.symptom for f in report.findings] == []
+    assert [s.verdict for s in report.stages] == ["pass"] * 5
