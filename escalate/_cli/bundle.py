@@ -60,6 +60,12 @@ def report_options(values: dict[str, Any]) -> ReportOptions:
     )  # fmt: skip
 
 
+def reject_stdin(paths: Sequence[str]) -> None:
+    """Inputs are read twice (report, then cited evidence): standard input cannot be."""
+    if "-" in paths:
+        raise click.UsageError("standard input (-) cannot be read twice: save it to a file first")
+
+
 def load_config_or_exit(path: Path | None) -> ScanConfig:
     """Load the scan config, turning its errors into a usage error."""
     try:
@@ -88,6 +94,7 @@ def bundle_command(
         return
     if not paths or output is None:
         raise click.UsageError("give the logs and -o ticket.zip (or --verify ticket.zip)")
+    reject_stdin(paths)
     argv = command_line("bundle", paths, filters)
     summary = _write(paths, output, report_options(filters), config, argv)
     click.echo(

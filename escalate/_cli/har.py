@@ -17,6 +17,7 @@ from escalate._bundle import select_evidence
 from escalate._cli.bundle import (
     BundleInputError,
     load_config_or_exit,
+    reject_stdin,
     report_options,
     scan_config_option,
     with_report_filters,
@@ -35,6 +36,7 @@ def har_command(
     paths: tuple[str, ...], output: Path | None, scan_config: Path | None, **filters: Any
 ) -> None:
     """Export the evidence a report cites as HAR 1.2 (shapes, never bodies or credentials)."""
+    reject_stdin(paths)
     scanner = SecretScanner(load_config_or_exit(scan_config))
     options = report_options(filters)
     try:
