@@ -30,21 +30,22 @@ _DUCKDB = """
 import sys, duckdb
 con = duckdb.connect()
 con.execute("SET threads TO 2")
-con.execute('''CREATE TEMP VIEW rec AS SELECT * FROM read_json(?, format='newline_delimited',
-  ignore_errors=true, maximum_object_size=2000000, columns={schema:'VARCHAR', kind:'VARCHAR',
-  route:'VARCHAR', status:'INTEGER', error_code:'VARCHAR', event:'VARCHAR',
-  message_id:'VARCHAR', ts:'VARCHAR', response:'JSON'})
-  WHERE schema LIKE 'escalate.evidence/%' ''', [sys.argv[1]])
-con.execute("CREATE TEMP TABLE r AS SELECT * FROM rec")
+path = sys.argv[1].replace("'", "''")
+columns = ("{schema:'VARCHAR', kind:'VARCHAR', route:'VARCHAR', status:'INTEGER', "
+           "error_code:'VARCHAR', event:'VARCHAR', message_id:'VARCHAR', ts:'VARCHAR', "
+           "response:'JSON'}")
+con.execute("CREATE TEMP TABLE r AS SELECT * FROM read_json('" + path + "', "
+            "format='newline_delimited', ignore_errors=true, maximum_object_size=2000000, "
+            "columns=" + columns + ") WHERE schema LIKE 'escalate.evidence/%'")
 groups = con.execute("SELECT route, status, error_code, count(*) FROM r WHERE kind='call' "
                      "GROUP BY ALL").fetchall()
-pending = con.execute('''
+pending = con.execute(\'\'\'
   WITH sent AS (SELECT json_extract_string(response, '$.results[0].messageId') AS mid, ts
                 FROM r WHERE kind='call' AND route='/api/core/messages/send' AND status=202),
        hooks AS (SELECT DISTINCT message_id FROM r WHERE kind='webhook'
                  AND event IN ('message.sent','message.delivery','message.failed'))
   SELECT count(*) FROM sent LEFT JOIN hooks ON sent.mid = hooks.message_id
-  WHERE hooks.message_id IS NULL''').fetchone()
+  WHERE hooks.message_id IS NULL\'\'\').fetchone()
 print(len(groups), pending)
 """
 

@@ -9,6 +9,7 @@ from escalate._report._shapes import shape_of, token_class
 from escalate._report._state import (
     CallGroup,
     GroupKey,
+    Operation,
     OperationStats,
     WebhookGroup,
     WebhookKey,
@@ -25,8 +26,13 @@ from escalate._schema import (
     STAGE_SEND,
     STAGE_WEBHOOKS,
     STAGE_WHOAMI,
+    STAGES,
 )
 
+#: the timeline row of a minute holds [ok, failed] for each stage, `other` last
+TIMELINE_SLOT = {stage: 2 * index for index, stage in enumerate(STAGES)}
+TIMELINE_OTHER = 2 * len(STAGES)
+TIMELINE_WIDTH = TIMELINE_OTHER + 2
 PARTIAL = "partial_acceptance"  #: error-code slot of the group of 2xx sends with `errors[]`
 LIFECYCLE_ONLY = 1  #: a message seen in lifecycle webhooks, its send not (yet) seen
 RESOLVED = 2  #: a message accepted by a send and followed by a lifecycle event
@@ -38,6 +44,8 @@ class AggregateState:
     """Everything the diagnosis needs, from one or more partial passes."""
 
     __slots__ = (
+        "_minute",
+        "_row",
         "broken",
         "calls",
         "events",
@@ -72,10 +80,13 @@ class AggregateState:
         self.events: dict[str, int] = {}
         self.whoami: tuple[str, dict[str, Any], str | None] | None = None  #: ts, summary, token fp
         self.numbers: tuple[str, tuple[dict[str, Any], ...]] | None = None
-        self.operations: dict[str, OperationStats] = {}
+        self.operations: dict[str, Operation] = {}
         #: messageId -> accepted ts (pending), LIFECYCLE_ONLY or RESOLVED
         self.messages: dict[str, str | int] = {}
-        self.timeline: dict[tuple[str, str], list[int]] = {}  #: (minute, stage) -> [ok, failed]
+        #: minute (`YYYY-MM-DDTHH:MM`) -> [ok, failed] per stage at TIMELINE_SLOT[stage]
+        self.timeline: dict[str, list[int]] = {}
+        self._minute = ""  # the row of the last minute counted: records come mostly in order
+        self._row: list[int] = []
 
     def add(self, record: Record) -> None:
         """Fold one record into the state."""
@@ -118,11 +129,16 @@ class AggregateState:
             group.errors_count += _errors_count(response)
 
     def _count_timeline(self, ts: str, stage: str, ok: bool) -> None:
-        key = (ts[:16], stage)
-        counts = self.timeline.get(key)
-        if counts is None:
-            counts = self.timeline[key] = [0, 0]
-        counts[0 if ok else 1] += 1
+        minute = ts[:16]
+        if minute == self._minute:
+            row = self._row
+        else:
+            known = self.timeline.get(minute)
+            if known is None:
+                known = self.timeline[minute] = [0] * TIMELINE_WIDTH
+            self._minute, row = minute, known
+            self._row = row
+        row[TIMELINE_SLOT.get(stage, TIMELINE_OTHER) + (not ok)] += 1
 
     def _add_summary(self, call: CallRecord) -> None:
         if call.stage == STAGE_WHOAMI and (self.whoami is None or call.ts > self.whoami[0]):
@@ -136,34 +152,37 @@ class AggregateState:
     def _add_send(self, call: CallRecord, group: CallGroup, accepted: bool) -> None:
         ok = call.outcome == OUTCOME_OK
         message_ids = _message_ids(call.response) if ok else ()
-        operation = self._operation(call, ok, message_ids)
+        if accepted and (not group.rows or call.ts < group.rows[-1].ts):
+            group.add_row(call)  # an example of an accepted send, for the package
+        operation = call.operation
+        if accepted and len(message_ids) == 1 and operation and operation not in self.operations:
+            self.operations[operation] = (call.ts, call.idempotency_fingerprint, message_ids[0])
+            self._accept(message_ids[0], call.ts)
+            return
+        stats = self._operation(call, ok, message_ids)
         for message_id in message_ids:
-            if operation is None or message_id not in operation.message_ids:
+            if stats is None or message_id not in stats.message_ids:
                 self._accept(message_id, call.ts)
             if not accepted:  # partial acceptance: keep samples for its evidence
                 group.add_message_id(call.ts, message_id)
-        if operation is not None and message_ids:
-            operation.message_ids = tuple(sorted({*operation.message_ids, *message_ids}))[:5]
-        if accepted and (not group.rows or call.ts < group.rows[-1].ts):
-            group.add_row(call)  # an example of an accepted send, for the package
+        if stats is not None and message_ids:
+            stats.message_ids = tuple(sorted({*stats.message_ids, *message_ids}))[:5]
 
     def _operation(self, call: CallRecord, ok: bool, ids: tuple[str, ...]) -> OperationStats | None:
         if call.operation is None:
             return None
-        stats = self.operations.get(call.operation)
-        if stats is None:
-            stats = self.operations[call.operation] = OperationStats(call.ts)
+        known = self.operations.get(call.operation)
+        stats = OperationStats(call.ts) if known is None else OperationStats.of(known)
+        self.operations[call.operation] = stats
         stats.attempts += 1
         stats.first = min(stats.first, call.ts)
         stats.last = max(stats.last, call.ts)
         stats.accepted += ok and bool(ids)
         no_response = call.outcome in _NO_RESPONSE or (call.status or 0) >= 500
         stats.timeouts += no_response
-        if (
-            call.idempotency_fingerprint
-            and call.idempotency_fingerprint not in stats.idempotency_fps
-        ):
-            stats.idempotency_fps = stats.idempotency_fps | {call.idempotency_fingerprint}
+        fingerprint = call.idempotency_fingerprint
+        if fingerprint and fingerprint not in stats.idempotency_fps:
+            stats.idempotency_fps = stats.idempotency_fps | {fingerprint}
         return stats
 
     def _accept(self, message_id: str, ts: str) -> None:
@@ -212,7 +231,7 @@ class AggregateState:
         self.first, self.last = _earlier(self.first, other.first), _later(self.last, other.last)
         _merge_groups(self.groups, other.groups)
         _merge_groups(self.webhook_groups, other.webhook_groups)
-        _merge_groups(self.operations, other.operations)
+        _merge_operations(self.operations, other.operations)
         _sum_into(self.events, other.events)
         self.whoami = max((s for s in (self.whoami, other.whoami) if s), default=None, key=_by_ts)
         self.numbers = max(
@@ -221,10 +240,12 @@ class AggregateState:
         for message_id, seen in other.messages.items():
             mine = self.messages.get(message_id)
             self.messages[message_id] = seen if mine is None else _combine(mine, seen)
-        for key, (ok, failed) in other.timeline.items():
-            counts = self.timeline.setdefault(key, [0, 0])
-            counts[0] += ok
-            counts[1] += failed
+        for minute, counts in other.timeline.items():
+            row = self.timeline.get(minute)
+            if row is None:
+                self.timeline[minute] = list(counts)
+            else:
+                row[:] = [a + b for a, b in zip(row, counts, strict=True)]
         return self
 
 
@@ -245,6 +266,17 @@ def _merge_groups(mine: dict[Any, Any], other: dict[Any, Any]) -> None:
             mine[key].merge(group)
         else:
             mine[key] = group
+
+
+def _merge_operations(mine: dict[str, Operation], other: dict[str, Operation]) -> None:
+    for key, value in other.items():
+        known = mine.get(key)
+        if known is None:
+            mine[key] = value
+        else:
+            stats = OperationStats.of(known)
+            stats.merge(OperationStats.of(value))
+            mine[key] = stats
 
 
 def _combine(a: str | int, b: str | int) -> str | int:

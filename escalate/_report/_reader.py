@@ -63,18 +63,28 @@ def scan_chunks(chunks: Iterable[bytes], stats: LineStats) -> Iterator[Record]:
             if rest is None:
                 continue
             chunk, long_line = rest, None
-        buffer = carry + chunk if carry else chunk
-        cut = buffer.rfind(b"\n") + 1
-        carry = buffer[cut:]
-        if cut:
-            yield from _scan_block(buffer, cut, stats)
+        begin = 0
+        if carry:
+            # complete the carried line alone rather than copying the whole chunk behind it
+            newline = chunk.find(b"\n")
+            if newline == -1:
+                carry += chunk
+            else:
+                head = carry + chunk[: newline + 1]
+                carry, begin = b"", newline + 1
+                yield from _scan_block(head, 0, len(head), stats)
+        if not carry:
+            cut = chunk.rfind(b"\n", begin) + 1
+            carry = chunk[max(cut, begin) :]
+            if cut > begin:
+                yield from _scan_block(chunk, begin, cut, stats)
         if len(carry) > MAX_LINE:
             long_line = [RECORD_MARKER in carry]
             carry = b""
     if long_line is not None:
         _finish_long_line(long_line[0], stats)
     elif carry:
-        yield from _scan_block(carry + b"\n", len(carry) + 1, stats)
+        yield from _scan_block(carry + b"\n", 0, len(carry) + 1, stats)
 
 
 def _skip_long_line(chunk: bytes, long_line: list[bool], stats: LineStats) -> bytes | None:
@@ -95,15 +105,15 @@ def _finish_long_line(has_marker: bool, stats: LineStats) -> None:
         stats.not_evidence += 1
 
 
-def _scan_block(buffer: bytes, end: int, stats: LineStats) -> Iterator[Record]:
-    """Scan `buffer[:end]`, whole lines ending in a newline."""
+def _scan_block(buffer: bytes, begin: int, end: int, stats: LineStats) -> Iterator[Record]:
+    """Scan `buffer[begin:end]`, whole lines ending in a newline."""
     base = stats.lines
-    lines = buffer.count(b"\n", 0, end)
+    lines = buffer.count(b"\n", begin, end)
     candidates = 0
     find, rfind, loads, convert = buffer.find, buffer.rfind, orjson.loads, record_from_object
-    position = find(RECORD_MARKER, 0, end)
+    position = find(RECORD_MARKER, begin, end)
     while position != -1:
-        start = rfind(b"\n", 0, position) + 1
+        start = max(rfind(b"\n", begin, position) + 1, begin)
         stop = find(b"\n", position, end)
         candidates += 1
         reason = None
@@ -118,7 +128,7 @@ def _scan_block(buffer: bytes, end: int, stats: LineStats) -> Iterator[Record]:
         if reason is None:
             yield record
         elif isinstance(reason, str):
-            stats.count_broken(reason, base + buffer.count(b"\n", 0, start) + 1)
+            stats.count_broken(reason, base + buffer.count(b"\n", begin, start) + 1)
         else:
             yield reason
         position = find(RECORD_MARKER, stop, end)

@@ -102,6 +102,8 @@ class CallGroup:
 
     def add_row(self, call: CallRecord) -> None:
         """Keep the call if it is among the earliest or is the latest of the group."""
+        if call in self.rows:
+            return
         if len(self.rows) < ROW_SAMPLES or call.ts < self.rows[-1].ts:
             self.rows = sorted([*self.rows, call], key=_row_key)[:ROW_SAMPLES]
         if self.latest is None or _row_key(call) > _row_key(self.latest):
@@ -149,6 +151,18 @@ class OperationStats:
         self.idempotency_fps: frozenset[str] = frozenset()
         self.message_ids: tuple[str, ...] = ()  #: at most 5
 
+    @classmethod
+    def of(cls, value: Operation) -> OperationStats:
+        """The stats of an operation value (a single accepted attempt is kept as a tuple)."""
+        if isinstance(value, OperationStats):
+            return value
+        ts, fingerprint, message_id = value
+        stats = cls(ts)
+        stats.attempts = stats.accepted = 1
+        stats.idempotency_fps = frozenset((fingerprint,)) if fingerprint else frozenset()
+        stats.message_ids = (message_id,)
+        return stats
+
     def merge(self, other: OperationStats) -> None:
         """Add another partial view of the same operation."""
         self.attempts += other.attempts
@@ -158,6 +172,19 @@ class OperationStats:
         self.last = max(self.last, other.last)
         self.idempotency_fps = self.idempotency_fps | other.idempotency_fps
         self.message_ids = tuple(sorted(set(self.message_ids + other.message_ids)))[:5]
+
+
+#: an operation seen once, accepted: (ts, idempotency fingerprint, messageId); the common case
+#: stays a tuple (cheap to build, pickle and merge) until a second attempt is seen
+SingleAttempt = tuple[str, str | None, str]
+Operation = OperationStats | SingleAttempt
+
+
+def operation_fps(value: OperationStats | SingleAttempt) -> frozenset[str]:
+    """The idempotency fingerprints an operation was sent under."""
+    if isinstance(value, OperationStats):
+        return value.idempotency_fps
+    return frozenset((value[1],)) if value[1] else frozenset()
 
 
 class WebhookGroup:

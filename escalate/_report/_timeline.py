@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from escalate._report._aggregate import AggregateState
+from escalate._report._aggregate import TIMELINE_SLOT, AggregateState
 from escalate._report._model import TimelineBucket
 from escalate._report._records import format_ts, parse_ts
 from escalate._schema import STAGES
@@ -21,13 +21,13 @@ def build_timeline(state: AggregateState) -> tuple[tuple[TimelineBucket, ...], f
     per_slice = -(-minutes // MAX_SLICES)  # ceiling: whole minutes per slice
     slices = -(-minutes // per_slice)
     counts = [[[0, 0] for _ in STAGES] for _ in range(slices)]
-    for (minute, stage), (ok, failed) in state.timeline.items():
-        if stage not in STAGES:
-            continue
+    for minute, row in state.timeline.items():
         offset = int((parse_ts(minute + ":00.000000Z") - start).total_seconds() // 60)
-        cell = counts[min(offset // per_slice, slices - 1)][STAGES.index(stage)]
-        cell[0] += ok
-        cell[1] += failed
+        cells = counts[min(offset // per_slice, slices - 1)]
+        for index, stage in enumerate(STAGES):
+            slot = TIMELINE_SLOT[stage]
+            cells[index][0] += row[slot]
+            cells[index][1] += row[slot + 1]
     buckets = tuple(
         TimelineBucket(format_ts(start + timedelta(minutes=index * per_slice)), stage, ok, failed)
         for index, row in enumerate(counts)

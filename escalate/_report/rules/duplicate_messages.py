@@ -26,7 +26,11 @@ class DuplicateMessagesRule:
     def evaluate(self, state: AggregateState, context: RuleContext) -> Finding | None:
         """Fire when any business operation was (probably) sent more than once."""
         duplicated = sorted(
-            ((op, s) for op, s in state.operations.items() if is_duplicated(s)),
+            (
+                (op, s)
+                for op, s in state.operations.items()
+                if isinstance(s, OperationStats) and is_duplicated(s)
+            ),
             key=lambda item: (item[1].first, item[0]),
         )
         if not duplicated:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from escalate._report._aggregate import AggregateState
 from escalate._report._model import Finding
+from escalate._report._state import operation_fps
 from escalate._report.rules._base import RuleContext
 from escalate._report.rules._package import call_evidence, call_package, cause, check, ranked
 from escalate._report.rules._select import attempts, count, select
@@ -67,7 +68,7 @@ class IdempotencyConflictRule:
 
 def _keys_with_several_operations(state: AggregateState, keys: set[str]) -> set[str]:
     seen: dict[str, int] = {}
-    for stats in state.operations.values():
-        for fingerprint in stats.idempotency_fps & keys:
+    for value in state.operations.values():
+        for fingerprint in operation_fps(value) & keys:
             seen[fingerprint] = seen.get(fingerprint, 0) + 1
     return {fingerprint for fingerprint, n in seen.items() if n > 1}

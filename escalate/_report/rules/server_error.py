@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from escalate._report._aggregate import AggregateState
 from escalate._report._model import Finding
+from escalate._report._state import OperationStats
 from escalate._report.rules._base import RuleContext
 from escalate._report.rules._package import call_evidence, call_package, cause, check, ranked
 from escalate._report.rules._select import count, failed, select, server_error
@@ -33,7 +34,9 @@ class ServerErrorRule:
             if k[0] in stages and not failed(k) and (g.last or "") > first_failure
         )
         new_keys = sum(
-            1 for op in state.operations.values() if op.timeouts and len(op.idempotency_fps) > 1
+            1
+            for op in state.operations.values()
+            if isinstance(op, OperationStats) and op.timeouts and len(op.idempotency_fps) > 1
         )
         checks = (
             check(
