@@ -12,11 +12,13 @@ from escalate import _schema
 from escalate._capture._emit import BodyTee, count_error, emit_exchange
 from escalate._capture._exchange import Exchange, host_of, is_json_type
 
+_WANTED_HEADERS = {b"authorization": 0, b"content-type": 1, b"idempotency-key": 2}
+
 
 class _Call:
     """What is known about one request when it starts; becomes an `Exchange` at the end."""
 
-    __slots__ = ("client", "duration", "mono", "request", "started")
+    __slots__ = ("client", "duration", "mono", "path", "request", "started")
 
     def __init__(self, client: str, request: httpx.Request) -> None:
         self.client = client
@@ -24,21 +26,32 @@ class _Call:
         self.started = time.time()
         self.mono = time.perf_counter()
         self.duration = 0.0
+        self.path = ""
 
     def stop(self) -> None:
         self.duration = time.perf_counter() - self.mono
+        self.path = self.request.url.path
 
     def exchange(self, **outcome: Any) -> Exchange:
         request = self.request
         url = request.url
-        headers = request.headers
+        authorization, content_type, idempotency_key = _picked_headers(request.headers)
         body, streamed = _request_body(request)
         return Exchange(
-            self.client, request.method, host_of(url.host, url.port, None), url.path,
-            self.started, self.mono, self.duration, headers.get("authorization"),
-            headers.get("content-type"), headers.get(_schema.HEADER_IDEMPOTENCY_KEY),
-            body, streamed, **outcome,
+            self.client, request.method, host_of(url.host, url.port, None), self.path,
+            self.started, self.mono, self.duration, authorization, content_type,
+            idempotency_key, body, streamed, **outcome,
         )
+
+
+def _picked_headers(headers: httpx.Headers) -> list[str | None]:
+    """Authorization, Content-Type and Idempotency-Key in one pass over the raw headers."""
+    picked: list[str | None] = [None, None, None]
+    for name, value in headers.raw:
+        slot = _WANTED_HEADERS.get(name.lower())
+        if slot is not None:
+            picked[slot] = value.decode("latin-1")
+    return picked
 
 
 def _request_body(request: httpx.Request) -> tuple[bytes | None, bool]:
@@ -66,7 +79,7 @@ def _record_failure(call: _Call, exc: BaseException) -> None:
 
 def _needs_body(call: _Call, response: httpx.Response) -> bool:
     content_type = response.headers.get("content-type")
-    stage = _schema.stage_for_route(call.request.url.path)
+    stage = _schema.stage_for_route(call.path)
     return is_json_type(content_type) and (stage != _schema.STAGE_OTHER or response.is_error)
 
 

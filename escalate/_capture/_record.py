@@ -27,10 +27,18 @@ def next_seq() -> int:
     return next(_SEQUENCE)
 
 
+_last_second: list[tuple[int, str]] = [(-1, "")]
+
+
 def utc_timestamp(wall: float) -> str:
-    """`2026-11-27T11:08:55.123456Z` for a `time.time()` value."""
-    moment = datetime.datetime.fromtimestamp(wall, datetime.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """`2026-11-27T11:08:55.123456Z` for a `time.time()` value (the seconds part is cached)."""
+    second = int(wall)
+    cached_second, prefix = _last_second[0]
+    if second != cached_second:
+        moment = datetime.datetime.fromtimestamp(second, datetime.timezone.utc)
+        prefix = moment.strftime("%Y-%m-%dT%H:%M:%S")
+        _last_second[0] = (second, prefix)
+    return f"{prefix}.{int((wall - second) * 1_000_000):06d}Z"
 
 
 def build_call_record(exchange: Exchange) -> dict[str, Any]:

@@ -28,8 +28,13 @@ def is_phone_like(value: str) -> bool:
     return sum(char.isdigit() for char in value) >= 7
 
 
+_PHONE_FIRST = frozenset("+(0123456789 ")
+
+
 def phone_marker(value: str) -> str | None:
     """`<e164>` / `<phone:not_e164>` for a phone-like value, else None."""
+    if not value or value[0] not in _PHONE_FIRST:
+        return None
     if is_e164(value):
         return E164_MARKER
     return NOT_E164_MARKER if is_phone_like(value) else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import hmac
 import os
 
@@ -29,20 +30,44 @@ def settings_from(
     return Settings(key or DEFAULT_FINGERPRINT_KEY, keep_external_reference)
 
 
-_current = [settings_from(None, False)]
+#: Fingerprints repeat (the same token on every call): a small cache, dropped when full.
+MAX_CACHED_FINGERPRINTS = 2048
+
+
+class _Fingerprinter:
+    """HMAC-SHA256 with the key schedule done once (`copy()` of a keyed object) and a cache."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._keyed = hmac.new(settings.fingerprint_key, digestmod=hashlib.sha256)
+        self._cache: dict[str | bytes, str] = {}
+
+    def __call__(self, value: str | bytes) -> str:
+        cached = self._cache.get(value)
+        if cached is not None:
+            return cached
+        mac = self._keyed.copy()
+        mac.update(value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value)
+        result = "fp_" + mac.hexdigest()[:12]
+        if len(self._cache) >= MAX_CACHED_FINGERPRINTS:
+            self._cache = {}
+        self._cache[value] = result
+        return result
+
+
+_current = [_Fingerprinter(settings_from(None, False))]
 
 
 def current() -> Settings:
     """The settings in force."""
-    return _current[0]
+    return _current[0].settings
 
 
 def install(settings: Settings) -> None:
     """Replace the settings in force (one reference swap: safe against concurrent readers)."""
-    _current[0] = settings
+    _current[0] = _Fingerprinter(settings)
 
 
 def fingerprint(value: str | bytes) -> str:
     """`fp_` + 12 hex characters of HMAC-SHA256 over the value with the configured key."""
-    data = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value
-    return "fp_" + hmac.digest(_current[0].fingerprint_key, data, "sha256").hex()[:12]
+    return _current[0](value)

@@ -7,7 +7,7 @@ and only when it looks like one; everything else becomes a descriptor (docs/reco
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -66,16 +66,28 @@ def _shape_form_value(key: str, value: str) -> str:
 
 
 def _shape(value: Any, key: str | None, depth: int) -> Any:
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str:
         return _shape_string(value, key)
+    if kind is dict or kind is list:
+        if depth >= MAX_DEPTH:
+            return "<deep>"
+        return _shape_object(value, depth) if kind is dict else _shape_array(value, key, depth)
+    return _shape_other(value, key, depth)
+
+
+def _shape_other(value: Any, key: str | None, depth: int) -> Any:
+    """Scalars other than str, and subclasses of the container types."""
+    if value is None:
+        return None
     if isinstance(value, bool):
         return "<bool>"
     if isinstance(value, int):
         return "<int>"
     if isinstance(value, float):
         return "<float>"
-    if value is None:
-        return None
+    if isinstance(value, str):
+        return _shape_string(str(value), key)
     if depth >= MAX_DEPTH:
         return "<deep>"
     if isinstance(value, Mapping):
@@ -88,8 +100,11 @@ def _shape(value: Any, key: str | None, depth: int) -> Any:
 def _shape_object(value: Mapping[Any, Any], depth: int) -> dict[str, Any]:
     shaped: dict[str, Any] = {}
     for index, (key, item) in enumerate(value.items()):
-        name = key if isinstance(key, str) else str(key)
-        shaped[_shape_key(name, index)] = _shape(item, name, depth + 1)
+        name = key if type(key) is str else str(key)
+        safe = _KNOWN_KEYS.get(name)
+        if safe is None:
+            safe = _learn_key(name)
+        shaped[name if safe else f"<key#{index}>"] = _shape(item, name, depth + 1)
     return shaped
 
 
@@ -102,33 +117,71 @@ def _shape_array(value: list[Any] | tuple[Any, ...], key: str | None, depth: int
     return shaped
 
 
+#: Key -> "may be kept": keys repeat on every call, so the check is cached (bounded).
+_KNOWN_KEYS: dict[str, bool] = {}
+
+
+def _learn_key(key: str) -> bool:
+    safe = _IDENTIFIER_KEY.fullmatch(key) is not None and _scan.phone_marker(key) is None
+    if len(_KNOWN_KEYS) < 4096:
+        _KNOWN_KEYS[key] = safe
+    return safe
+
+
 def _shape_key(key: str, index: int) -> str:
-    if _IDENTIFIER_KEY.fullmatch(key) and _scan.phone_marker(key) is None:
-        return key
-    return f"<key#{index}>"
+    safe = _KNOWN_KEYS.get(key)
+    if safe is None:
+        safe = _learn_key(key)
+    return key if safe else f"<key#{index}>"
 
 
 def _shape_string(value: str, key: str | None) -> str:
-    if key in TEXT_KEYS:
-        return f"<text:len={len(value)}>"
-    if key in MEDIA_KEYS:
-        return "<media:count=1>"
+    rule = _KEY_RULES.get(key) if key is not None else None
+    if rule is not None:
+        return rule(value)
+    return _scan.phone_marker(value) or f"<str:len={len(value)}>"
+
+
+def _text(value: str) -> str:
+    return f"<text:len={len(value)}>"
+
+
+def _media(value: str) -> str:
+    return "<media:count=1>"
+
+
+def _enumeration(value: str) -> str:
     marker = _scan.phone_marker(value)
-    if marker is not None:
-        return marker
-    if key == EXTERNAL_REFERENCE_KEY:
-        return _external_reference(value)
-    if key in ENUM_KEYS and _ENUM_VALUE.fullmatch(value):
+    if marker is None and _ENUM_VALUE.fullmatch(value):
         return value
-    if key in IDENTIFIER_KEYS and _IDENTIFIER_VALUE.fullmatch(value):
+    return marker or f"<str:len={len(value)}>"
+
+
+def _identifier(value: str) -> str:
+    marker = _scan.phone_marker(value)
+    if marker is None and _IDENTIFIER_VALUE.fullmatch(value):
         return value
-    return f"<str:len={len(value)}>"
+    return marker or f"<str:len={len(value)}>"
+
+
+def _reference(value: str) -> str:
+    return _scan.phone_marker(value) or _external_reference(value)
 
 
 def _external_reference(value: str) -> str:
     if current().keep_external_reference:
         return value
     return f"<fp:{fingerprint(value)}>"
+
+
+#: The keys whose string values get a rule of their own; every other string is a length.
+_KEY_RULES: dict[str, Callable[[str], str]] = {
+    **dict.fromkeys(TEXT_KEYS, _text),
+    **dict.fromkeys(MEDIA_KEYS, _media),
+    **dict.fromkeys(ENUM_KEYS, _enumeration),
+    **dict.fromkeys(IDENTIFIER_KEYS, _identifier),
+    EXTERNAL_REFERENCE_KEY: _reference,
+}
 
 
 def external_reference(value: Any) -> str | None:
