@@ -99,24 +99,46 @@ class _Generator:
     def other(self) -> str:
         r = self.random.randrange(1 << 30)
         return _OTHER.format(
-            ts=self.ts(), svc=_SERVICES[r % 6], n=r % 100000, d=r % 900 / 10,
-            trace=f"{r:016x}{r * 7 % (1 << 32):08x}", b=r % 50000,
-        )  # fmt: skip
+            ts=self.ts(),
+            svc=_SERVICES[r % 6],
+            n=r % 100000,
+            d=r % 900 / 10,
+            trace=f"{r:016x}{r * 7 % (1 << 32):08x}",
+            b=r % 50000,
+        )
 
     def send(self) -> str:
         self.sends += 1
         n, mid = self.sends, f"msg_{self.sends:010d}"
         if n % 97 == 0:
             error = '{"results":[],"errors_count":0,"errors":[]}'
-            return _SEND.format(ts=self.ts(), n=n, d=20.1, status=403, outcome="http_error",
-                                rid=f'"req_{n}"', code='"FORBIDDEN"', age=n % 3000, response=error)  # fmt: skip
+            return _SEND.format(
+                ts=self.ts(),
+                n=n,
+                d=20.1,
+                status=403,
+                outcome="http_error",
+                rid=f'"req_{n}"',
+                code='"FORBIDDEN"',
+                age=n % 3000,
+                response=error,
+            )
         self.schedule(mid, n)
         response = (
             f'{{"results":[{{"to":"<e164>","messageId":"{mid}","status":"QUEUED"}}],'
             '"errors_count":0,"errors":[]}'
         )
-        return _SEND.format(ts=self.ts(), n=n, d=35.2, status=202, outcome="ok", rid="null",
-                            code="null", age=n % 3000, response=response)  # fmt: skip
+        return _SEND.format(
+            ts=self.ts(),
+            n=n,
+            d=35.2,
+            status=202,
+            outcome="ok",
+            rid="null",
+            code="null",
+            age=n % 3000,
+            response=response,
+        )
 
     def schedule(self, mid: str, n: int) -> None:
         events = ("message.queued", "message.sent", "message.delivery")
@@ -137,8 +159,15 @@ class _Generator:
             ("GET", "/api/core/numbers", "numbers", bearer, _NUMBERS_RESPONSE),
         )[kind]
         method, route, stage, auth, response = spec
-        return _OTHER_CALL.format(ts=self.ts(), n=self.line, method=method, route=route,
-                                  stage=stage, auth=auth, response=response)  # fmt: skip
+        return _OTHER_CALL.format(
+            ts=self.ts(),
+            n=self.line,
+            method=method,
+            route=route,
+            stage=stage,
+            auth=auth,
+            response=response,
+        )
 
 
 def generate(size: int, out: str) -> int:

@@ -55,8 +55,10 @@ def _timed(command: list[str]) -> tuple[float, int]:
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
         subprocess.run(
             ["/usr/bin/time", "-o", report.name, "-f", "%e %M", *command],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
-        )  # fmt: skip
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            check=False,
+        )
         seconds, kib = report.read().split()[-2:]
     return float(seconds), int(kib) // 1024
 
@@ -72,8 +74,17 @@ def _escalate() -> list[str]:
     )
     if found is None:
         raise SystemExit("escalate is not installed in this environment")
-    return [found, "report", "--format", "json", "-o", os.devnull, "--no-progress",
-            "--delivery-grace", "5m"]  # fmt: skip
+    return [
+        found,
+        "report",
+        "--format",
+        "json",
+        "-o",
+        os.devnull,
+        "--no-progress",
+        "--delivery-grace",
+        "5m",
+    ]
 
 
 def measure(log: str, repeat: int) -> dict[str, tuple[float, int]]:
@@ -119,12 +130,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  (b) / single process: {parsing / single:.1f}x (target >= 2x)")
     print(f"  (b) / --jobs 2:       {parsing / jobs:.1f}x (target >= 3x)")
     if "(c) jq: select evidence lines" in results:
-        print(f"  jq / single process:  {results['(c) jq: select evidence lines'][0] / single:.1f}x"
-              " (target >= 10x)")  # fmt: skip
-    if "(d) duckdb: group + join, 2 threads" in results:
         print(
-            f"  duckdb / --jobs 2:    {results['(d) duckdb: group + join, 2 threads'][0] / jobs:.1f}x"
+            f"  jq / single process:  {results['(c) jq: select evidence lines'][0] / single:.1f}x"
+            " (target >= 10x)"
         )
+    if "(d) duckdb: group + join, 2 threads" in results:
+        duckdb = results["(d) duckdb: group + join, 2 threads"][0]
+        print(f"  duckdb / --jobs 2:    {duckdb / jobs:.1f}x")
     peak = max(results["escalate report (1 process)"][1], results["escalate report --jobs 2"][1])
     print(f"  escalate peak memory: {peak} MiB (target < 200 MiB)")
     return 0

@@ -33,6 +33,7 @@ from escalate._schema import (
 TIMELINE_SLOT = {stage: 2 * index for index, stage in enumerate(STAGES)}
 TIMELINE_OTHER = 2 * len(STAGES)
 TIMELINE_WIDTH = TIMELINE_OTHER + 2
+_WEBHOOK_SLOT = TIMELINE_SLOT[STAGE_WEBHOOKS]
 PARTIAL = "partial_acceptance"  #: error-code slot of the group of 2xx sends with `errors[]`
 LIFECYCLE_ONLY = 1  #: a message seen in lifecycle webhooks, its send not (yet) seen
 RESOLVED = 2  #: a message accepted by a send and followed by a lifecycle event
@@ -98,6 +99,12 @@ class AggregateState:
             self.last = ts
         elif ts < self.first:  # type: ignore[operator]
             self.first = ts
+        minute = ts[:16]
+        if minute != self._minute:
+            row = self.timeline.get(minute)
+            if row is None:
+                row = self.timeline[minute] = [0] * TIMELINE_WIDTH
+            self._minute, self._row = minute, row
         if type(record) is CallRecord:
             self._add_call(record)
         else:
@@ -119,7 +126,7 @@ class AggregateState:
             group.last = ts
         elif ts < group.first:  # type: ignore[operator]
             group.first = ts
-        self._count_timeline(ts, stage, ok)
+        self._row[TIMELINE_SLOT.get(stage, TIMELINE_OTHER) + (not ok)] += 1
         if stage == STAGE_SEND:
             self._add_send(call, group, ok and not partial)
         elif ok and response is not None:
@@ -127,18 +134,6 @@ class AggregateState:
         if not ok or partial:
             group.add_detail(call, shape_of(call), token_class(call.token))
             group.errors_count += _errors_count(response)
-
-    def _count_timeline(self, ts: str, stage: str, ok: bool) -> None:
-        minute = ts[:16]
-        if minute == self._minute:
-            row = self._row
-        else:
-            known = self.timeline.get(minute)
-            if known is None:
-                known = self.timeline[minute] = [0] * TIMELINE_WIDTH
-            self._minute, row = minute, known
-            self._row = row
-        row[TIMELINE_SLOT.get(stage, TIMELINE_OTHER) + (not ok)] += 1
 
     def _add_summary(self, call: CallRecord) -> None:
         if call.stage == STAGE_WHOAMI and (self.whoami is None or call.ts > self.whoami[0]):
@@ -210,7 +205,7 @@ class AggregateState:
         failed = signature in _BAD_SIGNATURES or (status is not None and not 200 <= status < 300)
         if failed:
             group.add_detail(hook)
-        self._count_timeline(ts, STAGE_WEBHOOKS, not failed)
+        self._row[_WEBHOOK_SLOT + failed] += 1
         name = event or "unknown"
         self.events[name] = self.events.get(name, 0) + 1
         message_id = hook.message_id
