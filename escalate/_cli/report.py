@@ -58,6 +58,12 @@ class ReportInputError(click.ClickException):
     exit_code = int(ExitCode.USAGE)
 
 
+class InternalError(click.ClickException):
+    """A bug in escalate: exit status 70 and a request for a bug report."""
+
+    exit_code = int(ExitCode.INTERNAL)
+
+
 def _grace(ctx: click.Context, param: click.Parameter, value: str | None) -> float:
     if value is None:
         return DEFAULT_DELIVERY_GRACE_S
@@ -129,9 +135,17 @@ def report_command(
         delivery_grace_s=grace_s,
         jobs=jobs,
     )
-    with _progress_bar(inputs, progress) as on_progress:
-        report = _build(inputs, dataclasses.replace(options, progress=on_progress))
-    text = _render(report, OutputFormat(fmt), template)
+    try:
+        with _progress_bar(inputs, progress) as on_progress:
+            report = _build(inputs, dataclasses.replace(options, progress=on_progress))
+        text = _render(report, OutputFormat(fmt), template)
+    except click.ClickException:
+        raise
+    except Exception as error:  # a bug: say so plainly rather than print a traceback
+        raise InternalError(
+            f"internal error ({type(error).__name__}: {error}); please report it with the "
+            "command line you ran"
+        ) from error
     _write(text, output)
     click.get_current_context().exit(int(ExitCode.FINDINGS if report.findings else ExitCode.OK))
 
@@ -154,9 +168,11 @@ def _render(report: Report, fmt: OutputFormat, template: Path | None) -> str:
         from escalate._render import render
     except ModuleNotFoundError:
         return _fallback(report, fmt, template)
+    import jinja2
+
     try:
         return render(report, renderer_name(fmt), template=template)
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, jinja2.TemplateError) as error:
         raise ReportInputError(f"template: {error}") from None
 
 

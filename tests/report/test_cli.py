@@ -139,3 +139,12 @@ def test_progress_bar_on_request(failing_log: Path) -> None:
     )
     assert result.exit_code == 1
     assert "send_forbidden" in result.stdout
+
+
+def test_broken_template_exits_2(healthy_log: Path, tmp_path: Path) -> None:
+    """A template that does not compile is a usage error naming it, not a traceback."""
+    template = tmp_path / "bad.md.j2"
+    template.write_text("{% for x in %}")
+    code, output = _run(str(healthy_log), "--template", str(template))
+    assert code == 2
+    assert output.startswith("Error: template:")
