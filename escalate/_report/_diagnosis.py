@@ -99,14 +99,18 @@ def _summary(
         return _no_webhooks_summary(state, errors, context)
     if not attempts:
         return f"no {stage} {noun} in the logs"
-    text = (
-        f"{failures} of {attempts} {noun} failed"
-        if failures
-        else f"all {attempts} {noun} succeeded"
-    )
+    text = _counts_text(attempts, failures, noun)
     if errors:
         text += "; " + ", ".join(f.symptom for f in errors)
     return text
+
+
+def _counts_text(attempts: int, failures: int, noun: str) -> str:
+    if failures:
+        return f"{failures:,} of {attempts:,} {noun} failed"
+    if attempts == 1:
+        return f"the one {noun[:-1]} succeeded"
+    return f"all {attempts:,} {noun} succeeded"
 
 
 def _no_webhooks_summary(state: AggregateState, errors: list[Finding], context: RuleContext) -> str:
@@ -149,8 +153,13 @@ def headline(
             )
         return f"No failure found in {state.calls:,} calls and {state.webhooks:,} webhook requests"
     verdict = next(stage for stage in stages if stage.id == first)
+    noun = "webhook requests" if first == STAGE_WEBHOOKS else "calls"
     lead = next((f for f in findings if f.stage == first), None)
-    tail = f" ({lead.symptom}: {lead.summary})" if lead else ""
+    text = f"The first failing stage is {first}: "
+    text += _counts_text(verdict.attempts, verdict.failures, noun) if verdict.failures else ""
+    if lead is not None:
+        text += ("; " if verdict.failures else "") + f"{lead.symptom}: {lead.summary}"
     later = sum(1 for f in findings if f.caused_by)
-    after = f"; {later} later findings are probably caused by it" if later else ""
-    return f"The first failing stage is {first}: {verdict.summary}{tail}{after}"
+    if later:
+        text += f". {later} later finding{'s are' if later > 1 else ' is'} probably caused by it"
+    return text

@@ -1,8 +1,9 @@
 """The aggregation state: small, mergeable, independent of the order records arrive in.
 
-It grows with distinct failures, distinct send operations and messages still waiting for their
-lifecycle, never with the number of lines. `merge_states(a, b)` combines two partial states (from
-two files or two byte ranges) into the state one pass over both would have produced.
+It grows with distinct failures, distinct send operations and messageIds (one small dict entry
+each, to match sends with lifecycle webhooks in any order), never with other lines.
+`AggregateState.merge` combines two partial states (from two files or two byte ranges) into the
+state one pass over both would have produced.
 """
 
 from __future__ import annotations
