@@ -40,8 +40,21 @@ def _stage_index(stage: str) -> int:
 def stage_verdicts(
     state: AggregateState, findings: tuple[Finding, ...], context: RuleContext
 ) -> tuple[StageVerdict, ...]:
-    """The five stages, each pass, fail or unknown by the evidence."""
-    return tuple(_stage_verdict(state, stage, findings, context) for stage in STAGES)
+    """The five stages, each pass, fail or unknown by the evidence.
+
+    A stage without evidence after a failing one says it probably has none because of it (no
+    webhook arrives when no send was accepted).
+    """
+    verdicts: list[StageVerdict] = []
+    for stage in STAGES:
+        verdict = _stage_verdict(state, stage, findings, context)
+        earlier = first_failing(tuple(verdicts))
+        if verdict.verdict == "unknown" and earlier is not None:
+            verdict = replace(
+                verdict, summary=f"{verdict.summary}: probably because {earlier} failed earlier"
+            )
+        verdicts.append(verdict)
+    return tuple(verdicts)
 
 
 def _stage_verdict(
@@ -132,12 +145,20 @@ def first_failing(stages: tuple[StageVerdict, ...]) -> str | None:
 
 
 def mark_caused_by(findings: tuple[Finding, ...], first_stage: str | None) -> tuple[Finding, ...]:
-    """Note on each finding after the first failing stage that it is probably caused by it."""
+    """Note on each finding after the first failing stage that it is probably caused by it.
+
+    Webhook findings are about calls that got past every earlier stage (an accepted message, a
+    receipt), so an earlier failure does not explain them; the webhooks stage says when its
+    silence is explained by an earlier stage instead.
+    """
     if first_stage is None:
         return findings
     first = _stage_index(first_stage)
     return tuple(
-        replace(f, caused_by=first_stage) if _stage_index(f.stage) > first else f for f in findings
+        replace(f, caused_by=first_stage)
+        if first < _stage_index(f.stage) < _stage_index(STAGE_WEBHOOKS)
+        else f
+        for f in findings
     )
 
 

@@ -52,8 +52,22 @@ def test_later_findings_note_the_earlier_stage(make_report: MakeReport) -> None:
     assert "probably caused by it" in report.headline
 
 
-def test_no_delivery_after_failed_sends_is_caused_by_send(make_report: MakeReport) -> None:
-    """Accepted-but-undelivered messages after failing sends point back to the send stage."""
+def test_no_delivery_after_sends_never_accepted_points_to_send(make_report: MakeReport) -> None:
+    """Sends never accepted: the silent webhooks stage says send failed earlier."""
+    records = [
+        token_call(),
+        whoami_call(at=1),
+        numbers_call(at=2),
+        send_call(403, at=3, message_id=None, error_code="FORBIDDEN"),
+    ]
+    report = make_report(records, delivery_grace_s=0)
+    webhooks = report.stages[-1]
+    assert (report.first_failing_stage, webhooks.verdict) == ("send", "unknown")
+    assert webhooks.summary.endswith("probably because send failed earlier")
+
+
+def test_webhook_findings_are_not_blamed_on_earlier_stages(make_report: MakeReport) -> None:
+    """An accepted message that was never delivered passed every earlier stage."""
     records = [
         token_call(),
         whoami_call(at=1),
@@ -63,7 +77,7 @@ def test_no_delivery_after_failed_sends_is_caused_by_send(make_report: MakeRepor
     ]
     report = make_report(records, delivery_grace_s=0)
     assert report.first_failing_stage == "send"
-    assert finding(report, "no_webhook_events").caused_by == "send"
+    assert finding(report, "no_webhook_events").caused_by is None
 
 
 def test_findings_are_ordered_by_stage(make_report: MakeReport) -> None:

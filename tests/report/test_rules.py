@@ -232,3 +232,17 @@ def test_webhook_rejected(make_report: MakeReport) -> None:
     records = [*healthy_run(), webhook(at=20, response_status=500)]
     found = finding(make_report(records), "webhook_rejected")
     assert found.causes[0].text.startswith("webhook processing bug")
+
+
+def test_send_failed_after_numbers_ok_stays_quiet_when_checks_pass(make_report: MakeReport) -> None:
+    """A 403 with a listed, active, enabled numberId is send_forbidden alone."""
+    sends = [_forbidden(i, "num_abc123") for i in range(3)]
+    report = make_report([*_SETUP, *sends])
+    assert [f.symptom for f in report.findings] == ["send_forbidden"]
+
+
+def test_send_failed_after_numbers_ok_on_unexplained_status(make_report: MakeReport) -> None:
+    """Sends timing out after numbers succeeded are reported even when sendFrom is fine."""
+    sends = [send_call(None, at=5 + i, message_id=None, operation=f"fp_t{i}") for i in range(2)]
+    found = finding(make_report([*_SETUP, *sends]), "send_failed_after_numbers_ok")
+    assert found.evidence.count == 2

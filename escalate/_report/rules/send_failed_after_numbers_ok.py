@@ -9,6 +9,7 @@ from escalate._report.rules._base import RuleContext
 from escalate._report.rules._numbers import send_from_counts
 from escalate._report.rules._package import call_evidence, call_package, cause, check, ranked
 from escalate._report.rules._select import (
+    Selected,
     attempts,
     client_failure,
     count,
@@ -20,7 +21,11 @@ from escalate._schema import STAGE_NUMBERS, STAGE_SEND
 
 
 class SendFailedAfterNumbersOkRule:
-    """Sends that fail although the numbers list was fetched: a `sendFrom` problem, mostly."""
+    """Sends that fail although the numbers list was fetched: a `sendFrom` problem, mostly.
+
+    Fires when the evidence breaks a `sendFrom` check, or when failures are not covered by the
+    rule of their status (`send_invalid_request`, `send_forbidden`, `idempotency_conflict`).
+    """
 
     id = "send_failed_after_numbers_ok"
     title = "/api/core/numbers succeeds but sends fail"
@@ -33,6 +38,9 @@ class SendFailedAfterNumbersOkRule:
             return None
         total = count(groups)
         c = send_from_counts(state, shapes_of(groups, SendShape))
+        broken = c.phone_number + c.not_listed + c.not_active + c.not_enabled
+        if not broken and not _unexplained(groups):
+            return None  # the send_* rule of the status explains these failures
         listed = "in the numbers list" if c.listed_known else "(no numbers list captured)"
         checks = (
             check(
@@ -91,3 +99,11 @@ class SendFailedAfterNumbersOkRule:
             evidence=call_evidence(groups),
             package=call_package(state, groups),
         )
+
+
+def _unexplained(groups: Selected) -> bool:
+    """Failures no status-specific rule covers (a 401, a 404, a timeout, ...)."""
+    return any(key[3] not in _EXPLAINED_STATUSES for key, _ in groups)
+
+
+_EXPLAINED_STATUSES = (400, 403, 409)
