@@ -5,6 +5,10 @@ timestamps of the calls in each escalation package). This pass reads the inputs 
 same filters and keeps, as plain dicts, the records those citations name, plus the calls that
 define each stage's verdict (its first call, its last call and its first failure), so a bundle is
 small and says nothing about unrelated traffic.
+
+Each cited value selects a bounded number of records (the first ones in input order): a requestId
+or a timestamp `MAX_PER_CALL_CITATION`, a messageId `MAX_PER_MESSAGE` (its send, the lifecycle
+events and their retries). Real requestIds are unique, but logs replayed or merged twice are not.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from escalate._schema import RECORD_MARKER, STAGE_WEBHOOKS
 
 #: (source index, line number): where a record was read, its identity and its tie-breaker.
 Position = tuple[int, int]
+MAX_PER_CALL_CITATION = 5
+MAX_PER_MESSAGE = 20
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,15 @@ class _Selection:
 
     cited: dict[Position, dict[str, Any]] = field(default_factory=dict)
     stages: dict[str, _StageMarks] = field(default_factory=dict)
+    uses: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def cite(self, position: Position, raw: dict[str, Any], keys: list[tuple[str, str]]) -> None:
+        """Keep a cited record unless every value citing it already selected enough records."""
+        if all(self.uses.get(key, 0) >= _limit(key[0]) for key in keys):
+            return
+        for key in keys:
+            self.uses[key] = self.uses.get(key, 0) + 1
+        self.cited[position] = raw
 
     def records(self) -> list[dict[str, Any]]:
         """The selected records in input order."""
@@ -69,6 +84,11 @@ class _Selection:
         for marks in self.stages.values():
             chosen.update(marks.chosen())
         return [chosen[position] for position in sorted(chosen)]
+
+
+def _limit(kind: str) -> int:
+    """How many records one cited value of this kind may select."""
+    return MAX_PER_MESSAGE if kind == "message" else MAX_PER_CALL_CITATION
 
 
 def citations(report: Report) -> Citations:
@@ -100,22 +120,25 @@ def select_evidence(
     for position, raw, record in _records(sources):
         if record_filter is not None and not record_filter.accepts(record):
             continue
-        if _is_cited(record, cited):
-            selection.cited[position] = raw
+        keys = _citing_keys(record, cited)
+        if keys:
+            selection.cite(position, raw, keys)
         stage = record.stage if isinstance(record, CallRecord) else STAGE_WEBHOOKS
         selection.stages.setdefault(stage, _StageMarks()).note(position, raw, _failed(record))
     return selection.records()
 
 
-def _is_cited(record: Record, cited: Citations) -> bool:
-    """True when a finding names this record."""
-    if isinstance(record, CallRecord):
-        return (
-            record.ts in cited.timestamps
-            or (record.request_id is not None and record.request_id in cited.request_ids)
-            or not cited.message_ids.isdisjoint(call_message_ids(record))
-        )
-    return record.message_id is not None and record.message_id in cited.message_ids
+def _citing_keys(record: Record, cited: Citations) -> list[tuple[str, str]]:
+    """The cited values that name this record, as `(kind, value)` pairs."""
+    if not isinstance(record, CallRecord):
+        found = record.message_id in cited.message_ids if record.message_id else False
+        return [("message", record.message_id)] if found and record.message_id else []
+    keys = [("message", mid) for mid in call_message_ids(record) if mid in cited.message_ids]
+    if record.ts in cited.timestamps:
+        keys.append(("ts", record.ts))
+    if record.request_id is not None and record.request_id in cited.request_ids:
+        keys.append(("request", record.request_id))
+    return keys
 
 
 def _failed(record: Record) -> bool:

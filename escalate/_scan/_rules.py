@@ -43,6 +43,8 @@ class ValueRule:
 
     `accept` may reject a match that only looks like a secret (prose such as "Basic usage").
     With `named_by_key`, group 1 is a key name and the rule takes its name from the key's term.
+    `trigger` is a lower-case substring every match contains: text without it is skipped
+    without running the regex (most strings are fingerprints, descriptors and identifiers).
     """
 
     name: str
@@ -50,6 +52,7 @@ class ValueRule:
     group: int = 0
     accept: Callable[[str], bool] | None = None
     named_by_key: bool = False
+    trigger: str | None = None
 
 
 def secret_term(key: str, terms: Iterable[str] = SECRET_KEY_TERMS) -> str | None:
@@ -109,7 +112,9 @@ def key_value_rule(terms: Iterable[str]) -> ValueRule:
     pattern = re.compile(
         rf"(?i)([A-Za-z0-9_.-]*(?:{alternatives})[A-Za-z0-9_.-]*)=([^\s&\"',;<>\[\]]+)"
     )
-    return ValueRule("key_value", pattern, group=2, accept=_is_unsafe, named_by_key=True)
+    return ValueRule(
+        "key_value", pattern, group=2, accept=_is_unsafe, named_by_key=True, trigger="="
+    )
 
 
 #: Built-in value patterns, most specific first; config patterns run before these.
@@ -120,11 +125,16 @@ VALUE_RULES: Final = (
             r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----[\s\S]*?"
             r"(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|\Z)"
         ),
+        trigger="-----begin",
     ),
-    ValueRule("jwt", re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*")),
-    ValueRule("rc_token", re.compile(r"rc_tok(?:en)?_[A-Za-z0-9_.~+/=-]+")),
-    ValueRule("rc_secret", re.compile(r"rc_secret_[A-Za-z0-9_.~+/=-]+")),
-    ValueRule("webhook_secret", re.compile(r"whsec_[A-Za-z0-9_.~+/=-]+")),
+    ValueRule(
+        "jwt",
+        re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*"),
+        trigger="eyj",
+    ),
+    ValueRule("rc_token", re.compile(r"rc_tok(?:en)?_[A-Za-z0-9_.~+/=-]+"), trigger="rc_tok"),
+    ValueRule("rc_secret", re.compile(r"rc_secret_[A-Za-z0-9_.~+/=-]+"), trigger="rc_secret_"),
+    ValueRule("webhook_secret", re.compile(r"whsec_[A-Za-z0-9_.~+/=-]+"), trigger="whsec_"),
     ValueRule(
         "url_userinfo",
         # `user:pass@host` after a scheme, or standing alone (a host field, `-u` output).
@@ -132,18 +142,21 @@ VALUE_RULES: Final = (
             r"(?:(?<=://)|(?<![^\s\"'(<=]))([^\s/@:\"'<>\[\]]+:[^\s/@\"'<>\[\]]*)@(?=[\w.\[-])"
         ),
         group=1,
+        trigger="@",
     ),
     ValueRule(
         "bearer",
         re.compile(r"(?i)bearer\s+([A-Za-z0-9_.~+/-]{6,}=*)"),
         group=1,
         accept=_is_credential,
+        trigger="bearer",
     ),
     ValueRule(
         "basic",
         re.compile(r"(?i)basic\s+([A-Za-z0-9+/]{4,}=*)"),
         group=1,
         accept=_is_basic_credential,
+        trigger="basic",
     ),
-    ValueRule("e164", re.compile(r"\+[1-9]\d{7,14}")),
+    ValueRule("e164", re.compile(r"\+[1-9]\d{7,14}"), trigger="+"),
 )

@@ -36,6 +36,7 @@ from escalate._scan._safe import MARKER_RE, is_only_markers, is_safe_string
 
 MARKER_KEY: Final = b"escalate.scan/1"
 _MAX_PASSES: Final = 8
+_CACHE_SIZE: Final = 8192
 _MARKER_SPLIT_RE: Final = re.compile(f"({MARKER_RE.pattern})")
 _T = TypeVar("_T")
 
@@ -67,6 +68,9 @@ class SecretScanner:
         extra = tuple(ValueRule(name, re.compile(rx)) for name, rx in config.extra_patterns)
         self._rules = (*extra, *VALUE_RULES, key_value_rule(self._terms))
         self._counts: Counter[str] = Counter()
+        #: Logs repeat the same strings (routes, descriptors, ids): remember recent results.
+        self._cache: dict[str, tuple[str, tuple[tuple[str, int], ...]]] = {}
+        self._key_terms: dict[str, str | None] = {}
 
     def summary(self) -> tuple[tuple[str, int], ...]:
         """Return `(rule, replacements)` pairs, sorted by rule name."""
@@ -74,7 +78,16 @@ class SecretScanner:
 
     def scan_text(self, text: str) -> str:
         """Return `text` with every value-pattern secret replaced by its marker."""
-        return self._text(text, self._counts)
+        cached = self._cache.get(text)
+        if cached is None:
+            found: Counter[str] = Counter()
+            cached = (self._text(text, found), tuple(found.items()))
+            if len(self._cache) >= _CACHE_SIZE:
+                self._cache.clear()
+            self._cache[text] = cached
+        for rule, count in cached[1]:
+            self._counts[rule] += count
+        return cached[0]
 
     def scan_value(self, obj: Any) -> Any:
         """Return a copy of a JSON-like value with secrets replaced (key names and patterns)."""
@@ -120,7 +133,10 @@ class SecretScanner:
     def _spans(self, segment: str) -> list[tuple[int, int, int, str]]:
         """Return `(start, end, rule index, rule name)` of every accepted match of every rule."""
         found: list[tuple[int, int, int, str]] = []
+        lowered = segment.lower()
         for index, rule in enumerate(self._rules):
+            if rule.trigger is not None and rule.trigger not in lowered:
+                continue
             for match in rule.pattern.finditer(segment):
                 secret = match.group(rule.group)
                 if not secret or (rule.accept is not None and not rule.accept(secret)):
@@ -144,17 +160,25 @@ class SecretScanner:
     def _mapping(self, mapping: dict[Any, Any], term: str | None) -> dict[Any, Any]:
         """Scan keys as text and values in the context of their key name."""
         header = mapping.get("name")
-        header_term = secret_term(header, self._terms) if isinstance(header, str) else None
+        header_term = self._key_term(header) if isinstance(header, str) else None
         cleaned: dict[Any, Any] = {}
         for key, value in mapping.items():
             child = term
             if isinstance(key, str):
-                child = secret_term(key, self._terms) or term
+                child = self._key_term(key) or term
                 if key == "value" and header_term is not None:
                     child = header_term
                 key = self.scan_text(key)
             cleaned[key] = self._value(value, child)
         return cleaned
+
+    def _key_term(self, key: str) -> str | None:
+        """`secret_term` of a key name, remembered (records repeat the same few keys)."""
+        if key not in self._key_terms:
+            if len(self._key_terms) >= _CACHE_SIZE:
+                self._key_terms.clear()
+            self._key_terms[key] = secret_term(key, self._terms)
+        return self._key_terms[key]
 
     def _string(self, value: str, term: str | None) -> str:
         """Scan a string; under a secret-ish key, anything not provably safe is replaced whole."""

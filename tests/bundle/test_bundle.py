@@ -237,3 +237,15 @@ def test_scan_config_file_adds_rules_to_the_bundle(traffic_log: Path, tmp_path: 
     members = read_members(output)
     assert all(b"num_other_client" not in data for data in members.values())
     assert orjson.loads(members["manifest.json"])["redactions"]["number_ids"] > 0
+
+
+def test_repeated_citations_select_a_bounded_number_of_records(
+    traffic_log: Path, tmp_path: Path
+) -> None:
+    """A log concatenated 10 times does not put 10 copies of each cited call in the bundle."""
+    doubled = tmp_path / "repeated.jsonl"
+    doubled.write_bytes(traffic_log.read_bytes() * 10)
+    data, _ = build_bundle([str(doubled)])
+    lines = _members(data)["evidence.jsonl"].splitlines()
+    sends = [line for line in lines if b'"stage":"send"' in line]
+    assert 0 < len(sends) <= 5 * 5
