@@ -31,11 +31,19 @@ class Exchange:
     exception_outcome: str | None = None
 
 
+_MEDIA_TYPES: dict[str, str | None] = {}
+
+
 def media_type(content_type: str | None) -> str | None:
-    """`Content-Type` without parameters, lower case."""
+    """`Content-Type` without parameters, lower case (cached: a service sends few distinct)."""
     if not content_type:
         return None
-    return content_type.split(";", 1)[0].strip().lower() or None
+    media = _MEDIA_TYPES.get(content_type)
+    if media is None:
+        media = content_type.split(";", 1)[0].strip().lower() or None
+        if len(_MEDIA_TYPES) < 256:
+            _MEDIA_TYPES[content_type] = media
+    return media
 
 
 def is_json_type(content_type: str | None) -> bool:

@@ -10,7 +10,7 @@ import httpx
 
 from escalate import _schema
 from escalate._capture._emit import BodyTee, count_error, emit_exchange
-from escalate._capture._exchange import Exchange, host_of, is_json_type
+from escalate._capture._exchange import Exchange, is_json_type
 
 _WANTED_HEADERS = {b"authorization": 0, b"content-type": 1, b"idempotency-key": 2}
 
@@ -38,7 +38,7 @@ class _Call:
         authorization, content_type, idempotency_key = _picked_headers(request.headers)
         body, streamed = _request_body(request)
         return Exchange(
-            self.client, request.method, host_of(url.host, url.port, None), self.path,
+            self.client, request.method, url.netloc.decode("ascii"), self.path,
             self.started, self.mono, self.duration, authorization, content_type,
             idempotency_key, body, streamed, **outcome,
         )
@@ -77,20 +77,20 @@ def _record_failure(call: _Call, exc: BaseException) -> None:
         count_error("httpx", error)
 
 
-def _needs_body(call: _Call, response: httpx.Response) -> bool:
-    content_type = response.headers.get("content-type")
-    stage = _schema.stage_for_route(call.path)
-    return is_json_type(content_type) and (stage != _schema.STAGE_OTHER or response.is_error)
+def _needs_body(call: _Call, content_type: str | None, status: int) -> bool:
+    known_route = call.path in _schema.STAGE_BY_ROUTE
+    return is_json_type(content_type) and (known_route or status >= 400)
 
 
 class _Finisher:
     """Emits the record once, with whatever body the user read, when the stream closes."""
 
-    __slots__ = ("_call", "_done", "_response", "tee")
+    __slots__ = ("_call", "_content_type", "_done", "_response", "tee")
 
-    def __init__(self, call: _Call, response: httpx.Response) -> None:
+    def __init__(self, call: _Call, response: httpx.Response, content_type: str | None) -> None:
         self._call = call
         self._response = response
+        self._content_type = content_type
         self._done = False
         self.tee = BodyTee()
 
@@ -99,11 +99,11 @@ class _Finisher:
             return
         self._done = True
         try:
-            headers = self._response.headers
+            encoding = self._response.headers.get("content-encoding")
             emit_exchange(self._call.exchange(
                 status=self._response.status_code,
-                response_content_type=headers.get("content-type"),
-                response_body=self.tee.body(headers.get("content-encoding")),
+                response_content_type=self._content_type,
+                response_body=self.tee.body(encoding),
             ))
         except Exception as error:
             count_error("httpx", error)
@@ -153,13 +153,12 @@ def _attach(call: _Call, response: httpx.Response, *, asynchronous: bool) -> Non
     """Record now, or tee the body and record when the user's stream closes."""
     try:
         call.stop()
-        if not _needs_body(call, response):
+        content_type = response.headers.get("content-type")
+        if not _needs_body(call, content_type, response.status_code):
             emit_exchange(call.exchange(
-                status=response.status_code,
-                response_content_type=response.headers.get("content-type"),
-            ))
+                status=response.status_code, response_content_type=content_type))
             return
-        finisher = _Finisher(call, response)
+        finisher = _Finisher(call, response, content_type)
         tee = _AsyncTeeStream if asynchronous else _TeeStream
         response.stream = tee(response.stream, finisher)
     except Exception as error:

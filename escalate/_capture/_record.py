@@ -20,6 +20,14 @@ from escalate._capture._tokens import TOKENS
 
 _SEQUENCE = itertools.count(1)
 _NOT_JSON = object()
+_PID = [os.getpid()]
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=lambda: _PID.__setitem__(0, os.getpid()))
+
+
+def current_pid() -> int:
+    """The writer's process id (cached; refreshed in a forked child)."""
+    return _PID[0]
 
 
 def next_seq() -> int:
@@ -43,14 +51,14 @@ def utc_timestamp(wall: float) -> str:
 
 def build_call_record(exchange: Exchange) -> dict[str, Any]:
     """Build the `kind: call` record of one exchange (docs/record-schema.md)."""
-    stage = _schema.stage_for_route(exchange.path)
+    stage = _schema.STAGE_BY_ROUTE.get(exchange.path) or _schema.stage_for_route(exchange.path)
     body = _response_json(exchange)
     request_json = _request_json(exchange)
     record: dict[str, Any] = {
         "schema": _schema.SCHEMA,
         "kind": _schema.KIND_CALL,
         "ts": utc_timestamp(exchange.started),
-        "pid": os.getpid(),
+        "pid": _PID[0],
         "seq": next(_SEQUENCE),
         "client": exchange.client,
         "method": exchange.method,
@@ -74,7 +82,7 @@ def _request_fields(exchange: Exchange, stage: str, request_json: Any) -> dict[s
     is_send = stage == _schema.STAGE_SEND and request_json is not _NOT_JSON
     return {
         "auth": _auth(exchange.authorization),
-        "token": _token(exchange, stage),
+        "token": _token(exchange, stage) if exchange.authorization else None,
         "content_type": media_type(exchange.content_type),
         "payload": _payload(exchange, request_json),
         "idempotency": _idempotency(key) if needs_key else None,

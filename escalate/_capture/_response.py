@@ -53,14 +53,14 @@ def summarize(stage: str, ok: bool, body: Any) -> dict[str, Any] | None:
 
 def identifier(value: Any) -> str | None:
     """An identifier kept verbatim when it looks like one (never a phone number)."""
-    if isinstance(value, str) and _IDENTIFIER.fullmatch(value) and not _scan.is_phone_like(value):
+    if type(value) is str and _IDENTIFIER.fullmatch(value) and _scan.phone_marker(value) is None:
         return value
     return None if value is None else _scan.scan_text(str(value), 128)
 
 
 def enum(value: Any) -> str | None:
     """A short enumeration value kept verbatim; anything else scanned."""
-    if isinstance(value, str) and _ENUM.fullmatch(value) and not _scan.is_phone_like(value):
+    if type(value) is str and _ENUM.fullmatch(value) and _scan.phone_marker(value) is None:
         return value
     return None if value is None else _scan.scan_text(str(value), 64)
 

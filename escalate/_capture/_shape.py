@@ -104,7 +104,15 @@ def _shape_object(value: Mapping[Any, Any], depth: int) -> dict[str, Any]:
         safe = _KNOWN_KEYS.get(name)
         if safe is None:
             safe = _learn_key(name)
-        shaped[name if safe else f"<key#{index}>"] = _shape(item, name, depth + 1)
+        if type(item) is str:
+            rule = _KEY_RULES.get(name)
+            if rule is not None:
+                leaf = rule(item)
+            else:
+                leaf = _scan.phone_marker(item) or f"<str:len={len(item)}>"
+        else:
+            leaf = _shape(item, name, depth + 1)
+        shaped[name if safe else f"<key#{index}>"] = leaf
     return shaped
 
 

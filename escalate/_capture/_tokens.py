@@ -68,7 +68,7 @@ def _freshness(
 
 
 def _jwt_freshness(token_fingerprint: str, token: str, wall: float) -> dict[str, Any]:
-    claims = jwt_claims(token)
+    claims = jwt_claims(token) if token.count(".") == 2 else {}
     issued_at = claims.get("iat")
     expires_at = claims.get("exp")
     if not isinstance(issued_at, int | float) and not isinstance(expires_at, int | float):

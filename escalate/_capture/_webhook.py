@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
-import os
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeAlias
@@ -14,7 +13,7 @@ import orjson
 
 from escalate import _schema
 from escalate._capture import _response
-from escalate._capture._record import next_seq, utc_timestamp
+from escalate._capture._record import current_pid, next_seq, utc_timestamp
 from escalate._capture._shape import external_reference, shape_json
 from escalate._capture._sink import SINK
 from escalate._capture._stats import STATS
@@ -79,7 +78,7 @@ def build_webhook_record(
         "schema": _schema.SCHEMA,
         "kind": _schema.KIND_WEBHOOK,
         "ts": utc_timestamp(received),
-        "pid": os.getpid(),
+        "pid": current_pid(),
         "seq": next_seq(),
         "receiver": receiver,
         "route": route,
