@@ -160,3 +160,11 @@ def test_summary_counts_by_rule_without_values() -> None:
     scanner = SecretScanner()
     scanner.scan_text("+15551234567 +15551234568 rc_secret_zzz")
     assert scanner.summary() == (("e164", 2), ("rc_secret", 1))
+
+
+def test_repeated_text_is_counted_every_time() -> None:
+    """Scanning the same text twice counts its secrets twice (results are cached, counts not)."""
+    scanner = SecretScanner()
+    first = scanner.scan_text("call +15551234567")
+    assert scanner.scan_text("call +15551234567") == first
+    assert scanner.summary() == (("e164", 2),)
