@@ -68,7 +68,13 @@ def doctor_command(
     scanner = SecretScanner(load_config_or_exit(scan_config))
     settings = _settings(base_url, log_path, _send_spec(send, to, from_number, message_type),
                          port, wait_s, timeout_s)  # fmt: skip
-    result = run_doctor(settings, notify=lambda step: _echo_step(step, scanner))
+    try:
+        result = run_doctor(settings, notify=lambda step: _echo_step(step, scanner))
+    except ModuleNotFoundError as error:
+        if error.name != "httpx":
+            raise
+        message = "escalate doctor needs httpx: pip install 'escalate[httpx]'"
+        raise BundleInputError(message) from None
     report = scanner.scan_strings(result.report)
     text = scanner.scan_text(render(report, renderer_name(OutputFormat(fmt))))
     _write(text, output)

@@ -14,8 +14,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-import httpx
-
 from escalate._capture._instrument import configure, instrument
 from escalate._doctor._listener import WebhookListener
 from escalate._doctor._settings import DoctorSettings
@@ -81,6 +79,8 @@ def run_doctor(
 @contextlib.contextmanager
 def _session(settings: DoctorSettings) -> Iterator[Session]:
     """An instrumented client, and the webhook listener when one was asked for."""
+    import httpx  # the `httpx` extra; the CLI turns its absence into a usage error
+
     with contextlib.ExitStack() as stack:
         client = stack.enter_context(
             instrument(httpx.Client(base_url=settings.base_url, timeout=settings.timeout_s))

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Final
-
-import httpx
+from typing import TYPE_CHECKING, Any, Final
 
 from escalate._doctor._listener import WebhookListener
 from escalate._doctor._settings import DoctorSettings
@@ -29,6 +27,9 @@ from escalate._schema import (
     STAGE_WEBHOOKS,
     STAGE_WHOAMI,
 )
+
+if TYPE_CHECKING:  # httpx is an optional extra: imported when a call is made
+    import httpx
 
 _UNAUTHORIZED: Final = 401
 
@@ -162,6 +163,8 @@ def _send_number_notes(session: Session) -> tuple[str, ...]:
 
 def _call(session: Session, method: str, route: str, **kwargs: Any) -> httpx.Response | str:
     """Make one call; return the response, or a description of why none arrived."""
+    import httpx
+
     try:
         return session.client.request(method, route, **kwargs)
     except httpx.HTTPError as exc:
