@@ -49,7 +49,6 @@ class AggregateState:
         "_row",
         "broken",
         "calls",
-        "events",
         "examples",
         "first",
         "groups",
@@ -78,7 +77,6 @@ class AggregateState:
         self.last: str | None = None
         self.groups: dict[GroupKey, CallGroup] = {}
         self.webhook_groups: dict[WebhookKey, WebhookGroup] = {}
-        self.events: dict[str, int] = {}
         self.whoami: tuple[str, dict[str, Any], str | None] | None = None  #: ts, summary, token fp
         self.numbers: tuple[str, tuple[dict[str, Any], ...]] | None = None
         self.operations: dict[str, Operation] = {}
@@ -206,15 +204,22 @@ class AggregateState:
         if failed:
             group.add_detail(hook)
         self._row[_WEBHOOK_SLOT + failed] += 1
-        name = event or "unknown"
-        self.events[name] = self.events.get(name, 0) + 1
         message_id = hook.message_id
-        if not failed and message_id and name in LIFECYCLE_EVENTS:
+        if not failed and message_id and event in LIFECYCLE_EVENTS:
             seen = self.messages.get(message_id)
             if seen is None:
                 self.messages[message_id] = LIFECYCLE_ONLY
             elif type(seen) is str:
                 self.messages[message_id] = RESOLVED
+
+    @property
+    def events(self) -> dict[str, int]:
+        """Webhook receipts by event type (`unknown` when the record had none)."""
+        counts: dict[str, int] = {}
+        for (_, _, event), group in self.webhook_groups.items():
+            name = event or "unknown"
+            counts[name] = counts.get(name, 0) + group.count
+        return counts
 
     def merge(self, other: AggregateState) -> AggregateState:
         """Add a partial state into this one (the result does not depend on the order)."""
@@ -227,7 +232,6 @@ class AggregateState:
         _merge_groups(self.groups, other.groups)
         _merge_groups(self.webhook_groups, other.webhook_groups)
         _merge_operations(self.operations, other.operations)
-        _sum_into(self.events, other.events)
         self.whoami = max((s for s in (self.whoami, other.whoami) if s), default=None, key=_by_ts)
         self.numbers = max(
             (s for s in (self.numbers, other.numbers) if s), default=None, key=_by_ts

@@ -113,7 +113,7 @@ def _scan_block(buffer: bytes, begin: int, end: int, stats: LineStats) -> Iterat
     find, rfind, loads, convert = buffer.find, buffer.rfind, orjson.loads, record_from_object
     position = find(RECORD_MARKER, begin, end)
     while position != -1:
-        start = max(rfind(b"\n", begin, position) + 1, begin)
+        start = rfind(b"\n", begin, position) + 1 or begin
         stop = find(b"\n", position, end)
         candidates += 1
         reason = None
