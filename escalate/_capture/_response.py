@@ -18,11 +18,17 @@ _ENUM = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")
 _IDENTIFIER = re.compile(r"[A-Za-z0-9_\-]{1,128}")
 
 
+_NO_ERROR: dict[str, Any] = {"request_id": None, "error_code": None, "error_message": None}
+
+
 def error_fields(stage: str, body: Any) -> dict[str, Any]:
-    """`request_id`, `error_code`, `error_message` from a CORE wrapper or an OAuth error body."""
-    fields: dict[str, Any] = {"request_id": None, "error_code": None, "error_message": None}
-    if not isinstance(body, dict):
-        return fields
+    """`request_id`, `error_code`, `error_message` from a CORE wrapper or an OAuth error body.
+
+    The result may be shared: callers copy it (`dict.update`), never mutate it.
+    """
+    if not isinstance(body, dict) or ("error" not in body and "requestId" not in body):
+        return _NO_ERROR
+    fields = dict(_NO_ERROR)
     fields["request_id"] = identifier(body.get("requestId"))
     error = body.get("error")
     if isinstance(error, dict):

@@ -81,12 +81,12 @@ class StreamTarget:
 
     def __init__(self, stream: IO[bytes], *, owned: bool, flush: bool) -> None:
         self._writer = _LineWriter(stream, flush)
-        self._logger = _EvidenceLogger(self._writer, PROCESSORS, {})
+        self._evidence = _EvidenceLogger(self._writer, PROCESSORS, {}).evidence
         self._owned = owned
 
     def emit(self, record: dict[str, Any]) -> None:
         """Run the processor chain and write the line."""
-        self._logger.evidence(record)
+        self._evidence(record)
 
     def close(self) -> None:
         """Close the stream when this target opened it."""
