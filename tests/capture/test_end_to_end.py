@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from typing import Any
 
@@ -44,6 +45,16 @@ class Flow:
         form = {"grant_type": "client_credentials", "client_id": CLIENT_ID,
                 "client_secret": secret}
         reply: Reply = self.driver.call(Call("POST", self.base + "/api/auth/token", form=form))
+        if reply.status == 200:
+            self.token = reply.body["access_token"]
+        return reply
+
+    def get_token_basic(self) -> Reply:
+        credentials = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+        headers = {"Authorization": f"Basic {credentials}"}
+        form = {"grant_type": "client_credentials"}
+        url = self.base + "/api/auth/token"
+        reply: Reply = self.driver.call(Call("POST", url, headers, form=form))
         if reply.status == 200:
             self.token = reply.body["access_token"]
         return reply
@@ -218,6 +229,8 @@ def test_connection_refused(driver: Any, evidence: Evidence) -> None:
 def test_no_secret_in_any_record(driver: Any, rc: RedCloudSandbox, evidence: Evidence) -> None:
     """Canary secrets, the issued token, text, numbers and keys never reach the evidence."""
     flow = Flow(driver, rc)
+    assert flow.get_token_basic().status == 200
+    basic_token = flow.token
     flow.get_token()
     for route in ("/api/core/whoami", "/api/core/numbers"):
         flow.get(route)
@@ -227,5 +240,7 @@ def test_no_secret_in_any_record(driver: Any, rc: RedCloudSandbox, evidence: Evi
     rc.wait_for_webhooks(5.0)
     text = evidence.text()
     assert len(evidence.records()) >= 8
-    for canary in (*CANARIES, flow.token, flow.token[-12:]):
+    basic = base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
+    assert evidence.calls("token")[0]["auth"]["scheme"] == "basic"
+    for canary in (*CANARIES, flow.token, flow.token[-12:], basic_token, basic):
         assert canary not in text

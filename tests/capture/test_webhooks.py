@@ -14,8 +14,10 @@ import pytest
 
 import escalate
 from escalate._capture._webhook import parse_timestamp
+from escalate.sandbox import RedCloudSandbox
 
-from ._evidence import WEBHOOK_SECRET, Evidence
+from ._evidence import WEBHOOK_SECRET, Evidence, send_body
+from .conftest import Receiver
 
 BODY = (b'{"type":"message.delivery","messageId":"msg_abc123","externalReference":"order_789",'
         b'"sequence":3,"providerMessageRef":"prv_1","to":"+15551234567"}')
@@ -193,3 +195,33 @@ def test_wsgi_middleware_records_app_crash(evidence: Evidence) -> None:
     with pytest.raises(RuntimeError, match="boom"):
         _post_wsgi(app, {})
     assert evidence.records("webhook")[0]["response_status"] is None
+
+
+def test_wrong_secret_webhooks_recorded_invalid(evidence: Evidence, receiver: Receiver) -> None:
+    """Webhooks signed with a wrong secret reach the receiver and are recorded `invalid`."""
+    with RedCloudSandbox(webhook_url=receiver.url, webhook_secret=WEBHOOK_SECRET) as rc:
+        rc.faults.bad_webhook_signatures = True
+        token = httpx.post(rc.base_url + "/api/auth/token", auth=(rc.client_id, rc.client_secret),
+                           data={"grant_type": "client_credentials"}).json()["access_token"]
+        httpx.post(rc.base_url + "/api/core/messages/send", json=send_body(),
+                   headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "k1"})
+        rc.wait_for_webhooks(5.0)
+    signatures = {hook["signature"] for hook in evidence.records("webhook")}
+    assert signatures == {"invalid"}
+
+
+def test_concurrent_async_calls_each_recorded(evidence: Evidence) -> None:
+    """Twenty concurrent httpx-async calls give twenty whole records, one per call."""
+    async def run(base_url: str) -> list[int]:
+        async with escalate.instrument(httpx.AsyncClient(base_url=base_url)) as client:
+            replies = await asyncio.gather(*(
+                client.get("/api/core/whoami", headers={"Authorization": f"Bearer t{index}"})
+                for index in range(20)))
+        return [reply.status_code for reply in replies]
+
+    with RedCloudSandbox() as rc:
+        assert asyncio.run(run(rc.base_url)) == [401] * 20
+    calls = evidence.calls()
+    assert len(calls) == 20
+    assert len({call["auth"]["fingerprint"] for call in calls}) == 20
+    assert {call["request_id"] is not None for call in calls} == {True}
