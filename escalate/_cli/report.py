@@ -1,6 +1,7 @@
 """The `escalate report` command: parse options, build the report, render it, map errors to exits.
 
-Exit codes (escalate/_cli/_exit.py): 0 no findings, 1 findings, 2 usage or input error.
+Exit codes (escalate/_cli/_exit.py): 0 no findings, 1 findings (or a failing stage that no rule
+names, e.g. a 404 on /api/core/numbers), 2 usage or input error.
 """
 
 from __future__ import annotations
@@ -147,7 +148,8 @@ def report_command(
             "command line you ran"
         ) from error
     _write(text, output)
-    click.get_current_context().exit(int(ExitCode.FINDINGS if report.findings else ExitCode.OK))
+    failed = report.findings or report.first_failing_stage is not None
+    click.get_current_context().exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))
 
 
 def _default_inputs() -> list[str]:

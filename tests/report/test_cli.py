@@ -148,3 +148,13 @@ def test_broken_template_exits_2(healthy_log: Path, tmp_path: Path) -> None:
     code, output = _run(str(healthy_log), "--template", str(template))
     assert code == 2
     assert output.startswith("Error: template:")
+
+
+def test_failing_stage_without_rule_exits_1(tmp_path: Path) -> None:
+    """A failing stage no rule names (a 404 on numbers) still exits 1."""
+    from tests.report.builders import call
+
+    log = write_log(tmp_path / "numbers.jsonl", [call("/api/core/numbers", 404)])
+    code, output = _run(str(log), "--format", "json")
+    assert code == 1
+    assert orjson.loads(output)["first_failing_stage"] == "numbers"
