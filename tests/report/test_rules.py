@@ -175,6 +175,29 @@ def test_retry_with_same_key_is_not_duplicate(make_report: MakeReport) -> None:
     assert "duplicate_messages" not in [f.symptom for f in report.findings]
 
 
+def test_one_send_to_two_recipients_is_not_duplicate(make_report: MakeReport) -> None:
+    """One accepted send with two messageIds (two recipients) is one message each, not a duplicate."""
+    results = [{"to": "<e164>", "messageId": m, "status": "QUEUED"} for m in ("msg_1", "msg_2")]
+    send = send_call(202, response={"results": results, "errors_count": 0, "errors": []})
+    report = make_report([send, webhook(at=2)])
+    assert "duplicate_messages" not in [f.symptom for f in report.findings]
+
+
+def test_failed_retries_under_new_keys_are_not_duplicates(make_report: MakeReport) -> None:
+    """A send refused with 502 under three keys was never accepted, so nothing went out twice."""
+    sends = [send_call(502, at=i, message_id=None, key=f"fp_key_{i}") for i in range(3)]
+    report = make_report(sends)
+    assert "duplicate_messages" not in [f.symptom for f in report.findings]
+
+
+def test_two_accepted_sends_under_two_keys_are_duplicates(make_report: MakeReport) -> None:
+    """The same operation accepted under two keys went out twice."""
+    first = send_call(202, at=1, message_id="msg_1", key="fp_key_1")
+    second = send_call(202, at=5, message_id="msg_2", key="fp_key_2")
+    found = finding(make_report([first, second, webhook(at=9)]), "duplicate_messages")
+    assert set(found.evidence.message_ids) == {"msg_1", "msg_2"}
+
+
 def test_partial_acceptance(make_report: MakeReport) -> None:
     """A 202 with errors[] is partial_acceptance (a warning)."""
     response = {"results": [{"to": "<e164>", "messageId": "msg_1", "status": "QUEUED"}],

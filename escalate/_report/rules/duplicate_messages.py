@@ -11,9 +11,15 @@ from escalate._schema import ROUTE_SEND, STAGE_SEND
 
 
 def is_duplicated(stats: OperationStats) -> bool:
-    """Several messageIds for one operation, or a retry under a new key after no answer."""
-    several_keys = len(stats.idempotency_fps) > 1
-    return len(stats.message_ids) > 1 or (several_keys and stats.timeouts > 0)
+    """Accepted under several keys, or accepted after an unanswered attempt under another key.
+
+    Several messageIds alone prove nothing: one send to two recipients has two, and a replay
+    under the same key returns the stored messageIds again. An operation never accepted sent
+    nothing, however many keys it tried.
+    """
+    if len(stats.idempotency_fps) < 2:
+        return False
+    return stats.accepted > 1 or (stats.accepted == 1 and stats.timeouts > 0)
 
 
 class DuplicateMessagesRule:
