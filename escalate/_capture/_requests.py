@@ -131,6 +131,12 @@ class EvidenceAdapter(BaseAdapter):
             raise AttributeError(name)
         return getattr(self.inner, name)
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name == "inner":
+            object.__setattr__(self, name, value)
+        else:
+            setattr(self.inner, name, value)
+
 
 def instrument(session: requests.Session) -> None:
     """Mount a wrapper in place of each of the session's adapters (idempotent)."""

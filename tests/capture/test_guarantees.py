@@ -88,6 +88,14 @@ def test_instrumenting_twice_records_once(redcloud: RedCloudSandbox, evidence: E
     assert len(evidence.calls()) == 2
 
 
+def test_requests_adapter_settings_reach_the_real_adapter() -> None:
+    """Configuring the mounted adapter after instrumenting still configures the real one."""
+    session = escalate.instrument(requests.Session())
+    wrapper = session.get_adapter("https://api.test/")
+    wrapper.max_retries = 7
+    assert wrapper.inner.max_retries == 7 and wrapper.max_retries == 7
+
+
 def test_instrument_rejects_unknown_objects() -> None:
     """An object of no supported library is refused with a TypeError, not silently ignored."""
     with pytest.raises(TypeError):
