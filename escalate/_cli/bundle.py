@@ -1,77 +1,35 @@
 """The `escalate bundle` command: write an escalation bundle, or `--verify` one.
 
 Exit codes: 0 written (or verified), 2 usage or input error, 3 `--verify` found a checksum
-mismatch or a secret. The report filters are `escalate report`'s own click options, reused.
+mismatch or a secret. The record filters are `escalate report`'s (escalate/_cli/_options.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import Any
 
 import click
 
 from escalate._bundle import verify_bundle, write_bundle
 from escalate._cli._exit import ExitCode
+from escalate._cli._options import (
+    InputProblem,
+    load_config_or_exit,
+    report_filters,
+    report_options,
+    scan_config_option,
+)
 from escalate._cli.report import report_command
 from escalate._report import InputError, OptionError, ReportOptions
-from escalate._scan import ScanConfig, ScanConfigError, load_scan_config
-
-#: The parameters of `escalate report` that select records; bundle and har take them as they are.
-REPORT_FILTER_PARAMS: Final = (
-    "since", "until", "client", "message_id", "request_id", "route", "grace_s", "jobs",
-)  # fmt: skip
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-
-class BundleInputError(click.ClickException):
-    """Input, option or scan-config problems: `Error: ...`, exit status 2."""
-
-    exit_code = int(ExitCode.USAGE)
-
-
-def with_report_filters(command: click.Command) -> click.Command:
-    """Give `command` the record filters of `escalate report` (the same click parameters)."""
-    shared = [p for p in report_command.params if p.name in REPORT_FILTER_PARAMS]
-    if len(shared) != len(REPORT_FILTER_PARAMS):
-        missing = set(REPORT_FILTER_PARAMS) - {p.name for p in shared}
-        raise RuntimeError(f"escalate report no longer has the options {sorted(missing)}")
-    command.params.extend(shared)
-    return command
-
-
-def scan_config_option(function: _F) -> _F:
-    """`--scan-config PATH`: extra secret-scan rules (TOML); $ESCALATE_SCAN_CONFIG otherwise."""
-    option = click.option(
-        "--scan-config",
-        type=click.Path(dir_okay=False, path_type=Path),
-        help="TOML file adding secret-scan rules [default: $ESCALATE_SCAN_CONFIG].",
-    )
-    return option(function)
-
-
-def report_options(values: dict[str, Any]) -> ReportOptions:
-    """The `ReportOptions` of the shared filter parameters."""
-    return ReportOptions(
-        since=values["since"], until=values["until"], client=values["client"],
-        message_id=values["message_id"], request_id=values["request_id"],
-        route=values["route"], delivery_grace_s=values["grace_s"], jobs=values["jobs"],
-    )  # fmt: skip
+from escalate._scan import ScanConfig
 
 
 def reject_stdin(paths: Sequence[str]) -> None:
     """Inputs are read twice (report, then cited evidence): standard input cannot be."""
     if "-" in paths:
         raise click.UsageError("standard input (-) cannot be read twice: save it to a file first")
-
-
-def load_config_or_exit(path: Path | None) -> ScanConfig:
-    """Load the scan config, turning its errors into a usage error."""
-    try:
-        return load_scan_config(path)
-    except ScanConfigError as error:
-        raise BundleInputError(str(error)) from None
 
 
 @click.command("bundle")
@@ -82,6 +40,7 @@ def load_config_or_exit(path: Path | None) -> ScanConfig:
 )  # fmt: skip
 @click.option("--verify", "verify", type=click.Path(dir_okay=False, path_type=Path),
               help="Check this bundle's checksums and re-run the secret scan on it.")  # fmt: skip
+@report_filters
 @scan_config_option
 def bundle_command(
     paths: tuple[str, ...], output: Path | None, verify: Path | None, scan_config: Path | None,
@@ -132,7 +91,7 @@ def _write(
     try:
         return write_bundle(paths, output, options=options, scan_config=config, argv=argv)
     except (InputError, OptionError, OSError) as error:
-        raise BundleInputError(str(error)) from None
+        raise InputProblem(str(error)) from None
 
 
 def _verify(bundle: Path, config: ScanConfig, paths: Sequence[str], output: Path | None) -> None:
@@ -142,12 +101,10 @@ def _verify(bundle: Path, config: ScanConfig, paths: Sequence[str], output: Path
     try:
         result = verify_bundle(bundle, scan_config=config)
     except OSError as error:
-        raise BundleInputError(f"{bundle}: {error.strerror or error}") from None
+        raise InputProblem(f"{bundle}: {error.strerror or error}") from None
     for problem in result.problems:
         click.echo(f"FAIL {problem}", err=True)
     if not result.ok:
         click.get_current_context().exit(int(ExitCode.VERIFY_FAILED))
     click.echo(f"OK {bundle}: {result.files_checked} files, checksums match, no secret found")
 
-
-with_report_filters(bundle_command)

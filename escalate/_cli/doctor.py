@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from escalate._cli._exit import ExitCode
-from escalate._cli.bundle import BundleInputError, load_config_or_exit, scan_config_option
+from escalate._cli._options import InputProblem, load_config_or_exit, scan_config_option
 from escalate._cli.report import OutputFormat, renderer_name
 from escalate._doctor import (
     ENV_WEBHOOK_SECRET,
@@ -74,7 +74,7 @@ def doctor_command(
         if error.name != "httpx":
             raise
         message = "escalate doctor needs httpx: pip install 'escalate[httpx]'"
-        raise BundleInputError(message) from None
+        raise InputProblem(message) from None
     report = scanner.scan_strings(result.report)
     text = scanner.scan_text(render(report, renderer_name(OutputFormat(fmt))))
     _write(text, output)
@@ -104,7 +104,7 @@ def _settings(
         client_id, client_secret = credentials_from_env()
         url = base_url_from(base_url)
     except SettingsError as error:
-        raise BundleInputError(str(error)) from None
+        raise InputProblem(str(error)) from None
     return DoctorSettings(
         base_url=url, client_id=client_id, client_secret=client_secret,
         log_path=log_path or os.environ.get("ESCALATE_LOG") or DEFAULT_LOG, send=send,
@@ -129,4 +129,4 @@ def _write(text: str, output: Path | None) -> None:
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as error:
-        raise BundleInputError(f"{output}: {error.strerror or error}") from None
+        raise InputProblem(f"{output}: {error.strerror or error}") from None

@@ -1,6 +1,6 @@
 """The `escalate har` command: the cited evidence of a report as a HAR 1.2 file.
 
-Same inputs and filters as `escalate report` (its own click options, reused). The records go
+Same inputs and filters as `escalate report` (escalate/_cli/_options.py). The records go
 through the secret scan before the HAR is built, and the HAR text once more before it is written.
 Exit codes: 0 written, 2 usage or input error.
 """
@@ -14,14 +14,15 @@ import click
 import orjson
 
 from escalate._bundle import select_evidence
-from escalate._cli.bundle import (
-    BundleInputError,
+from escalate._cli._options import (
+    InputProblem,
     load_config_or_exit,
-    reject_stdin,
+    report_filters,
     report_options,
     scan_config_option,
-    with_report_filters,
+    write_output,
 )
+from escalate._cli.bundle import reject_stdin
 from escalate._har import har_document
 from escalate._report import InputError, OptionError, build_report
 from escalate._scan import SecretScanner
@@ -31,6 +32,7 @@ from escalate._scan import SecretScanner
 @click.argument("paths", nargs=-1, type=str, required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to FILE (default: standard output).")  # fmt: skip
+@report_filters
 @scan_config_option
 def har_command(
     paths: tuple[str, ...], output: Path | None, scan_config: Path | None, **filters: Any
@@ -43,23 +45,9 @@ def har_command(
         report = build_report(list(paths), options=options)
         records = [scanner.scan_value(r) for r in select_evidence(list(paths), options, report)]
     except (InputError, OptionError) as error:
-        raise BundleInputError(str(error)) from None
+        raise InputProblem(str(error)) from None
     document = scanner.scan_value(har_document(records))
     text = scanner.scan_text(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
-    _write(text, output)
+    write_output(text, output)
     redacted = sum(count for _, count in scanner.summary())
     click.echo(f"{len(records)} entries, {redacted} values redacted", err=True)
-
-
-def _write(text: str, output: Path | None) -> None:
-    """Write the HAR text to a file or standard output."""
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise BundleInputError(f"{output}: {error.strerror or error}") from None
-
-
-with_report_filters(har_command)
