@@ -265,7 +265,15 @@ def test_send_failed_after_numbers_ok_stays_quiet_when_checks_pass(make_report: 
 
 
 def test_send_failed_after_numbers_ok_on_unexplained_status(make_report: MakeReport) -> None:
-    """Sends timing out after numbers succeeded are reported even when sendFrom is fine."""
-    sends = [send_call(None, at=5 + i, message_id=None, operation=f"fp_t{i}") for i in range(2)]
+    """Sends answered 404 after numbers succeeded are reported even when sendFrom is fine."""
+    sends = [send_call(404, at=5 + i, message_id=None, operation=f"fp_t{i}") for i in range(2)]
     found = finding(make_report([*_SETUP, *sends]), "send_failed_after_numbers_ok")
     assert found.evidence.count == 2
+
+
+def test_timed_out_sends_do_not_blame_send_from(make_report: MakeReport) -> None:
+    """A send with no answer says nothing about sendFrom: no send_failed_after_numbers_ok."""
+    sends = [send_call(None, at=5 + i, message_id=None, operation=f"fp_t{i}") for i in range(2)]
+    report = make_report([*_SETUP, *sends])
+    assert "send_failed_after_numbers_ok" not in [f.symptom for f in report.findings]
+    assert report.first_failing_stage == "send"

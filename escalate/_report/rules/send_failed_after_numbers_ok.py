@@ -102,8 +102,12 @@ class SendFailedAfterNumbersOkRule:
 
 
 def _unexplained(groups: Selected) -> bool:
-    """Failures no status-specific rule covers (a 401, a 404, a timeout, ...)."""
-    return any(key[3] not in _EXPLAINED_STATUSES for key, _ in groups)
+    """Answered failures no status-specific rule covers (a 401, a 404, ...).
+
+    A send with no answer (timeout, connection error) says nothing about `sendFrom`: its
+    outcome is ambiguous, and `duplicate_messages` judges what the client did next.
+    """
+    return any(key[3] is not None and key[3] not in _EXPLAINED_STATUSES for key, _ in groups)
 
 
 _EXPLAINED_STATUSES = (400, 403, 409)
