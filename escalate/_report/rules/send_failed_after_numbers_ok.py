@@ -102,7 +102,7 @@ class SendFailedAfterNumbersOkRule:
 
 
 def _unexplained(groups: Selected) -> bool:
-    """Answered failures no status-specific rule covers (a 401, a 404, ...).
+    """Answered failures no status-specific rule covers (a 404, a 422, ...).
 
     A send with no answer (timeout, connection error) says nothing about `sendFrom`: its
     outcome is ambiguous, and `duplicate_messages` judges what the client did next.
@@ -110,4 +110,5 @@ def _unexplained(groups: Selected) -> bool:
     return any(key[3] is not None and key[3] not in _EXPLAINED_STATUSES for key, _ in groups)
 
 
-_EXPLAINED_STATUSES = (400, 403, 409)
+#: 401 is an authentication problem (token rules), never a `sendFrom` one.
+_EXPLAINED_STATUSES = (400, 401, 403, 409)

@@ -59,9 +59,12 @@ class TokenExpiredMidSessionRule:
                 f"{refreshed} token requests and {recovered} successful calls after the first 401",
             ),
         )
+        package = call_package(state, groups)
+        ages = "; ".join(sorted({row.token_fresh for row in package.rows}))
         causes = ranked(
             (
-                cause("expired token reused past `expires_in` (3600 s)", expired),
+                cause("expired token reused past its `expires_in`", expired,
+                      f"token freshly acquired: {ages}"),
                 cause("no refresh on 401", 0 if refreshed else expired),
             )
         )
@@ -78,5 +81,5 @@ class TokenExpiredMidSessionRule:
                 "acquire a new token and retry the request once."
             ),
             evidence=call_evidence(groups),
-            package=call_package(state, groups),
+            package=package,
         )
