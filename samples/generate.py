@@ -82,6 +82,7 @@ def interleave_noise(path: Path, seed: int = 7) -> None:
         if index == 200:
             out.append(b'{"schema":"escalate.evidence/1","kind":"call","ts":17}')
             out.append(b'\xff\xfe not utf-8 \x00')
+            out.append(b'{"schema":"escalate.evidence/1","kind":"call","route":"/api/\xff\xfe"}')
     path.write_bytes(b"\n".join(out) + b"\n")
 
 

@@ -273,7 +273,7 @@ def mixed(rc: RedCloudSandbox) -> None:
     """A busy day with every client library: mostly healthy, some 403s and a 502 burst."""
     app = Integration(rc)
     app.startup()
-    for index in range(240):
+    for index in range(400):
         send_from = "num_other_client" if index % 40 == 7 else "num_abc123"
         app.send(sms(["+15557654321"], send_from=send_from, reference=f"order_{index}"),
                  new_key())
@@ -281,8 +281,8 @@ def mixed(rc: RedCloudSandbox) -> None:
             rc.faults.upstream_error_routes = {SEND}
         if index == 124:
             rc.faults.upstream_error_routes = set()
-    asyncio.run(_aiohttp_flow(rc, sends=40))
-    asyncio.run(_httpx_async_flow(rc, sends=40))
+    asyncio.run(_aiohttp_flow(rc, sends=60))
+    asyncio.run(_httpx_async_flow(rc, sends=60))
     rc.wait_for_webhooks(30)
 
 
@@ -303,22 +303,24 @@ SAMPLES: tuple[Sample, ...] = (
     Sample("token_request_failed", token_request_failed, "token", ("token_request_failed",)),
     Sample("whoami_failed", whoami_failed, "whoami", ("whoami_failed",)),
     Sample("send_failed_after_numbers_ok", send_failed_after_numbers_ok, "send",
-           ("send_failed_after_numbers_ok",)),
+           ("send_failed_after_numbers_ok", "send_invalid_request")),
     Sample("send_invalid_request", send_invalid_request, "send", ("send_invalid_request",)),
-    Sample("send_forbidden", send_forbidden, "send", ("send_forbidden",)),
+    Sample("send_forbidden", send_forbidden, "send",
+           ("send_failed_after_numbers_ok", "send_forbidden")),
     Sample("accepted_not_delivered", accepted_not_delivered, "webhooks",
            ("accepted_not_delivered",), report_args=("--delivery-grace", "2s")),
     Sample("no_webhook_events", no_webhook_events, "webhooks", ("no_webhook_events",),
            report_args=("--delivery-grace", "2s")),
     Sample("duplicate_messages", duplicate_messages, "send", ("duplicate_messages",)),
     Sample("idempotency_conflict", idempotency_conflict, "send", ("idempotency_conflict",)),
-    Sample("token_expired_mid_session", token_expired_mid_session, "send",
-           ("token_expired_mid_session",)),
+    Sample("token_expired_mid_session", token_expired_mid_session, "token",
+           ("token_expired_mid_session", "whoami_failed")),
     Sample("server_error", server_error, "send", ("server_error",)),
     Sample("webhook_signature_invalid", webhook_signature_invalid, "webhooks",
            ("webhook_signature_invalid",)),
     Sample("webhook_rejected", webhook_rejected, "webhooks", ("webhook_rejected",),
            receiver_status=500),
-    Sample("partial_acceptance", partial_acceptance, "send", ("partial_acceptance",)),
-    Sample("mixed", mixed, "send", ("send_forbidden", "server_error")),
+    Sample("partial_acceptance", partial_acceptance, None, ("partial_acceptance",)),
+    Sample("mixed", mixed, "send",
+           ("send_failed_after_numbers_ok", "send_forbidden", "server_error")),
 )
