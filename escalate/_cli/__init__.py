@@ -11,7 +11,7 @@ from escalate._cli.report import report_command
 from escalate._version import __version__
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("escalate", context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="escalate")
 def main() -> None:
     """Turn Red Cloud CORE API evidence logs into support-ready escalation reports."""
