@@ -176,7 +176,7 @@ def test_retry_with_same_key_is_not_duplicate(make_report: MakeReport) -> None:
 
 
 def test_one_send_to_two_recipients_is_not_duplicate(make_report: MakeReport) -> None:
-    """One accepted send with two messageIds (two recipients) is one message each, not a duplicate."""
+    """One accepted send with two messageIds (two recipients) is not a duplicate."""
     results = [{"to": "<e164>", "messageId": m, "status": "QUEUED"} for m in ("msg_1", "msg_2")]
     send = send_call(202, response={"results": results, "errors_count": 0, "errors": []})
     report = make_report([send, webhook(at=2)])
