@@ -13,7 +13,12 @@ from pathlib import Path
 import click
 
 from escalate._cli._exit import ExitCode
-from escalate._cli._options import InputProblem, load_config_or_exit, scan_config_option
+from escalate._cli._options import (
+    InputProblem,
+    load_config_or_exit,
+    scan_config_option,
+    write_output,
+)
 from escalate._cli.report import OutputFormat, renderer_name
 from escalate._doctor import (
     ENV_WEBHOOK_SECRET,
@@ -77,7 +82,7 @@ def doctor_command(
         raise InputProblem(message) from None
     report = scanner.scan_strings(result.report)
     text = scanner.scan_text(render(report, renderer_name(OutputFormat(fmt))))
-    _write(text, output)
+    write_output(text, output)
     click.echo(f"evidence appended to {settings.log_path}", err=True)
     click.get_current_context().exit(int(ExitCode.FINDINGS if report.findings else ExitCode.OK))
 
@@ -119,14 +124,3 @@ def _echo_step(step: StepResult, scanner: SecretScanner) -> None:
     click.echo(scanner.scan_text(f"[{mark}] {step.stage}: {step.detail}"), err=True)
     for note in step.notes:
         click.echo(scanner.scan_text(f"       {note}"), err=True)
-
-
-def _write(text: str, output: Path | None) -> None:
-    """Write the report to a file or standard output."""
-    if output is None:
-        click.echo(text, nl=not text.endswith("\n"))
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise InputProblem(f"{output}: {error.strerror or error}") from None
