@@ -89,7 +89,14 @@ class AggregateState:
 
     def add(self, record: Record) -> None:
         """Fold one record into the state."""
-        ts = record.ts
+        self.stamp(record.ts)
+        if type(record) is CallRecord:
+            self._add_call(record)
+        else:
+            self._add_webhook(record)  # type: ignore[arg-type]
+
+    def stamp(self, ts: str) -> list[int]:
+        """Count one record at `ts` (records, first/last seen); return its minute's timeline row."""
         self.records += 1
         if self.last is None:
             self.first = self.last = ts
@@ -99,14 +106,29 @@ class AggregateState:
             self.first = ts
         minute = ts[:16]
         if minute != self._minute:
-            row = self.timeline.get(minute)
-            if row is None:
-                row = self.timeline[minute] = [0] * TIMELINE_WIDTH
-            self._minute, self._row = minute, row
-        if type(record) is CallRecord:
-            self._add_call(record)
-        else:
-            self._add_webhook(record)  # type: ignore[arg-type]
+            self._minute, self._row = minute, self.row_at(minute)
+        return self._row
+
+    def row_at(self, minute: str) -> list[int]:
+        """The timeline row of a minute (`YYYY-MM-DDTHH:MM`), created empty when new."""
+        row = self.timeline.get(minute)
+        if row is None:
+            row = self.timeline[minute] = [0] * TIMELINE_WIDTH
+        return row
+
+    def settle(self) -> None:
+        """Recompute the totals (records, calls, webhooks, first and last) from the groups.
+
+        Every record is counted in exactly one group, so the totals follow from the groups;
+        the fast path (`_fold`) leaves them to this call rather than update them per record.
+        """
+        calls, hooks = self.groups.values(), self.webhook_groups.values()
+        self.calls = sum(group.count for group in calls)
+        self.webhooks = sum(group.count for group in hooks)
+        self.records = self.calls + self.webhooks
+        firsts = [g.first for g in calls if g.first] + [g.first for g in hooks if g.first]
+        lasts = [g.last for g in calls if g.last] + [g.last for g in hooks if g.last]
+        self.first, self.last = min(firsts, default=None), max(lasts, default=None)
 
     def _add_call(self, call: CallRecord) -> None:
         self.calls += 1

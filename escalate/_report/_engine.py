@@ -15,8 +15,9 @@ from functools import reduce
 
 from escalate._report._aggregate import AggregateState
 from escalate._report._filters import RecordFilter
+from escalate._report._fold import folder
 from escalate._report._inputs import STDIN, Source, read_chunks, split_file
-from escalate._report._reader import LineStats, scan_chunks
+from escalate._report._reader import LineStats, scan_chunks, scan_into
 
 #: files smaller than twice this are never split into byte ranges
 MIN_RANGE_BYTES = 32 * 1024 * 1024
@@ -85,17 +86,16 @@ def aggregate_source(
     """Read one source (a file, stdin or a byte range) into a partial state."""
     state = AggregateState()
     stats = LineStats()
-    records = scan_chunks(_reporting(read_chunks(source), progress), stats)
-    add = state.add
+    chunks = _reporting(read_chunks(source), progress)
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
         if record_filter is None:
-            for record in records:
-                add(record)
+            scan_into(chunks, stats, folder(state))
+            state.settle()
         else:
-            accepts = record_filter.accepts
-            for record in records:
+            accepts, add = record_filter.accepts, state.add
+            for record in scan_chunks(chunks, stats):
                 if accepts(record):
                     add(record)
     finally:

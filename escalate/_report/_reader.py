@@ -1,12 +1,14 @@
 """The reader: find evidence records among any other lines, count everything else by reason.
 
 Chunks of 16 MiB are searched for the byte marker `RECORD_MARKER`; only lines that contain it are
-parsed (orjson) and converted, once, into records. Other lines are only counted.
+parsed (orjson). Other lines are only counted, by one `bytes.count` per block. `scan_chunks` yields
+records; `scan_into` hands each parsed value to a callback instead (the aggregator's fast path,
+which converts only the records it cannot fold directly).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import orjson
 
@@ -41,6 +43,11 @@ class LineStats:
             self.examples.append((reason, line_number))
 
 
+#: receives the parsed JSON value of one candidate line; returns None when it was used as a
+#: record, or the reason it is broken (`wrong_types`, `newer_schema`)
+Consume = Callable[[object], "str | None"]
+
+
 def iter_records(paths: Sequence[str], stats: LineStats | None = None) -> Iterator[Record]:
     """Yield every evidence record of the given paths, in file order; count the rest in `stats`."""
     counts = LineStats() if stats is None else stats
@@ -55,6 +62,40 @@ def scan_source(source: Source, stats: LineStats) -> Iterator[Record]:
 
 def scan_chunks(chunks: Iterable[bytes], stats: LineStats) -> Iterator[Record]:
     """Yield the records found in a stream of byte chunks; every line is a record or counted."""
+    records: list[Record] = []
+    consume = _collector(records)
+    for buffer, begin, end in line_blocks(chunks, stats):
+        scan_block(buffer, begin, end, stats, consume)
+        yield from records
+        records.clear()
+
+
+def scan_into(chunks: Iterable[bytes], stats: LineStats, consume: Consume) -> None:
+    """Pass the parsed value of every candidate line to `consume`; count every line in `stats`.
+
+    The aggregator's fast path: no record object and no generator step per line.
+    """
+    for buffer, begin, end in line_blocks(chunks, stats):
+        scan_block(buffer, begin, end, stats, consume)
+
+
+def _collector(records: list[Record]) -> Consume:
+    def collect(value: object) -> str | None:
+        try:
+            records.append(record_from_object(value))
+        except BrokenRecord as broken:
+            return broken.reason
+        return None
+
+    return collect
+
+
+def line_blocks(chunks: Iterable[bytes], stats: LineStats) -> Iterator[tuple[bytes, int, int]]:
+    """Yield (buffer, begin, end): runs of whole lines, each ending in a newline.
+
+    Lines over MAX_LINE are skipped here and counted in `stats` (as evidence too long or not
+    evidence); a last line without its newline gets one.
+    """
     carry = b""
     long_line: list[bool] | None = None  # [marker seen] while skipping a line over MAX_LINE
     for chunk in chunks:
@@ -72,19 +113,19 @@ def scan_chunks(chunks: Iterable[bytes], stats: LineStats) -> Iterator[Record]:
             else:
                 head = carry + chunk[: newline + 1]
                 carry, begin = b"", newline + 1
-                yield from _scan_block(head, 0, len(head), stats)
+                yield head, 0, len(head)
         if not carry:
             cut = chunk.rfind(b"\n", begin) + 1
             carry = chunk[max(cut, begin) :]
             if cut > begin:
-                yield from _scan_block(chunk, begin, cut, stats)
+                yield chunk, begin, cut
         if len(carry) > MAX_LINE:
             long_line = [RECORD_MARKER in carry]
             carry = b""
     if long_line is not None:
         _finish_long_line(long_line[0], stats)
     elif carry:
-        yield from _scan_block(carry + b"\n", 0, len(carry) + 1, stats)
+        yield carry + b"\n", 0, len(carry) + 1
 
 
 def _skip_long_line(chunk: bytes, long_line: list[bool], stats: LineStats) -> bytes | None:
@@ -105,35 +146,38 @@ def _finish_long_line(has_marker: bool, stats: LineStats) -> None:
         stats.not_evidence += 1
 
 
-def _scan_block(buffer: bytes, begin: int, end: int, stats: LineStats) -> Iterator[Record]:
-    """Scan `buffer[begin:end]`, whole lines ending in a newline."""
+def scan_block(buffer: bytes, begin: int, end: int, stats: LineStats, consume: Consume) -> None:
+    """Scan `buffer[begin:end]`, whole lines ending in a newline; only marked lines are parsed."""
     base = stats.lines
     lines = buffer.count(b"\n", begin, end)
     candidates = 0
-    find, rfind, loads, convert = buffer.find, buffer.rfind, orjson.loads, record_from_object
+    find, rfind, loads = buffer.find, buffer.rfind, orjson.loads
     position = find(RECORD_MARKER, begin, end)
     while position != -1:
         start = rfind(b"\n", begin, position) + 1 or begin
         stop = find(b"\n", position, end)
         candidates += 1
-        reason = None
         try:
             if stop - start > MAX_LINE:
                 raise orjson.JSONDecodeError("line too long", "", 0)
-            record = convert(loads(buffer[start:stop]))
+            reason = consume(loads(buffer[start:stop]))
         except orjson.JSONDecodeError:
-            reason = parse_line(buffer[start:stop])
-        except BrokenRecord as broken:
-            reason = broken.reason
-        if reason is None:
-            yield record
-        elif isinstance(reason, str):
+            reason = _consume_unparsed(buffer[start:stop], consume)
+        if reason is not None:
             stats.count_broken(reason, base + buffer.count(b"\n", begin, start) + 1)
-        else:
-            yield reason
         position = find(RECORD_MARKER, stop, end)
     stats.lines = base + lines
     stats.not_evidence += lines - candidates
+
+
+def _consume_unparsed(line: bytes, consume: Consume) -> str | None:
+    """A candidate line orjson refused: a prefixed record, or broken for the reason returned."""
+    if len(line) > MAX_LINE:
+        return REASON_LINE_TOO_LONG
+    value = _parse_with_prefix(line)
+    if value is None:
+        return _broken_reason(line)
+    return consume(value)
 
 
 def parse_line(line: bytes) -> Record | str:

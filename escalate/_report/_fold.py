@@ -1,0 +1,179 @@
+"""The aggregator's fast path: fold the common records straight from their parsed JSON object.
+
+On a realistic log nearly every record is a healthy webhook receipt or an accepted send. For those
+two, building a `Record` (type checks, a NamedTuple) and dispatching it through
+`AggregateState.add` cost more than parsing the line. `folder(state)` returns the reader's
+`Consume` callback: it checks the fields the fast path reads (the same checks as
+`record_from_object`), then updates a group counter, the minute's timeline row and the message
+map. Anything else — a failure, a new group, an out-of-order row sample, a partial acceptance, a
+repeated operation, a broken record — takes the reference path
+`state.add(record_from_object(value))`, so both paths give the same state once `state.settle()`
+has recomputed the totals (the fast path leaves records/calls/webhooks/first/last to it).
+
+The functions are deliberately flat, with their state in closure variables: measured on 300 MB
+of mixed log (92,000 records, 2-core VM under load), the reference path cost 4.4 us a record
+beyond parsing, a first version of this one calling helpers 4.1 us, this one about 1.5 us.
+"""
+
+from __future__ import annotations
+
+from operator import itemgetter
+from typing import Any
+
+from escalate._report._aggregate import (
+    LIFECYCLE_ONLY,
+    RESOLVED,
+    TIMELINE_SLOT,
+    AggregateState,
+)
+from escalate._report._reader import Consume
+from escalate._report._records import BrokenRecord, record_from_object
+from escalate._schema import (
+    KIND_CALL,
+    KIND_WEBHOOK,
+    LIFECYCLE_EVENTS,
+    OUTCOME_OK,
+    SCHEMA,
+    SIGNATURE_INVALID,
+    SIGNATURE_MISSING,
+    STAGE_SEND,
+    STAGE_WEBHOOKS,
+)
+
+_WEBHOOK_OK_SLOT = TIMELINE_SLOT[STAGE_WEBHOOKS]
+_SEND_OK_SLOT = TIMELINE_SLOT[STAGE_SEND]
+WEBHOOK_FIELDS = (
+    "ts", "signature", "response_status", "event", "message_id", "route", "timestamp_skew_s",
+)  # fmt: skip
+SEND_FIELDS = (
+    "ts", "stage", "outcome", "status", "response", "operation", "method", "route", "token",
+    "auth", "idempotency", "error_code", "request_id", "exception", "error_message",
+    "content_type",
+)  # fmt: skip
+# one C call for all fields; a record without some of them (absent = null) falls back to .get
+_webhook_fields = itemgetter(*WEBHOOK_FIELDS)
+_send_fields = itemgetter(*SEND_FIELDS)
+
+
+def folder(state: AggregateState) -> Consume:
+    """The callback folding each parsed candidate line into `state`; call `state.settle()` after.
+
+    The callback returns None, or the reason the value is not a usable record.
+    """
+    minute, row = "\0", [0]  # no timestamp starts with NUL: the first record looks its row up
+    webhook_groups, groups = state.webhook_groups, state.groups
+    messages, operations, row_at = state.messages, state.operations, state.row_at
+
+    def fold(value: object) -> str | None:
+        if type(value) is dict and value.get("schema") == SCHEMA:
+            kind = value.get("kind")
+            if kind == KIND_WEBHOOK:
+                if fold_webhook(value):
+                    return None
+            elif kind == KIND_CALL and fold_send(value):
+                return None
+        try:
+            record = record_from_object(value)
+        except BrokenRecord as broken:
+            return broken.reason
+        state.add(record)
+        return None
+
+    def fold_webhook(value: dict[str, Any]) -> bool:
+        """A verified 2xx receipt of a known group; False: take the reference path."""
+        nonlocal minute, row
+        try:
+            ts, signature, status, event, message_id, route, skew = _webhook_fields(value)
+        except KeyError:
+            ts, signature, status, event, message_id, route, skew = map(value.get, WEBHOOK_FIELDS)
+        if not (
+            type(ts) is str and len(ts) == 27 and ts[26] == "Z"
+            and type(signature) is str and signature != SIGNATURE_INVALID
+            and signature != SIGNATURE_MISSING
+            and type(status) is int and 200 <= status < 300
+            and (event is None or type(event) is str)
+            and (message_id is None or type(message_id) is str)
+            and (route is None or type(route) is str)
+            and (skew is None or type(skew) is float or type(skew) is int)
+        ):  # fmt: skip
+            return False
+        group = webhook_groups.get((signature, status, event))
+        if group is None:
+            return False
+        group.count += 1
+        if ts > group.last:  # type: ignore[operator]
+            group.last = ts
+        elif ts < group.first:  # type: ignore[operator]
+            group.first = ts
+        if not ts.startswith(minute):
+            minute = ts[:16]
+            row = row_at(minute)
+        row[_WEBHOOK_OK_SLOT] += 1
+        if message_id and event in LIFECYCLE_EVENTS:
+            seen = messages.get(message_id)
+            if seen is None:
+                messages[message_id] = LIFECYCLE_ONLY
+            elif type(seen) is str:
+                messages[message_id] = RESOLVED
+        return True
+
+    def fold_send(value: dict[str, Any]) -> bool:
+        """A fully accepted send of a new operation with one messageId; False: reference path."""
+        nonlocal minute, row
+        try:
+            fields = _send_fields(value)
+        except KeyError:
+            fields = tuple(map(value.get, SEND_FIELDS))
+        ts, stage, outcome, status, response, operation, method, route, *rest = fields
+        token, auth, idempotency, code, request_id, exception, message, content_type = rest
+        if not (
+            stage == STAGE_SEND and outcome == OUTCOME_OK and type(stage) is str
+            and type(outcome) is str and type(status) is int and type(response) is dict
+            and type(operation) is str and operation and operation not in operations
+            and type(ts) is str and len(ts) == 27 and ts[26] == "Z"
+            and type(method) is str and type(route) is str
+            and (token is None or type(token) is dict)
+            and (code is None or type(code) is str)
+            and (request_id is None or type(request_id) is str)
+            and (exception is None or type(exception) is str)
+            and (message is None or type(message) is str)
+            and (content_type is None or type(content_type) is str)
+            and (auth is None or (type(auth) is dict and type(auth.get("scheme", "")) is str))
+            and type(idempotency) is dict
+        ):  # fmt: skip
+            return False
+        key, present = idempotency.get("fingerprint"), idempotency.get("present")
+        errors_count, results = response.get("errors_count"), response.get("results")
+        if not (
+            (key is None or type(key) is str)
+            and (present is None or type(present) is bool)
+            and (type(errors_count) is not int or errors_count <= 0)
+            and type(results) is list and len(results) == 1 and type(results[0]) is dict
+        ):  # fmt: skip
+            return False
+        message_id = results[0].get("messageId")
+        group = groups.get((stage, method, route, status, outcome, code))
+        if type(message_id) is not str or group is None or not group.rows:
+            return False
+        if ts < group.rows[-1].ts:
+            return False  # an earlier example of an accepted send: the reference path keeps it
+        group.count += 1
+        if ts > group.last:  # type: ignore[operator]
+            group.last = ts
+        elif ts < group.first:  # type: ignore[operator]
+            group.first = ts
+        if not ts.startswith(minute):
+            minute = ts[:16]
+            row = row_at(minute)
+        row[_SEND_OK_SLOT] += 1
+        operations[operation] = (ts, key, message_id)
+        seen = messages.get(message_id)
+        if seen is None:
+            messages[message_id] = ts
+        elif type(seen) is str:
+            messages[message_id] = min(seen, ts)
+        else:
+            messages[message_id] = RESOLVED
+        return True
+
+    return fold

@@ -1,0 +1,139 @@
+"""The aggregator's fast path (`_fold`) leaves exactly the state the reference path does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from escalate._report import AggregateState
+from escalate._report._fold import SEND_FIELDS, WEBHOOK_FIELDS, folder
+from escalate._report._reader import LineStats, scan_chunks, scan_into
+from tests.report.builders import call, send_call, webhook, whoami_call
+
+_ODD_VALUES = (None, True, 1, 200.0, "200", "x", [], {}, {"scheme": None}, [1])
+_ODD_MEMBERS: dict[str, tuple[Any, ...]] = {
+    "idempotency": ({"present": "yes"}, {"fingerprint": 5}, {"present": None}),
+    "auth": ({"scheme": 1}, {"fingerprint": "fp_x"}),
+    "response": (
+        {"results": [{"messageId": 7}]},
+        {"results": [{"messageId": "msg_a"}], "errors_count": 2},
+        {"results": [{"messageId": "msg_a"}], "errors_count": True},
+        {"results": [{"messageId": "msg_a"}, {"messageId": "msg_b"}]},
+        {"results": ["msg_a"]},
+    ),
+    "ts": ("2026-11-27T10:00:00+00:00", "2026-11-27T10:00:00.000000Y"),
+    "signature": ("missing", "invalid", "not_checked"),
+    "response_status": (204, 299, 300, 500),
+    "status": (200, 500),
+    "timestamp_skew_s": (3, False),
+}
+_EVENTS = ("message.queued", "message.sent", "message.delivery", "message.failed", None)
+
+
+@st.composite
+def _record(draw: st.DrawFn) -> dict[str, Any]:
+    at = draw(st.integers(min_value=0, max_value=600)) / 4
+    message_id = draw(st.sampled_from(["msg_a", "msg_b", "msg_c", "msg_d"]))
+    operation = draw(st.sampled_from(["fp_op1", "fp_op2", "fp_op3", "fp_op4", "fp_op5"]))
+    kind = draw(st.sampled_from(["hook", "hook", "hook", "bad_hook", "send", "send", "other"]))
+    if kind == "hook":
+        record = webhook(draw(st.sampled_from(_EVENTS)), message_id, at=at)
+    elif kind == "bad_hook":
+        record = webhook(message_id=message_id, at=at, signature="invalid", response_status=401)
+    elif kind == "send":
+        status = draw(st.sampled_from([202, 202, 202, 403, None]))
+        record = send_call(status, at=at, message_id=message_id, operation=operation)
+    else:
+        record = draw(st.sampled_from([whoami_call(at=at), call("/api/core/numbers", 500, at=at)]))
+    if draw(st.integers(min_value=0, max_value=2)) == 0:  # now and then, one odd field
+        fields = WEBHOOK_FIELDS if record["kind"] == "webhook" else SEND_FIELDS
+        field = draw(st.sampled_from(["schema", "kind", *fields]))
+        if draw(st.booleans()):
+            record[field] = draw(st.sampled_from(_ODD_VALUES + _ODD_MEMBERS.get(field, ())))
+        else:
+            record.pop(field, None)
+    return record
+
+
+def _reference(data: bytes) -> tuple[AggregateState, LineStats]:
+    state, stats = AggregateState(), LineStats()
+    for record in scan_chunks([data], stats):
+        state.add(record)
+    return state, stats
+
+
+def _fast(data: bytes) -> tuple[AggregateState, LineStats]:
+    state, stats = AggregateState(), LineStats()
+    scan_into([data], stats, folder(state))
+    state.settle()
+    return state, stats
+
+
+def _snapshot(state: AggregateState) -> dict[str, Any]:
+    """Every field of the state, groups and operations as plain values."""
+    snapshot = {name: getattr(state, name) for name in AggregateState.__slots__ if name[0] != "_"}
+    snapshot["groups"] = {key: _slots(group) for key, group in state.groups.items()}
+    snapshot["webhook_groups"] = {key: _slots(g) for key, g in state.webhook_groups.items()}
+    snapshot["operations"] = {
+        key: value if isinstance(value, tuple) else _slots(value)
+        for key, value in state.operations.items()
+    }
+    return snapshot
+
+
+def _slots(value: Any) -> dict[str, Any]:
+    return {name: getattr(value, name) for name in type(value).__slots__}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_record(), max_size=40))
+def test_fast_path_state_equals_reference_state(records: list[dict[str, Any]]) -> None:
+    """Any mix of records, valid or odd, in any order, folds into the reference state."""
+    data = b"".join(orjson.dumps(record) + b"\n" for record in records)
+    (reference, reference_stats), (fast, fast_stats) = _reference(data), _fast(data)
+    assert _snapshot(fast) == _snapshot(reference)
+    assert (fast_stats.lines, fast_stats.broken) == (reference_stats.lines, reference_stats.broken)
+
+
+def test_fast_path_reads_records_without_null_fields() -> None:
+    """A record whose null fields are left out (absent = null) folds like the full record."""
+    records = [send_call(at=1), webhook(at=2), send_call(at=3, operation="fp_op9"), webhook(at=4)]
+    full = b"".join(orjson.dumps(record) + b"\n" for record in records)
+    lean = b"".join(
+        orjson.dumps({k: v for k, v in record.items() if v is not None}) + b"\n"
+        for record in records
+    )
+    assert _snapshot(_fast(lean)[0]) == _snapshot(_reference(full)[0])
+
+
+def _one_odd_field() -> list[tuple[dict[str, Any], str, object]]:
+    """(base record, field, odd value or _ABSENT) for every field the fast path reads."""
+    cases: list[tuple[dict[str, Any], str, object]] = []
+    bases = (
+        (webhook("message.delivery", "msg_z", at=9), WEBHOOK_FIELDS),
+        (send_call(at=9, message_id="msg_z", operation="fp_op_new"), SEND_FIELDS),
+    )
+    for base, fields in bases:
+        for field in ("schema", "kind", *fields):
+            values = (_ABSENT, *_ODD_VALUES, *_ODD_MEMBERS.get(field, ()))
+            cases.extend((base, field, value) for value in values)
+    return cases
+
+
+_ABSENT = object()
+
+
+def test_every_odd_field_takes_the_reference_path() -> None:
+    """Each field the fast path reads, made odd or left out (twice: a group exists), matches."""
+    known = [webhook("message.delivery", at=1), send_call(at=2), webhook("message.sent", at=3)]
+    for base, field, value in _one_odd_field():
+        odd = {k: v for k, v in base.items() if k != field}
+        if value is not _ABSENT:
+            odd[field] = value
+        data = b"".join(orjson.dumps(record) + b"\n" for record in [*known, odd, odd])
+        (reference, reference_stats), (fast, fast_stats) = _reference(data), _fast(data)
+        assert _snapshot(fast) == _snapshot(reference), (field, value)
+        assert fast_stats.broken == reference_stats.broken, (field, value)
