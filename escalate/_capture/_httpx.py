@@ -1,64 +1,88 @@
-"""httpx: transport wrappers (sync and async) around the client's transport and every mount."""
+"""httpx: transport wrappers (sync and async) around the client's transport and every mount.
+
+The hot path of every call: what can be computed once (a URL's host and path, which headers are
+wanted) is looked up in small bounded caches, headers are read in one pass over httpx's own
+lower-cased list, and one object per call both tees the response stream and writes the record.
+"""
 
 from __future__ import annotations
 
 import time
+import zlib
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
+from urllib.parse import unquote
 
 import httpx
 
 from escalate import _schema
-from escalate._capture._emit import BodyTee, count_error, emit_exchange
-from escalate._capture._exchange import Exchange, is_json_type
+from escalate._capture._emit import count_error, emit_exchange
+from escalate._capture._exchange import MAX_TEED_BYTES, Exchange, is_json_type, media_type
 
-_WANTED_HEADERS = {b"authorization": 0, b"content-type": 1, b"idempotency-key": 2}
+_REQUEST_HEADERS = {b"authorization": 0, b"content-type": 1, b"idempotency-key": 2}
+_RESPONSE_HEADERS = {b"content-type": 0, b"content-encoding": 1}
+MAX_CACHED = 1024
+_HOSTS: dict[tuple[str, int | None], str] = {}
+_PATHS: dict[str, str] = {}
 
-
-class _Call:
-    """What is known about one request when it starts; becomes an `Exchange` at the end."""
-
-    __slots__ = ("client", "duration", "mono", "path", "request", "started")
-
-    def __init__(self, client: str, request: httpx.Request) -> None:
-        self.client = client
-        self.request = request
-        self.started = time.time()
-        self.mono = time.perf_counter()
-        self.duration = 0.0
-        self.path = ""
-
-    def stop(self) -> None:
-        self.duration = time.perf_counter() - self.mono
-        self.path = self.request.url.path
-
-    def exchange(self, **outcome: Any) -> Exchange:
-        request = self.request
-        url = request.url
-        authorization, content_type, idempotency_key = _picked_headers(request.headers)
-        body, streamed = _request_body(request)
-        return Exchange(
-            self.client, request.method, url.netloc.decode("ascii"), self.path,
-            self.started, self.mono, self.duration, authorization, content_type,
-            idempotency_key, body, streamed, **outcome,
-        )
+#: What the record needs from the request: method, host, path, Authorization, Content-Type,
+#: Idempotency-Key, body, and whether the body was a stream escalate did not read.
+RequestFacts = tuple[str, str, str, "str | None", "str | None", "str | None", "bytes | None", bool]
 
 
-def _picked_headers(headers: httpx.Headers) -> list[str | None]:
-    """Authorization, Content-Type and Idempotency-Key in one pass over the raw headers."""
-    picked: list[str | None] = [None, None, None]
-    for name, value in headers.raw:
-        slot = _WANTED_HEADERS.get(name.lower())
+def _header_triples(headers: httpx.Headers) -> Any:
+    """httpx's own `(raw name, lower-case name, value)` list; built when that internal is gone."""
+    try:
+        return headers._list
+    except AttributeError:
+        return [(name, name.lower(), value) for name, value in headers.raw]
+
+
+def _picked(headers: httpx.Headers, wanted: dict[bytes, int]) -> list[str | None]:
+    """The wanted headers' values in one pass (repeated headers joined like `Headers.get`)."""
+    picked: list[str | None] = [None] * len(wanted)
+    for _, name, value in _header_triples(headers):
+        slot = wanted.get(name)
         if slot is not None:
-            picked[slot] = value.decode("latin-1")
+            text = value.decode("latin-1")
+            earlier = picked[slot]
+            picked[slot] = text if earlier is None else f"{earlier}, {text}"
     return picked
 
 
-def _request_body(request: httpx.Request) -> tuple[bytes | None, bool]:
+def _host_and_path(url: httpx.URL) -> tuple[str, str]:
+    """`host[:port]` and the decoded path, cached (a client talks to few hosts and routes)."""
     try:
-        return request.content, False
+        reference = url._uri_reference
+        host_key, raw_path = (reference.host, reference.port), reference.path or "/"
+    except AttributeError:
+        return url.netloc.decode("ascii"), url.path
+    host = _HOSTS.get(host_key)
+    if host is None:
+        host = _remember(_HOSTS, host_key, url.netloc.decode("ascii"))
+    path = _PATHS.get(raw_path)
+    if path is None:
+        path = _remember(_PATHS, raw_path, unquote(raw_path))
+    return host, path
+
+
+def _remember(cache: dict[Any, str], key: Any, value: str) -> str:
+    if len(cache) >= MAX_CACHED:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+def request_facts(request: httpx.Request) -> RequestFacts:
+    """Everything the record needs from the request, read once."""
+    host, path = _host_and_path(request.url)
+    authorization, content_type, idempotency_key = _picked(request.headers, _REQUEST_HEADERS)
+    try:
+        body, streamed = request.content, False
     except httpx.RequestNotRead:
-        return None, True
+        body, streamed = None, True
+    return (request.method, host, path, authorization, content_type, idempotency_key, body,
+            streamed)
 
 
 def _failure_outcome(exc: BaseException) -> str:
@@ -69,55 +93,86 @@ def _failure_outcome(exc: BaseException) -> str:
     return _schema.OUTCOME_ERROR
 
 
-def _record_failure(call: _Call, exc: BaseException) -> None:
+def _record_failure(
+    client: str, request: httpx.Request, started: float, mono: float, exc: BaseException
+) -> None:
     try:
-        call.stop()
-        emit_exchange(call.exchange(exception=exc, exception_outcome=_failure_outcome(exc)))
+        duration = time.perf_counter() - mono
+        method, host, path, auth, content_type, key, body, streamed = request_facts(request)
+        emit_exchange(Exchange(
+            client, method, host, path, started, mono, duration, auth, content_type, key, body,
+            streamed, exception=exc, exception_outcome=_failure_outcome(exc)))
     except Exception as error:
         count_error("httpx", error)
 
 
-def _needs_body(call: _Call, content_type: str | None, status: int) -> bool:
-    known_route = call.path in _schema.STAGE_BY_ROUTE
-    return is_json_type(content_type) and (known_route or status >= 400)
+class _Recorder:
+    """One call after its headers arrived: keeps a capped copy of the body the user reads and
+    writes the record once, when the stream is closed (or at once when no body is needed)."""
 
+    __slots__ = ("_chunks", "_client", "_done", "_duration", "_encoding", "_facts", "_mono",
+                 "_room", "_started", "_status", "_type")
 
-class _Finisher:
-    """Emits the record once, with whatever body the user read, when the stream closes."""
-
-    __slots__ = ("_call", "_content_type", "_done", "_response", "tee")
-
-    def __init__(self, call: _Call, response: httpx.Response, content_type: str | None) -> None:
-        self._call = call
-        self._response = response
-        self._content_type = content_type
+    def __init__(self, client: str, started: float, mono: float, duration: float,
+                 request: httpx.Request, response: httpx.Response) -> None:
+        self._client, self._started, self._mono, self._duration = client, started, mono, duration
+        self._facts = request_facts(request)
+        self._status = response.status_code
+        self._type, self._encoding = _picked(response.headers, _RESPONSE_HEADERS)
+        self._chunks: list[bytes] = []
+        self._room = MAX_TEED_BYTES
         self._done = False
-        self.tee = BodyTee()
 
-    def finish(self) -> None:
+    def needs_body(self) -> bool:
+        """JSON on a documented route, or a JSON error: the summary needs the body."""
+        return is_json_type(self._type) and (
+            self._facts[2] in _schema.STAGE_BY_ROUTE or self._status >= 400)
+
+    def keep(self, chunk: bytes) -> None:
+        """Copy a chunk (or the part of it under the cap)."""
+        room = self._room
+        if room > 0 and chunk:
+            self._chunks.append(chunk if len(chunk) <= room else chunk[:room])
+            self._room = room - len(chunk)
+
+    def finish(self, teed: bool) -> None:
+        """Write the record (once), with the teed body when there is one."""
         if self._done:
             return
         self._done = True
         try:
-            encoding = self._response.headers.get("content-encoding")
-            emit_exchange(self._call.exchange(
-                status=self._response.status_code,
-                response_content_type=self._content_type,
-                response_body=self.tee.body(encoding),
-            ))
+            method, host, path, auth, content_type, key, body, streamed = self._facts
+            emit_exchange(Exchange(
+                self._client, method, host, path, self._started, self._mono, self._duration,
+                auth, content_type, key, body, streamed, status=self._status,
+                response_content_type=self._type,
+                response_body=self._body() if teed else None))
         except Exception as error:
             count_error("httpx", error)
+
+    def _body(self) -> bytes:
+        raw = b"".join(self._chunks)
+        if not raw or media_type(self._encoding) not in ("gzip", "deflate"):
+            return raw
+        return _decompressed(raw)
+
+
+def _decompressed(raw: bytes) -> bytes:
+    try:
+        return zlib.decompressobj(47).decompress(raw, MAX_TEED_BYTES)
+    except zlib.error:
+        return b""
 
 
 class _TeeStream(httpx.SyncByteStream):
     """The response stream as the user reads it, with a capped copy kept for the record."""
 
-    def __init__(self, inner: Any, finisher: _Finisher) -> None:
+    def __init__(self, inner: Any, recorder: _Recorder) -> None:
         self._inner = inner
-        self._finisher = finisher
+        self._recorder = recorder
 
     def __iter__(self) -> Iterator[bytes]:
-        keep = self._finisher.tee.keep
+        keep = self._recorder.keep
         for chunk in self._inner:
             keep(chunk)
             yield chunk
@@ -126,18 +181,18 @@ class _TeeStream(httpx.SyncByteStream):
         try:
             self._inner.close()
         finally:
-            self._finisher.finish()
+            self._recorder.finish(teed=True)
 
 
 class _AsyncTeeStream(httpx.AsyncByteStream):
     """The async twin of `_TeeStream`."""
 
-    def __init__(self, inner: Any, finisher: _Finisher) -> None:
+    def __init__(self, inner: Any, recorder: _Recorder) -> None:
         self._inner = inner
-        self._finisher = finisher
+        self._recorder = recorder
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        keep = self._finisher.tee.keep
+        keep = self._recorder.keep
         async for chunk in self._inner:
             keep(chunk)
             yield chunk
@@ -146,21 +201,20 @@ class _AsyncTeeStream(httpx.AsyncByteStream):
         try:
             await self._inner.aclose()
         finally:
-            self._finisher.finish()
+            self._recorder.finish(teed=True)
 
 
-def _attach(call: _Call, response: httpx.Response, *, asynchronous: bool) -> None:
+def _attach(client: str, request: httpx.Request, started: float, mono: float,
+            response: httpx.Response, *, asynchronous: bool) -> None:
     """Record now, or tee the body and record when the user's stream closes."""
     try:
-        call.stop()
-        content_type = response.headers.get("content-type")
-        if not _needs_body(call, content_type, response.status_code):
-            emit_exchange(call.exchange(
-                status=response.status_code, response_content_type=content_type))
+        duration = time.perf_counter() - mono
+        recorder = _Recorder(client, started, mono, duration, request, response)
+        if not recorder.needs_body():
+            recorder.finish(teed=False)
             return
-        finisher = _Finisher(call, response, content_type)
         tee = _AsyncTeeStream if asynchronous else _TeeStream
-        response.stream = tee(response.stream, finisher)
+        response.stream = tee(response.stream, recorder)
     except Exception as error:
         count_error("httpx", error)
 
@@ -173,13 +227,13 @@ class EvidenceTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Send through the inner transport; record; re-raise its exception unchanged."""
-        call = _Call("httpx", request)
+        started, mono = time.time(), time.perf_counter()
         try:
             response = self.inner.handle_request(request)
         except BaseException as exc:
-            _record_failure(call, exc)
+            _record_failure("httpx", request, started, mono, exc)
             raise
-        _attach(call, response, asynchronous=False)
+        _attach("httpx", request, started, mono, response, asynchronous=False)
         return response
 
     def close(self) -> None:
@@ -195,13 +249,13 @@ class AsyncEvidenceTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         """Send through the inner transport; record; re-raise its exception unchanged."""
-        call = _Call("httpx-async", request)
+        started, mono = time.time(), time.perf_counter()
         try:
             response = await self.inner.handle_async_request(request)
         except BaseException as exc:
-            _record_failure(call, exc)
+            _record_failure("httpx-async", request, started, mono, exc)
             raise
-        _attach(call, response, asynchronous=True)
+        _attach("httpx-async", request, started, mono, response, asynchronous=True)
         return response
 
     async def aclose(self) -> None:

@@ -50,11 +50,19 @@ def utc_timestamp(wall: float) -> str:
 
 
 def build_call_record(exchange: Exchange) -> dict[str, Any]:
-    """Build the `kind: call` record of one exchange (docs/record-schema.md)."""
-    stage = _schema.STAGE_BY_ROUTE.get(exchange.path) or _schema.stage_for_route(exchange.path)
+    """Build the `kind: call` record of one exchange (docs/record-schema.md).
+
+    One dict literal in the contract's key order: the hot path of every instrumented call.
+    """
+    route, stage = _route_and_stage(exchange.path)
+    request_media = media_type(exchange.content_type)
     body = _response_json(exchange)
-    request_json = _request_json(exchange)
-    record: dict[str, Any] = {
+    request_json = _request_json(exchange, request_media)
+    errors = _response.error_fields(stage, body)
+    exception = exchange.exception
+    key = exchange.idempotency_key
+    is_send = stage == _schema.STAGE_SEND
+    return {
         "schema": _schema.SCHEMA,
         "kind": _schema.KIND_CALL,
         "ts": utc_timestamp(exchange.started),
@@ -63,31 +71,77 @@ def build_call_record(exchange: Exchange) -> dict[str, Any]:
         "client": exchange.client,
         "method": exchange.method,
         "host": exchange.host,
-        "route": _route(exchange.path),
+        "route": route,
         "stage": stage,
         "duration_ms": round(exchange.duration_s * 1000.0, 3),
         "status": exchange.status,
         "outcome": _outcome(exchange),
-        "exception": None if exchange.exception is None else type(exchange.exception).__name__,
+        "exception": None if exception is None else type(exception).__name__,
+        "request_id": errors["request_id"],
+        "error_code": errors["error_code"],
+        "error_message": errors["error_message"],
+        **_credential_fields(exchange, stage),
+        "content_type": request_media,
+        "payload": _payload(exchange, request_json, request_media),
+        "idempotency": _idempotency(key) if is_send or key is not None else None,
+        "operation": _operation(request_json)
+        if is_send and request_json is not _NOT_JSON else None,
+        "response": _summary(exchange, stage, body),
     }
-    record.update(_response.error_fields(stage, body))
-    record.update(_request_fields(exchange, stage, request_json))
-    record["response"] = _summary(exchange, stage, body)
-    return record
 
 
-def _request_fields(exchange: Exchange, stage: str, request_json: Any) -> dict[str, Any]:
-    key = exchange.idempotency_key
-    needs_key = stage == _schema.STAGE_SEND or key is not None
-    is_send = stage == _schema.STAGE_SEND and request_json is not _NOT_JSON
-    return {
-        "auth": _auth(exchange.authorization),
-        "token": _token(exchange, stage) if exchange.authorization else None,
-        "content_type": media_type(exchange.content_type),
-        "payload": _payload(exchange, request_json),
-        "idempotency": _idempotency(key) if needs_key else None,
-        "operation": _operation(request_json) if is_send else None,
-    }
+#: path -> (route, stage): a service calls few distinct paths (bounded, like every cache here).
+_ROUTES: dict[str, tuple[str, str]] = {}
+MAX_CACHED = 1024
+
+
+def _route_and_stage(path: str) -> tuple[str, str]:
+    cached = _ROUTES.get(path)
+    if cached is None:
+        cached = (_route(path), _schema.stage_for_route(path))
+        if len(_ROUTES) < MAX_CACHED:
+            _ROUTES[path] = cached
+    return cached
+
+
+#: Authorization value -> (scheme, what is fingerprinted, bearer token or None); parsed once.
+_CREDENTIALS: dict[str, tuple[str, str, str | None]] = {}
+
+
+def _parsed_authorization(authorization: str) -> tuple[str, str, str | None]:
+    parsed = _CREDENTIALS.get(authorization)
+    if parsed is None:
+        parsed = _parse_authorization(authorization)
+        if len(_CREDENTIALS) >= MAX_CACHED:
+            _CREDENTIALS.clear()
+        _CREDENTIALS[authorization] = parsed
+    return parsed
+
+
+def _parse_authorization(authorization: str) -> tuple[str, str, str | None]:
+    scheme, _, credentials = authorization.strip().partition(" ")
+    scheme = scheme.lower()
+    if scheme == "bearer":
+        token = credentials.strip()
+        return "bearer", token, token or None
+    if scheme == "basic":
+        return "basic", _basic_user(credentials), None
+    return "other", authorization, None
+
+
+def _credential_fields(exchange: Exchange, stage: str) -> dict[str, Any]:
+    """`auth` and `token` (the freshness of a bearer token, not on the token route)."""
+    authorization = exchange.authorization
+    if not authorization:
+        return _NO_CREDENTIALS
+    scheme, secret, token = _parsed_authorization(authorization)
+    freshness = None
+    if token is not None and stage != _schema.STAGE_TOKEN:
+        freshness = TOKENS.freshness(token, exchange.started_monotonic, exchange.started)
+    return {"auth": {"scheme": scheme, "fingerprint": fingerprint(secret)}, "token": freshness}
+
+
+_NO_CREDENTIALS: dict[str, Any] = {"auth": None, "token": None}
 
 
 def _idempotency(key: str | None) -> dict[str, Any]:
@@ -108,18 +162,6 @@ def _route(path: str) -> str:
     return "/".join(_scan.phone_marker(part) or part for part in path.split("/"))
 
 
-def _auth(authorization: str | None) -> dict[str, str] | None:
-    if not authorization:
-        return None
-    scheme, _, credentials = authorization.strip().partition(" ")
-    scheme = scheme.lower()
-    if scheme == "bearer":
-        return {"scheme": "bearer", "fingerprint": fingerprint(credentials.strip())}
-    if scheme == "basic":
-        return {"scheme": "basic", "fingerprint": fingerprint(_basic_user(credentials))}
-    return {"scheme": "other", "fingerprint": fingerprint(authorization)}
-
-
 def _basic_user(credentials: str) -> str:
     try:
         decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8", "replace")
@@ -128,52 +170,40 @@ def _basic_user(credentials: str) -> str:
     return decoded.partition(":")[0]
 
 
-def _token(exchange: Exchange, stage: str) -> dict[str, Any] | None:
-    authorization = exchange.authorization
-    if not authorization or stage == _schema.STAGE_TOKEN:
-        return None
-    scheme, _, token = authorization.strip().partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return TOKENS.freshness(token.strip(), exchange.started_monotonic, exchange.started)
-
-
-def _payload(exchange: Exchange, request_json: Any) -> Any:
+def _payload(exchange: Exchange, request_json: Any, request_media: str | None) -> Any:
     if exchange.request_streamed:
         return "<stream>"
     if request_json is not _NOT_JSON:
         return shape_json(request_json)
     if not exchange.request_body:
         return None
-    return shape_body(exchange.request_body, media_type(exchange.content_type))
+    return shape_body(exchange.request_body, request_media)
 
 
 def _operation(request_json: Any) -> str:
     return fingerprint(orjson.dumps(request_json, option=orjson.OPT_SORT_KEYS))
 
 
-def _request_json(exchange: Exchange) -> Any:
+def _request_json(exchange: Exchange, request_media: str | None) -> Any:
     body = exchange.request_body
     if not body or len(body) > MAX_PARSED_BYTES or exchange.request_streamed:
         return _NOT_JSON
-    if media_type(exchange.content_type) == "application/x-www-form-urlencoded":
+    if request_media == "application/x-www-form-urlencoded":
         return _NOT_JSON
-    return _loads(body)
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return _NOT_JSON
 
 
 def _response_json(exchange: Exchange) -> Any:
     body = exchange.response_body
     if not body or not is_json_type(exchange.response_content_type):
         return None
-    parsed = _loads(body)
-    return None if parsed is _NOT_JSON else parsed
-
-
-def _loads(body: bytes) -> Any:
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
-        return _NOT_JSON
+        return None
 
 
 def _summary(exchange: Exchange, stage: str, body: Any) -> dict[str, Any] | None:

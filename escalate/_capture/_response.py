@@ -8,7 +8,7 @@ from typing import Any
 from escalate import _schema
 from escalate._capture import _scan
 from escalate._capture._settings import fingerprint
-from escalate._capture._shape import shape_json
+from escalate._capture._shape import plain_string, shape_json
 
 MAX_NUMBERS = 500
 MAX_RESULTS = 500
@@ -140,7 +140,7 @@ def _send(body: dict[str, Any]) -> dict[str, Any]:
 def _result(item: dict[str, Any]) -> dict[str, Any]:
     to = item.get("to")
     return {
-        "to": shape_json(to) if isinstance(to, str) else None,
+        "to": plain_string(to) if isinstance(to, str) else None,
         "messageId": identifier(item.get("messageId")),
         "status": enum(item.get("status")),
     }

@@ -28,14 +28,15 @@ def is_phone_like(value: str) -> bool:
     return sum(char.isdigit() for char in value) >= 7
 
 
-_PHONE_FIRST = frozenset("+(0123456789 ")
+#: A phone-like value starts with one of these: a cheap test before any regular expression.
+PHONE_FIRST_CHARACTERS = frozenset("+(0123456789 ")
 
 
 def phone_marker(value: str) -> str | None:
     """`<e164>` / `<phone:not_e164>` for a phone-like value, else None."""
-    if not value or value[0] not in _PHONE_FIRST:
+    if not value or value[0] not in PHONE_FIRST_CHARACTERS:
         return None
-    if is_e164(value):
+    if _E164.fullmatch(value) is not None:
         return E164_MARKER
     return NOT_E164_MARKER if is_phone_like(value) else None
 

@@ -101,15 +101,12 @@ def _shape_object(value: Mapping[Any, Any], depth: int) -> dict[str, Any]:
     shaped: dict[str, Any] = {}
     for index, (key, item) in enumerate(value.items()):
         name = key if type(key) is str else str(key)
-        safe = _KNOWN_KEYS.get(name)
-        if safe is None:
-            safe = _learn_key(name)
-        if type(item) is str:
-            rule = _KEY_RULES.get(name)
-            if rule is not None:
-                leaf = rule(item)
-            else:
-                leaf = _scan.phone_marker(item) or f"<str:len={len(item)}>"
+        safe, rule = _KEY_PLANS.get(name) or _learn_key(name)
+        kind = type(item)
+        if kind is str:
+            leaf = rule(item) if rule is not None else plain_string(item)
+        elif kind is list and depth + 1 < MAX_DEPTH:
+            leaf = _shape_array(item, name, depth + 1)
         else:
             leaf = _shape(item, name, depth + 1)
         shaped[name if safe else f"<key#{index}>"] = leaf
@@ -119,27 +116,39 @@ def _shape_object(value: Mapping[Any, Any], depth: int) -> dict[str, Any]:
 def _shape_array(value: list[Any] | tuple[Any, ...], key: str | None, depth: int) -> Any:
     if key in MEDIA_KEYS:
         return f"<media:count={len(value)}>"
-    shaped = [_shape(item, key, depth + 1) for item in value[:MAX_ARRAY_ITEMS]]
+    rule = _KEY_RULES.get(key) if key is not None else None
+    shaped = [
+        (rule(item) if rule is not None else plain_string(item)) if type(item) is str
+        else _shape(item, key, depth + 1)
+        for item in value[:MAX_ARRAY_ITEMS]
+    ]
     if len(value) > MAX_ARRAY_ITEMS:
         shaped.append(f"<+{len(value) - MAX_ARRAY_ITEMS} more>")
     return shaped
 
 
-#: Key -> "may be kept": keys repeat on every call, so the check is cached (bounded).
-_KNOWN_KEYS: dict[str, bool] = {}
+def plain_string(value: str) -> str:
+    """A string under no key of its own rule: a phone marker or its length."""
+    if value[:1] in _scan.PHONE_FIRST_CHARACTERS:
+        return _scan.phone_marker(value) or f"<str:len={len(value)}>"
+    return f"<str:len={len(value)}>"
 
 
-def _learn_key(key: str) -> bool:
+#: Key -> (may be kept, rule for its string values): keys repeat on every call, so the plan of
+#: each is cached (bounded).
+_KEY_PLANS: dict[str, tuple[bool, Callable[[str], str] | None]] = {}
+
+
+def _learn_key(key: str) -> tuple[bool, Callable[[str], str] | None]:
     safe = _IDENTIFIER_KEY.fullmatch(key) is not None and _scan.phone_marker(key) is None
-    if len(_KNOWN_KEYS) < 4096:
-        _KNOWN_KEYS[key] = safe
-    return safe
+    plan = (safe, _KEY_RULES.get(key))
+    if len(_KEY_PLANS) < 4096:
+        _KEY_PLANS[key] = plan
+    return plan
 
 
 def _shape_key(key: str, index: int) -> str:
-    safe = _KNOWN_KEYS.get(key)
-    if safe is None:
-        safe = _learn_key(key)
+    safe, _ = _KEY_PLANS.get(key) or _learn_key(key)
     return key if safe else f"<key#{index}>"
 
 
@@ -147,7 +156,7 @@ def _shape_string(value: str, key: str | None) -> str:
     rule = _KEY_RULES.get(key) if key is not None else None
     if rule is not None:
         return rule(value)
-    return _scan.phone_marker(value) or f"<str:len={len(value)}>"
+    return plain_string(value)
 
 
 def _text(value: str) -> str:

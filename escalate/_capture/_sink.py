@@ -49,7 +49,9 @@ class Target(Protocol):
 
 
 class _LineWriter:
-    """The structlog 'logger' at the end of the chain: one `write` per line."""
+    """The structlog 'logger' at the end of the chain for a stream: one `write` per line."""
+
+    __slots__ = ("_flush", "_write", "stream")
 
     def __init__(self, stream: IO[bytes], flush: bool) -> None:
         self._write = stream.write
@@ -62,25 +64,54 @@ class _LineWriter:
         if self._flush is not None:
             self._flush()
 
+    def close(self) -> None:
+        """Close the stream."""
+        self.stream.close()
+
+
+class _DescriptorWriter:
+    """The structlog 'logger' for a path: one `write(2)` per line on an `O_APPEND` descriptor."""
+
+    __slots__ = ("_fd",)
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+        self._fd = os.open(path, flags, 0o666)
+
+    def msg(self, line: bytes) -> None:
+        """Append the line with one system call; a short write (disk full) is an error."""
+        if os.write(self._fd, line) != len(line):
+            raise OSError("short write: the disk may be full")
+
+    def close(self) -> None:
+        """Close the descriptor."""
+        os.close(self._fd)
+
 
 class _EvidenceLogger(structlog.BoundLoggerBase):
     """A structlog bound logger with one method: a record in, its line out through the chain."""
 
     def evidence(self, record: dict[str, Any]) -> Any:
-        """Process `record` (no `event` key is added) and hand the line to the writer.
+        """Run the processor chain over `record` and hand the line to the writer.
 
-        `_process_event` is structlog's documented entry point for custom wrapper classes; the
-        record is passed as a dict because a webhook record has its own `event` field.
+        structlog's own `_process_event` would first copy the record twice (context copy, then
+        `update(**record)`) and add nothing our processors need: they never mutate the record,
+        and the record is passed whole because a webhook record has its own `event` field.
         """
-        args, kwargs = self._process_event("msg", None, record)
-        return self._logger.msg(*args, **kwargs)
+        logger = self._logger
+        line: Any = record
+        for processor in self._processors:
+            line = processor(logger, "msg", line)
+        return logger.msg(line)
 
 
 class StreamTarget:
-    """Records rendered by `PROCESSORS` and written to a binary stream."""
+    """Records rendered by `PROCESSORS` and handed to a writer (a stream or a descriptor)."""
 
-    def __init__(self, stream: IO[bytes], *, owned: bool, flush: bool) -> None:
-        self._writer = _LineWriter(stream, flush)
+    def __init__(self, stream: IO[bytes] | None = None, *, owned: bool, flush: bool,
+                 writer: _DescriptorWriter | None = None) -> None:
+        self._writer: _LineWriter | _DescriptorWriter = (
+            writer if writer is not None else _LineWriter(_require(stream), flush))
         self._evidence = _EvidenceLogger(self._writer, PROCESSORS, {}).evidence
         self._owned = owned
 
@@ -89,9 +120,15 @@ class StreamTarget:
         self._evidence(record)
 
     def close(self) -> None:
-        """Close the stream when this target opened it."""
+        """Close the stream or descriptor when this target opened it."""
         if self._owned:
-            self._writer.stream.close()
+            self._writer.close()
+
+
+def _require(stream: IO[bytes] | None) -> IO[bytes]:
+    if stream is None:
+        raise ValueError("a stream or a writer is required")
+    return stream
 
 
 class LoggerTarget:
@@ -115,9 +152,8 @@ class LoggerTarget:
 
 
 def open_path(path: str | os.PathLike[str]) -> StreamTarget:
-    """Open `path` for appending (O_APPEND, unbuffered: each line is one `write(2)`)."""
-    stream = open(path, "ab", buffering=0)  # noqa: SIM115 - owned by the target, closed by it
-    return StreamTarget(stream, owned=True, flush=False)
+    """Open `path` for appending (O_APPEND: each line is one `write(2)`)."""
+    return StreamTarget(owned=True, flush=False, writer=_DescriptorWriter(path))
 
 
 def default_path() -> str:

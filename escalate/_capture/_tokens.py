@@ -41,15 +41,15 @@ class TokenRegistry:
     def freshness(self, token: str, at: float, wall: float) -> dict[str, Any]:
         """The `token` field of a call made with `token` at `at` (perf_counter) / `wall` (time)."""
         token_fingerprint = fingerprint(token)
-        with self._lock:
-            issued = self._issued.get(token_fingerprint)
-            fresh = None if issued is None else not issued.used
-            if issued is not None:
-                issued.used = True
-        if issued is not None:
-            return _freshness(token_fingerprint, "acquired", at - issued.acquired_at,
-                              issued.expires_in, fresh)
-        return _jwt_freshness(token_fingerprint, token, wall)
+        issued = self._issued.get(token_fingerprint)  # one C call: atomic under the GIL
+        if issued is None:
+            return _jwt_freshness(token_fingerprint, token, wall)
+        fresh = False
+        if not issued.used:  # only the first use needs the lock: exactly one call is fresh
+            with self._lock:
+                fresh, issued.used = not issued.used, True
+        return _freshness(token_fingerprint, "acquired", at - issued.acquired_at,
+                          issued.expires_in, fresh)
 
 
 def _freshness(
@@ -68,7 +68,9 @@ def _freshness(
 
 
 def _jwt_freshness(token_fingerprint: str, token: str, wall: float) -> dict[str, Any]:
-    claims = jwt_claims(token) if token.count(".") == 2 else {}
+    if token.count(".") != 2:
+        return _freshness(token_fingerprint, "unknown", None, None, None)
+    claims = jwt_claims(token)
     issued_at = claims.get("iat")
     expires_at = claims.get("exp")
     if not isinstance(issued_at, int | float) and not isinstance(expires_at, int | float):
