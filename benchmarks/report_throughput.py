@@ -3,8 +3,10 @@
     python benchmarks/make_mixed_log.py --size 1G /tmp/mixed.log
     python benchmarks/report_throughput.py /tmp/mixed.log [--repeat 3]
 
-Each measurement runs in its own process under GNU time (wall seconds, peak RSS; for --jobs 2 the
-peak of the largest process). Medians of --repeat runs, except jq (once: it is slow). Baselines:
+Each measurement runs in its own process under GNU time: wall seconds, CPU seconds (user + system,
+worker processes included) and peak RSS (for --jobs 2, of the largest process). The commands run
+round-robin, --repeat rounds, medians reported; jq runs once (it is slow). The load average is
+printed before and after: on a shared machine compare the CPU-time ratios. Baselines:
 (a) a bare Python loop over the lines, (b) the same loop with orjson.loads on every line,
 (c) jq selecting the evidence lines, (d) DuckDB grouping the records by route/status/code and
 joining sends to webhook events (2 threads).
@@ -19,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from typing import NamedTuple
 
 _BARE = "import sys\nwith open(sys.argv[1], 'rb') as f:\n    for line in f:\n        pass\n"
 _ORJSON = (
@@ -50,22 +53,33 @@ print(len(groups), pending)
 """
 
 
-def _timed(command: list[str]) -> tuple[float, int]:
-    """(wall seconds, peak RSS in MiB) of a command run under GNU time."""
+class Run(NamedTuple):
+    """One measurement: wall and CPU seconds (user + system, children included), peak RSS."""
+
+    wall: float
+    cpu: float
+    mib: int
+
+
+def _timed(command: list[str]) -> Run:
+    """Run a command under GNU time; its peak RSS is that of its largest process."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
         subprocess.run(
-            ["/usr/bin/time", "-o", report.name, "-f", "%e %M", *command],
+            ["/usr/bin/time", "-o", report.name, "-f", "%e %U %S %M", *command],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             check=False,
         )
-        seconds, kib = report.read().split()[-2:]
-    return float(seconds), int(kib) // 1024
+        wall, user, system, kib = report.read().split()[-4:]
+    return Run(float(wall), float(user) + float(system), int(kib) // 1024)
 
 
-def _median(command: list[str], repeat: int) -> tuple[float, int]:
-    runs = [_timed(command) for _ in range(repeat)]
-    return statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+def _median(runs: list[Run]) -> Run:
+    return Run(
+        statistics.median(r.wall for r in runs),
+        statistics.median(r.cpu for r in runs),
+        max(r.mib for r in runs),
+    )
 
 
 def _escalate() -> list[str]:
@@ -87,28 +101,80 @@ def _escalate() -> list[str]:
     ]
 
 
-def measure(log: str, repeat: int) -> dict[str, tuple[float, int]]:
-    """Every measurement: name -> (seconds, peak MiB)."""
+SINGLE = "escalate report (1 process)"
+JOBS = "escalate report --jobs 2"
+BARE = "(a) python: for line in f"
+ORJSON = "(b) python: + orjson.loads every line"
+JQ = "(c) jq: select evidence lines"
+DUCKDB = "(d) duckdb: group + join, 2 threads"
+
+
+def commands(log: str) -> dict[str, list[str]]:
+    """Every measurement but jq: name -> command line."""
     python = sys.executable
-    results = {
-        "escalate report (1 process)": _median([*_escalate(), log], repeat),
-        "escalate report --jobs 2": _median([*_escalate(), "--jobs", "2", log], repeat),
-        "(a) python: for line in f": _median([python, "-c", _BARE, log], repeat),
-        "(b) python: + orjson.loads every line": _median([python, "-c", _ORJSON, log], repeat),
+    named = {
+        SINGLE: [*_escalate(), log],
+        JOBS: [*_escalate(), "--jobs", "2", log],
+        BARE: [python, "-c", _BARE, log],
+        ORJSON: [python, "-c", _ORJSON, log],
     }
-    jq = shutil.which("jq")
-    if jq:
-        program = 'fromjson? | select(.schema? == "escalate.evidence/1")'
-        results["(c) jq: select evidence lines"] = _timed([jq, "-R", "-c", program, log])
     try:
         import duckdb  # noqa: F401
 
-        results["(d) duckdb: group + join, 2 threads"] = _median(
-            [python, "-c", _DUCKDB, log], repeat
-        )
+        named[DUCKDB] = [python, "-c", _DUCKDB, log]
     except ImportError:
         pass
+    return named
+
+
+def measure(log: str, repeat: int) -> dict[str, Run]:
+    """Medians of `repeat` rounds; each round runs every command once, so load drift is shared."""
+    named = commands(log)
+    runs: dict[str, list[Run]] = {name: [] for name in named}
+    for _ in range(repeat):
+        for name, command in named.items():
+            runs[name].append(_timed(command))
+    results = {name: _median(found) for name, found in runs.items()}
+    jq = shutil.which("jq")
+    if jq:  # once: it is slow
+        program = 'fromjson? | select(.schema? == "escalate.evidence/1")'
+        results[JQ] = _timed([jq, "-R", "-c", program, log])
     return results
+
+
+def _load() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def _ratio(label: str, slow: Run, fast: Run, target: str) -> str:
+    return (
+        f"  {label:<24} wall {slow.wall / fast.wall:5.1f}x   cpu {slow.cpu / fast.cpu:5.1f}x"
+        f"   (target {target})"
+    )
+
+
+def report(results: dict[str, Run], size: int) -> list[str]:
+    """The table and the ratios against the targets."""
+    lines = [f"  {'':<42} {'wall':>7}   {'cpu':>7}   {'peak':>8}   {'wall rate':>11}"]
+    for name, run in results.items():
+        rate = size / (1 << 20) / run.wall if run.wall else 0.0
+        lines.append(
+            f"  {name:<42} {run.wall:6.2f}s   {run.cpu:6.2f}s   {run.mib:4d} MiB   "
+            f"{rate:6.0f} MiB/s"
+        )
+    single, jobs, parsing = results[SINGLE], results[JOBS], results[ORJSON]
+    lines.append(_ratio("(b) / single process:", parsing, single, ">= 2x"))
+    lines.append(_ratio("(b) / --jobs 2:", parsing, jobs, ">= 3x"))
+    if JQ in results:
+        lines.append(_ratio("jq / single process:", results[JQ], single, ">= 10x"))
+    if DUCKDB in results:
+        lines.append(_ratio("duckdb / --jobs 2:", results[DUCKDB], jobs, ">= 1x"))
+    lines.append(
+        f"  --jobs 2 cpu / wall: {jobs.cpu / jobs.wall:.2f} (2.0 = both cores busy throughout)"
+    )
+    peak = max(single.mib, jobs.mib)
+    lines.append(f"  escalate peak memory: {peak} MiB (target < 200 MiB)")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -118,27 +184,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
     size = os.path.getsize(args.log)
-    print(f"log: {args.log}, {size / (1 << 20):,.0f} MiB, median of {args.repeat}")
+    cpus = os.cpu_count()
+    print(f"log: {args.log}, {size / (1 << 20):,.0f} MiB, median of {args.repeat}, {cpus} CPUs")
+    print(f"load average before: {_load()}")
     results = measure(args.log, args.repeat)
-    for name, (seconds, mib) in results.items():
-        print(
-            f"  {name:<42} {seconds:7.2f} s  {mib:6d} MiB  {size / (1 << 20) / seconds:7.0f} MiB/s"
-        )
-    single = results["escalate report (1 process)"][0]
-    jobs = results["escalate report --jobs 2"][0]
-    parsing = results["(b) python: + orjson.loads every line"][0]
-    print(f"  (b) / single process: {parsing / single:.1f}x (target >= 2x)")
-    print(f"  (b) / --jobs 2:       {parsing / jobs:.1f}x (target >= 3x)")
-    if "(c) jq: select evidence lines" in results:
-        print(
-            f"  jq / single process:  {results['(c) jq: select evidence lines'][0] / single:.1f}x"
-            " (target >= 10x)"
-        )
-    if "(d) duckdb: group + join, 2 threads" in results:
-        duckdb = results["(d) duckdb: group + join, 2 threads"][0]
-        print(f"  duckdb / --jobs 2:    {duckdb / jobs:.1f}x")
-    peak = max(results["escalate report (1 process)"][1], results["escalate report --jobs 2"][1])
-    print(f"  escalate peak memory: {peak} MiB (target < 200 MiB)")
+    print("\n".join(report(results, size)))
+    print(f"load average after: {_load()} (a busy machine inflates wall times: compare cpu)")
     return 0
 
 

@@ -8,10 +8,12 @@ scanning: the loop allocates many short-lived objects and no cycles.
 from __future__ import annotations
 
 import gc
+import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import reduce
+from multiprocessing.context import BaseContext
 
 from escalate._report._aggregate import AggregateState
 from escalate._report._filters import RecordFilter
@@ -32,13 +34,22 @@ def aggregate_sources(
     progress: Progress | None = None,
     min_range_bytes: int = MIN_RANGE_BYTES,
 ) -> AggregateState:
-    """Aggregate every source into one state."""
-    tasks = plan_tasks(sources, jobs, min_range_bytes)
-    if jobs <= 1 or len(tasks) <= 1:
+    """Aggregate every source into one state, in at most `jobs` processes (never more than CPUs)."""
+    workers = max(1, min(jobs, usable_cpus()))
+    tasks = plan_tasks(sources, workers, min_range_bytes)
+    if workers <= 1 or len(tasks) <= 1:
         states = [aggregate_source(task, record_filter, progress) for task in tasks]
     else:
-        states = _in_processes(tasks, record_filter, jobs, progress)
+        states = _in_processes(tasks, record_filter, workers, progress)
     return reduce(AggregateState.merge, states, AggregateState())
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the platform has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def plan_tasks(
@@ -56,19 +67,30 @@ def plan_tasks(
 def _in_processes(
     tasks: Sequence[Source],
     record_filter: RecordFilter | None,
-    jobs: int,
+    workers: int,
     progress: Progress | None,
 ) -> list[AggregateState]:
     local = [task for task in tasks if task.name == STDIN]  # stdin belongs to this process
     remote = [task for task in tasks if task.name != STDIN]
-    states = [aggregate_source(task, record_filter, progress) for task in local]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    if not local and len(remote) <= workers:
+        # one task per process: this one takes a share rather than wait (one pickled state less)
+        local.append(remote.pop())
+    pool_size = max(1, min(len(remote), workers - len(local)))
+    with ProcessPoolExecutor(max_workers=pool_size, mp_context=_fork_context()) as pool:
         futures = [pool.submit(aggregate_source, task, record_filter) for task in remote]
+        states = [aggregate_source(task, record_filter, progress) for task in local]
         for task, future in zip(remote, futures, strict=True):
             states.append(future.result())
             if progress is not None:
                 progress(_task_size(task))
     return states
+
+
+def _fork_context() -> BaseContext | None:
+    """Fork where the platform has it: workers start at once, with the modules already loaded."""
+    if "fork" in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("fork")
+    return None
 
 
 def _task_size(task: Source) -> int:
