@@ -128,7 +128,11 @@ _ABSENT = object()
 
 def test_every_odd_field_takes_the_reference_path() -> None:
     """Each field the fast path reads, made odd or left out (twice: a group exists), matches."""
-    known = [webhook("message.delivery", at=1), send_call(at=2), webhook("message.sent", at=3)]
+    known = [  # every group twice: the fast path then knows it
+        *(webhook("message.delivery", at=at) for at in (1, 2)),
+        *(send_call(at=at, operation=f"fp_op{at}", message_id=f"msg_{at}") for at in (3, 4)),
+        *(webhook("message.sent", at=at) for at in (5, 6)),
+    ]
     for base, field, value in _one_odd_field():
         odd = {k: v for k, v in base.items() if k != field}
         if value is not _ABSENT:
