@@ -3,13 +3,16 @@
     python benchmarks/capture_overhead.py --calls 5000 --rounds 5
 
 A minimal HTTP/1.1 keep-alive server runs in a separate process (so it does not compete with the
-client for the GIL) and answers `POST /api/core/messages/send` like Red Cloud does (202 and a
-`results[]` body). Each round runs every mode back to back on fresh clients: bare httpx,
-httpx + escalate, httpx + OpenTelemetry (no SDK, then the SDK with a discarding exporter) when
-`opentelemetry-instrumentation-httpx` is importable, bare requests, requests + escalate. Every
-call is timed alone; the table gives the median and p99 per call and the median's difference and
-ratio against the bare client of the same library in the same run. Not a test: absolute times
-drift between machines, compare ratios.
+client for the GIL, and its CPU time is not counted) and answers `POST /api/core/messages/send`
+like Red Cloud does (202 and a `results[]` body). Rounds are interleaved: each round runs every
+mode once on fresh clients (bare httpx, httpx + escalate, httpx + OpenTelemetry without and with
+the SDK when `opentelemetry-instrumentation-httpx` is importable, bare requests, requests +
+escalate), so machine noise hits every mode alike. Every call is timed alone (wall clock); the
+client's CPU time (`time.process_time`) is taken around each timed loop. The table gives the
+bare client's median and p99, each instrumentation's added median and p99 and its ratio to the
+bare client of the same library, escalate's added time as a fraction of OpenTelemetry's, and the
+load average (other work on the machine inflates every figure: compare within one run).
+Not a test: absolute times drift between machines, compare ratios.
 """
 
 from __future__ import annotations
@@ -83,34 +86,47 @@ def server() -> Iterator[str]:
         process.join(5)
 
 
-def _time_calls(call: Callable[[], Any], calls: int) -> list[float]:
+class Timed:
+    """One mode's measurements across rounds: per-call wall times and CPU seconds."""
+
+    def __init__(self) -> None:
+        self.walls: list[float] = []
+        self.cpu = 0.0
+
+    def cpu_per_call(self) -> float:
+        """Client CPU seconds per call."""
+        return self.cpu / max(1, len(self.walls))
+
+
+def _time_calls(call: Callable[[], Any], calls: int, into: Timed) -> None:
     for _ in range(50):  # warm the connection and caches
         call()
-    timings = []
+    walls = into.walls
+    cpu_start = time.process_time()
     for _ in range(calls):
         start = time.perf_counter()
         call()
-        timings.append(time.perf_counter() - start)
-    return timings
+        walls.append(time.perf_counter() - start)
+    into.cpu += time.process_time() - cpu_start
 
 
-def _httpx_mode(base: str, setup: Callable[[httpx.Client], Any]) -> Callable[[int], list[float]]:
-    def run(calls: int) -> list[float]:
+def _httpx_mode(base: str, setup: Callable[[httpx.Client], Any]) -> Callable[[int, Timed], None]:
+    def run(calls: int, into: Timed) -> None:
         with httpx.Client() as client:
             setup(client)
             url = base + ROUTE
-            return _time_calls(lambda: client.post(url, content=BODY, headers=HEADERS), calls)
+            _time_calls(lambda: client.post(url, content=BODY, headers=HEADERS), calls, into)
 
     return run
 
 
-def _requests_mode(base: str, instrument: bool) -> Callable[[int], list[float]]:
-    def run(calls: int) -> list[float]:
+def _requests_mode(base: str, instrument: bool) -> Callable[[int, Timed], None]:
+    def run(calls: int, into: Timed) -> None:
         with requests.Session() as session:
             if instrument:
                 escalate.instrument(session)
             url = base + ROUTE
-            return _time_calls(lambda: session.post(url, data=BODY, headers=HEADERS), calls)
+            _time_calls(lambda: session.post(url, data=BODY, headers=HEADERS), calls, into)
 
     return run
 
@@ -151,17 +167,21 @@ def _sdk_provider() -> Any:
     return provider
 
 
-def _modes(base: str) -> dict[str, tuple[str, Callable[[int], list[float]]]]:
-    """name -> (baseline name, runner)."""
-    bare_httpx, bare_requests = "httpx bare", "requests bare"
+BARE_HTTPX, BARE_REQUESTS = "httpx bare", "requests bare"
+ESCALATE_HTTPX = "httpx + escalate"
+OTEL_NO_SDK, OTEL_SDK = "httpx + opentelemetry (no SDK)", "httpx + opentelemetry (SDK)"
+
+
+def _modes(base: str) -> dict[str, tuple[str, Callable[[int, Timed], None]]]:
+    """name -> (baseline name, runner), in the order each round runs them."""
     modes = {
-        bare_httpx: (bare_httpx, _httpx_mode(base, lambda client: None)),
-        "httpx + escalate": (bare_httpx, _httpx_mode(base, escalate.instrument)),
+        BARE_HTTPX: (BARE_HTTPX, _httpx_mode(base, lambda client: None)),
+        ESCALATE_HTTPX: (BARE_HTTPX, _httpx_mode(base, escalate.instrument)),
     }
     for name, setup in (_otel_setups() or {}).items():
-        modes[name] = (bare_httpx, _httpx_mode(base, setup))
-    modes[bare_requests] = (bare_requests, _requests_mode(base, False))
-    modes["requests + escalate"] = (bare_requests, _requests_mode(base, True))
+        modes[name] = (BARE_HTTPX, _httpx_mode(base, setup))
+    modes[BARE_REQUESTS] = (BARE_REQUESTS, _requests_mode(base, False))
+    modes["requests + escalate"] = (BARE_REQUESTS, _requests_mode(base, True))
     return modes
 
 
@@ -170,40 +190,84 @@ def _percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-def _report(results: dict[str, list[float]], baselines: dict[str, str]) -> None:
-    print(f"{'mode':34} {'median us':>10} {'p99 us':>9} {'+median us':>11} {'ratio':>6}")
-    for name, timings in results.items():
-        median = statistics.median(timings) * 1e6
-        base = statistics.median(results[baselines[name]]) * 1e6
-        print(
-            f"{name:34} {median:10.1f} {_percentile(timings, 0.99) * 1e6:9.1f} "
-            f"{median - base:+11.1f} {median / base:6.3f}"
-        )
+def _report(results: dict[str, Timed], baselines: dict[str, str]) -> None:
+    print(f"{'mode':32} {'median':>8} {'p99':>8} {'+median':>8} {'+p99':>8} {'ratio':>6} "
+          f"{'cpu':>7} {'+cpu':>7}   (microseconds per call)")
+    for name, timed in results.items():
+        base = results[baselines[name]]
+        median, p99 = statistics.median(timed.walls) * 1e6, _percentile(timed.walls, 0.99) * 1e6
+        base_median = statistics.median(base.walls) * 1e6
+        base_p99 = _percentile(base.walls, 0.99) * 1e6
+        cpu, base_cpu = timed.cpu_per_call() * 1e6, base.cpu_per_call() * 1e6
+        print(f"{name:32} {median:8.1f} {p99:8.1f} {median - base_median:+8.1f} "
+              f"{p99 - base_p99:+8.1f} {median / base_median:6.3f} {cpu:7.1f} "
+              f"{cpu - base_cpu:+7.1f}")
+    _report_against_otel(results)
+
+
+def _added(results: dict[str, Timed], name: str) -> tuple[float, float]:
+    """Added median wall and added CPU per call of a httpx mode over bare httpx."""
+    timed, base = results[name], results[BARE_HTTPX]
+    return (statistics.median(timed.walls) - statistics.median(base.walls),
+            timed.cpu_per_call() - base.cpu_per_call())
+
+
+def _report_against_otel(results: dict[str, Timed]) -> None:
+    wall, cpu = _added(results, ESCALATE_HTTPX)
+    for name in (OTEL_NO_SDK, OTEL_SDK):
+        if name in results:
+            otel_wall, otel_cpu = _added(results, name)
+            print(f"escalate's added time as a fraction of {name[8:]}'s: "
+                  f"median {_fraction(wall, otel_wall)}, cpu {_fraction(cpu, otel_cpu)}")
+
+
+def _fraction(part: float, whole: float) -> str:
+    return f"{part / whole:.2f}" if whole > 0 else "n/a"
+
+
+def _wait_for_quiet(max_load: float, patience: float) -> None:
+    """Wait (at most `patience` seconds) until the 1-minute load average is under `max_load`."""
+    deadline = time.monotonic() + patience
+    while os.getloadavg()[0] > max_load and time.monotonic() < deadline:
+        time.sleep(1.0)
+
+
+def _load() -> str:
+    return "/".join(f"{value:.2f}" for value in os.getloadavg())
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the table."""
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--calls", type=int, default=5000, help="calls per mode per round")
     parser.add_argument("--rounds", type=int, default=5, help="rounds (modes interleaved)")
+    parser.add_argument("--max-load", type=float, default=None,
+                        help="before each round, wait until the 1-minute load is under this")
+    parser.add_argument("--patience", type=float, default=60.0,
+                        help="seconds to wait at most for --max-load before each round")
     args = parser.parse_args(argv)
+    loads = [_load()]
     with tempfile.TemporaryDirectory() as folder, server() as base:
         escalate.configure(path=os.path.join(folder, "evidence.jsonl"))
         modes = _modes(base)
-        results: dict[str, list[float]] = {name: [] for name in modes}
+        results = {name: Timed() for name in modes}
         for round_number in range(args.rounds):
+            if args.max_load is not None:
+                _wait_for_quiet(args.max_load, args.patience)
             for name, (_, run) in modes.items():
-                results[name].extend(run(args.calls))
-            print(f"round {round_number + 1}/{args.rounds} done", file=sys.stderr)
+                run(args.calls, results[name])
+            loads.append(_load())
+            print(f"round {round_number + 1}/{args.rounds} done, load {loads[-1]}",
+                  file=sys.stderr)
         stats = escalate.capture_stats()
     if _otel_setups() is None:
         print("opentelemetry-instrumentation-httpx: not installed")
-    print(f"{args.calls} calls x {args.rounds} rounds per mode, POST {ROUTE} over loopback")
+    print(f"{args.calls} calls x {args.rounds} interleaved rounds per mode, POST {ROUTE} over "
+          f"loopback; load average (1/5/15 min) at start {loads[0]}, after each round "
+          f"{', '.join(loads[1:])}")
     _report(results, {name: baseline for name, (baseline, _) in modes.items()})
-    print(
-        f"escalate: {stats['records_written']} records written, "
-        f"{stats['errors_total']} errors swallowed"
-    )
+    print(f"escalate: {stats['records_written']} records written, "
+          f"{stats['errors_total']} errors swallowed")
     return 0
 
 
