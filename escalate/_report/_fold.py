@@ -28,7 +28,7 @@ from escalate._report._aggregate import (
 )
 from escalate._report._reader import Consume
 from escalate._report._records import BrokenRecord, record_from_object
-from escalate._report._state import WebhookGroup, WebhookKey
+from escalate._report._state import CallGroup, GroupKey, WebhookGroup, WebhookKey
 from escalate._schema import (
     KIND_CALL,
     KIND_WEBHOOK,
@@ -70,6 +70,7 @@ def folder(state: AggregateState) -> Consume:
     minute, minute_end, row = "\0", "\0", [0]  # the first record looks its row up
     webhook_groups, groups = state.webhook_groups, state.groups
     healthy: dict[WebhookKey, WebhookGroup] = {}  #: webhook groups of verified 2xx receipts
+    accepted: dict[GroupKey, CallGroup] = {}  #: call groups of accepted sends, key checked
     messages, operations, row_at = state.messages, state.operations, state.row_at
 
     def fold(value: Any) -> str | None:
@@ -133,6 +134,20 @@ def folder(state: AggregateState) -> Consume:
             healthy[(signature, status, event)] = group
         return group
 
+    def accepted_group(*key: object) -> CallGroup | None:
+        """The accepted sends group of this key (stage, method, route, status, outcome, code)."""
+        stage, method, route, status, outcome, code = key
+        if not (
+            stage == STAGE_SEND and outcome == OUTCOME_OK
+            and type(stage) is type(method) is type(route) is type(outcome) is str
+            and type(status) is int and (code is None or type(code) is str)
+        ):  # fmt: skip
+            return None
+        group = groups.get(key)  # type: ignore[arg-type]
+        if group is not None:
+            accepted[key] = group  # type: ignore[index]
+        return group
+
     def fold_reference(value: object) -> str | None:
         try:
             record = record_from_object(value)
@@ -150,20 +165,23 @@ def folder(state: AggregateState) -> Consume:
             fields = tuple(map(value.get, SEND_FIELDS))
         (ts, stage, outcome, status, response, operation, method, route, token, auth, idempotency,
          code, request_id, exception, message, content_type) = fields  # fmt: skip
+        try:
+            group = accepted.get((stage, method, route, status, outcome, code))
+        except TypeError:  # an unhashable member of the group key
+            return False
+        if group is None:
+            group = accepted_group(stage, method, route, status, outcome, code)
         if not (
-            stage == STAGE_SEND and outcome == OUTCOME_OK and type(stage) is str
-            and type(outcome) is str and type(status) is int and type(response) is dict
+            group is not None and type(status) is int  # 202.0 and True equal ints
+            and type(response) is dict and type(idempotency) is dict
             and type(operation) is str and operation and operation not in operations
             and type(ts) is str and len(ts) == 27 and ts[26] == "Z"
-            and type(method) is str and type(route) is str
             and (token is None or type(token) is dict)
-            and (code is None or type(code) is str)
             and (request_id is None or type(request_id) is str)
             and (exception is None or type(exception) is str)
             and (message is None or type(message) is str)
             and (content_type is None or type(content_type) is str)
             and (auth is None or (type(auth) is dict and type(auth.get("scheme", "")) is str))
-            and type(idempotency) is dict
         ):  # fmt: skip
             return False
         key, present = idempotency.get("fingerprint"), idempotency.get("present")
@@ -176,8 +194,7 @@ def folder(state: AggregateState) -> Consume:
         ):  # fmt: skip
             return False
         message_id = results[0].get("messageId")
-        group = groups.get((stage, method, route, status, outcome, code))
-        if type(message_id) is not str or group is None or not group.rows:
+        if type(message_id) is not str or not group.rows:
             return False
         if ts < group.rows[-1].ts:
             return False  # an earlier example of an accepted send: the reference path keeps it
