@@ -7,6 +7,7 @@ lower-cased list, and one object per call both tees the response stream and writ
 
 from __future__ import annotations
 
+import operator
 import time
 import zlib
 from collections.abc import AsyncIterator, Iterator
@@ -19,8 +20,8 @@ from escalate import _schema
 from escalate._capture._emit import count_error, emit_exchange
 from escalate._capture._exchange import MAX_TEED_BYTES, Exchange, is_json_type, media_type
 
-_REQUEST_HEADERS = {b"authorization": 0, b"content-type": 1, b"idempotency-key": 2}
-_RESPONSE_HEADERS = {b"content-type": 0, b"content-encoding": 1}
+_REQUEST_HEADERS = (b"authorization", b"content-type", b"idempotency-key")
+_RESPONSE_HEADERS = (b"content-type", b"content-encoding")
 MAX_CACHED = 1024
 _HOSTS: dict[tuple[str, int | None], str] = {}
 _PATHS: dict[str, str] = {}
@@ -28,6 +29,9 @@ _PATHS: dict[str, str] = {}
 #: What the record needs from the request: method, host, path, Authorization, Content-Type,
 #: Idempotency-Key, body, and whether the body was a stream escalate did not read.
 RequestFacts = tuple[str, str, str, "str | None", "str | None", "str | None", "bytes | None", bool]
+
+
+_NAME_AND_VALUE = operator.itemgetter(1, 2)
 
 
 def _header_triples(headers: httpx.Headers) -> Any:
@@ -38,16 +42,22 @@ def _header_triples(headers: httpx.Headers) -> Any:
         return [(name, name.lower(), value) for name, value in headers.raw]
 
 
-def _picked(headers: httpx.Headers, wanted: dict[bytes, int]) -> list[str | None]:
-    """The wanted headers' values in one pass (repeated headers joined like `Headers.get`)."""
-    picked: list[str | None] = [None] * len(wanted)
-    for _, name, value in _header_triples(headers):
-        slot = wanted.get(name)
-        if slot is not None:
-            text = value.decode("latin-1")
-            earlier = picked[slot]
-            picked[slot] = text if earlier is None else f"{earlier}, {text}"
-    return picked
+def _picked(headers: httpx.Headers, wanted: tuple[bytes, ...], *, join: bool) -> list[str | None]:
+    """The wanted headers' values, by lower-case name, mapped in C (no Python loop per header).
+
+    A repeated header: the last value wins, or with `join` all are joined like `Headers.get`.
+    """
+    triples = _header_triples(headers)
+    by_name = dict(map(_NAME_AND_VALUE, triples))
+    if join and len(by_name) < len(triples):
+        return [_joined(triples, name) for name in wanted]
+    return [None if value is None else value.decode("latin-1")
+            for value in map(by_name.get, wanted)]
+
+
+def _joined(triples: Any, wanted: bytes) -> str | None:
+    values = [value.decode("latin-1") for _, name, value in triples if name == wanted]
+    return ", ".join(values) if values else None
 
 
 def _host_and_path(url: httpx.URL) -> tuple[str, str]:
@@ -76,7 +86,8 @@ def _remember(cache: dict[Any, str], key: Any, value: str) -> str:
 def request_facts(request: httpx.Request) -> RequestFacts:
     """Everything the record needs from the request, read once."""
     host, path = _host_and_path(request.url)
-    authorization, content_type, idempotency_key = _picked(request.headers, _REQUEST_HEADERS)
+    authorization, content_type, idempotency_key = _picked(
+        request.headers, _REQUEST_HEADERS, join=False)
     try:
         body, streamed = request.content, False
     except httpx.RequestNotRead:
@@ -118,7 +129,8 @@ class _Recorder:
         self._client, self._started, self._mono, self._duration = client, started, mono, duration
         self._facts = request_facts(request)
         self._status = response.status_code
-        self._type, self._encoding = _picked(response.headers, _RESPONSE_HEADERS)
+        self._type, self._encoding = _picked(
+            response.headers, _RESPONSE_HEADERS, join=True)
         self._chunks: list[bytes] = []
         self._room = MAX_TEED_BYTES
         self._done = False

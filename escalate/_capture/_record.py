@@ -52,14 +52,16 @@ def utc_timestamp(wall: float) -> str:
 def build_call_record(exchange: Exchange) -> dict[str, Any]:
     """Build the `kind: call` record of one exchange (docs/record-schema.md).
 
-    One dict literal in the contract's key order: the hot path of every instrumented call.
+    One dict literal in the contract's key order, with per-route and per-credential work looked
+    up in bounded caches: this runs on every instrumented call.
     """
-    route, stage = _route_and_stage(exchange.path)
+    route, stage = _ROUTES.get(exchange.path) or _learn_route(exchange.path)
     request_media = media_type(exchange.content_type)
-    body = _response_json(exchange)
+    body = _response_json(exchange) if exchange.response_body else None
     request_json = _request_json(exchange, request_media)
     errors = _response.error_fields(stage, body)
     exception = exchange.exception
+    auth, token = _credentials(exchange, stage) if exchange.authorization else _NO_CREDENTIALS
     key = exchange.idempotency_key
     is_send = stage == _schema.STAGE_SEND
     return {
@@ -75,18 +77,22 @@ def build_call_record(exchange: Exchange) -> dict[str, Any]:
         "stage": stage,
         "duration_ms": round(exchange.duration_s * 1000.0, 3),
         "status": exchange.status,
-        "outcome": _outcome(exchange),
+        "outcome": _outcome(exchange) if exception is not None or exchange.status is None
+        else _schema.OUTCOME_HTTP_ERROR if exchange.status >= 400 else _schema.OUTCOME_OK,
         "exception": None if exception is None else type(exception).__name__,
         "request_id": errors["request_id"],
         "error_code": errors["error_code"],
         "error_message": errors["error_message"],
-        **_credential_fields(exchange, stage),
+        "auth": auth,
+        "token": token,
         "content_type": request_media,
         "payload": _payload(exchange, request_json, request_media),
-        "idempotency": _idempotency(key) if is_send or key is not None else None,
-        "operation": _operation(request_json)
+        "idempotency": {"present": key is not None,
+                        "fingerprint": None if key is None else fingerprint(key)}
+        if is_send or key is not None else None,
+        "operation": fingerprint(orjson.dumps(request_json, option=orjson.OPT_SORT_KEYS))
         if is_send and request_json is not _NOT_JSON else None,
-        "response": _summary(exchange, stage, body),
+        "response": _summary(exchange, stage, body) if body is not None else None,
     }
 
 
@@ -95,13 +101,11 @@ _ROUTES: dict[str, tuple[str, str]] = {}
 MAX_CACHED = 1024
 
 
-def _route_and_stage(path: str) -> tuple[str, str]:
-    cached = _ROUTES.get(path)
-    if cached is None:
-        cached = (_route(path), _schema.stage_for_route(path))
-        if len(_ROUTES) < MAX_CACHED:
-            _ROUTES[path] = cached
-    return cached
+def _learn_route(path: str) -> tuple[str, str]:
+    learned = (_route(path), _schema.stage_for_route(path))
+    if len(_ROUTES) < MAX_CACHED:
+        _ROUTES[path] = learned
+    return learned
 
 
 #: Authorization value -> (scheme, what is fingerprinted, bearer token or None); parsed once.
@@ -129,23 +133,18 @@ def _parse_authorization(authorization: str) -> tuple[str, str, str | None]:
     return "other", authorization, None
 
 
-def _credential_fields(exchange: Exchange, stage: str) -> dict[str, Any]:
+def _credentials(exchange: Exchange, stage: str) -> tuple[dict[str, str], Any]:
     """`auth` and `token` (the freshness of a bearer token, not on the token route)."""
-    authorization = exchange.authorization
-    if not authorization:
-        return _NO_CREDENTIALS
-    scheme, secret, token = _parsed_authorization(authorization)
+    scheme, secret, token = _parsed_authorization(exchange.authorization or "")
+    secret_fingerprint = fingerprint(secret)
     freshness = None
     if token is not None and stage != _schema.STAGE_TOKEN:
-        freshness = TOKENS.freshness(token, exchange.started_monotonic, exchange.started)
-    return {"auth": {"scheme": scheme, "fingerprint": fingerprint(secret)}, "token": freshness}
+        freshness = TOKENS.freshness(token, exchange.started_monotonic, exchange.started,
+                                     token_fingerprint=secret_fingerprint)
+    return {"scheme": scheme, "fingerprint": secret_fingerprint}, freshness
 
 
-_NO_CREDENTIALS: dict[str, Any] = {"auth": None, "token": None}
-
-
-def _idempotency(key: str | None) -> dict[str, Any]:
-    return {"present": key is not None, "fingerprint": None if key is None else fingerprint(key)}
+_NO_CREDENTIALS: tuple[None, None] = (None, None)
 
 
 def _outcome(exchange: Exchange) -> str:
@@ -178,10 +177,6 @@ def _payload(exchange: Exchange, request_json: Any, request_media: str | None) -
     if not exchange.request_body:
         return None
     return shape_body(exchange.request_body, request_media)
-
-
-def _operation(request_json: Any) -> str:
-    return fingerprint(orjson.dumps(request_json, option=orjson.OPT_SORT_KEYS))
 
 
 def _request_json(exchange: Exchange, request_media: str | None) -> Any:

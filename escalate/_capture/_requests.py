@@ -23,6 +23,23 @@ from escalate._capture._exchange import MAX_TEED_BYTES, Exchange, host_of, is_js
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
+#: URL -> (host, path): a session calls few distinct URLs (bounded).
+_URLS: dict[str, tuple[str, str]] = {}
+MAX_CACHED = 1024
+
+
+def _host_and_path(url: str) -> tuple[str, str]:
+    cached = _URLS.get(url)
+    if cached is None:
+        parts = urlsplit(url)
+        cached = (host_of(parts.hostname or "", parts.port, _DEFAULT_PORTS.get(parts.scheme)),
+                  parts.path)
+        if len(_URLS) >= MAX_CACHED:
+            _URLS.clear()
+        _URLS[url] = cached
+    return cached
+
+
 class _Call:
     """What is known about one prepared request when it starts."""
 
@@ -39,15 +56,13 @@ class _Call:
 
     def exchange(self, **outcome: Any) -> Exchange:
         request = self.request
-        parts = urlsplit(request.url or "")
         headers = request.headers
+        host, path = _host_and_path(request.url or "")
         body, streamed = _request_body(request.body)
         return Exchange(
-            "requests", request.method or "", host_of(parts.hostname or "", parts.port,
-                                                      _DEFAULT_PORTS.get(parts.scheme)),
-            parts.path, self.started, self.mono, self.duration, headers.get("Authorization"),
-            headers.get("Content-Type"), headers.get(_schema.HEADER_IDEMPOTENCY_KEY),
-            body, streamed, **outcome,
+            "requests", request.method or "", host, path, self.started, self.mono,
+            self.duration, headers.get("Authorization"), headers.get("Content-Type"),
+            headers.get(_schema.HEADER_IDEMPOTENCY_KEY), body, streamed, **outcome,
         )
 
 
@@ -76,11 +91,11 @@ def _record(call: _Call, **outcome: Any) -> None:
         count_error("requests", error)
 
 
-def _needs_body(call: _Call, response: requests.Response, stream: bool) -> bool:
-    if stream or not is_json_type(response.headers.get("Content-Type")):
+def _needs_body(call: _Call, content_type: str | None, status: int, stream: bool) -> bool:
+    if stream or not is_json_type(content_type):
         return False
-    stage = _schema.stage_for_route(urlsplit(call.request.url or "").path)
-    return stage != _schema.STAGE_OTHER or response.status_code >= 400
+    _, path = _host_and_path(call.request.url or "")
+    return _schema.stage_for_route(path) != _schema.STAGE_OTHER or status >= 400
 
 
 class EvidenceAdapter(BaseAdapter):
@@ -107,8 +122,13 @@ class EvidenceAdapter(BaseAdapter):
         return self._finish(call, response, stream)
 
     def _finish(self, call: _Call, response: requests.Response, stream: bool) -> requests.Response:
-        content_type = response.headers.get("Content-Type")
-        if not _needs_body(call, response, stream):
+        try:
+            content_type = response.headers.get("Content-Type")
+            needs_body = _needs_body(call, content_type, response.status_code, stream)
+        except Exception as error:  # e.g. a URL urlsplit rejects: never the user's problem
+            count_error("requests", error)
+            return response
+        if not needs_body:
             _record(call, status=response.status_code, response_content_type=content_type)
             return response
         try:

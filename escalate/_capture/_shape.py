@@ -99,18 +99,44 @@ def _shape_other(value: Any, key: str | None, depth: int) -> Any:
 
 def _shape_object(value: Mapping[Any, Any], depth: int) -> dict[str, Any]:
     shaped: dict[str, Any] = {}
-    for index, (key, item) in enumerate(value.items()):
-        name = key if type(key) is str else str(key)
-        safe, rule = _KEY_PLANS.get(name) or _learn_key(name)
+    for (name, shown, rule), item in zip(_object_plan(value), value.values(), strict=True):
         kind = type(item)
         if kind is str:
-            leaf = rule(item) if rule is not None else plain_string(item)
+            shaped[shown] = rule(item) if rule is not None else plain_string(item)
         elif kind is list and depth + 1 < MAX_DEPTH:
-            leaf = _shape_array(item, name, depth + 1)
+            shaped[shown] = _shape_array(item, name, depth + 1)
         else:
-            leaf = _shape(item, name, depth + 1)
-        shaped[name if safe else f"<key#{index}>"] = leaf
+            shaped[shown] = _shape(item, name, depth + 1)
     return shaped
+
+
+#: One entry per key of an object: its name, the key shown in the shape, its string rule.
+KeyPlan = tuple[str, str, "Callable[[str], str] | None"]
+#: Key sequence -> plan: a service sends the same few body layouts (bounded; small objects only).
+_OBJECT_PLANS: dict[tuple[Any, ...], tuple[KeyPlan, ...]] = {}
+MAX_PLANNED_KEYS = 32
+
+
+def _object_plan(value: Mapping[Any, Any]) -> tuple[KeyPlan, ...]:
+    keys = tuple(value)
+    try:
+        plan = _OBJECT_PLANS.get(keys)
+    except TypeError:  # a Mapping whose keys do not hash together: plan it every time
+        return _plan_keys(keys)
+    if plan is None:
+        plan = _plan_keys(keys)
+        if len(keys) <= MAX_PLANNED_KEYS and len(_OBJECT_PLANS) < 4096:
+            _OBJECT_PLANS[keys] = plan
+    return plan
+
+
+def _plan_keys(keys: tuple[Any, ...]) -> tuple[KeyPlan, ...]:
+    plan = []
+    for index, key in enumerate(keys):
+        name = key if type(key) is str else str(key)
+        safe, rule = _KEY_PLANS.get(name) or _learn_key(name)
+        plan.append((name, name if safe else f"<key#{index}>", rule))
+    return tuple(plan)
 
 
 def _shape_array(value: list[Any] | tuple[Any, ...], key: str | None, depth: int) -> Any:

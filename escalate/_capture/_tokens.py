@@ -38,9 +38,13 @@ class TokenRegistry:
             while len(self._issued) > MAX_TRACKED_TOKENS:
                 self._issued.popitem(last=False)
 
-    def freshness(self, token: str, at: float, wall: float) -> dict[str, Any]:
-        """The `token` field of a call made with `token` at `at` (perf_counter) / `wall` (time)."""
-        token_fingerprint = fingerprint(token)
+    def freshness(self, token: str, at: float, wall: float, *,
+                  token_fingerprint: str | None = None) -> dict[str, Any]:
+        """The `token` field of a call made with `token` at `at` (perf_counter) / `wall` (time).
+
+        `token_fingerprint`: the token's fingerprint when the caller already has it.
+        """
+        token_fingerprint = token_fingerprint or fingerprint(token)
         issued = self._issued.get(token_fingerprint)  # one C call: atomic under the GIL
         if issued is None:
             return _jwt_freshness(token_fingerprint, token, wall)
