@@ -1,8 +1,12 @@
 """Run the reader and the aggregator over every source, in one process or several.
 
-`--jobs N` splits the work by file and by newline-aligned byte ranges of large plain files; each
-worker returns a small partial state and the parent merges them. The cyclic GC is paused while
-scanning: the loop allocates many short-lived objects and no cycles.
+`--jobs N` splits the work by file and by newline-aligned byte ranges of large plain files, in
+at most as many processes as there are usable CPUs (more only compete for the same cores). Workers
+are forked; with one range per process, this process reads one range itself rather than wait;
+each worker returns a small partial state (pickled: ~4 MB, 0.1 s per 500 MB of mixed log) and the
+states are merged. The cyclic GC is paused while scanning: the loop allocates many short-lived
+objects and no cycles. Without a record filter the reader hands parsed lines straight to the
+aggregator's fast path (`_fold`); with one, records are built, filtered and added.
 """
 
 from __future__ import annotations
