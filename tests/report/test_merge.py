@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalate._report import AggregateState, ReportOptions, report_from_state
-from escalate._report._engine import aggregate_sources
+from escalate._report._engine import aggregate_sources, usable_cpus
 from escalate._report._inputs import resolve_sources
 from escalate._report._model import report_to_dict
 from escalate._report._reader import LineStats, scan_chunks
@@ -90,3 +90,16 @@ def test_jobs_split_a_file_into_byte_ranges(tmp_path: Path) -> None:
     two = aggregate_sources(sources, None, jobs=2, min_range_bytes=1024)
     assert two.segments.keys() != one.segments.keys()  # really split
     assert _report(two) == _report(one)
+
+
+def test_jobs_beyond_the_cpus_use_one_range_per_cpu(tmp_path: Path) -> None:
+    """--jobs 64 splits a file into no more ranges than usable CPUs, with the one-process report."""
+    lines: list[Any] = []
+    for index in range(300):
+        lines.extend(healthy_run(at=index * 20, message_id=f"msg_{index}"))
+    path = write_log(tmp_path / "big.log", lines)
+    sources = resolve_sources([str(path)])
+    one = aggregate_sources(sources, None, jobs=1)
+    many = aggregate_sources(sources, None, jobs=64, min_range_bytes=1024)
+    assert len(many.segments) == min(64, usable_cpus())
+    assert _report(many) == _report(one)
