@@ -7,23 +7,51 @@ Capture (see docs/capture.md)::
     client = escalate.instrument(httpx.Client(base_url=BASE_URL))
 
 Every call becomes one redacted JSON line (docs/record-schema.md).
+
+The capture names are imported on first use: `escalate report` and the other commands never
+capture, and importing capture (structlog, asyncio) cost them 0.13 s of start-up on every run.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
-from escalate._capture._instrument import aiohttp_trace_config, configure, instrument
-from escalate._capture._middleware import WebhookMiddleware, WSGIWebhookMiddleware
-from escalate._capture._stats import STATS as _STATS
-from escalate._capture._webhook import record_webhook, verify_signature
 from escalate._version import __version__
+
+if TYPE_CHECKING:
+    from escalate._capture._instrument import aiohttp_trace_config, configure, instrument
+    from escalate._capture._middleware import WebhookMiddleware, WSGIWebhookMiddleware
+    from escalate._capture._webhook import record_webhook, verify_signature
+
+#: Where each lazily imported public name lives.
+_LAZY_NAMES = {
+    "WSGIWebhookMiddleware": "escalate._capture._middleware",
+    "WebhookMiddleware": "escalate._capture._middleware",
+    "aiohttp_trace_config": "escalate._capture._instrument",
+    "configure": "escalate._capture._instrument",
+    "instrument": "escalate._capture._instrument",
+    "record_webhook": "escalate._capture._webhook",
+    "verify_signature": "escalate._capture._webhook",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a capture name on first use and keep it as a module attribute."""
+    module = _LAZY_NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'escalate' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
 def capture_stats() -> dict[str, Any]:
     """Records written and errors swallowed by kind (`{"records_written", "errors_total",
     "errors"}`), for tests and diagnostics."""
-    return _STATS.snapshot()
+    from escalate._capture._stats import STATS
+
+    return STATS.snapshot()
 
 
 __all__ = [

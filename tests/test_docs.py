@@ -10,12 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import httpx
 import pytest
 from click.testing import CliRunner
 
 import escalate
-from escalate._cli import main
+from escalate._cli import COMMANDS, main
 from escalate._cli._exit import ExitCode
 from escalate._report import RULES
 from escalate._version import __version__
@@ -93,12 +94,30 @@ def _update_help_blocks() -> None:
     (ROOT / "README.md").write_text(text, encoding="utf-8")
 
 
-@pytest.mark.parametrize("command", sorted(main.commands))
+@pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_every_command_has_a_readme_section(command: str) -> None:
     """Each command has its own README section with an example."""
     section = README.split(f"### `escalate {command}`", 1)
     assert len(section) == 2, f"no README section for escalate {command}"
     assert f"$ escalate {command}" in section[1].split("\n### ", 1)[0]
+
+
+def test_every_command_is_registered() -> None:
+    """`escalate --help` lists exactly the registered commands, each importable."""
+    context = click.Context(main)
+    assert main.list_commands(context) == sorted(COMMANDS)
+    assert all(main.get_command(context, name) is not None for name in COMMANDS)
+
+
+def test_report_does_not_import_the_other_commands() -> None:
+    """`escalate report` starts without importing capture, bundle, HAR or doctor code."""
+    code = ("import sys; from escalate._cli import main; "
+            "main(['report', '--help'], standalone_mode=False); "
+            "print(sorted(m for m in sys.modules if m.startswith(('escalate._capture', "
+            "'escalate._bundle', 'escalate._doctor', 'escalate._har', 'structlog'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)  # fmt: skip
+    assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
 def test_exit_code_table_matches_code() -> None:

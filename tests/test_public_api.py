@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import escalate
 
 PUBLIC_NAMES = [
@@ -55,3 +57,16 @@ def test_import_without_client_libraries() -> None:
     result = subprocess.run([sys.executable, "-c", _BLOCKER], capture_output=True, text=True,
                             timeout=60, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_every_public_name_is_importable_by_name() -> None:
+    """`from escalate import NAME` works for every name, lazily imported or not."""
+    namespace: dict[str, object] = {}
+    exec(f"from escalate import {', '.join(PUBLIC_NAMES)}", namespace)
+    assert all(namespace[name] is getattr(escalate, name) for name in PUBLIC_NAMES)
+
+
+def test_unknown_name_is_an_attribute_error() -> None:
+    """A name escalate does not have raises AttributeError, as for any module."""
+    with pytest.raises(AttributeError, match="no_such_name"):
+        escalate.no_such_name  # type: ignore[attr-defined]  # noqa: B018

@@ -22,7 +22,8 @@ def _long_options(command: click.Command) -> list[str]:
 def test_every_option_is_documented(name: str) -> None:
     """Each long option of the command appears in its docs page."""
     page = (DOCS / PAGES[name]).read_text(encoding="utf-8")
-    command = main.commands[name]
+    command = main.get_command(click.Context(main), name)
+    assert command is not None
     assert [opt for opt in _long_options(command) if opt not in page] == []
 
 
