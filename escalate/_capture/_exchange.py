@@ -49,10 +49,18 @@ def media_type(content_type: str | None) -> str | None:
     return media
 
 
+_JSON_TYPES: dict[str | None, bool] = {}
+
+
 def is_json_type(content_type: str | None) -> bool:
-    """True for `application/json` and `+json` media types (or no type at all)."""
-    media = media_type(content_type)
-    return media is None or media == "application/json" or media.endswith("+json")
+    """True for `application/json` and `+json` media types (or no type at all); cached."""
+    known = _JSON_TYPES.get(content_type)
+    if known is None:
+        media = media_type(content_type)
+        known = media is None or media == "application/json" or media.endswith("+json")
+        if len(_JSON_TYPES) < 256:
+            _JSON_TYPES[content_type] = known
+    return known
 
 
 def host_of(hostname: str, port: int | None, default_port: int | None) -> str:

@@ -40,18 +40,18 @@ class _Fingerprinter:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._keyed = hmac.new(settings.fingerprint_key, digestmod=hashlib.sha256)
-        self._cache: dict[str | bytes, str] = {}
+        self.cache: dict[str | bytes, str] = {}
 
     def __call__(self, value: str | bytes) -> str:
-        cached = self._cache.get(value)
+        cached = self.cache.get(value)
         if cached is not None:
             return cached
         mac = self._keyed.copy()
         mac.update(value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value)
         result = "fp_" + mac.hexdigest()[:12]
-        if len(self._cache) >= MAX_CACHED_FINGERPRINTS:
-            self._cache = {}
-        self._cache[value] = result
+        if len(self.cache) >= MAX_CACHED_FINGERPRINTS:
+            self.cache = {}
+        self.cache[value] = result
         return result
 
 
@@ -70,4 +70,5 @@ def install(settings: Settings) -> None:
 
 def fingerprint(value: str | bytes) -> str:
     """`fp_` + 12 hex characters of HMAC-SHA256 over the value with the configured key."""
-    return _current[0](value)
+    fingerprinter = _current[0]
+    return fingerprinter.cache.get(value) or fingerprinter(value)

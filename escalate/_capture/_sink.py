@@ -31,7 +31,7 @@ def _render(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> byte
 
 def _scan_line(_logger: WrappedLogger, _method: str, line: Any) -> bytes:
     """Last safety net: any E.164 number that slipped through redaction is replaced."""
-    return _scan.scan_line(bytes(line))
+    return _scan.scan_line(line if type(line) is bytes else bytes(line))
 
 
 #: The structlog processor chain of escalate's own targets, declared once.
