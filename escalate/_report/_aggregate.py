@@ -33,6 +33,10 @@ from escalate._schema import (
 TIMELINE_SLOT = {stage: 2 * index for index, stage in enumerate(STAGES)}
 TIMELINE_OTHER = 2 * len(STAGES)
 TIMELINE_WIDTH = TIMELINE_OTHER + 2
+#: length of a per-second and of a per-minute timeline key
+SECOND_KEY, MINUTE_KEY = 19, 16
+#: per-second rows kept before new rows become per-minute (about 5.5 hours of busy seconds)
+MAX_SECOND_ROWS = 20_000
 _WEBHOOK_SLOT = TIMELINE_SLOT[STAGE_WEBHOOKS]
 PARTIAL = "partial_acceptance"  #: error-code slot of the group of 2xx sends with `errors[]`
 LIFECYCLE_ONLY = 1  #: a message seen in lifecycle webhooks, its send not (yet) seen
@@ -82,7 +86,7 @@ class AggregateState:
         self.operations: dict[str, Operation] = {}
         #: messageId -> accepted ts (pending), LIFECYCLE_ONLY or RESOLVED
         self.messages: dict[str, str | int] = {}
-        #: minute (`YYYY-MM-DDTHH:MM`) -> [ok, failed] per stage at TIMELINE_SLOT[stage]
+        #: second or minute (see `row_at`) -> [ok, failed] per stage at TIMELINE_SLOT[stage]
         self.timeline: dict[str, list[int]] = {}
         self._minute = ""  # the row of the last minute counted: records come mostly in order
         self._row: list[int] = []
@@ -104,16 +108,22 @@ class AggregateState:
             self.last = ts
         elif ts < self.first:  # type: ignore[operator]
             self.first = ts
-        minute = ts[:16]
-        if minute != self._minute:
-            self._minute, self._row = minute, self.row_at(minute)
+        second = ts[:SECOND_KEY]
+        if second != self._minute:
+            self._minute, self._row = second, self.row_at(ts)
         return self._row
 
-    def row_at(self, minute: str) -> list[int]:
-        """The timeline row of a minute (`YYYY-MM-DDTHH:MM`), created empty when new."""
-        row = self.timeline.get(minute)
+    def row_at(self, ts: str) -> list[int]:
+        """The timeline row holding `ts`, created empty when new.
+
+        Rows are per second (`YYYY-MM-DDTHH:MM:SS`), so a log that spans seconds still draws a
+        timeline; past MAX_SECOND_ROWS rows, new rows are per minute (`YYYY-MM-DDTHH:MM`), so
+        the state stays small on logs that span weeks. The timeline builder reads both.
+        """
+        key = ts[:SECOND_KEY] if len(self.timeline) < MAX_SECOND_ROWS else ts[:MINUTE_KEY]
+        row = self.timeline.get(key)
         if row is None:
-            row = self.timeline[minute] = [0] * TIMELINE_WIDTH
+            row = self.timeline[key] = [0] * TIMELINE_WIDTH
         return row
 
     def settle(self) -> None:

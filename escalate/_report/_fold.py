@@ -26,6 +26,7 @@ from typing import Any
 from escalate._report._aggregate import (
     LIFECYCLE_ONLY,
     RESOLVED,
+    SECOND_KEY,
     TIMELINE_SLOT,
     AggregateState,
 )
@@ -113,8 +114,8 @@ def folder(state: AggregateState) -> Consume:
         elif ts < group.first:  # type: ignore[operator]
             group.first = ts
         if not minute <= ts < minute_end:  # the same as not ts.startswith(minute), no call
-            minute = ts[:16]
-            minute_end, row = minute + _TOP, row_at(minute)
+            minute = ts[:SECOND_KEY]
+            minute_end, row = minute + _TOP, row_at(ts)
         row[_WEBHOOK_OK_SLOT] += 1
         if message_id and event in _LIFECYCLE:
             seen = messages.get(message_id)
@@ -207,8 +208,8 @@ def folder(state: AggregateState) -> Consume:
         elif ts < group.first:  # type: ignore[operator]
             group.first = ts
         if not minute <= ts < minute_end:
-            minute = ts[:16]
-            minute_end, row = minute + _TOP, row_at(minute)
+            minute = ts[:SECOND_KEY]
+            minute_end, row = minute + _TOP, row_at(ts)
         row[_SEND_OK_SLOT] += 1
         operations[operation] = (ts, key, message_id)
         seen = messages.get(message_id)

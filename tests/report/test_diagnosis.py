@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from escalate._report import _aggregate
 from escalate._report._model import report_to_dict
 from tests.report.builders import (
     call,
@@ -100,6 +103,26 @@ def test_timeline_has_at_most_60_slices(make_report: MakeReport) -> None:
     assert report.timeline_slice_s % 60 == 0
     assert len(report.timeline) == 5 * len(slices)
     assert sum(b.ok for b in report.timeline if b.stage == "send") == 19
+
+
+def test_timeline_of_a_few_seconds_has_second_slices(make_report: MakeReport) -> None:
+    """Records 3 seconds apart land in one-second slices, not in a single minute column."""
+    records = [send_call(at=i, message_id=f"m{i}", operation=f"fp_{i}") for i in range(4)]
+    report = make_report(records)
+    sends = [b.ok for b in report.timeline if b.stage == "send"]
+    assert report.timeline_slice_s == 1
+    assert sends == [1, 1, 1, 1]
+
+
+def test_timeline_rows_become_per_minute_past_the_bound(
+    make_report: MakeReport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_SECOND_ROWS, new rows are per minute; every record is still counted."""
+    monkeypatch.setattr(_aggregate, "MAX_SECOND_ROWS", 3)
+    records = [send_call(at=i * 7, message_id=f"m{i}", operation=f"fp_{i}") for i in range(30)]
+    report = make_report(records)
+    assert report.timeline_slice_s % 60 == 0
+    assert sum(b.ok for b in report.timeline if b.stage == "send") == 30
 
 
 def test_timeline_counts_webhook_failures(make_report: MakeReport) -> None:
