@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from escalate._report._aggregate import AggregateState
-from escalate._report._model import Finding
+from escalate._report._model import Cause, Check, EscalationPackage, Evidence, Finding
+from escalate._report.rules._package import call_evidence, call_package, ranked
+from escalate._report.rules._select import Selected
+
+Severity = Literal["error", "warning"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,70 @@ class Rule(Protocol):
     def evaluate(self, state: AggregateState, context: RuleContext) -> Finding | None:
         """Return the finding the evidence shows, or None."""
         ...
+
+
+class BaseRule:
+    """The plumbing every rule shares, so a rule module holds only its own logic.
+
+    A subclass sets `id`, `title` and `stage` and writes `evaluate`; it builds its finding with
+    `finding` (its own evidence and package) or `call_finding` (failing calls: evidence and
+    package from the call groups). Causes are ranked here, most supported first.
+    """
+
+    id: str
+    title: str
+    stage: str
+
+    def finding(
+        self,
+        *,
+        summary: str,
+        checks: Iterable[Check],
+        causes: Iterable[Cause],
+        next_action: str,
+        evidence: Evidence,
+        package: EscalationPackage,
+        severity: Severity = "error",
+        stage: str | None = None,
+    ) -> Finding:
+        """This rule's finding; `stage` overrides the rule's own (a rule spanning stages)."""
+        return Finding(
+            symptom=self.id,
+            title=self.title,
+            stage=stage or self.stage,
+            severity=severity,
+            summary=summary,
+            checks=tuple(checks),
+            causes=ranked(tuple(causes)),
+            next_action=next_action,
+            evidence=evidence,
+            package=package,
+        )
+
+    def call_finding(
+        self,
+        state: AggregateState,
+        groups: Selected,
+        *,
+        summary: str,
+        checks: Iterable[Check],
+        causes: Iterable[Cause],
+        next_action: str,
+        package: EscalationPackage | None = None,
+        severity: Severity = "error",
+        stage: str | None = None,
+    ) -> Finding:
+        """A finding about failing calls, with the evidence and package of their groups."""
+        return self.finding(
+            summary=summary,
+            checks=checks,
+            causes=causes,
+            next_action=next_action,
+            evidence=call_evidence(groups),
+            package=package if package is not None else call_package(state, groups),
+            severity=severity,
+            stage=stage,
+        )
 
 
 def plural(count: int, noun: str) -> str:

@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from escalate._report._aggregate import AggregateState
 from escalate._report._state import CallGroup, GroupKey
-from escalate._schema import OUTCOME_OK
+from escalate._schema import OUTCOME_OK, STAGE_TOKEN
 
 SERVER_ERROR_CODES = frozenset({"SERVER_ERROR", "UPSTREAM_ERROR", "server_error"})
 Selected = list[tuple[GroupKey, CallGroup]]
@@ -29,6 +29,11 @@ def server_error(key: GroupKey) -> bool:
     """A 5xx or an error code saying the server or its upstream failed."""
     status, code = key[3], key[5]
     return (status is not None and status >= 500) or code in SERVER_ERROR_CODES
+
+
+def unauthorized(key: GroupKey) -> bool:
+    """A CORE call answered 401 or `UNAUTHORIZED` (the token route has its own OAuth errors)."""
+    return key[0] != STAGE_TOKEN and (key[3] == 401 or key[5] == "UNAUTHORIZED")
 
 
 def client_failure(stage: str) -> Callable[[GroupKey], bool]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from escalate._report._aggregate import AggregateState, webhook_failed
 from escalate._report._model import Check, Evidence, Finding
-from escalate._report.rules._base import RuleContext, plural, whoami_value
-from escalate._report.rules._package import cause, check, ranked
+from escalate._report.rules._base import BaseRule, RuleContext, plural, whoami_value
+from escalate._report.rules._package import cause, check
 from escalate._report.rules._webhooks import (
     accepted_count,
     hook_count,
@@ -41,7 +41,7 @@ def delivery_configured_check(state: AggregateState) -> Check:
     )
 
 
-class AcceptedNotDeliveredRule:
+class AcceptedNotDeliveredRule(BaseRule):
     """Accepted messages that got no `message.sent`/`delivery`/`failed` within the grace window."""
 
     id = "accepted_not_delivered"
@@ -90,32 +90,26 @@ class AcceptedNotDeliveredRule:
             ),
             delivery_configured_check(state),
         )
-        causes = ranked(
-            (
-                cause(
-                    "webhook endpoint misconfiguration",
-                    len(overdue) * (not bad_signature and not rejected)
-                    + (len(overdue) if not_configured else 0),
-                    f"{len(overdue)} messages got no lifecycle event at all",
-                ),
-                cause(
-                    "webhook processing bug",
-                    bad_signature + rejected,
-                    f"{bad_signature + rejected} webhook requests rejected by the receiver",
-                ),
-                cause(
-                    "provider-side downstream failure reported later by webhook",
-                    failed_events,
-                    f"{failed_events} message.failed events",
-                ),
-            )
+        causes = (
+            cause(
+                "webhook endpoint misconfiguration",
+                len(overdue) * (not bad_signature and not rejected)
+                + (len(overdue) if not_configured else 0),
+                f"{len(overdue)} messages got no lifecycle event at all",
+            ),
+            cause(
+                "webhook processing bug",
+                bad_signature + rejected,
+                f"{bad_signature + rejected} webhook requests rejected by the receiver",
+            ),
+            cause(
+                "provider-side downstream failure reported later by webhook",
+                failed_events,
+                f"{failed_events} message.failed events",
+            ),
         )
         message_ids = tuple(message_id for _, message_id in overdue[:20])
-        return Finding(
-            symptom=self.id,
-            title=self.title,
-            stage=self.stage,
-            severity="error",
+        return self.finding(
             summary=(
                 f"{len(overdue)} of {accepted} accepted messages got no message.sent, "
                 f"message.delivery or message.failed within {context.delivery_grace_s:g}s"

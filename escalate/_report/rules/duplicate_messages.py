@@ -5,8 +5,8 @@ from __future__ import annotations
 from escalate._report._aggregate import AggregateState
 from escalate._report._model import EscalationPackage, Evidence, Finding, PackageRow
 from escalate._report._state import OperationStats
-from escalate._report.rules._base import RuleContext
-from escalate._report.rules._package import cause, check, duration_text, ranked
+from escalate._report.rules._base import BaseRule, RuleContext
+from escalate._report.rules._package import cause, check, duration_text
 from escalate._schema import ROUTE_SEND, STAGE_SEND
 
 
@@ -22,7 +22,7 @@ def is_duplicated(stats: OperationStats) -> bool:
     return stats.accepted > 1 or (stats.accepted == 1 and stats.timeouts > 0)
 
 
-class DuplicateMessagesRule:
+class DuplicateMessagesRule(BaseRule):
     """Operations sent under several Idempotency-Keys: each key is a new message."""
 
     id = "duplicate_messages"
@@ -66,23 +66,17 @@ class DuplicateMessagesRule:
                 f"{new_keys} operations changed key between attempts",
             ),
         )
-        causes = ranked(
-            (
-                cause("incorrect idempotency strategy", new_keys, "a new key per attempt"),
-                cause(
-                    "retrying as a new operation instead of the same operation",
-                    after_timeout + retried_plain,
-                    f"{after_timeout} retries after a timeout",
-                ),
-            )
+        causes = (
+            cause("incorrect idempotency strategy", new_keys, "a new key per attempt"),
+            cause(
+                "retrying as a new operation instead of the same operation",
+                after_timeout + retried_plain,
+                f"{after_timeout} retries after a timeout",
+            ),
         )
         message_ids = tuple(m for _, s in duplicated for m in s.message_ids)[:20]
         first, last = duplicated[0][1].first, max(s.last for _, s in duplicated)
-        return Finding(
-            symptom=self.id,
-            title=self.title,
-            stage=self.stage,
-            severity="error",
+        return self.finding(
             summary=(
                 f"{total} of {len(state.operations)} send operations went out more than once "
                 f"({len(message_ids)} messageIds)"

@@ -5,13 +5,13 @@ from __future__ import annotations
 from escalate._report._aggregate import AggregateState
 from escalate._report._model import Finding
 from escalate._report._state import operation_fps
-from escalate._report.rules._base import RuleContext
-from escalate._report.rules._package import call_evidence, call_package, cause, check, ranked
+from escalate._report.rules._base import BaseRule, RuleContext
+from escalate._report.rules._package import cause, check
 from escalate._report.rules._select import attempts, count, select
 from escalate._schema import STAGE_SEND
 
 
-class IdempotencyConflictRule:
+class IdempotencyConflictRule(BaseRule):
     """The same Idempotency-Key was sent with two different payloads."""
 
     id = "idempotency_conflict"
@@ -41,19 +41,13 @@ class IdempotencyConflictRule:
                 "keys shared across operations break this",
             ),
         )
-        causes = ranked(
-            (
-                cause(
-                    "one key reused across unrelated sends (or built from a timestamp)", len(reused)
-                ),
-                cause("the payload changed between retries of the same key", total - len(reused)),
-            )
+        causes = (
+            cause("one key reused across unrelated sends (or built from a timestamp)", len(reused)),
+            cause("the payload changed between retries of the same key", total - len(reused)),
         )
-        return Finding(
-            symptom=self.id,
-            title=self.title,
-            stage=self.stage,
-            severity="error",
+        return self.call_finding(
+            state,
+            groups,
             summary=f"{total} of {attempts(state, STAGE_SEND)} sends were answered 409 CONFLICT",
             checks=checks,
             causes=causes,
@@ -61,8 +55,6 @@ class IdempotencyConflictRule:
                 "Treat the key and the payload as a pair: retry with the same key and the same "
                 "payload; if the payload must change, use a new key."
             ),
-            evidence=call_evidence(groups),
-            package=call_package(state, groups),
         )
 
 

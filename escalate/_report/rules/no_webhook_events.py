@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from escalate._report._aggregate import AggregateState
 from escalate._report._model import Check, CheckVerdict, Evidence, Finding
-from escalate._report.rules._base import RuleContext, plural, whoami_value
-from escalate._report.rules._package import cause, ranked
+from escalate._report.rules._base import BaseRule, RuleContext, plural, whoami_value
+from escalate._report.rules._package import cause
 from escalate._report.rules._webhooks import accepted_count, overdue_messages, overdue_package
 from escalate._report.rules.accepted_not_delivered import delivery_configured_check
 from escalate._schema import STAGE_WEBHOOKS
 
 
-class NoWebhookEventsRule:
+class NoWebhookEventsRule(BaseRule):
     """Messages were accepted long enough ago, yet not one webhook request is in the logs."""
 
     id = "no_webhook_events"
@@ -59,23 +59,17 @@ class NoWebhookEventsRule:
             ),
         )
         not_configured = whoami_value(state, "deliveryWebhookConfigured") is False
-        causes = ranked(
-            (
-                cause("unreachable endpoint", 1, "no request reached the receiver"),
-                cause("invalid signature verification logic", 0),
-                cause("endpoint returns non-`2xx`", 0),
-                cause(
-                    "webhook configuration issue",
-                    2 if not_configured else 0,
-                    "whoami said deliveryWebhookConfigured=false" if not_configured else "",
-                ),
-            )
+        causes = (
+            cause("unreachable endpoint", 1, "no request reached the receiver"),
+            cause("invalid signature verification logic", 0),
+            cause("endpoint returns non-`2xx`", 0),
+            cause(
+                "webhook configuration issue",
+                2 if not_configured else 0,
+                "whoami said deliveryWebhookConfigured=false" if not_configured else "",
+            ),
         )
-        return Finding(
-            symptom=self.id,
-            title=self.title,
-            stage=self.stage,
-            severity="error",
+        return self.finding(
             summary=(
                 f"{len(overdue)} of {accepted} accepted messages are past the "
                 f"{context.delivery_grace_s:g}s grace window and no webhook request was logged; "

@@ -5,13 +5,13 @@ from __future__ import annotations
 from escalate._report._aggregate import PARTIAL, AggregateState
 from escalate._report._model import Check, Finding
 from escalate._report._shapes import SendShape
-from escalate._report.rules._base import RuleContext
-from escalate._report.rules._package import call_evidence, call_package, cause, check, ranked
+from escalate._report.rules._base import BaseRule, RuleContext
+from escalate._report.rules._package import cause, check
 from escalate._report.rules._select import attempts, count, count_shapes, select, shapes_of
 from escalate._schema import STAGE_SEND
 
 
-class PartialAcceptanceRule:
+class PartialAcceptanceRule(BaseRule):
     """Multi-recipient sends where some recipients were rejected."""
 
     id = "partial_acceptance"
@@ -41,19 +41,13 @@ class PartialAcceptanceRule:
                 "your code read them",
             ),
         )
-        causes = ranked(
-            (
-                cause("invalid recipient format", bad_to),
-                cause(
-                    "recipient rejected for another reason (see the errors[] shape)", total - bad_to
-                ),
-            )
+        causes = (
+            cause("invalid recipient format", bad_to),
+            cause("recipient rejected for another reason (see the errors[] shape)", total - bad_to),
         )
-        package = call_package(state, groups)
-        return Finding(
-            symptom=self.id,
-            title=self.title,
-            stage=self.stage,
+        return self.call_finding(
+            state,
+            groups,
             severity="warning",
             summary=(
                 f"{total} of {attempts(state, STAGE_SEND)} sends were only partly accepted: "
@@ -65,6 +59,4 @@ class PartialAcceptanceRule:
                 "Always check both `results[]` and `errors[]`; correct the rejected recipients and "
                 "send them as a new operation (new Idempotency-Key)."
             ),
-            evidence=call_evidence(groups),
-            package=package,
         )

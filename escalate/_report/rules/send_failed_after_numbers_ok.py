@@ -5,9 +5,9 @@ from __future__ import annotations
 from escalate._report._aggregate import AggregateState
 from escalate._report._model import Finding
 from escalate._report._shapes import SendShape
-from escalate._report.rules._base import RuleContext
+from escalate._report.rules._base import BaseRule, RuleContext
 from escalate._report.rules._numbers import send_from_counts
-from escalate._report.rules._package import call_evidence, call_package, cause, check, ranked
+from escalate._report.rules._package import cause, check
 from escalate._report.rules._select import (
     Selected,
     attempts,
@@ -20,7 +20,7 @@ from escalate._report.rules._select import (
 from escalate._schema import STAGE_NUMBERS, STAGE_SEND
 
 
-class SendFailedAfterNumbersOkRule:
+class SendFailedAfterNumbersOkRule(BaseRule):
     """Sends that fail although the numbers list was fetched: a `sendFrom` problem, mostly.
 
     Fires when the evidence breaks a `sendFrom` check, or when failures are not covered by the
@@ -69,26 +69,22 @@ class SendFailedAfterNumbersOkRule:
                 "for their messageType",
             ),
         )
-        causes = ranked(
-            (
-                cause("using E.164 in `sendFrom`", c.phone_number, f"{c.phone_number} sends"),
-                cause(
-                    "using a number not owned by the API client",
-                    c.not_listed,
-                    f"{c.not_listed} sends",
-                ),
-                cause(
-                    "sending with a number not enabled for the intended message type",
-                    c.not_enabled + c.not_active,
-                    f"{c.not_enabled} not enabled, {c.not_active} not ACTIVE",
-                ),
-            )
+        causes = (
+            cause("using E.164 in `sendFrom`", c.phone_number, f"{c.phone_number} sends"),
+            cause(
+                "using a number not owned by the API client",
+                c.not_listed,
+                f"{c.not_listed} sends",
+            ),
+            cause(
+                "sending with a number not enabled for the intended message type",
+                c.not_enabled + c.not_active,
+                f"{c.not_enabled} not enabled, {c.not_active} not ACTIVE",
+            ),
         )
-        return Finding(
-            symptom=self.id,
-            title=self.title,
-            stage=self.stage,
-            severity="error",
+        return self.call_finding(
+            state,
+            groups,
             summary=(
                 f"{total} of {attempts(state, STAGE_SEND)} sends failed after "
                 f"/api/core/numbers succeeded"
@@ -96,8 +92,6 @@ class SendFailedAfterNumbersOkRule:
             checks=checks,
             causes=causes,
             next_action="Correct the `sendFrom` source and re-run the send.",
-            evidence=call_evidence(groups),
-            package=call_package(state, groups),
         )
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from escalate._report._aggregate import AggregateState
 from escalate._report._model import Finding
 from escalate._report._shapes import SendShape
-from escalate._report.rules._base import RuleContext, whoami_value
+from escalate._report.rules._base import BaseRule, RuleContext, whoami_value
 from escalate._report.rules._numbers import send_from_counts
-from escalate._report.rules._package import call_evidence, call_package, cause, check, ranked
+from escalate._report.rules._package import cause, check
 from escalate._report.rules._select import Selected, attempts, count, select, shapes_of
 from escalate._schema import STAGE_SEND
 
 
-class SendForbiddenRule:
+class SendForbiddenRule(BaseRule):
     """Sends refused as forbidden: the client context or the number ownership is wrong."""
 
     id = "send_forbidden"
@@ -47,26 +47,20 @@ class SendForbiddenRule:
                 f"identified as {client}",
             ),
         )
-        causes = ranked(
-            (
-                cause("wrong API client context", other_token),
-                cause("wrong `sendFrom`", c.phone_number),
-                cause("number ownership mismatch", c.not_listed),
-            )
+        causes = (
+            cause("wrong API client context", other_token),
+            cause("wrong `sendFrom`", c.phone_number),
+            cause("number ownership mismatch", c.not_listed),
         )
-        return Finding(
-            symptom=self.id,
-            title=self.title,
-            stage=self.stage,
-            severity="error",
+        return self.call_finding(
+            state,
+            groups,
             summary=f"{total} of {attempts(state, STAGE_SEND)} sends were refused (403 FORBIDDEN)",
             checks=checks,
             causes=causes,
             next_action=(
                 "Confirm /whoami, then confirm /numbers, then retry with the correct `numberId`."
             ),
-            evidence=call_evidence(groups),
-            package=call_package(state, groups),
         )
 
 

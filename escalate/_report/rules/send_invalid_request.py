@@ -5,9 +5,9 @@ from __future__ import annotations
 from escalate._report._aggregate import AggregateState
 from escalate._report._model import Finding
 from escalate._report._shapes import SendShape
-from escalate._report.rules._base import RuleContext
+from escalate._report.rules._base import BaseRule, RuleContext
 from escalate._report.rules._numbers import send_from_counts
-from escalate._report.rules._package import call_evidence, call_package, cause, check, ranked
+from escalate._report.rules._package import cause, check
 from escalate._report.rules._select import (
     attempts,
     count,
@@ -31,7 +31,7 @@ def _bad_body(shape: SendShape) -> bool:
     return not shape.parsed or bool(shape.missing_keys) or shape.message_type not in ("SMS", "MMS")
 
 
-class SendInvalidRequestRule:
+class SendInvalidRequestRule(BaseRule):
     """Sends rejected as invalid: the payload, not the platform, needs fixing."""
 
     id = "send_invalid_request"
@@ -78,24 +78,18 @@ class SendInvalidRequestRule:
                 f"{body} of {total} rejected sends missed sendFrom/to/messageType or were not JSON",
             ),
         )
-        causes = ranked(
-            (
-                cause("missing `Idempotency-Key`", no_key),
-                cause("invalid recipient format", bad_to),
-                cause("invalid request shape", body),
-                cause("`SMS` request including media / `MMS` request missing media", media),
-                cause("`sendFrom` has no `campaignregId` configured", campaign),
-            )
+        causes = (
+            cause("missing `Idempotency-Key`", no_key),
+            cause("invalid recipient format", bad_to),
+            cause("invalid request shape", body),
+            cause("`SMS` request including media / `MMS` request missing media", media),
+            cause("`sendFrom` has no `campaignregId` configured", campaign),
         )
-        return Finding(
-            symptom=self.id,
-            title=self.title,
-            stage=self.stage,
-            severity="error",
+        return self.call_finding(
+            state,
+            groups,
             summary=f"{total} of {attempts(state, STAGE_SEND)} sends were rejected (400)",
             checks=checks,
             causes=causes,
             next_action="Correct the payload; do not blindly retry unchanged invalid requests.",
-            evidence=call_evidence(groups),
-            package=call_package(state, groups),
         )

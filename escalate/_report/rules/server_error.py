@@ -5,13 +5,13 @@ from __future__ import annotations
 from escalate._report._aggregate import AggregateState
 from escalate._report._model import Finding
 from escalate._report._state import OperationStats
-from escalate._report.rules._base import RuleContext
-from escalate._report.rules._package import call_evidence, call_package, cause, check, ranked
+from escalate._report.rules._base import BaseRule, RuleContext
+from escalate._report.rules._package import cause, check
 from escalate._report.rules._select import count, failed, select, server_error
 from escalate._schema import STAGE_SEND, STAGE_TOKEN, STAGES
 
 
-class ServerErrorRule:
+class ServerErrorRule(BaseRule):
     """Failures on Red Cloud's side: the client can retry with backoff, then escalate."""
 
     id = "server_error"
@@ -52,18 +52,15 @@ class ServerErrorRule:
                 f"{new_keys} send operations were retried under a new key",
             ),
         )
-        causes = ranked(
-            (
-                cause("Red Cloud internal error (SERVER_ERROR)", total - upstream),
-                cause("upstream platform dependency error (UPSTREAM_ERROR)", upstream),
-            )
+        causes = (
+            cause("Red Cloud internal error (SERVER_ERROR)", total - upstream),
+            cause("upstream platform dependency error (UPSTREAM_ERROR)", upstream),
         )
         token_only = stages == [STAGE_TOKEN]
-        return Finding(
-            symptom=self.id,
-            title=self.title,
+        return self.call_finding(
+            state,
+            groups,
             stage=stages[0],
-            severity="error",
             summary=(
                 f"{total} calls failed on the server side (at {', '.join(stages)}), "
                 f"last at {last_failure}"
@@ -75,8 +72,6 @@ class ServerErrorRule:
                 + ("" if token_only else ", reusing the same Idempotency-Key for sends")
                 + "; if it persists, escalate with the requestIds below."
             ),
-            evidence=call_evidence(groups),
-            package=call_package(state, groups),
         )
 
 

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from escalate._report._aggregate import AggregateState
 from escalate._report._model import Finding
-from escalate._report.rules._base import RuleContext
-from escalate._report.rules._package import call_evidence, call_package, cause, check, ranked
-from escalate._report.rules._select import count, failed, select, token_classes
+from escalate._report.rules._base import BaseRule, RuleContext
+from escalate._report.rules._package import call_package, cause, check
+from escalate._report.rules._select import count, failed, select, token_classes, unauthorized
 from escalate._schema import STAGE_TOKEN
 
 
-def _unauthorized(key: tuple[object, ...]) -> bool:
-    return key[0] != STAGE_TOKEN and (key[3] == 401 or key[5] == "UNAUTHORIZED")
-
-
-class TokenExpiredMidSessionRule:
+class TokenExpiredMidSessionRule(BaseRule):
     """401s on CORE calls made with a token older than its lifetime."""
 
     id = "token_expired_mid_session"
@@ -23,7 +19,7 @@ class TokenExpiredMidSessionRule:
 
     def evaluate(self, state: AggregateState, context: RuleContext) -> Finding | None:
         """Fire when a 401 call used a token that was expired at the time of the call."""
-        groups = select(state, _unauthorized)
+        groups = select(state, unauthorized)
         expired = token_classes(groups).get("expired", 0)
         if not expired:
             return None
@@ -61,17 +57,17 @@ class TokenExpiredMidSessionRule:
         )
         package = call_package(state, groups)
         ages = "; ".join(sorted({row.token_fresh for row in package.rows}))
-        causes = ranked(
-            (
-                cause("expired token reused past its `expires_in`", expired,
-                      f"token freshly acquired: {ages}"),
-                cause("no refresh on 401", 0 if refreshed else expired),
-            )
+        causes = (
+            cause(
+                "expired token reused past its `expires_in`",
+                expired,
+                f"token freshly acquired: {ages}",
+            ),
+            cause("no refresh on 401", 0 if refreshed else expired),
         )
-        return Finding(
-            symptom=self.id,
-            title=self.title,
-            stage=self.stage,
+        return self.call_finding(
+            state,
+            groups,
             severity="warning" if refreshed and recovered else "error",
             summary=f"{expired} calls were rejected with 401 because their token had expired",
             checks=checks,
@@ -80,6 +76,5 @@ class TokenExpiredMidSessionRule:
                 "Cache the token with its expiry and refresh it before it expires; on a 401, "
                 "acquire a new token and retry the request once."
             ),
-            evidence=call_evidence(groups),
             package=package,
         )

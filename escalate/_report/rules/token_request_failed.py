@@ -5,8 +5,8 @@ from __future__ import annotations
 from escalate._report._aggregate import AggregateState
 from escalate._report._model import Finding
 from escalate._report._shapes import FORM, TokenRequestShape
-from escalate._report.rules._base import RuleContext
-from escalate._report.rules._package import call_evidence, call_package, cause, check, ranked
+from escalate._report.rules._base import BaseRule, RuleContext
+from escalate._report.rules._package import cause, check
 from escalate._report.rules._select import (
     attempts,
     client_failure,
@@ -21,7 +21,7 @@ from escalate._schema import STAGE_TOKEN
 _NETWORK = ("timeout", "connection_error", "error")
 
 
-class TokenRequestFailedRule:
+class TokenRequestFailedRule(BaseRule):
     """Token requests that failed for a reason the client can fix (5xx: `server_error`)."""
 
     id = "token_request_failed"
@@ -81,47 +81,41 @@ class TokenRequestFailedRule:
                 f"{not_form} of {total} failed requests were not application/x-www-form-urlencoded",
             ),
         )
-        causes = ranked(
-            (
-                cause(
-                    "invalid credentials",
-                    invalid_client,
-                    f"{invalid_client} invalid_client answers",
-                ),
-                cause(
-                    "inactive API client",
-                    error_text_hits(groups, "inactive", "client"),
-                    "error text mentions an inactive client",
-                ),
-                cause(
-                    "inactive parent account",
-                    error_text_hits(groups, "inactive", "account"),
-                    "error text mentions an inactive account",
-                ),
-                cause(
-                    "malformed token request",
-                    malformed + bad_grant + not_form + no_client,
-                    f"{malformed} invalid_request/unsupported_grant_type answers, "
-                    f"{not_form} not form-encoded",
-                ),
-                cause(
-                    "the token endpoint is not reachable (timeout or network error)",
-                    network,
-                    f"{network} requests got no response",
-                ),
-            )
+        causes = (
+            cause(
+                "invalid credentials",
+                invalid_client,
+                f"{invalid_client} invalid_client answers",
+            ),
+            cause(
+                "inactive API client",
+                error_text_hits(groups, "inactive", "client"),
+                "error text mentions an inactive client",
+            ),
+            cause(
+                "inactive parent account",
+                error_text_hits(groups, "inactive", "account"),
+                "error text mentions an inactive account",
+            ),
+            cause(
+                "malformed token request",
+                malformed + bad_grant + not_form + no_client,
+                f"{malformed} invalid_request/unsupported_grant_type answers, "
+                f"{not_form} not form-encoded",
+            ),
+            cause(
+                "the token endpoint is not reachable (timeout or network error)",
+                network,
+                f"{network} requests got no response",
+            ),
         )
         answers = ", ".join(f"{code or 'no error code'} x{n}" for code, n in codes.items())
         summary = f"{total} of {attempts(state, STAGE_TOKEN)} token requests failed ({answers})"
-        return Finding(
-            symptom=self.id,
-            title=self.title,
-            stage=self.stage,
-            severity="error",
+        return self.call_finding(
+            state,
+            groups,
             summary=summary,
             checks=checks,
             causes=causes,
             next_action="Correct credentials or account status before testing CORE routes.",
-            evidence=call_evidence(groups),
-            package=call_package(state, groups),
         )

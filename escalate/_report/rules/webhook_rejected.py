@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from escalate._report._aggregate import AggregateState, webhook_failed
 from escalate._report._model import Finding
-from escalate._report.rules._base import RuleContext
-from escalate._report.rules._package import cause, check, ranked
+from escalate._report.rules._base import BaseRule, RuleContext
+from escalate._report.rules._package import cause, check
 from escalate._report.rules._webhooks import hook_count, hook_evidence, hook_package, select_hooks
 from escalate._schema import SIGNATURE_NOT_CHECKED, SIGNATURE_VALID, STAGE_WEBHOOKS
 
 
-class WebhookRejectedRule:
+class WebhookRejectedRule(BaseRule):
     """Receipts that passed (or skipped) verification and were still answered non-2xx."""
 
     id = "webhook_rejected"
@@ -51,24 +51,16 @@ class WebhookRejectedRule:
                 f"{unparsed} of {rejected} rejected bodies were not a JSON object",
             ),
         )
-        causes = ranked(
-            (
-                cause(
-                    "webhook processing bug (the handler failed)", server, f"{server} 5xx answers"
-                ),
-                cause(
-                    "the handler rejects valid traffic",
-                    rejected - server,
-                    f"{rejected - server} 4xx answers",
-                ),
-                cause("unexpected payload shape", unparsed),
-            )
+        causes = (
+            cause("webhook processing bug (the handler failed)", server, f"{server} 5xx answers"),
+            cause(
+                "the handler rejects valid traffic",
+                rejected - server,
+                f"{rejected - server} 4xx answers",
+            ),
+            cause("unexpected payload shape", unparsed),
         )
-        return Finding(
-            symptom=self.id,
-            title=self.title,
-            stage=self.stage,
-            severity="error",
+        return self.finding(
             summary=f"{rejected} of {total} verified webhook requests were answered non-2xx",
             checks=checks,
             causes=causes,

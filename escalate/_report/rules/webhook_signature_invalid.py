@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from escalate._report._aggregate import AggregateState
 from escalate._report._model import Finding
-from escalate._report.rules._base import RuleContext
-from escalate._report.rules._package import cause, check, ranked
+from escalate._report.rules._base import BaseRule, RuleContext
+from escalate._report.rules._package import cause, check
 from escalate._report.rules._webhooks import hook_count, hook_evidence, hook_package, select_hooks
 from escalate._schema import SIGNATURE_INVALID, SIGNATURE_MISSING, SIGNATURE_VALID, STAGE_WEBHOOKS
 
@@ -13,7 +13,7 @@ from escalate._schema import SIGNATURE_INVALID, SIGNATURE_MISSING, SIGNATURE_VAL
 LARGE_SKEW_S = 300.0
 
 
-class WebhookSignatureInvalidRule:
+class WebhookSignatureInvalidRule(BaseRule):
     """Receipts whose HMAC did not match, or that lacked a signing header."""
 
     id = "webhook_signature_invalid"
@@ -58,26 +58,20 @@ class WebhookSignatureInvalidRule:
             if valid
             else ""
         )
-        causes = ranked(
-            (
-                cause(
-                    "HMAC computed over re-serialised JSON instead of the raw body",
-                    invalid,
-                    f"{invalid} mismatches{mixed}",
-                ),
-                cause("wrong or rotated signing secret", invalid // 2),
-                cause(
-                    "signing headers missing (stripped by a proxy, or not sent by Red Cloud)",
-                    missing,
-                ),
-                cause("a replay window rejecting skewed timestamps", skewed),
-            )
+        causes = (
+            cause(
+                "HMAC computed over re-serialised JSON instead of the raw body",
+                invalid,
+                f"{invalid} mismatches{mixed}",
+            ),
+            cause("wrong or rotated signing secret", invalid // 2),
+            cause(
+                "signing headers missing (stripped by a proxy, or not sent by Red Cloud)",
+                missing,
+            ),
+            cause("a replay window rejecting skewed timestamps", skewed),
         )
-        return Finding(
-            symptom=self.id,
-            title=self.title,
-            stage=self.stage,
-            severity="error",
+        return self.finding(
             summary=f"{hook_count(groups)} of {total} webhook requests failed verification",
             checks=checks,
             causes=causes,
