@@ -114,6 +114,17 @@ def whoami_failed(rc: RedCloudSandbox) -> None:
         app.client.get("/api/core/whoami", headers={"Authorization": app.token})
 
 
+def numbers_failed(rc: RedCloudSandbox) -> None:
+    """whoami succeeds, then the API client is deactivated: numbers answers 401 UNAUTHORIZED."""
+    app = Integration(rc)
+    app.acquire_token()
+    app.whoami()
+    rc.faults.inactive_client = True
+    for _ in range(2):
+        app.numbers()
+        time.sleep(0.1)
+
+
 def send_failed_after_numbers_ok(rc: RedCloudSandbox) -> None:
     """Numbers list fine, but sends use the E.164 number, then an inactive number."""
     app = Integration(rc)
@@ -302,6 +313,7 @@ SAMPLES: tuple[Sample, ...] = (
     Sample("healthy", healthy, None, ()),
     Sample("token_request_failed", token_request_failed, "token", ("token_request_failed",)),
     Sample("whoami_failed", whoami_failed, "whoami", ("whoami_failed",)),
+    Sample("numbers_failed", numbers_failed, "numbers", ("numbers_failed",)),
     Sample("send_failed_after_numbers_ok", send_failed_after_numbers_ok, "send",
            ("send_failed_after_numbers_ok", "send_invalid_request")),
     Sample("send_invalid_request", send_invalid_request, "send", ("send_invalid_request",)),

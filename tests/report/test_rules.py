@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from tests.report.builders import (
     NUMBERS,
     SEND_BODY,
@@ -277,3 +280,87 @@ def test_timed_out_sends_do_not_blame_send_from(make_report: MakeReport) -> None
     report = make_report([*_SETUP, *sends])
     assert "send_failed_after_numbers_ok" not in [f.symptom for f in report.findings]
     assert report.first_failing_stage == "send"
+
+
+def _numbers_failure(status: int | None, at: float = 3, **fields: object) -> dict[str, object]:
+    code = {401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND", 502: "UPSTREAM_ERROR"}
+    return call("/api/core/numbers", status, at=at, error_code=code.get(status or 0),
+                request_id=f"req_numbers_{at}" if status else None, **fields)  # fmt: skip
+
+
+def test_numbers_failed_with_token_whoami_accepted(make_report: MakeReport) -> None:
+    """numbers refused 401 with the token whoami accepted points at the client context."""
+    records = [token_call(), whoami_call(at=1), _numbers_failure(401, at=2), _numbers_failure(401)]
+    report = make_report(records)
+    found = finding(report, "numbers_failed")
+    assert report.first_failing_stage == "numbers"
+    assert found.causes[0].text == "inactive client context"
+    assert check_verdict(found, "the token whoami accepted")[0] == "failed"
+    assert check_verdict(found, "the API client is active")[0] == "passed"
+
+
+def test_numbers_forbidden_without_read_capability(make_report: MakeReport) -> None:
+    """A 403 while whoami lists no `numbers:read` fails the capability check and ranks it first."""
+    profile = {"apiClientId": "rc_test_client_123", "apiClientStatus": "ACTIVE",
+               "capabilities": ["numbers:search"]}  # fmt: skip
+    records = [token_call(), whoami_call(at=1, response=profile), _numbers_failure(403)]
+    found = finding(make_report(records), "numbers_failed")
+    assert check_verdict(found, "the API client may read its numbers")[0] == "failed"
+    assert found.causes[0].text == "missing permission to read numbers (`numbers:read`)"
+
+
+def test_numbers_without_bearer_scheme(make_report: MakeReport) -> None:
+    """A numbers call without a bearer token fails the token-format check."""
+    records = [token_call(), _numbers_failure(401, auth=None, token=None)]
+    found = finding(make_report(records), "numbers_failed")
+    assert check_verdict(found, "bearer token format")[0] == "failed"
+    assert found.causes[0].text == "missing or malformed Authorization header"
+
+
+def test_numbers_timeout_is_unreachable_endpoint(make_report: MakeReport) -> None:
+    """No response ranks the unreachable endpoint first, and the package lacks a requestId."""
+    found = finding(make_report([token_call(), _numbers_failure(None)]), "numbers_failed")
+    assert found.causes[0].text.startswith("the numbers endpoint is not reachable")
+    assert any(item.startswith("no requestId captured") for item in found.package.missing)
+
+
+def test_numbers_401_with_expired_token_is_not_numbers_failed(make_report: MakeReport) -> None:
+    """A numbers 401 whose token had aged out is token_expired_mid_session's alone."""
+    expired = _numbers_failure(401, at=3700, token=token_info(age=3700))
+    symptoms = [f.symptom for f in make_report([token_call(), expired]).findings]
+    assert symptoms == ["token_expired_mid_session"]
+
+
+def test_numbers_server_error_is_not_numbers_failed(make_report: MakeReport) -> None:
+    """A numbers 502 is server_error's alone."""
+    symptoms = [f.symptom for f in make_report([token_call(), _numbers_failure(502)]).findings]
+    assert symptoms == ["server_error"]
+
+
+_NUMBERS_OUTCOMES = st.lists(
+    st.tuples(st.sampled_from([None, 400, 401, 403, 404, 500, 502]), st.booleans()),
+    min_size=1, max_size=6,
+)  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(outcomes=_NUMBERS_OUTCOMES)
+def test_numbers_failed_fires_iff_a_client_side_failure_is_unexplained(
+    make_report: MakeReport, outcomes: list[tuple[int | None, bool]]
+) -> None:
+    """numbers_failed fires exactly when a numbers call failed neither 5xx nor 401-expired.
+
+    Calls are grouped by status, so once one 401 is its own, the group's expired 401s are counted
+    with it (the expired-token check says how many).
+    """
+    records = [token_call()] + [
+        _numbers_failure(status, at=3 + i * 4000 if expired else 3 + i,
+                         token=token_info(age=3700 if expired else 5))
+        for i, (status, expired) in enumerate(outcomes)
+    ]  # fmt: skip
+    own = [s for s, expired in outcomes if (s is None or s < 500) and not (s == 401 and expired)]
+    found = [f for f in make_report(records).findings if f.symptom == "numbers_failed"]
+    assert bool(found) == bool(own)
+    shared = sum(s == 401 and expired for s, expired in outcomes) if 401 in own else 0
+    assert [f.evidence.count for f in found] == ([len(own) + shared] if own else [])

@@ -7,6 +7,7 @@ from escalate._report.rules.accepted_not_delivered import AcceptedNotDeliveredRu
 from escalate._report.rules.duplicate_messages import DuplicateMessagesRule
 from escalate._report.rules.idempotency_conflict import IdempotencyConflictRule
 from escalate._report.rules.no_webhook_events import NoWebhookEventsRule
+from escalate._report.rules.numbers_failed import NumbersFailedRule
 from escalate._report.rules.partial_acceptance import PartialAcceptanceRule
 from escalate._report.rules.send_failed_after_numbers_ok import SendFailedAfterNumbersOkRule
 from escalate._report.rules.send_forbidden import SendForbiddenRule
@@ -22,6 +23,7 @@ RULES: tuple[Rule, ...] = (
     TokenRequestFailedRule(),
     TokenExpiredMidSessionRule(),
     WhoamiFailedRule(),
+    NumbersFailedRule(),
     SendFailedAfterNumbersOkRule(),
     SendInvalidRequestRule(),
     SendForbiddenRule(),
