@@ -364,3 +364,17 @@ def test_numbers_failed_fires_iff_a_client_side_failure_is_unexplained(
     assert bool(found) == bool(own)
     shared = sum(s == 401 and expired for s, expired in outcomes) if 401 in own else 0
     assert [f.evidence.count for f in found] == ([len(own) + shared] if own else [])
+
+
+def test_duplicate_package_shows_the_send_payload_shape(make_report: MakeReport) -> None:
+    """The duplicate's package row holds the send's payload shape; keys stay in the evidence."""
+    timeout = send_call(None, at=1, message_id=None, key="fp_key_1")
+    retry = send_call(202, at=40, message_id="msg_2", key="fp_key_2")
+    other = send_call(202, at=0, message_id="msg_3", operation="fp_op_other",
+                      payload={**SEND_BODY, "messageType": "MMS"})  # fmt: skip
+    found = finding(make_report([timeout, retry, other]), "duplicate_messages")
+    assert [row.payload_shape for row in found.package.rows] == [
+        '{"messageType":"SMS","sendFrom":"num_abc123","text":"<text:len=5>","to":["<e164>"]}'
+    ]
+    assert found.evidence.details == (("fp_op000000001", "2 attempts, 2 keys, 1 without answer, "
+                                       "1 messageIds"),)  # fmt: skip

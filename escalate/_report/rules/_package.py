@@ -109,6 +109,22 @@ def package_row(call: CallRecord, message_ids: tuple[str, ...] = ()) -> PackageR
     )
 
 
+def example_payload_text(groups: Selected, operation: str | None = None) -> str:
+    """The payload shape of an example call of the groups: one of `operation` when one was kept.
+
+    Groups keep only their earliest and latest calls; when none of them is the operation's, the
+    earliest example stands for it (a shape has no values, so the sends of an integration share it).
+    """
+    examples = [
+        call
+        for _, group in groups
+        for call in (*group.rows, *((group.latest,) if group.latest else ()))
+    ]
+    own = [call for call in examples if operation is not None and call.operation == operation]
+    chosen = min(own or examples, key=lambda call: call.ts, default=None)
+    return payload_text(chosen.payload) if chosen is not None else "(not captured)"
+
+
 def payload_text(payload: object) -> str:
     """Compact JSON of a payload shape, cut to a readable length."""
     if payload is None:

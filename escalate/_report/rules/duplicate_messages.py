@@ -6,7 +6,8 @@ from escalate._report._aggregate import AggregateState
 from escalate._report._model import EscalationPackage, Evidence, Finding, PackageRow
 from escalate._report._state import OperationStats
 from escalate._report.rules._base import BaseRule, RuleContext
-from escalate._report.rules._package import cause, check, duration_text
+from escalate._report.rules._package import cause, check, duration_text, example_payload_text
+from escalate._report.rules._select import select
 from escalate._schema import ROUTE_SEND, STAGE_SEND
 
 
@@ -108,13 +109,14 @@ def _describe(stats: OperationStats) -> str:
 def _package(
     state: AggregateState, duplicated: list[tuple[str, OperationStats]], first: str, last: str
 ) -> EscalationPackage:
+    sends = select(state, lambda key: key[0] == STAGE_SEND)
     rows = tuple(
         PackageRow(
             endpoint=f"POST {ROUTE_SEND}",
             status=f"{s.accepted} accepted, {s.timeouts} without answer",
             timestamp=s.first,
             request_id=None,
-            payload_shape=f'{{"operation":"{op}","idempotencyKeys":{len(s.idempotency_fps)}}}',
+            payload_shape=example_payload_text(sends, op),
             token_fresh="n/a",
             message_ids=s.message_ids,
         )
