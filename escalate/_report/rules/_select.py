@@ -7,7 +7,7 @@ from typing import TypeVar
 
 from escalate._report._aggregate import AggregateState
 from escalate._report._state import CallGroup, GroupKey
-from escalate._schema import OUTCOME_OK, STAGE_TOKEN
+from escalate._schema import OUTCOME_OK, STAGE_SEND, STAGE_TOKEN
 
 SERVER_ERROR_CODES = frozenset({"SERVER_ERROR", "UPSTREAM_ERROR", "server_error"})
 Selected = list[tuple[GroupKey, CallGroup]]
@@ -31,9 +31,20 @@ def server_error(key: GroupKey) -> bool:
     return (status is not None and status >= 500) or code in SERVER_ERROR_CODES
 
 
+def answered(status: int, code: str) -> Callable[[GroupKey], bool]:
+    """Calls answered this HTTP status or this CORE error code (the docs' status-to-code table)."""
+    return lambda key: key[3] == status or key[5] == code
+
+
+def sends_answered(status: int, code: str) -> Callable[[GroupKey], bool]:
+    """Sends answered this HTTP status or this CORE error code."""
+    match = answered(status, code)
+    return lambda key: key[0] == STAGE_SEND and match(key)
+
+
 def unauthorized(key: GroupKey) -> bool:
     """A CORE call answered 401 or `UNAUTHORIZED` (the token route has its own OAuth errors)."""
-    return key[0] != STAGE_TOKEN and (key[3] == 401 or key[5] == "UNAUTHORIZED")
+    return key[0] != STAGE_TOKEN and answered(401, "UNAUTHORIZED")(key)
 
 
 def client_failure(stage: str) -> Callable[[GroupKey], bool]:

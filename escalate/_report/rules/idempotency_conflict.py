@@ -7,7 +7,7 @@ from escalate._report._model import Finding
 from escalate._report._state import operation_fps
 from escalate._report.rules._base import BaseRule, RuleContext
 from escalate._report.rules._package import cause, check
-from escalate._report.rules._select import attempts, count, select
+from escalate._report.rules._select import attempts, count, select, sends_answered
 from escalate._schema import STAGE_SEND
 
 
@@ -20,7 +20,7 @@ class IdempotencyConflictRule(BaseRule):
 
     def evaluate(self, state: AggregateState, context: RuleContext) -> Finding | None:
         """Fire on any send answered 409 or CONFLICT."""
-        groups = select(state, lambda k: k[0] == STAGE_SEND and (k[3] == 409 or k[5] == "CONFLICT"))
+        groups = select(state, sends_answered(409, "CONFLICT"))
         if not groups:
             return None
         total = count(groups)

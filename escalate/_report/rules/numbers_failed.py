@@ -20,6 +20,7 @@ from escalate._report.rules._bearer import (
 from escalate._report.rules._package import cause
 from escalate._report.rules._select import (
     Selected,
+    answered,
     attempts,
     client_failure,
     count,
@@ -84,7 +85,7 @@ def _causes(
     """
     status = whoami_value(state, "apiClientStatus")
     not_active = c.total if status is not None and status != "ACTIVE" else 0
-    forbidden = count([(k, g) for k, g in groups if k[3] == 403 or k[5] == "FORBIDDEN"])
+    forbidden = count([(k, g) for k, g in groups if answered(403, "FORBIDDEN")(k)])
     no_answer = count([(k, g) for k, g in groups if k[3] is None])
     inactive = (
         (whoami_ok, f"{whoami_ok} refused 401 with the token whoami accepted"),

@@ -8,7 +8,14 @@ from escalate._report._shapes import SendShape
 from escalate._report.rules._base import BaseRule, RuleContext, whoami_value
 from escalate._report.rules._numbers import send_from_counts
 from escalate._report.rules._package import cause, check
-from escalate._report.rules._select import Selected, attempts, count, select, shapes_of
+from escalate._report.rules._select import (
+    Selected,
+    attempts,
+    count,
+    select,
+    sends_answered,
+    shapes_of,
+)
 from escalate._schema import STAGE_SEND
 
 
@@ -21,9 +28,7 @@ class SendForbiddenRule(BaseRule):
 
     def evaluate(self, state: AggregateState, context: RuleContext) -> Finding | None:
         """Fire on any send answered 403 or FORBIDDEN."""
-        groups = select(
-            state, lambda k: k[0] == STAGE_SEND and (k[3] == 403 or k[5] == "FORBIDDEN")
-        )
+        groups = select(state, sends_answered(403, "FORBIDDEN"))
         if not groups:
             return None
         total = count(groups)

@@ -14,6 +14,7 @@ from escalate._report.rules._select import (
     count_shapes,
     error_text_hits,
     select,
+    sends_answered,
     shapes_of,
 )
 from escalate._schema import STAGE_SEND
@@ -40,9 +41,7 @@ class SendInvalidRequestRule(BaseRule):
 
     def evaluate(self, state: AggregateState, context: RuleContext) -> Finding | None:
         """Fire on any send answered 400 or INVALID_REQUEST."""
-        groups = select(
-            state, lambda k: k[0] == STAGE_SEND and (k[3] == 400 or k[5] == "INVALID_REQUEST")
-        )
+        groups = select(state, sends_answered(400, "INVALID_REQUEST"))
         if not groups:
             return None
         total = count(groups)

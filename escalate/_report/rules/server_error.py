@@ -7,7 +7,7 @@ from escalate._report._model import Finding
 from escalate._report._state import OperationStats
 from escalate._report.rules._base import BaseRule, RuleContext
 from escalate._report.rules._package import cause, check
-from escalate._report.rules._select import count, failed, select, server_error
+from escalate._report.rules._select import answered, count, failed, select, server_error
 from escalate._schema import STAGE_SEND, STAGE_TOKEN, STAGES
 
 
@@ -24,7 +24,7 @@ class ServerErrorRule(BaseRule):
         if not groups:
             return None
         total = count(groups)
-        upstream = sum(g.count for k, g in groups if k[3] == 502 or k[5] == "UPSTREAM_ERROR")
+        upstream = count([(k, g) for k, g in groups if answered(502, "UPSTREAM_ERROR")(k)])
         stages = sorted({key[0] for key, _ in groups}, key=_stage_order)
         last_failure = max(group.last or "" for _, group in groups)
         first_failure = min(group.first or "" for _, group in groups)
