@@ -378,3 +378,35 @@ def test_duplicate_package_shows_the_send_payload_shape(make_report: MakeReport)
     ]
     assert found.evidence.details == (("fp_op000000001", "2 attempts, 2 keys, 1 without answer, "
                                        "1 messageIds"),)  # fmt: skip
+
+
+def test_status_rule_points_to_the_specific_send_from_finding(make_report: MakeReport) -> None:
+    """A 403 from a numberId missing from the list: send_forbidden says see also, both fire."""
+    sends = [_forbidden(i, "num_someone_else") for i in range(2)]
+    report = make_report([*_SETUP, *sends])
+    symptoms = [f.symptom for f in report.findings]
+    assert symptoms == ["send_failed_after_numbers_ok", "send_forbidden"]
+    assert finding(report, "send_forbidden").summary.endswith(
+        "; see also send_failed_after_numbers_ok, the specific finding: "
+        "2 of these sends broke a `sendFrom` check"
+    )
+    assert finding(report, "send_failed_after_numbers_ok").summary.endswith(
+        "; the specific finding for the `sendFrom` problem that send_forbidden reports by status"
+    )
+
+
+def test_no_see_also_when_send_from_is_fine(make_report: MakeReport) -> None:
+    """A 400 for a missing key from a good numberId has no see-also (no sendFrom problem)."""
+    send = send_call(400, at=5, message_id=None, error_code="INVALID_REQUEST",
+                     idempotency={"present": False, "fingerprint": None})  # fmt: skip
+    found = finding(make_report([*_SETUP, send]), "send_invalid_request")
+    assert "see also" not in found.summary
+
+
+def test_no_see_also_without_a_numbers_list(make_report: MakeReport) -> None:
+    """Without a successful numbers call send_failed_after_numbers_ok is silent: no see-also."""
+    send = send_call(400, at=5, message_id=None, error_code="INVALID_REQUEST",
+                     payload={**SEND_BODY, "sendFrom": "<e164>"})  # fmt: skip
+    report = make_report([token_call(), whoami_call(at=1), send])
+    assert [f.symptom for f in report.findings] == ["send_invalid_request"]
+    assert "see also" not in report.findings[0].summary

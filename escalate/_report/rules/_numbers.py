@@ -7,6 +7,8 @@ from typing import Any
 
 from escalate._report._aggregate import AggregateState
 from escalate._report._shapes import SendShape
+from escalate._report.rules._select import Selected, shapes_of, successes
+from escalate._schema import STAGE_NUMBERS
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,41 @@ def send_from_counts(state: AggregateState, shapes: dict[SendShape, int]) -> Sen
         no_campaign,
         checked,
     )
+
+
+def send_from_broken(state: AggregateState, shapes: dict[SendShape, int]) -> int:
+    """Sends breaking at least one `sendFrom` check: a phone number, or a numberId not in the
+    numbers list, not ACTIVE or not enabled for the message type."""
+    numbers = numbers_by_id(state)
+    return sum(n for shape, n in shapes.items() if _breaks_send_from(shape, numbers))
+
+
+def see_also_send_from(state: AggregateState, groups: Selected) -> str:
+    """`; see also send_failed_after_numbers_ok, ...` when these sends broke a `sendFrom` check.
+
+    That rule then fires for the same sends (numbers succeeded): it is the specific finding, the
+    status rule the generic one.
+    """
+    if not successes(state, STAGE_NUMBERS):
+        return ""
+    broken = send_from_broken(state, shapes_of(groups, SendShape))
+    if not broken:
+        return ""
+    return (
+        "; see also send_failed_after_numbers_ok, the specific finding: "
+        f"{broken} of these sends broke a `sendFrom` check"
+    )
+
+
+def _breaks_send_from(shape: SendShape, numbers: dict[str, dict[str, Any]]) -> bool:
+    if shape.send_from_kind in ("e164", "phone"):
+        return True
+    if shape.send_from is None or not numbers:
+        return False
+    number = numbers.get(shape.send_from)
+    if number is None:
+        return True
+    return number.get("status") != "ACTIVE" or not _enabled_for(number, shape.message_type)
 
 
 def _enabled_for(number: dict[str, Any], message_type: str | None) -> bool:

@@ -6,10 +6,11 @@ from escalate._report._aggregate import AggregateState
 from escalate._report._model import Finding
 from escalate._report._shapes import SendShape
 from escalate._report.rules._base import BaseRule, RuleContext
-from escalate._report.rules._numbers import send_from_counts
+from escalate._report.rules._numbers import send_from_broken, send_from_counts
 from escalate._report.rules._package import cause, check
 from escalate._report.rules._select import (
     Selected,
+    answered,
     attempts,
     client_failure,
     count,
@@ -37,9 +38,9 @@ class SendFailedAfterNumbersOkRule(BaseRule):
         if not groups or not successes(state, STAGE_NUMBERS):
             return None
         total = count(groups)
-        c = send_from_counts(state, shapes_of(groups, SendShape))
-        broken = c.phone_number + c.not_listed + c.not_active + c.not_enabled
-        if not broken and not _unexplained(groups):
+        shapes = shapes_of(groups, SendShape)
+        c = send_from_counts(state, shapes)
+        if not send_from_broken(state, shapes) and not _unexplained(groups):
             return None  # the send_* rule of the status explains these failures
         listed = "in the numbers list" if c.listed_known else "(no numbers list captured)"
         checks = (
@@ -87,7 +88,7 @@ class SendFailedAfterNumbersOkRule(BaseRule):
             groups,
             summary=(
                 f"{total} of {attempts(state, STAGE_SEND)} sends failed after "
-                f"/api/core/numbers succeeded"
+                f"/api/core/numbers succeeded" + _same_sends_text(state, groups)
             ),
             checks=checks,
             causes=causes,
@@ -103,6 +104,32 @@ def _unexplained(groups: Selected) -> bool:
     """
     return any(key[3] is not None and key[3] not in _EXPLAINED_STATUSES for key, _ in groups)
 
+
+def _same_sends_text(state: AggregateState, groups: Selected) -> str:
+    """Which status rules report some of these sends too, when a `sendFrom` check explains them.
+
+    Both findings stay (each is a guide symptom with its own checks); this one is the specific
+    diagnosis, so it says so, and the status rule says "see also" back.
+    """
+    names = [
+        rule
+        for rule, match in _STATUS_RULES
+        if send_from_broken(state, shapes_of([(k, g) for k, g in groups if match(k)], SendShape))
+    ]
+    if not names:
+        return ""
+    return (
+        "; the specific finding for the `sendFrom` problem that "
+        + " and ".join(names)
+        + f" report{'s' if len(names) == 1 else ''} by status"
+    )
+
+
+#: the rules that report a send by its status, and which sends they cover
+_STATUS_RULES = (
+    ("send_invalid_request", answered(400, "INVALID_REQUEST")),
+    ("send_forbidden", answered(403, "FORBIDDEN")),
+)
 
 #: 401 is an authentication problem (token rules), never a `sendFrom` one.
 _EXPLAINED_STATUSES = (400, 401, 403, 409)

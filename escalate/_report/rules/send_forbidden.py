@@ -6,7 +6,7 @@ from escalate._report._aggregate import AggregateState
 from escalate._report._model import Finding
 from escalate._report._shapes import SendShape
 from escalate._report.rules._base import BaseRule, RuleContext, whoami_value
-from escalate._report.rules._numbers import send_from_counts
+from escalate._report.rules._numbers import see_also_send_from, send_from_counts
 from escalate._report.rules._package import cause, check
 from escalate._report.rules._select import (
     Selected,
@@ -60,7 +60,10 @@ class SendForbiddenRule(BaseRule):
         return self.call_finding(
             state,
             groups,
-            summary=f"{total} of {attempts(state, STAGE_SEND)} sends were refused (403 FORBIDDEN)",
+            summary=(
+                f"{total} of {attempts(state, STAGE_SEND)} sends were refused (403 FORBIDDEN)"
+                + see_also_send_from(state, groups)
+            ),
             checks=checks,
             causes=causes,
             next_action=(

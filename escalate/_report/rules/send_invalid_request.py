@@ -6,7 +6,7 @@ from escalate._report._aggregate import AggregateState
 from escalate._report._model import Finding
 from escalate._report._shapes import SendShape
 from escalate._report.rules._base import BaseRule, RuleContext
-from escalate._report.rules._numbers import send_from_counts
+from escalate._report.rules._numbers import see_also_send_from, send_from_counts
 from escalate._report.rules._package import cause, check
 from escalate._report.rules._select import (
     attempts,
@@ -87,7 +87,10 @@ class SendInvalidRequestRule(BaseRule):
         return self.call_finding(
             state,
             groups,
-            summary=f"{total} of {attempts(state, STAGE_SEND)} sends were rejected (400)",
+            summary=(
+                f"{total} of {attempts(state, STAGE_SEND)} sends were rejected (400)"
+                + see_also_send_from(state, groups)
+            ),
             checks=checks,
             causes=causes,
             next_action="Correct the payload; do not blindly retry unchanged invalid requests.",
