@@ -1,9 +1,10 @@
 """The reader: find evidence records among any other lines, count everything else by reason.
 
 Chunks of 16 MiB are searched for the byte marker `RECORD_MARKER`; only lines that contain it are
-parsed (orjson). Other lines are only counted, by one `bytes.count` per block. `scan_chunks` yields
-records; `scan_into` hands each parsed value to a callback instead (the aggregator's fast path,
-which converts only the records it cannot fold directly).
+parsed. Other lines are only counted, by one `bytes.count` per block. `scan_chunks` yields
+records (parsed with orjson); `scan_into` hands each candidate line's bytes to a callback instead
+(the aggregator's fast path, which decodes the common records into typed structs itself and
+hands the rest back to `parsed`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class LineStats:
 #: receives the parsed JSON value of one candidate line; returns None when it was used as a
 #: record, or the reason it is broken (`wrong_types`, `newer_schema`)
 Consume = Callable[[object], "str | None"]
+#: receives the bytes of one candidate line (no newline, at most MAX_LINE); returns like `Consume`
+ConsumeLine = Callable[[bytes], "str | None"]
 
 
 def iter_records(paths: Sequence[str], stats: LineStats | None = None) -> Iterator[Record]:
@@ -63,15 +66,15 @@ def scan_source(source: Source, stats: LineStats) -> Iterator[Record]:
 def scan_chunks(chunks: Iterable[bytes], stats: LineStats) -> Iterator[Record]:
     """Yield the records found in a stream of byte chunks; every line is a record or counted."""
     records: list[Record] = []
-    consume = _collector(records)
+    consume = parsed(_collector(records))
     for buffer, begin, end in line_blocks(chunks, stats):
         scan_block(buffer, begin, end, stats, consume)
         yield from records
         records.clear()
 
 
-def scan_into(chunks: Iterable[bytes], stats: LineStats, consume: Consume) -> None:
-    """Pass the parsed value of every candidate line to `consume`; count every line in `stats`.
+def scan_into(chunks: Iterable[bytes], stats: LineStats, consume: ConsumeLine) -> None:
+    """Pass every candidate line to `consume`; count every line in `stats`.
 
     The aggregator's fast path: no record object and no generator step per line.
     """
@@ -146,23 +149,23 @@ def _finish_long_line(has_marker: bool, stats: LineStats) -> None:
         stats.not_evidence += 1
 
 
-def scan_block(buffer: bytes, begin: int, end: int, stats: LineStats, consume: Consume) -> None:
-    """Scan `buffer[begin:end]`, whole lines ending in a newline; only marked lines are parsed."""
+def scan_block(
+    buffer: bytes, begin: int, end: int, stats: LineStats, consume: ConsumeLine
+) -> None:
+    """Scan `buffer[begin:end]`, whole lines ending in a newline; pass on only marked lines."""
     base = stats.lines
     lines = buffer.count(b"\n", begin, end)
     candidates = 0
-    find, rfind, loads = buffer.find, buffer.rfind, orjson.loads
+    find, rfind = buffer.find, buffer.rfind
     position = find(RECORD_MARKER, begin, end)
     while position != -1:
         start = rfind(b"\n", begin, position) + 1 or begin
         stop = find(b"\n", position, end)
         candidates += 1
-        try:
-            if stop - start > MAX_LINE:
-                raise orjson.JSONDecodeError("line too long", "", 0)
-            reason = consume(loads(buffer[start:stop]))
-        except orjson.JSONDecodeError:
-            reason = _consume_unparsed(buffer[start:stop], consume)
+        if stop - start > MAX_LINE:
+            reason: str | None = REASON_LINE_TOO_LONG
+        else:
+            reason = consume(buffer[start:stop])
         if reason is not None:
             stats.count_broken(reason, base + buffer.count(b"\n", begin, start) + 1)
         position = find(RECORD_MARKER, stop, end)
@@ -170,14 +173,24 @@ def scan_block(buffer: bytes, begin: int, end: int, stats: LineStats, consume: C
     stats.not_evidence += lines - candidates
 
 
-def _consume_unparsed(line: bytes, consume: Consume) -> str | None:
-    """A candidate line orjson refused: a prefixed record, or broken for the reason returned."""
-    if len(line) > MAX_LINE:
-        return REASON_LINE_TOO_LONG
-    value = _parse_with_prefix(line)
-    if value is None:
-        return _broken_reason(line)
-    return consume(value)
+def parsed(consume: Consume) -> ConsumeLine:
+    """The line consumer that parses a candidate line with orjson and passes the value on.
+
+    A line orjson refuses is a prefixed record (`2026-... INFO {...}`) or broken, for the reason
+    returned.
+    """
+    loads, decode_error = orjson.loads, orjson.JSONDecodeError
+
+    def consume_line(line: bytes) -> str | None:
+        try:
+            value = loads(line)
+        except decode_error:
+            value = _parse_with_prefix(line)
+            if value is None:
+                return _broken_reason(line)
+        return consume(value)
+
+    return consume_line
 
 
 def parse_line(line: bytes) -> Record | str:

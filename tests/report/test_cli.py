@@ -158,3 +158,17 @@ def test_failing_stage_without_rule_exits_1(tmp_path: Path) -> None:
     code, output = _run(str(log), "--format", "json")
     assert code == 1
     assert orjson.loads(output)["first_failing_stage"] == "numbers"
+
+
+def test_python_dash_m_escalate_runs_the_same_command(tmp_path: Path) -> None:
+    """`python -m escalate report` works where no script is on PATH, with the same exit codes."""
+    log = write_log(tmp_path / "app.jsonl", [send_call(403, at=1)])
+    result = subprocess.run(
+        [sys.executable, "-m", "escalate", "report", "--format", "json", str(log)],
+        capture_output=True, timeout=120, cwd=tmp_path,
+    )
+    assert result.returncode == 1, result.stderr
+    assert orjson.loads(result.stdout)["first_failing_stage"] == "send"
+    usage = subprocess.run([sys.executable, "-m", "escalate", "--help"], capture_output=True,
+                           timeout=120, cwd=tmp_path)
+    assert usage.returncode == 0 and b"Usage: escalate" in usage.stdout

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from escalate._report import AggregateState
@@ -144,3 +145,63 @@ def test_every_odd_field_takes_the_reference_path() -> None:
         (reference, reference_stats), (fast, fast_stats) = _reference(data), _fast(data)
         assert _snapshot(fast) == _snapshot(reference), (field, value)
         assert fast_stats.broken == reference_stats.broken, (field, value)
+
+
+#: bytes that make a line interesting to a JSON parser when dropped in anywhere
+_NOISE = (b'"', b"\\", b"}", b"{", b",", b":", b"[", b"]", b"\xff", b"\xc3\xa9", b"\x01", b" ",
+          b"e", b"-", b"0", b"9", b".", b"n", b"t", b"\\u0000", b"\\ud800", b"\r")
+_HUGE_EXPONENT = re.compile(rb"[0-9][eE][+]?[0-9]{3}")
+
+
+@st.composite
+def _mutated_lines(draw: st.DrawFn) -> bytes:
+    """Valid records, then a few bytes deleted, replaced or inserted anywhere."""
+    data = bytearray(b"".join(
+        orjson.dumps(record) + b"\n" for record in draw(st.lists(_record(), min_size=1, max_size=8))
+    ))
+    for _ in range(draw(st.integers(min_value=1, max_value=4))):
+        at = draw(st.integers(min_value=0, max_value=len(data) - 1))
+        operation = draw(st.sampled_from(["delete", "replace", "insert"]))
+        noise = draw(st.sampled_from(_NOISE))
+        if operation == "delete":
+            del data[at : at + draw(st.integers(min_value=1, max_value=20))]
+        elif operation == "replace":
+            data[at : at + len(noise)] = noise
+        else:
+            data[at:at] = noise
+        if not data:
+            data = bytearray(b"\n")
+    return bytes(data)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_mutated_lines())
+def test_fast_path_agrees_with_orjson_on_damaged_lines(data: bytes) -> None:
+    """Truncated, mangled or non-UTF-8 lines get the same verdicts and state on both paths.
+
+    The one documented difference: a number too large for a float in a field the fast path skips
+    (msgspec accepts the line, orjson refuses it), so such lines are left out.
+    """
+    assume(not _HUGE_EXPONENT.search(data))
+    (reference, reference_stats), (fast, fast_stats) = _reference(data), _fast(data)
+    assert _snapshot(fast) == _snapshot(reference)
+    assert (fast_stats.lines, fast_stats.not_evidence, fast_stats.broken) == (
+        reference_stats.lines, reference_stats.not_evidence, reference_stats.broken)
+
+
+def test_a_huge_number_in_a_skipped_field_is_the_documented_difference() -> None:
+    """`1e999` where the fast path does not read: msgspec keeps the record, orjson refuses it."""
+    record = send_call(at=1, operation="fp_op1", message_id="msg_1")
+    line = orjson.dumps(record).replace(b'"fingerprint"', b'"huge":1e999,"fingerprint"', 1)
+    known = orjson.dumps(send_call(at=0, operation="fp_op0", message_id="msg_0"))
+    data = known + b"\n" + known.replace(b"fp_op0", b"fp_opx") + b"\n" + line + b"\n"
+    assert _reference(data)[1].broken == {"invalid_json": 1}
+    assert _fast(data)[1].broken == {}
+
+
+def test_deeply_nested_line_is_invalid_json_on_the_fast_path() -> None:
+    """A record nested past the parsers' depth limits is counted broken, never a crash."""
+    record = orjson.dumps(webhook(at=1))
+    line = record[:-1] + b',"deep":' + b"[" * 5000 + b"]" * 5000 + b"}"
+    data = record + b"\n" + line + b"\n"
+    assert _fast(data)[1].broken == _reference(data)[1].broken == {"invalid_json": 1}
