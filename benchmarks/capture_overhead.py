@@ -13,14 +13,32 @@ bare client's median and p99, each instrumentation's added median and p99 and it
 bare client of the same library, escalate's added time as a fraction of OpenTelemetry's, and the
 load average (other work on the machine inflates every figure: compare within one run).
 Not a test: absolute times drift between machines, compare ratios.
+
+    python benchmarks/capture_overhead.py --instructions [--small 200 --large 1200]
+
+counts instructions instead (valgrind's callgrind; `perf stat` is not available on these VMs):
+each workload runs in its own process under valgrind, once with `--small` and once with `--large`
+timed calls after 20 untimed ones, the cyclic GC off; the difference divided by the difference in
+calls is the per-call count, start-up and warm-up excluded. Workloads: bare and instrumented
+httpx against an in-process canned transport (the same body every call, and `vary`: a new body,
+Idempotency-Key and messageId every call, like real traffic), the same over loopback, and
+escalate's steps alone (request facts, record building, the sink, one `os.write`), so the table
+is an inclusive breakdown of what escalate adds. `--keep DIR` keeps the callgrind files for
+`callgrind_annotate --inclusive=yes` (C-level functions only: Python 3.11 frames are not named).
+Instruction counts do not move with the machine's load, but they leave out the kernel (the
+`write(2)` itself) and cache misses: confirm a change with the wall-clock run.
 """
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
+import gc
 import multiprocessing
 import os
+import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +48,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
+import orjson
 import requests
 
 import escalate
@@ -236,8 +255,166 @@ def _load() -> str:
     return "/".join(f"{value:.2f}" for value in os.getloadavg())
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark and print the table."""
+# --- instruction counts (valgrind) ----------------------------------------------------------
+
+#: Distinct bodies built for `vary` workloads whatever the call count (so they cancel out).
+POOL_SIZE = 1500
+WARM_UP_CALLS = 20
+
+
+def varied_call(index: int) -> tuple[bytes, dict[str, str], bytes]:
+    """Request body, headers and reply of call `index` when every call is a new message."""
+    body = (b'{"sendFrom":"num_abc123","to":["+1555%07d"],"messageType":"SMS",'
+            b'"text":"Your order %d has shipped","externalReference":"order_%d"}'
+            % (index, index, index))
+    headers = {**HEADERS, "Idempotency-Key": f"idem_order_{index}"}
+    return body, headers, REPLY.replace(b"msg_abc123", b"msg_%08d" % index)
+
+
+class _CannedStream(httpx.SyncByteStream):
+    def __init__(self, reply: bytes) -> None:
+        self._reply = reply
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self._reply
+
+
+class CannedTransport(httpx.BaseTransport):
+    """Answers every request in-process like the loopback server, body streamed (not pre-read)."""
+
+    def __init__(self, replies: list[bytes]) -> None:
+        self._replies = replies
+        self._next = 0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Read the request; answer 202 with the next reply."""
+        request.read()
+        reply = self._replies[self._next % len(self._replies)]
+        self._next += 1
+        headers = [(b"content-type", b"application/json"),
+                   (b"content-length", b"%d" % len(reply))]
+        return httpx.Response(202, headers=headers, stream=_CannedStream(reply))
+
+
+def _client_workload(instrumented: bool, vary: bool, base: str | None) -> Callable[[], Any]:
+    """One POST per call, on a canned transport (`base` None) or over loopback."""
+    calls = [varied_call(index) for index in range(POOL_SIZE)] if vary else [
+        (BODY, HEADERS, REPLY)]
+    transport = CannedTransport([reply for _, _, reply in calls]) if base is None else None
+    client = httpx.Client(transport=transport)
+    if instrumented:
+        escalate.instrument(client)
+    url = (base or "http://127.0.0.1:9") + ROUTE
+    counter = iter(range(1 << 30))
+
+    def call() -> Any:
+        body, headers, _ = calls[next(counter) % len(calls)]
+        return client.post(url, content=body, headers=headers)
+
+    return call
+
+
+def _step_workload(step: str) -> Callable[[], Any]:
+    """One of escalate's steps alone, on the inputs of the benchmark's call."""
+    from escalate._capture import _httpx, _record, _sink
+    from escalate._capture._exchange import Exchange
+
+    client = httpx.Client(transport=CannedTransport([REPLY]))
+    request = client.build_request("POST", "http://127.0.0.1:9" + ROUTE, content=BODY,
+                                   headers=HEADERS)
+    facts = _httpx.request_facts(request)
+    exchange = Exchange("httpx", *facts[:3], time.time(), time.perf_counter(), 0.001, *facts[3:],
+                        status=202, response_content_type="application/json",
+                        response_body=REPLY)
+    record = _record.build_call_record(exchange)
+    line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+    descriptor = os.open(os.devnull if step == "devnull" else _evidence_path(),
+                         os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    steps: dict[str, Callable[[], Any]] = {
+        "facts": lambda: _httpx.request_facts(request),
+        "record": lambda: _record.build_call_record(exchange),
+        "sink": lambda: _sink.SINK.emit(record),
+        "write": lambda: os.write(descriptor, line),
+        "nothing": lambda: None,
+    }
+    return steps[step]
+
+
+def _evidence_path() -> str:
+    return os.path.join(tempfile.gettempdir(), f"escalate-bench-{os.getpid()}.jsonl")
+
+
+#: name -> (what it measures, baseline name or None).
+WORKLOADS: dict[str, tuple[str, str | None]] = {
+    "canned bare": ("httpx, in-process canned transport", None),
+    "canned escalate": ("+ escalate", "canned bare"),
+    "canned vary bare": ("httpx, canned, a new body/key/messageId per call", None),
+    "canned vary escalate": ("+ escalate", "canned vary bare"),
+    "loopback bare": ("httpx over loopback (server in another process)", None),
+    "loopback escalate": ("+ escalate", "loopback bare"),
+    "nothing": ("an empty step (the loop's own cost)", None),
+    "facts": ("step: read the request's facts", "nothing"),
+    "record": ("step: build the record", "nothing"),
+    "sink": ("step: structlog chain, render, scan, write", "nothing"),
+    "write": ("step: one os.write of the line", "nothing"),
+}
+
+
+def run_workload(name: str, calls: int) -> None:
+    """Warm up, turn the GC off, make `calls` calls (the process valgrind counts)."""
+    escalate.configure(path=_evidence_path())
+    try:
+        if name.startswith("loopback"):
+            with server() as base:
+                _run_calls(_client_workload(name.endswith("escalate"), False, base), calls)
+        elif name.startswith("canned"):
+            _run_calls(_client_workload(name.endswith("escalate"), "vary" in name, None), calls)
+        else:
+            _run_calls(_step_workload(name), calls)
+    finally:
+        escalate.configure(path=os.devnull)
+        os.unlink(_evidence_path())
+
+
+def _run_calls(call: Callable[[], Any], calls: int) -> None:
+    for _ in range(WARM_UP_CALLS):
+        call()
+    gc.collect()
+    gc.disable()
+    for _ in range(calls):
+        call()
+
+
+def _count(name: str, calls: int, keep: str | None) -> int:
+    """Instructions of one workload process under callgrind."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = os.path.join(keep or folder, f"callgrind.{name.replace(' ', '-')}.{calls}")
+        command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+                   sys.executable, __file__, "--workload", name, "--calls", str(calls)]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=1800,
+                                check=True)
+    return int(re.findall(r"Collected : (\d+)", result.stderr)[-1])
+
+
+def count_instructions(small: int, large: int, jobs: int, keep: str | None,
+                       names: list[str]) -> dict[str, float]:
+    """Per-call instructions of each workload: (count(large) - count(small)) / (large - small)."""
+    runs = [(name, calls) for name in names for calls in (small, large)]
+    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+        totals = dict(zip(runs, pool.map(lambda run: _count(*run, keep), runs), strict=True))
+    return {name: (totals[name, large] - totals[name, small]) / (large - small)
+            for name in names}
+
+
+def _report_instructions(per_call: dict[str, float]) -> None:
+    print(f"{'workload':22} {'per call':>10} {'added':>10}   what")
+    for name, value in per_call.items():
+        what, baseline = WORKLOADS[name]
+        added = "" if baseline not in per_call else f"{value - per_call[baseline]:+10,.0f}"
+        print(f"{name:22} {value:10,.0f} {added:>10}   {what}")
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--calls", type=int, default=5000, help="calls per mode per round")
     parser.add_argument("--rounds", type=int, default=5, help="rounds (modes interleaved)")
@@ -245,7 +422,35 @@ def main(argv: list[str] | None = None) -> int:
                         help="before each round, wait until the 1-minute load is under this")
     parser.add_argument("--patience", type=float, default=60.0,
                         help="seconds to wait at most for --max-load before each round")
-    args = parser.parse_args(argv)
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions per call under valgrind instead of timing")
+    parser.add_argument("--small", type=int, default=200, help="--instructions: fewer calls")
+    parser.add_argument("--large", type=int, default=1200, help="--instructions: more calls")
+    parser.add_argument("--jobs", type=int, default=2, help="--instructions: valgrinds at once")
+    parser.add_argument("--only", action="append", choices=sorted(WORKLOADS),
+                        help="--instructions: this workload only (repeatable)")
+    parser.add_argument("--keep", default=None, help="--instructions: keep callgrind files here")
+    parser.add_argument("--workload", choices=sorted(WORKLOADS), help=argparse.SUPPRESS)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark (or count instructions) and print the table."""
+    args = _parser().parse_args(argv)
+    if args.workload is not None:
+        run_workload(args.workload, args.calls)
+    elif args.instructions:
+        names = args.only or list(WORKLOADS)
+        print(f"instructions per call: (count at {args.large} calls - count at {args.small}) / "
+              f"{args.large - args.small}, GC off, valgrind callgrind")
+        _report_instructions(count_instructions(args.small, args.large, args.jobs, args.keep,
+                                                [name for name in WORKLOADS if name in names]))
+    else:
+        _time_modes(args)
+    return 0
+
+
+def _time_modes(args: argparse.Namespace) -> None:
     loads = [_load()]
     with tempfile.TemporaryDirectory() as folder, server() as base:
         escalate.configure(path=os.path.join(folder, "evidence.jsonl"))
@@ -268,7 +473,6 @@ def main(argv: list[str] | None = None) -> int:
     _report(results, {name: baseline for name, (baseline, _) in modes.items()})
     print(f"escalate: {stats['records_written']} records written, "
           f"{stats['errors_total']} errors swallowed")
-    return 0
 
 
 if __name__ == "__main__":
