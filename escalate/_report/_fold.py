@@ -28,6 +28,8 @@ webhook receipt, 1.7 us against 3.3 us an accepted send) and leaves the fold no 
 
 from __future__ import annotations
 
+from typing import Literal
+
 import msgspec
 
 from escalate._report._aggregate import (
@@ -39,13 +41,13 @@ from escalate._report._aggregate import (
 )
 from escalate._report._reader import ConsumeLine, parsed
 from escalate._report._records import BrokenRecord, record_from_object
-from escalate._report._state import CallGroup, GroupKey, WebhookGroup, WebhookKey
+from escalate._report._state import CallGroup, WebhookGroup, WebhookKey
 from escalate._schema import (
     KIND_CALL,
     KIND_WEBHOOK,
     LIFECYCLE_EVENTS,
     OUTCOME_OK,
-    SCHEMA,
+    ROUTE_SEND,
     SIGNATURE_INVALID,
     SIGNATURE_MISSING,
     STAGE_SEND,
@@ -61,17 +63,24 @@ _LIFECYCLE = frozenset(LIFECYCLE_EVENTS)
 _TOP = "\U0010ffff"
 
 
-class _Hook(msgspec.Struct, tag_field="kind", tag=KIND_WEBHOOK):
-    """The fields of a webhook receipt the fast path reads (absent = null, as in the schema)."""
+class _Hook(msgspec.Struct, tag_field="kind", tag=KIND_WEBHOOK, kw_only=True):
+    """The fields of a verified webhook receipt the fast path reads (absent = null).
 
-    schema: str
+    Literal types decode to the one interned text, whose hash is cached: the group key costs no
+    string hashing. Any other schema, signature or event fails to decode: the reference path.
+    """
+
+    schema: Literal["escalate.evidence/1"]
     ts: str
-    signature: str
-    response_status: int | None = None
-    event: str | None = None
-    message_id: str | None = None
     route: str | None = None
+    event: (
+        Literal["message.queued", "message.sent", "message.delivery", "message.failed",
+                "message.inbound"] | None
+    ) = None  # fmt: skip
+    message_id: str | None = None
+    signature: Literal["valid", "not_checked"]
     timestamp_skew_s: float | None = None
+    response_status: int | None = None
 
 
 class _Object(msgspec.Struct):
@@ -96,19 +105,23 @@ class _Response(msgspec.Struct):
     errors_count: int | None = None
 
 
-class _Call(msgspec.Struct, tag_field="kind", tag=KIND_CALL):
-    """The fields of a call record the fast path reads, typed as `record_from_object` checks."""
+class _Call(msgspec.Struct, tag_field="kind", tag=KIND_CALL, kw_only=True):
+    """An accepted send as the fast path reads it, typed as `record_from_object` checks it.
 
-    schema: str
+    Any other call (another route, stage, method or outcome, an error code) fails to decode and
+    takes the reference path; the group key is then (accepted send, status).
+    """
+
+    schema: Literal["escalate.evidence/1"]
     ts: str
-    stage: str
-    method: str
-    route: str
-    outcome: str
-    status: int | None = None
-    exception: str | None = None
+    method: Literal["POST"]
+    route: Literal["/api/core/messages/send"]
+    stage: Literal["send"]
+    status: int
+    outcome: Literal["ok"]
+    exception: None = None
     request_id: str | None = None
-    error_code: str | None = None
+    error_code: None = None
     error_message: str | None = None
     auth: _Auth | None = None
     token: _Object | None = None
@@ -134,7 +147,7 @@ def folder(state: AggregateState) -> ConsumeLine:
     second, second_end, row = "\0", "\0", [0]  # the first record looks its row up
     webhook_groups, groups = state.webhook_groups, state.groups
     healthy: dict[WebhookKey, WebhookGroup] = {}  #: webhook groups of verified 2xx receipts
-    accepted: dict[GroupKey, CallGroup] = {}  #: call groups of accepted sends, key checked
+    accepted: dict[int, CallGroup] = {}  #: call groups of accepted sends, by status
     messages, operations, row_at = state.messages, state.operations, state.row_at
 
     def fold_reference(value: object) -> str | None:
@@ -163,10 +176,7 @@ def folder(state: AggregateState) -> ConsumeLine:
         group = healthy.get((value.signature, status, event))
         if group is None:
             group = healthy_group(value.signature, status, event)
-        if (
-            group is None or value.schema != SCHEMA or message_id is None or value.route is None
-            or len(ts) != 27 or ts[26] != "Z"
-        ):  # fmt: skip
+        if group is None or message_id is None or value.route is None or ts[26:] != "Z":
             return reference(line)
         group.count += 1
         if ts > group.last:
@@ -187,36 +197,31 @@ def folder(state: AggregateState) -> ConsumeLine:
 
     def healthy_group(signature: str, status: int | None, event: str | None) -> WebhookGroup | None:
         """The group of verified 2xx receipts with this key, once a first one made it."""
-        if signature in _BAD_SIGNATURES or status is None or not 200 <= status < 300:
+        if status is None or not 200 <= status < 300:
             return None
         group = webhook_groups.get((signature, status, event))
         if group is not None:
             healthy[(signature, status, event)] = group
         return group
 
-    def accepted_group(key: GroupKey) -> CallGroup | None:
-        """The accepted sends group of this key (stage, method, route, status, outcome, code)."""
-        if key[0] != STAGE_SEND or key[4] != OUTCOME_OK or key[3] is None:
-            return None
-        group = groups.get(key)
+    def accepted_group(status: int) -> CallGroup | None:
+        """The group of accepted sends answered with `status`, once a first one made it."""
+        group = groups.get((STAGE_SEND, "POST", ROUTE_SEND, status, OUTCOME_OK, None))
         if group is not None:
-            accepted[key] = group
+            accepted[status] = group
         return group
 
     def fold_send(value: _Call) -> bool:
         """A fully accepted send of a new operation with one messageId; False: reference path."""
         nonlocal second, second_end, row
-        key = (value.stage, value.method, value.route, value.status, value.outcome,
-               value.error_code)
-        group = accepted.get(key)
+        group = accepted.get(value.status)
         if group is None:
-            group = accepted_group(key)
+            group = accepted_group(value.status)
         idempotency, response, operation, ts = (
             value.idempotency, value.response, value.operation, value.ts)
         if (
             group is None or idempotency is None or response is None
-            or not operation or operation in operations or value.schema != SCHEMA
-            or len(ts) != 27 or ts[26] != "Z"
+            or not operation or operation in operations or ts[26:] != "Z"
         ):  # fmt: skip
             return False
         errors_count, results = response.errors_count, response.results
