@@ -326,7 +326,7 @@ SAMPLES: tuple[Sample, ...] = (
     Sample("duplicate_messages", duplicate_messages, "send", ("duplicate_messages",)),
     Sample("idempotency_conflict", idempotency_conflict, "send", ("idempotency_conflict",)),
     Sample("token_expired_mid_session", token_expired_mid_session, "token",
-           ("token_expired_mid_session", "whoami_failed")),
+           ("token_expired_mid_session",)),
     Sample("server_error", server_error, "send", ("server_error",)),
     Sample("webhook_signature_invalid", webhook_signature_invalid, "webhooks",
            ("webhook_signature_invalid",)),

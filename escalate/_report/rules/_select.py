@@ -47,6 +47,11 @@ def unauthorized(key: GroupKey) -> bool:
     return key[0] != STAGE_TOKEN and answered(401, "UNAUTHORIZED")(key)
 
 
+def expired_only(key: GroupKey, group: CallGroup) -> bool:
+    """401s whose every token had aged out: `token_expired_mid_session` explains them."""
+    return unauthorized(key) and group.token_classes.get("expired", 0) == group.count
+
+
 def client_failure(stage: str) -> Callable[[GroupKey], bool]:
     """Failed calls of a stage that are not server errors."""
     return lambda key: key[0] == stage and failed(key) and not server_error(key)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from escalate._report._aggregate import AggregateState
 from escalate._report._model import Cause, Check, CheckVerdict, Finding
-from escalate._report._state import CallGroup, GroupKey
 from escalate._report.rules._base import BaseRule, RuleContext, whoami_value
 from escalate._report.rules._bearer import (
     BearerCounts,
@@ -24,6 +23,7 @@ from escalate._report.rules._select import (
     attempts,
     client_failure,
     count,
+    expired_only,
     select,
     unauthorized,
 )
@@ -31,11 +31,6 @@ from escalate._schema import STAGE_NUMBERS
 
 #: the capability the reference's whoami example lists for reading the numbers list
 NUMBERS_READ = "numbers:read"
-
-
-def _expired_only(key: GroupKey, group: CallGroup) -> bool:
-    """401s whose every token had aged out: `token_expired_mid_session` explains them."""
-    return unauthorized(key) and group.token_classes.get("expired", 0) == group.count
 
 
 class NumbersFailedRule(BaseRule):
@@ -52,7 +47,7 @@ class NumbersFailedRule(BaseRule):
         `token_expired_mid_session`'s.
         """
         failing = select(state, client_failure(STAGE_NUMBERS))
-        groups = [(key, group) for key, group in failing if not _expired_only(key, group)]
+        groups = [(key, group) for key, group in failing if not expired_only(key, group)]
         if not groups:
             return None
         c = bearer_counts(groups)

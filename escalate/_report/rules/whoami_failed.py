@@ -6,12 +6,16 @@ from escalate._report._aggregate import AggregateState
 from escalate._report._model import Finding
 from escalate._report.rules._base import BaseRule, RuleContext
 from escalate._report.rules._bearer import bearer_checks, bearer_counts, token_causes
-from escalate._report.rules._select import attempts, client_failure, select
+from escalate._report.rules._select import attempts, client_failure, expired_only, select
 from escalate._schema import STAGE_WHOAMI
 
 
 class WhoamiFailedRule(BaseRule):
-    """whoami calls that failed for a client-side reason (server errors: `server_error`)."""
+    """whoami calls that failed for a client-side reason.
+
+    Server errors are `server_error`'s; 401s made with an aged-out token are
+    `token_expired_mid_session`'s (as for `numbers_failed`).
+    """
 
     id = "whoami_failed"
     title = "/api/core/whoami fails"
@@ -19,7 +23,8 @@ class WhoamiFailedRule(BaseRule):
 
     def evaluate(self, state: AggregateState, context: RuleContext) -> Finding | None:
         """Fire when any whoami call failed with a 4xx or no response."""
-        groups = select(state, client_failure(STAGE_WHOAMI))
+        failing = select(state, client_failure(STAGE_WHOAMI))
+        groups = [(key, group) for key, group in failing if not expired_only(key, group)]
         if not groups:
             return None
         c = bearer_counts(groups)
