@@ -12,18 +12,19 @@ aggregator's fast path (`_fold`); with one, records are built, filtered and adde
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from functools import reduce
-from multiprocessing.context import BaseContext
+from typing import TYPE_CHECKING
 
 from escalate._report._aggregate import AggregateState
 from escalate._report._filters import RecordFilter
 from escalate._report._fold import folder
 from escalate._report._inputs import STDIN, Source, read_chunks, split_file
 from escalate._report._reader import LineStats, scan_chunks, scan_into
+
+if TYPE_CHECKING:
+    from multiprocessing.context import BaseContext
 
 #: files smaller than twice this are never split into byte ranges
 MIN_RANGE_BYTES = 32 * 1024 * 1024
@@ -80,6 +81,8 @@ def _in_processes(
         # one task per process: this one takes a share rather than wait (one pickled state less)
         local.append(remote.pop())
     pool_size = max(1, min(len(remote), workers - len(local)))
+    from concurrent.futures import ProcessPoolExecutor  # only --jobs pays for its import
+
     with ProcessPoolExecutor(max_workers=pool_size, mp_context=_fork_context()) as pool:
         futures = [pool.submit(aggregate_source, task, record_filter) for task in remote]
         states = [aggregate_source(task, record_filter, progress) for task in local]
@@ -92,6 +95,8 @@ def _in_processes(
 
 def _fork_context() -> BaseContext | None:
     """Fork where the platform has it: workers start at once, with the modules already loaded."""
+    import multiprocessing
+
     if "fork" in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("fork")
     return None
