@@ -117,28 +117,22 @@ def _record_failure(
         count_error("httpx", error)
 
 
-class _Recorder:
-    """One call after its headers arrived: keeps a capped copy of the body the user reads and
-    writes the record once, when the stream is closed (or at once when no body is needed)."""
+class _Recording:
+    """One call after its headers arrived: the exchange's fields so far, a capped copy of the
+    body the user reads, and the record, written once when the stream is closed (or at once
+    when no body is needed). The tee streams below are this plus the stream protocol, so a call
+    costs one object."""
 
-    __slots__ = ("_chunks", "_client", "_done", "_duration", "_encoding", "_facts", "_mono",
-                 "_room", "_started", "_status", "_type")
+    __slots__ = ("_chunks", "_done", "_encoding", "_fields", "_inner", "_room")
 
-    def __init__(self, client: str, started: float, mono: float, duration: float,
-                 request: httpx.Request, response: httpx.Response) -> None:
-        self._client, self._started, self._mono, self._duration = client, started, mono, duration
-        self._facts = request_facts(request)
-        self._status = response.status_code
-        self._type, self._encoding = _picked(
-            response.headers, _RESPONSE_HEADERS, join=True)
+    def __init__(self, inner: Any, fields: tuple[Any, ...], encoding: str | None) -> None:
+        #: Exchange fields from `client` to `response_content_type`.
+        self._fields = fields
+        self._inner = inner
+        self._encoding = encoding
         self._chunks: list[bytes] = []
         self._room = MAX_TEED_BYTES
         self._done = False
-
-    def needs_body(self) -> bool:
-        """JSON on a documented route, or a JSON error: the summary needs the body."""
-        return is_json_type(self._type) and (
-            self._facts[2] in _schema.STAGE_BY_ROUTE or self._status >= 400)
 
     def keep(self, chunk: bytes) -> None:
         """Copy a chunk (or the part of it under the cap)."""
@@ -153,12 +147,8 @@ class _Recorder:
             return
         self._done = True
         try:
-            method, host, path, auth, content_type, key, body, streamed = self._facts
-            emit_exchange(Exchange(
-                self._client, method, host, path, self._started, self._mono, self._duration,
-                auth, content_type, key, body, streamed, status=self._status,
-                response_content_type=self._type,
-                response_body=self._body() if teed else None))
+            body = self._body() if teed else None
+            emit_exchange(Exchange._make((*self._fields, body, None, None)))
         except Exception as error:
             count_error("httpx", error)
 
@@ -176,15 +166,13 @@ def _decompressed(raw: bytes) -> bytes:
         return b""
 
 
-class _TeeStream(httpx.SyncByteStream):
+class _TeeStream(_Recording, httpx.SyncByteStream):
     """The response stream as the user reads it, with a capped copy kept for the record."""
 
-    def __init__(self, inner: Any, recorder: _Recorder) -> None:
-        self._inner = inner
-        self._recorder = recorder
+    __slots__ = ()
 
     def __iter__(self) -> Iterator[bytes]:
-        keep = self._recorder.keep
+        keep = self.keep
         for chunk in self._inner:
             keep(chunk)
             yield chunk
@@ -193,18 +181,16 @@ class _TeeStream(httpx.SyncByteStream):
         try:
             self._inner.close()
         finally:
-            self._recorder.finish(teed=True)
+            self.finish(teed=True)
 
 
-class _AsyncTeeStream(httpx.AsyncByteStream):
+class _AsyncTeeStream(_Recording, httpx.AsyncByteStream):
     """The async twin of `_TeeStream`."""
 
-    def __init__(self, inner: Any, recorder: _Recorder) -> None:
-        self._inner = inner
-        self._recorder = recorder
+    __slots__ = ()
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        keep = self._recorder.keep
+        keep = self.keep
         async for chunk in self._inner:
             keep(chunk)
             yield chunk
@@ -213,20 +199,27 @@ class _AsyncTeeStream(httpx.AsyncByteStream):
         try:
             await self._inner.aclose()
         finally:
-            self._recorder.finish(teed=True)
+            self.finish(teed=True)
 
 
 def _attach(client: str, request: httpx.Request, started: float, mono: float,
             response: httpx.Response, *, asynchronous: bool) -> None:
-    """Record now, or tee the body and record when the user's stream closes."""
+    """Record now, or tee the body and record when the user's stream closes.
+
+    The body is needed for JSON on a documented route, or a JSON error.
+    """
     try:
         duration = time.perf_counter() - mono
-        recorder = _Recorder(client, started, mono, duration, request, response)
-        if not recorder.needs_body():
-            recorder.finish(teed=False)
-            return
-        tee = _AsyncTeeStream if asynchronous else _TeeStream
-        response.stream = tee(response.stream, recorder)
+        method, host, path, auth, content_type, key, body, streamed = request_facts(request)
+        status = response.status_code
+        response_type, encoding = _picked(response.headers, _RESPONSE_HEADERS, join=True)
+        fields = (client, method, host, path, started, mono, duration, auth, content_type, key,
+                  body, streamed, status, response_type)
+        tee = (_AsyncTeeStream if asynchronous else _TeeStream)(response.stream, fields, encoding)
+        if is_json_type(response_type) and (path in _schema.STAGE_BY_ROUTE or status >= 400):
+            response.stream = tee
+        else:
+            tee.finish(teed=False)
     except Exception as error:
         count_error("httpx", error)
 

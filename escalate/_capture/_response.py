@@ -59,16 +59,33 @@ def summarize(stage: str, ok: bool, body: Any) -> dict[str, Any] | None:
 
 def identifier(value: Any) -> str | None:
     """An identifier kept verbatim when it looks like one (never a phone number)."""
-    if type(value) is str and _IDENTIFIER.fullmatch(value) and _scan.phone_marker(value) is None:
+    if type(value) is str and _IDENTIFIER.fullmatch(value) and (
+            value[0] not in _scan.PHONE_FIRST_CHARACTERS or _scan.phone_marker(value) is None):
         return value
     return None if value is None else _scan.scan_text(str(value), 128)
 
 
 def enum(value: Any) -> str | None:
-    """A short enumeration value kept verbatim; anything else scanned."""
-    if type(value) is str and _ENUM.fullmatch(value) and _scan.phone_marker(value) is None:
-        return value
+    """A short enumeration value kept verbatim; anything else scanned (remembered, bounded:
+    statuses and error codes are few and repeat on every call)."""
+    if type(value) is str:
+        found = _ENUMS.get(value)
+        if found is None:
+            found = _ENUMS[value] = _enum(value)
+            if len(_ENUMS) > MAX_REMEMBERED_ENUMS:
+                _ENUMS.clear()
+        return found
     return None if value is None else _scan.scan_text(str(value), 64)
+
+
+def _enum(value: str) -> str:
+    if _ENUM.fullmatch(value) and _scan.phone_marker(value) is None:
+        return value
+    return _scan.scan_text(value, 64)
+
+
+_ENUMS: dict[str, str] = {}
+MAX_REMEMBERED_ENUMS = 1024
 
 
 def _message(value: Any) -> str | None:
@@ -128,19 +145,20 @@ def _number(item: dict[str, Any]) -> dict[str, Any]:
 def _send(body: dict[str, Any]) -> dict[str, Any]:
     results = body.get("results")
     errors = body.get("errors")
+    if not isinstance(errors, list):
+        errors = None
     return {
         "results": [_result(item) for item in results[:MAX_RESULTS] if isinstance(item, dict)]
         if isinstance(results, list) else [],
-        "errors_count": len(errors) if isinstance(errors, list) else 0,
-        "errors": [shape_json(item) for item in errors[:MAX_ERRORS]]
-        if isinstance(errors, list) else [],
+        "errors_count": 0 if errors is None else len(errors),
+        "errors": [shape_json(item) for item in errors[:MAX_ERRORS]] if errors else [],
     }
 
 
 def _result(item: dict[str, Any]) -> dict[str, Any]:
-    to = item.get("to")
+    to, message_id, status = item.get("to"), item.get("messageId"), item.get("status")
     return {
         "to": plain_string(to) if isinstance(to, str) else None,
-        "messageId": identifier(item.get("messageId")),
-        "status": enum(item.get("status")),
+        "messageId": identifier(message_id),
+        "status": enum(status),
     }

@@ -17,8 +17,16 @@ _E164_BYTES = re.compile(rb"\+[1-9]\d{7,14}")
 
 
 def is_e164(value: str) -> bool:
-    """`+` then 8-15 digits, the first not 0."""
-    return _E164.fullmatch(value) is not None
+    """`+` then 8-15 digits, the first not 0 (the `_E164` pattern, with string methods).
+
+    `str.isdecimal` is exactly the regular expression's `\\d` (Unicode category Nd), and three C
+    calls cost a fraction of a match: this runs on every phone-like string of every record.
+    """
+    return (9 <= len(value) <= 16 and value[0] == "+" and value[1] in _FIRST_DIGITS
+            and value[2:].isdecimal())
+
+
+_FIRST_DIGITS = frozenset("123456789")
 
 
 def is_phone_like(value: str) -> bool:
@@ -36,7 +44,7 @@ def phone_marker(value: str) -> str | None:
     """`<e164>` / `<phone:not_e164>` for a phone-like value, else None."""
     if not value or value[0] not in PHONE_FIRST_CHARACTERS:
         return None
-    if _E164.fullmatch(value) is not None:
+    if is_e164(value):
         return E164_MARKER
     return NOT_E164_MARKER if is_phone_like(value) else None
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import hmac
 import os
+from typing import Any
 
 #: Default key: fixed, so fingerprints from several services of one team match.
 DEFAULT_FINGERPRINT_KEY = b"escalate.evidence/1 fingerprint key"
@@ -35,26 +35,41 @@ MAX_CACHED_FINGERPRINTS = 2048
 
 
 class _Fingerprinter:
-    """HMAC-SHA256 with the key schedule done once (`copy()` of a keyed object) and a cache."""
+    """HMAC-SHA256 (RFC 2104) with the key schedule done once, and a cache.
+
+    The padded key's inner and outer SHA-256 states are computed once; a fingerprint is then a
+    few C calls (`copy`, `update`, `digest`) instead of `hmac.HMAC.copy()`'s Python code: the
+    same value as `hmac.new(key, value, "sha256")`, for about half the instructions.
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._keyed = hmac.new(settings.fingerprint_key, digestmod=hashlib.sha256)
+        key = settings.fingerprint_key
+        if len(key) > _BLOCK_SIZE:
+            key = hashlib.sha256(key).digest()
+        key = key.ljust(_BLOCK_SIZE, b"\0")
+        self._inner = hashlib.sha256(key.translate(_INNER_PAD))
+        self._outer = hashlib.sha256(key.translate(_OUTER_PAD))
         self.cache: dict[str | bytes, str] = {}
 
     def __call__(self, value: str | bytes) -> str:
         cached = self.cache.get(value)
         if cached is not None:
             return cached
-        mac = self._keyed.copy()
-        mac.update(value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value)
-        result = "fp_" + mac.hexdigest()[:12]
+        inner = self._inner.copy()
+        inner.update(value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        result = "fp_" + outer.hexdigest()[:12]
         if len(self.cache) >= MAX_CACHED_FINGERPRINTS:
             self.cache = {}
         self.cache[value] = result
         return result
 
 
+_BLOCK_SIZE = 64  # SHA-256's block size: the HMAC key is padded to it
+_INNER_PAD = bytes(byte ^ 0x36 for byte in range(256))
+_OUTER_PAD = bytes(byte ^ 0x5C for byte in range(256))
 _current = [_Fingerprinter(settings_from(None, False))]
 
 
@@ -63,9 +78,15 @@ def current() -> Settings:
     return _current[0].settings
 
 
+#: Caches holding values derived from the settings (fingerprints), emptied when they change.
+DERIVED_CACHES: list[dict[Any, Any]] = []
+
+
 def install(settings: Settings) -> None:
     """Replace the settings in force (one reference swap: safe against concurrent readers)."""
     _current[0] = _Fingerprinter(settings)
+    for cache in DERIVED_CACHES:
+        cache.clear()
 
 
 def fingerprint(value: str | bytes) -> str:

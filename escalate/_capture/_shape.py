@@ -102,7 +102,7 @@ def _shape_object(value: Mapping[Any, Any], depth: int) -> dict[str, Any]:
     for (name, shown, rule), item in zip(_object_plan(value), value.values(), strict=True):
         kind = type(item)
         if kind is str:
-            shaped[shown] = rule(item) if rule is not None else plain_string(item)
+            shaped[shown] = rule(item)
         elif kind is list and depth + 1 < MAX_DEPTH:
             shaped[shown] = _shape_array(item, name, depth + 1)
         else:
@@ -111,7 +111,7 @@ def _shape_object(value: Mapping[Any, Any], depth: int) -> dict[str, Any]:
 
 
 #: One entry per key of an object: its name, the key shown in the shape, its string rule.
-KeyPlan = tuple[str, str, "Callable[[str], str] | None"]
+KeyPlan = tuple[str, str, "Callable[[str], str]"]
 #: Key sequence -> plan: a service sends the same few body layouts (bounded; small objects only).
 _OBJECT_PLANS: dict[tuple[Any, ...], tuple[KeyPlan, ...]] = {}
 MAX_PLANNED_KEYS = 32
@@ -135,19 +135,16 @@ def _plan_keys(keys: tuple[Any, ...]) -> tuple[KeyPlan, ...]:
     for index, key in enumerate(keys):
         name = key if type(key) is str else str(key)
         safe, rule = _KEY_PLANS.get(name) or _learn_key(name)
-        plan.append((name, name if safe else f"<key#{index}>", rule))
+        plan.append((name, name if safe else f"<key#{index}>", rule or plain_string))
     return tuple(plan)
 
 
 def _shape_array(value: list[Any] | tuple[Any, ...], key: str | None, depth: int) -> Any:
     if key in MEDIA_KEYS:
         return f"<media:count={len(value)}>"
-    rule = _KEY_RULES.get(key) if key is not None else None
-    shaped = [
-        (rule(item) if rule is not None else plain_string(item)) if type(item) is str
-        else _shape(item, key, depth + 1)
-        for item in value[:MAX_ARRAY_ITEMS]
-    ]
+    rule = _KEY_RULES.get(key, plain_string) if key is not None else plain_string
+    shaped = [rule(item) if type(item) is str else _shape(item, key, depth + 1)
+              for item in value[:MAX_ARRAY_ITEMS]]
     if len(value) > MAX_ARRAY_ITEMS:
         shaped.append(f"<+{len(value) - MAX_ARRAY_ITEMS} more>")
     return shaped
@@ -156,8 +153,21 @@ def _shape_array(value: list[Any] | tuple[Any, ...], key: str | None, depth: int
 def plain_string(value: str) -> str:
     """A string under no key of its own rule: a phone marker or its length."""
     if value[:1] in _scan.PHONE_FIRST_CHARACTERS:
-        return _scan.phone_marker(value) or f"<str:len={len(value)}>"
-    return f"<str:len={len(value)}>"
+        return _scan.phone_marker(value) or string_length(value)
+    size = len(value)
+    return _STRING_LENGTHS[size] if size < _TABULATED else f"<str:len={size}>"
+
+
+def string_length(value: str) -> str:
+    """`<str:len=N>`."""
+    size = len(value)
+    return _STRING_LENGTHS[size] if size < _TABULATED else f"<str:len={size}>"
+
+
+#: Length descriptors of short strings, made once (formatting an int is the dearer part).
+_TABULATED = 1024
+_STRING_LENGTHS = tuple(f"<str:len={size}>" for size in range(_TABULATED))
+_TEXT_LENGTHS = tuple(f"<text:len={size}>" for size in range(_TABULATED))
 
 
 #: Key -> (may be kept, rule for its string values): keys repeat on every call, so the plan of
@@ -186,29 +196,56 @@ def _shape_string(value: str, key: str | None) -> str:
 
 
 def _text(value: str) -> str:
-    return f"<text:len={len(value)}>"
+    size = len(value)
+    return _TEXT_LENGTHS[size] if size < _TABULATED else f"<text:len={size}>"
 
 
 def _media(value: str) -> str:
     return "<media:count=1>"
 
 
+def _memoized(rule: Callable[[str], str]) -> Callable[[str], str]:
+    """`rule` with its results remembered (bounded): enumerations and the ids of a service's
+    own numbers repeat on every call, and a remembered value skips the regular expressions."""
+    memo: dict[str, str] = {}
+
+    def remembered(value: str) -> str:
+        found = memo.get(value)
+        if found is None:
+            found = rule(value)
+            if len(memo) >= MAX_REMEMBERED_VALUES:
+                memo.clear()
+            memo[value] = found
+        return found
+
+    return remembered
+
+
+MAX_REMEMBERED_VALUES = 4096
+
+
+@_memoized
 def _enumeration(value: str) -> str:
     marker = _scan.phone_marker(value)
     if marker is None and _ENUM_VALUE.fullmatch(value):
         return value
-    return marker or f"<str:len={len(value)}>"
+    return marker or string_length(value)
 
 
+@_memoized
 def _identifier(value: str) -> str:
     marker = _scan.phone_marker(value)
     if marker is None and _IDENTIFIER_VALUE.fullmatch(value):
         return value
-    return marker or f"<str:len={len(value)}>"
+    return marker or string_length(value)
 
 
 def _reference(value: str) -> str:
-    return _scan.phone_marker(value) or _external_reference(value)
+    if value[:1] in _scan.PHONE_FIRST_CHARACTERS:
+        marker = _scan.phone_marker(value)
+        if marker is not None:
+            return marker
+    return _external_reference(value)
 
 
 def _external_reference(value: str) -> str:

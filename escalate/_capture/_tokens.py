@@ -47,6 +47,9 @@ class TokenRegistry:
         token_fingerprint = token_fingerprint or fingerprint(token)
         issued = self._issued.get(token_fingerprint)  # one C call: atomic under the GIL
         if issued is None:
+            if token.count(".") != 2:  # not a JWT: nothing more to learn (one literal, no call)
+                return {"fingerprint": token_fingerprint, "source": "unknown", "age_s": None,
+                        "expires_in": None, "fresh": None, "expired": None}
             return _jwt_freshness(token_fingerprint, token, wall)
         fresh = False
         if not issued.used:  # only the first use needs the lock: exactly one call is fresh
