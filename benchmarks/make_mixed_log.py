@@ -2,9 +2,10 @@
 
     python benchmarks/make_mixed_log.py --size 1G /tmp/mixed.log
 
-Each business send is a send record followed, a few hundred lines later, by its
-`message.queued`/`message.sent`/`message.delivery` webhooks (a few go unanswered or fail);
-token, whoami and numbers calls recur; a few lines are broken. Deterministic for a given size.
+Each business send (with its own externalReference) is a send record followed, a few hundred
+lines later, by its `message.queued`/`message.sent`/`message.delivery` webhooks (a few go
+unanswered or fail); token, whoami and numbers calls recur; a few lines are broken.
+Deterministic for a given size.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ _SEND = (
     '"fp_1a2b3c4d5e6f","source":"acquired","age_s":{age},"expires_in":3600,"fresh":false,'
     '"expired":false}},"content_type":"application/json","payload":{{"sendFrom":"num_abc123",'
     '"to":["<e164>"],"messageType":"SMS","text":"<text:len=42>","externalReference":'
-    '"<fp:fp_9f8e7d6c5b4a>"}},"idempotency":{{"present":true,"fingerprint":"fp_k{n:011x}"}},'
+    '"<fp:{ref}>"}},"idempotency":{{"present":true,"fingerprint":"fp_k{n:011x}"}},'
     '"operation":"fp_o{n:011x}","response":{response}}}'
 )
 _OTHER_CALL = (
@@ -45,7 +46,7 @@ _OTHER_CALL = (
 _WEBHOOK = (
     '{{"schema":"escalate.evidence/1","kind":"webhook","ts":"{ts}","pid":777,"seq":{n},'
     '"receiver":"asgi","route":"/webhooks/redcloud","event":"{event}","message_id":"{mid}",'
-    '"external_reference":"fp_9f8e7d6c5b4a","sequence":{seq},"provider_message_ref":null,'
+    '"external_reference":"{ref}","sequence":{seq},"provider_message_ref":null,'
     '"failure":null,"signature":"valid","timestamp_skew_s":0.4,"response_status":200,'
     '"body_size":231,"body_sha256":"{sha}","parse_error":false}}'
 )
@@ -63,6 +64,12 @@ _NUMBERS_RESPONSE = (
     '{"numbers":[{"numberId":"num_abc123","status":"ACTIVE","smsEnabled":true,"mmsEnabled":true,'
     '"campaignRegistered":true,"e164":"<e164>"}]}'
 )
+
+
+def reference(n: int) -> str:
+    """The fingerprinted externalReference of business send `n`: one per operation, as in real
+    traffic (a shared one would link every send to every webhook), the length of a fingerprint."""
+    return f"fp_{n * 0x9E3779B1 % (1 << 48):012x}"
 
 
 def parse_size(text: str) -> int:
@@ -115,6 +122,7 @@ class _Generator:
             return _SEND.format(
                 ts=self.ts(),
                 n=n,
+                ref=reference(n),
                 d=20.1,
                 status=403,
                 outcome="http_error",
@@ -131,6 +139,7 @@ class _Generator:
         return _SEND.format(
             ts=self.ts(),
             n=n,
+            ref=reference(n),
             d=35.2,
             status=202,
             outcome="ok",
@@ -145,7 +154,9 @@ class _Generator:
         if n % 211 == 0:
             events = ("message.queued",)  # accepted, never delivered
         for offset, event in zip((40, 120, 400), events, strict=False):
-            text = _WEBHOOK.format(ts="{ts}", n=n, event=event, mid=mid, seq=offset, sha="ab" * 32)
+            text = _WEBHOOK.format(
+                ts="{ts}", n=n, event=event, mid=mid, ref=reference(n), seq=offset, sha="ab" * 32
+            )
             self.later.append((self.line + offset + len(self.later) % 7, text))
         self.later = deque(sorted(self.later, key=lambda item: item[0]))
 
