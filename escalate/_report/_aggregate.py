@@ -16,6 +16,7 @@ from escalate._report._state import (
     _earlier,
     _later,
     _sum_into,
+    payload_reference,
 )
 from escalate._schema import (
     LIFECYCLE_EVENTS,
@@ -63,6 +64,7 @@ class AggregateState:
         "numbers",
         "operations",
         "records",
+        "references",
         "segments",
         "timeline",
         "webhook_groups",
@@ -86,6 +88,10 @@ class AggregateState:
         self.operations: dict[str, Operation] = {}
         #: messageId -> accepted ts (pending), LIFECYCLE_ONLY or RESOLVED
         self.messages: dict[str, str | int] = {}
+        #: messageId -> externalReference, for messages while they are LIFECYCLE_ONLY (the
+        #: least reference when their webhooks differ): the evidence that an unanswered send
+        #: was accepted after all. Bounded by `messages`; dropped once a send accepts them.
+        self.references: dict[str, str] = {}
         #: second or minute (see `row_at`) -> [ok, failed] per stage at TIMELINE_SLOT[stage]
         self.timeline: dict[str, list[int]] = {}
         self._minute = ""  # the row of the last minute counted: records come mostly in order
@@ -208,6 +214,9 @@ class AggregateState:
         fingerprint = call.idempotency_fingerprint
         if fingerprint and fingerprint not in stats.idempotency_fps:
             stats.idempotency_fps = stats.idempotency_fps | {fingerprint}
+        reference = payload_reference(call.payload)
+        if reference and reference not in stats.references:
+            stats.references = stats.references | {reference}
         return stats
 
     def _accept(self, message_id: str, ts: str) -> None:
@@ -218,6 +227,7 @@ class AggregateState:
             self.messages[message_id] = min(seen, ts)
         else:
             self.messages[message_id] = RESOLVED
+            self.references.pop(message_id, None)
 
     def _add_webhook(self, hook: WebhookRecord) -> None:
         self.webhooks += 1
@@ -239,8 +249,10 @@ class AggregateState:
         message_id = hook.message_id
         if not failed and message_id and event in LIFECYCLE_EVENTS:
             seen = self.messages.get(message_id)
-            if seen is None:
+            if seen is None or seen == LIFECYCLE_ONLY:
                 self.messages[message_id] = LIFECYCLE_ONLY
+                if hook.external_reference:
+                    keep_reference(self.references, message_id, hook.external_reference)
             elif type(seen) is str:
                 self.messages[message_id] = RESOLVED
 
@@ -268,7 +280,8 @@ class AggregateState:
         self.numbers = max(
             (s for s in (self.numbers, other.numbers) if s), default=None, key=_by_ts
         )
-        _merge_messages(self.messages, other.messages)
+        resolved = _merge_messages(self.messages, other.messages)
+        _merge_references(self.references, other.references, resolved)
         for minute, counts in other.timeline.items():
             row = self.timeline.get(minute)
             if row is None:
@@ -276,6 +289,13 @@ class AggregateState:
             else:
                 row[:] = [a + b for a, b in zip(row, counts, strict=True)]
         return self
+
+
+def keep_reference(references: dict[str, str], message_id: str, reference: str) -> None:
+    """Note a lifecycle-only message's externalReference; the least one when webhooks differ."""
+    known = references.get(message_id)
+    if known is None or reference < known:
+        references[message_id] = reference
 
 
 def webhook_failed(signature: str, response_status: int | None) -> bool:
@@ -297,13 +317,25 @@ def _merge_groups(mine: dict[Any, Any], other: dict[Any, Any]) -> None:
             mine[key] = group
 
 
-def _merge_messages(mine: dict[str, str | int], other: dict[str, str | int]) -> None:
+def _merge_messages(mine: dict[str, str | int], other: dict[str, str | int]) -> list[str]:
+    """Merge the message maps; return the messages both saw that are no longer LIFECYCLE_ONLY."""
     # only the messages both sides saw need combining: a per-entry loop over the rest cost
     # 20 ms per 40,000 messages, a dict update a tenth of that
     both = mine.keys() & other.keys()
     combined = {message_id: _combine(mine[message_id], other[message_id]) for message_id in both}
     mine.update(other)
     mine.update(combined)
+    return [message_id for message_id, seen in combined.items() if seen != LIFECYCLE_ONLY]
+
+
+def _merge_references(mine: dict[str, str], other: dict[str, str], resolved: list[str]) -> None:
+    """Union of the references (least per message), less the messages a send now accepts."""
+    both = mine.keys() & other.keys()
+    least = {message_id: min(mine[message_id], other[message_id]) for message_id in both}
+    mine.update(other)
+    mine.update(least)
+    for message_id in resolved:
+        mine.pop(message_id, None)
 
 
 def _merge_operations(mine: dict[str, Operation], other: dict[str, Operation]) -> None:

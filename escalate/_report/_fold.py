@@ -38,6 +38,7 @@ from escalate._report._aggregate import (
     SECOND_KEY,
     TIMELINE_SLOT,
     AggregateState,
+    keep_reference,
 )
 from escalate._report._reader import ConsumeLine, parsed
 from escalate._report._records import BrokenRecord, record_from_object
@@ -78,6 +79,7 @@ class _Hook(msgspec.Struct, tag_field="kind", tag=KIND_WEBHOOK, kw_only=True):
                 "message.inbound"] | None
     ) = None  # fmt: skip
     message_id: str | None = None
+    external_reference: str | None = None  # read only for a message not accepted (yet)
     signature: Literal["valid", "not_checked"]
     timestamp_skew_s: float | None = None
     response_status: int | None = None
@@ -149,6 +151,7 @@ def folder(state: AggregateState) -> ConsumeLine:
     healthy: dict[WebhookKey, WebhookGroup] = {}  #: webhook groups of verified 2xx receipts
     accepted: dict[int, CallGroup] = {}  #: call groups of accepted sends, by status
     messages, operations, row_at = state.messages, state.operations, state.row_at
+    references = state.references
 
     def fold_reference(value: object) -> str | None:
         try:
@@ -191,8 +194,12 @@ def folder(state: AggregateState) -> ConsumeLine:
             seen = messages.get(message_id)
             if seen is None:
                 messages[message_id] = LIFECYCLE_ONLY
+                if value.external_reference:
+                    references[message_id] = value.external_reference
             elif type(seen) is str:
                 messages[message_id] = RESOLVED
+            elif seen == LIFECYCLE_ONLY and value.external_reference:
+                keep_reference(references, message_id, value.external_reference)
         return None
 
     def healthy_group(signature: str, status: int | None, event: str | None) -> WebhookGroup | None:
@@ -247,6 +254,7 @@ def folder(state: AggregateState) -> ConsumeLine:
             messages[message_id] = min(seen, ts)
         else:
             messages[message_id] = RESOLVED
+            references.pop(message_id, None)
         return True
 
     return fold

@@ -62,6 +62,8 @@ class WebhookRecord(NamedTuple):
     timestamp_skew_s: float | None
     response_status: int | None
     parse_error: bool
+    #: the send's externalReference: a fingerprint `fp_...`, or verbatim when kept
+    external_reference: str | None
 
 
 Record = CallRecord | WebhookRecord
@@ -158,6 +160,7 @@ def _webhook_from(obj: dict[str, Any]) -> WebhookRecord:
     get: Any = obj.get
     ts, route, event, message_id = get("ts"), get("route"), get("event"), get("message_id")
     signature, skew, status = get("signature"), get("timestamp_skew_s"), get("response_status")
+    reference = get("external_reference")
     if type(ts) is not str or len(ts) != 27 or ts[26] != "Z":
         ts = canonical_ts(ts)
     if (
@@ -165,6 +168,7 @@ def _webhook_from(obj: dict[str, Any]) -> WebhookRecord:
         or (event is not None and type(event) is not str)
         or (message_id is not None and type(message_id) is not str)
         or (route is not None and type(route) is not str)
+        or (reference is not None and type(reference) is not str)
     ):  # fmt: skip
         raise BrokenRecord(REASON_WRONG_TYPES)
     if skew is not None and type(skew) is not float:
@@ -173,4 +177,5 @@ def _webhook_from(obj: dict[str, Any]) -> WebhookRecord:
         skew = float(skew)
     return _new(WebhookRecord, (
         ts, route, event, message_id, signature, skew, status, get("parse_error") is True,
+        reference,
     ))  # fmt: skip

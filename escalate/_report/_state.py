@@ -140,6 +140,7 @@ class OperationStats:
         "idempotency_fps",
         "last",
         "message_ids",
+        "references",
         "timeouts",
     )
 
@@ -151,6 +152,8 @@ class OperationStats:
         self.last = ts
         self.idempotency_fps: frozenset[str] = frozenset()
         self.message_ids: tuple[str, ...] = ()  #: at most 5
+        #: the attempts' externalReferences (`payload_reference`); one body, so usually one
+        self.references: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, value: Operation) -> OperationStats:
@@ -173,6 +176,22 @@ class OperationStats:
         self.last = max(self.last, other.last)
         self.idempotency_fps = self.idempotency_fps | other.idempotency_fps
         self.message_ids = tuple(sorted(set(self.message_ids + other.message_ids)))[:5]
+        self.references = self.references | other.references
+
+
+def payload_reference(payload: object) -> str | None:
+    """The externalReference of a send's payload shape, as a webhook record carries it.
+
+    The shape holds `<fp:fp_...>` (the webhook record: `fp_...`, the same HMAC) or, with
+    `keep_external_reference`, the value verbatim. Any other descriptor (`<e164>`: a phone number
+    used as a reference, never fingerprinted) matches no webhook: None.
+    """
+    value = payload.get("externalReference") if type(payload) is dict else None
+    if type(value) is not str or not value:
+        return None
+    if value[0] == "<" and value[-1] == ">":
+        return value[4:-1] if value.startswith("<fp:fp_") else None
+    return value
 
 
 #: an operation seen once, accepted: (ts, idempotency fingerprint, messageId); the common case
