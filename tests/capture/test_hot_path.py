@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import datetime
+import hashlib
+import hmac
 import threading
+import time
 
 import httpx
 from hypothesis import given
 from hypothesis import strategies as st
 
 import escalate
+from escalate._capture import _scan, _settings
+from escalate._capture._exchange import Exchange
 from escalate._capture._httpx import _picked
+from escalate._capture._record import build_call_record, milliseconds, utc_timestamp
+from escalate._capture._response import enum
+from escalate._capture._settings import fingerprint
 from escalate._capture._shape import shape_json
 
 from ._evidence import Evidence
@@ -66,3 +75,56 @@ def test_records_written_counts_every_thread(evidence: Evidence) -> None:
         thread.join(30)
     assert escalate.capture_stats()["records_written"] == before + 2000
     assert len(evidence.path.read_bytes().splitlines()) == 2000
+
+
+@given(st.binary(max_size=200), st.one_of(st.binary(max_size=100), st.text(max_size=40)))
+def test_fingerprint_is_hmac_sha256(key: bytes, value: bytes | str) -> None:
+    """The precomputed-pad fingerprint equals `hmac.new(key, value, sha256)`, for any key."""
+    fingerprinter = _settings._Fingerprinter(_settings.Settings(key or b"k"))
+    raw = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value
+    expected = "fp_" + hmac.new(key or b"k", raw, hashlib.sha256).hexdigest()[:12]
+    assert fingerprinter(value) == expected
+
+
+_PHONE_ALPHABET = st.sampled_from("+0123456789 ٣٤۵x")
+
+
+@given(st.text(alphabet=_PHONE_ALPHABET, max_size=20))
+def test_e164_test_matches_the_pattern(value: str) -> None:
+    """`is_e164` with string methods accepts exactly what the E.164 pattern matches."""
+    assert _scan.is_e164(value) == (_scan._E164.fullmatch(value) is not None)
+
+
+@given(st.floats(min_value=0, max_value=4e9, allow_nan=False))
+def test_timestamp_matches_datetime(wall: float) -> None:
+    """The cached-prefix timestamp equals datetime's ISO form to the microsecond (truncated)."""
+    moment = datetime.datetime.fromtimestamp(int(wall), datetime.timezone.utc)
+    micros = int((wall - int(wall)) * 1_000_000)
+    expected = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{micros:06d}Z"
+    assert utc_timestamp(wall) == expected
+
+
+@given(st.floats(min_value=0, max_value=1e5, allow_nan=False))
+def test_milliseconds_round_to_three_decimals(seconds: float) -> None:
+    """`milliseconds` is `round(seconds * 1000, 3)` but for the last unit of a halfway case."""
+    assert abs(milliseconds(seconds) - round(seconds * 1000.0, 3)) <= 0.0010001
+
+
+def test_new_fingerprint_key_reaches_cached_call_sites(evidence: Evidence) -> None:
+    """A call site learnt under one key records the new key's fingerprints after configure."""
+    exchange = Exchange("httpx", "GET", "api.test", "/api/core/whoami", time.time(),
+                        time.perf_counter(), 0.01, "Bearer tok_site_1", None, None, None, False)
+    first = build_call_record(exchange)["auth"]["fingerprint"]
+    escalate.configure(path=evidence.path, fingerprint_key=b"another key")
+    try:
+        second = build_call_record(exchange)["auth"]["fingerprint"]
+        assert second == fingerprint("tok_site_1") != first
+    finally:
+        escalate.configure(path=evidence.path)
+
+
+def test_remembered_enumeration_stays_redacted() -> None:
+    """A phone number under an enumeration key is a marker on every call, remembered or not."""
+    assert [shape_json({"status": "+15551234567"}) for _ in range(2)] == [
+        {"status": "<e164>"}] * 2
+    assert [enum("+15551234567") for _ in range(2)] == ["<e164>"] * 2
