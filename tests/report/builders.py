@@ -36,6 +36,11 @@ def ts(seconds: float = 0.0) -> str:
     return (T0 + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def referenced(reference: str) -> dict[str, Any]:
+    """A send body's shape carrying an externalReference (`<fp:fp_...>`, or a verbatim value)."""
+    return {**SEND_BODY, "externalReference": reference}
+
+
 def token_info(age: float = 5.0, expires_in: int = 3600, fresh: bool = False) -> dict[str, Any]:
     """The `token` member of a call made with an acquired bearer token."""
     return {

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from escalate._report import AggregateState
 from escalate._report._fold import SEND_FIELDS, WEBHOOK_FIELDS, folder
 from escalate._report._reader import LineStats, scan_chunks, scan_into
-from tests.report.builders import call, send_call, webhook, whoami_call
+from tests.report.builders import call, referenced, send_call, webhook, whoami_call
 
 _ODD_VALUES = (None, True, 1, 200.0, "200", "x", [], {}, {"scheme": None}, [1])
 _ODD_MEMBERS: dict[str, tuple[Any, ...]] = {
@@ -30,8 +30,12 @@ _ODD_MEMBERS: dict[str, tuple[Any, ...]] = {
     "response_status": (204, 299, 300, 500),
     "status": (200, 500, 202.0),
     "timestamp_skew_s": (3, False),
+    "external_reference": ("", "fp_r1", {"fp": "fp_r1"}),
 }
 _EVENTS = ("message.queued", "message.sent", "message.delivery", "message.failed", None)
+#: webhook references, and the send payloads' shapes of them (None: no externalReference)
+_HOOK_REFERENCES = (None, "fp_r1", "fp_r2")
+_SEND_REFERENCES = (None, "<fp:fp_r1>", "fp_r2", "<e164>")
 
 
 @st.composite
@@ -40,13 +44,19 @@ def _record(draw: st.DrawFn) -> dict[str, Any]:
     message_id = draw(st.sampled_from(["msg_a", "msg_b", "msg_c", "msg_d"]))
     operation = draw(st.sampled_from(["fp_op1", "fp_op2", "fp_op3", "fp_op4", "fp_op5"]))
     kind = draw(st.sampled_from(["hook", "hook", "hook", "bad_hook", "send", "send", "other"]))
+    hook_reference = draw(st.sampled_from(_HOOK_REFERENCES))
     if kind == "hook":
-        record = webhook(draw(st.sampled_from(_EVENTS)), message_id, at=at)
+        record = webhook(draw(st.sampled_from(_EVENTS)), message_id, at=at,
+                         external_reference=hook_reference)  # fmt: skip
     elif kind == "bad_hook":
-        record = webhook(message_id=message_id, at=at, signature="invalid", response_status=401)
+        record = webhook(message_id=message_id, at=at, signature="invalid", response_status=401,
+                         external_reference=hook_reference)  # fmt: skip
     elif kind == "send":
         status = draw(st.sampled_from([202, 202, 202, 403, None]))
-        record = send_call(status, at=at, message_id=message_id, operation=operation)
+        reference = draw(st.sampled_from(_SEND_REFERENCES))
+        payload = referenced(reference) if reference else None
+        record = send_call(status, at=at, message_id=message_id, operation=operation,
+                           **({"payload": payload} if payload else {}))  # fmt: skip
     else:
         record = draw(st.sampled_from([whoami_call(at=at), call("/api/core/numbers", 500, at=at)]))
     if draw(st.integers(min_value=0, max_value=2)) == 0:  # now and then, one odd field
@@ -205,3 +215,23 @@ def test_deeply_nested_line_is_invalid_json_on_the_fast_path() -> None:
     line = record[:-1] + b',"deep":' + b"[" * 5000 + b"]" * 5000 + b"}"
     data = record + b"\n" + line + b"\n"
     assert _fast(data)[1].broken == _reference(data)[1].broken == {"invalid_json": 1}
+
+
+def test_a_webhook_reference_of_another_type_is_a_wrong_type_on_both_paths() -> None:
+    """external_reference must be a string or null (docs/record-schema.md): else wrong_types."""
+    records = [webhook(at=1), webhook(at=2, external_reference=7),
+               webhook(at=3, external_reference="fp_x")]  # fmt: skip
+    data = b"".join(orjson.dumps(record) + b"\n" for record in records)
+    assert _fast(data)[1].broken == _reference(data)[1].broken == {"wrong_types": 1}
+
+
+def test_a_lifecycle_only_message_keeps_its_least_reference_until_a_send_accepts_it() -> None:
+    """Webhooks first (two references: the least kept), then the send: the reference goes."""
+    hooks = [webhook("message.sent", "msg_z", at=1, external_reference="fp_r2"),
+             webhook("message.delivery", "msg_z", at=2, external_reference="fp_r1")]  # fmt: skip
+    known = [send_call(at=at, operation=f"fp_op{at}", message_id=f"msg_{at}") for at in (0, 0.5)]
+    send = send_call(at=3, message_id="msg_z", operation="fp_op_z")  # the fast path's, after known
+    first = b"".join(orjson.dumps(record) + b"\n" for record in [*known, *hooks])
+    both = first + orjson.dumps(send) + b"\n"
+    assert _fast(first)[0].references == _reference(first)[0].references == {"msg_z": "fp_r1"}
+    assert _fast(both)[0].references == _reference(both)[0].references == {}

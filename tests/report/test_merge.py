@@ -14,9 +14,11 @@ from escalate._report._engine import aggregate_sources, usable_cpus
 from escalate._report._inputs import resolve_sources
 from escalate._report._model import report_to_dict
 from escalate._report._reader import LineStats, scan_chunks
+from escalate._report._state import OperationStats
 from tests.report.builders import (
     call,
     healthy_run,
+    referenced,
     send_call,
     token_call,
     token_info,
@@ -34,6 +36,14 @@ def _mixed_records() -> list[dict[str, Any]]:
         send_call(None, at=210, message_id=None, operation="fp_dup", key="fp_k1"),
         send_call(202, at=250, message_id="msg_dup", operation="fp_dup", key="fp_k2"),
         send_call(202, at=260, message_id="msg_lost", operation="fp_lost"),
+        # an unanswered attempt accepted after all: webhooks show its message (msg_hook)
+        send_call(None, at=300, message_id=None, operation="fp_ref", key="fp_k3",
+                  payload=referenced("<fp:fp_ref0000001>")),
+        send_call(202, at=330, message_id="msg_retry", operation="fp_ref", key="fp_k4",
+                  payload=referenced("<fp:fp_ref0000001>")),
+        webhook("message.sent", "msg_hook", at=305, external_reference="fp_ref0000001"),
+        webhook("message.delivery", "msg_hook", at=309, external_reference="fp_ref0000002"),
+        webhook("message.sent", "msg_retry", at=335, external_reference="fp_ref0000001"),
         webhook(at=270, signature="invalid", response_status=401, message_id="msg_x"),
         call("/api/core/whoami", 401, at=4000, error_code="UNAUTHORIZED",
              token=token_info(age=3900)),
@@ -75,6 +85,37 @@ def test_merge_of_any_partition_equals_one_pass(seed: int, parts: int) -> None:
         merged.merge(state)
     assert _report(merged)["findings"] == whole["findings"]
     assert _report(merged)["stages"] == whole["stages"]
+    assert "msg_hook" in str(whole["findings"])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(min_value=0, max_value=10_000), st.integers(min_value=1, max_value=4))
+def test_merged_references_equal_one_pass(seed: int, parts: int) -> None:
+    """Messages, references and operations' references: the union is the one-pass state."""
+    import tempfile
+
+    records = _mixed_records()
+    records += [send_call(202, at=400, message_id="msg_hook", operation="fp_late",
+                          payload=referenced("<fp:fp_ref0000003>"))]  # fmt: skip
+    random.Random(seed).shuffle(records)
+    with tempfile.TemporaryDirectory() as directory:
+        whole = _state(records, Path(directory) / "all.log")
+        states = [
+            _state(records[i::parts], Path(directory) / f"part{i}.log") for i in range(parts)
+        ]
+    random.Random(seed + 1).shuffle(states)
+    merged = AggregateState()
+    for state in states:
+        merged.merge(state)
+    assert merged.messages == whole.messages
+    assert merged.references == whole.references
+    assert {op: _references(value) for op, value in merged.operations.items()} == {
+        op: _references(value) for op, value in whole.operations.items()
+    }
+
+
+def _references(value: object) -> frozenset[str]:
+    return value.references if isinstance(value, OperationStats) else frozenset()
 
 
 def test_jobs_split_a_file_into_byte_ranges(tmp_path: Path) -> None:

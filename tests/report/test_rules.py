@@ -11,6 +11,7 @@ from tests.report.builders import (
     call,
     healthy_run,
     numbers_call,
+    referenced,
     send_call,
     token_call,
     token_info,
@@ -410,3 +411,164 @@ def test_no_see_also_without_a_numbers_list(make_report: MakeReport) -> None:
     report = make_report([token_call(), whoami_call(at=1), send])
     assert [f.symptom for f in report.findings] == ["send_invalid_request"]
     assert "see also" not in report.findings[0].summary
+
+
+def _unanswered_then_retry(reference: str = "<fp:fp_ref00000001>") -> list[dict[str, object]]:
+    """An attempt that timed out under key 1, then a retry accepted under key 2 (msg_2)."""
+    payload = referenced(reference)
+    return [
+        send_call(None, at=1, message_id=None, key="fp_key_1", payload=payload),
+        send_call(202, at=40, message_id="msg_2", key="fp_key_2", payload=payload),
+    ]
+
+
+def _lifecycle(message_id: str, reference: str | None, at: float = 50) -> list[dict[str, object]]:
+    """The sent and delivery webhooks of a message, carrying `reference`."""
+    return [
+        webhook("message.sent", message_id, at=at, external_reference=reference),
+        webhook("message.delivery", message_id, at=at + 2, external_reference=reference),
+    ]
+
+
+def test_webhooks_prove_the_unanswered_attempt_went_out(make_report: MakeReport) -> None:
+    """Webhooks of a message no send was given, with the operation's reference: proven twice."""
+    records = [*_unanswered_then_retry(), *_lifecycle("msg_1", "fp_ref00000001", at=5),
+               *_lifecycle("msg_2", "fp_ref00000001")]  # fmt: skip
+    found = finding(make_report(records), "duplicate_messages")
+    assert found.summary == (
+        "1 of 1 send operations went out twice: msg_1 (the attempt that got no answer, seen in "
+        "webhooks) and msg_2"
+    )
+    assert check_verdict(found, "whether webhooks show a message")[0] == "failed"
+    assert found.evidence.message_ids == ("msg_1", "msg_2")
+    assert found.package.rows[0].message_ids == ("msg_1", "msg_2")
+
+
+def test_without_webhook_proof_the_duplicate_is_probable(make_report: MakeReport) -> None:
+    """Only the retry's webhooks: probably twice, and the webhook check passes."""
+    records = [*_unanswered_then_retry(), *_lifecycle("msg_2", "fp_ref00000001")]
+    found = finding(make_report(records), "duplicate_messages")
+    assert found.summary.startswith("1 of 1 send operations probably went out twice")
+    assert check_verdict(found, "whether webhooks show a message")[0] == "passed"
+    assert found.evidence.message_ids == ("msg_2",)
+
+
+def test_webhook_check_is_unknown_without_webhook_records(make_report: MakeReport) -> None:
+    """No webhook receiver log: the check cannot tell, and says to pass that log."""
+    found = finding(make_report(_unanswered_then_retry()), "duplicate_messages")
+    verdict, evidence = check_verdict(found, "whether webhooks show a message")
+    assert verdict == "unknown"
+    assert evidence == "no webhook records: pass the webhook receiver's log too"
+
+
+def test_webhook_check_is_unknown_without_external_reference(make_report: MakeReport) -> None:
+    """Sends without an externalReference cannot be matched to webhooks: unknown, set one."""
+    timeout = send_call(None, at=1, message_id=None, key="fp_key_1")
+    retry = send_call(202, at=40, message_id="msg_2", key="fp_key_2")
+    found = finding(make_report([timeout, retry, *_lifecycle("msg_1", None, at=5)]),
+                    "duplicate_messages")  # fmt: skip
+    verdict, evidence = check_verdict(found, "whether webhooks show a message")
+    assert verdict == "unknown" and "no externalReference" in evidence
+    assert found.summary.startswith("1 of 1 send operations probably went out twice")
+
+
+def test_a_verbatim_external_reference_links_too(make_report: MakeReport) -> None:
+    """With keep_external_reference both sides hold the value itself; it links the same way."""
+    records = [*_unanswered_then_retry("order_789"), *_lifecycle("msg_1", "order_789", at=5)]
+    found = finding(make_report(records), "duplicate_messages")
+    assert found.package.rows[0].message_ids == ("msg_1", "msg_2")
+
+
+def test_a_message_accepted_in_the_logs_is_never_linked(make_report: MakeReport) -> None:
+    """A reference reused by another, answered operation: its accepted message proves nothing."""
+    other = send_call(202, at=0, message_id="msg_other", operation="fp_op_other",
+                      key="fp_key_other", payload=referenced("<fp:fp_ref00000001>"))  # fmt: skip
+    records = [other, *_unanswered_then_retry(), *_lifecycle("msg_other", "fp_ref00000001", 3)]
+    found = finding(make_report(records), "duplicate_messages")
+    assert found.summary.startswith("1 of 2 send operations probably went out twice")
+    assert "msg_other" not in found.evidence.message_ids
+
+
+def test_a_reference_shared_by_two_unanswered_operations_links_nothing(
+    make_report: MakeReport,
+) -> None:
+    """Two operations with unanswered attempts and one reference: whose message it is is unknown."""
+    payload = referenced("<fp:fp_shared000001>")
+    second = [
+        send_call(None, at=2, message_id=None, operation="fp_op2", key="fp_key_3", payload=payload),
+        send_call(202, at=41, message_id="msg_3", operation="fp_op2", key="fp_key_4",
+                  payload=payload),
+    ]  # fmt: skip
+    records = [*_unanswered_then_retry("<fp:fp_shared000001>"), *second,
+               *_lifecycle("msg_1", "fp_shared000001", at=5)]  # fmt: skip
+    found = finding(make_report(records), "duplicate_messages")
+    assert "msg_1" not in found.evidence.message_ids
+    assert found.summary.startswith("2 of 2 send operations went out more than once (0 proven")
+
+
+def test_same_key_retry_with_a_webhook_only_message_is_not_duplicate(
+    make_report: MakeReport,
+) -> None:
+    """A retry under the same key is the safe retry, whatever the webhooks show."""
+    payload = referenced("<fp:fp_ref00000001>")
+    records = [
+        send_call(None, at=1, message_id=None, payload=payload),
+        send_call(202, at=40, message_id="msg_2", payload=payload),
+        *_lifecycle("msg_1", "fp_ref00000001", at=5),
+    ]
+    assert "duplicate_messages" not in [f.symptom for f in make_report(records).findings]
+
+
+def test_two_unanswered_attempts_both_seen_in_webhooks(make_report: MakeReport) -> None:
+    """Never answered under two keys, yet both attempts' messages arrive: it went out twice."""
+    payload = referenced("<fp:fp_ref00000001>")
+    records = [
+        send_call(None, at=1, message_id=None, key="fp_key_1", payload=payload),
+        send_call(None, at=30, message_id=None, key="fp_key_2", payload=payload),
+        *_lifecycle("msg_a", "fp_ref00000001", at=5),
+        *_lifecycle("msg_b", "fp_ref00000001", at=35),
+    ]
+    found = finding(make_report(records), "duplicate_messages")
+    assert found.summary == (
+        "1 of 1 send operations went out twice: msg_a and msg_b (the attempts that got no answer, "
+        "seen in webhooks)"
+    )
+
+
+def test_one_unanswered_attempt_alone_is_not_duplicate(make_report: MakeReport) -> None:
+    """An unanswered attempt whose message webhooks show, never retried, went out once."""
+    records = [
+        send_call(None, at=1, message_id=None, key="fp_key_1", payload=referenced("<fp:fp_r1>")),
+        *_lifecycle("msg_a", "fp_r1", at=5),
+    ]
+    assert "duplicate_messages" not in [f.symptom for f in make_report(records).findings]
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.integers(min_value=1, max_value=3),
+    st.integers(min_value=0, max_value=2),
+    st.integers(min_value=0, max_value=3),
+)
+def test_times_count_accepted_and_shown_attempts(
+    make_report: MakeReport, unanswered: int, accepted: int, shown: int
+) -> None:
+    """Each attempt under its own key: the operation went out accepted + shown (<= unanswered)."""
+    payload = referenced("<fp:fp_ref00000001>")
+    records: list[dict[str, object]] = []
+    for index in range(unanswered):
+        records.append(send_call(None, at=index, message_id=None, key=f"fp_key_u{index}",
+                                 payload=payload))  # fmt: skip
+    for index in range(accepted):
+        records.append(send_call(202, at=10 + index, message_id=f"msg_acc{index}",
+                                 key=f"fp_key_a{index}", payload=payload))  # fmt: skip
+    for index in range(shown):
+        records.extend(_lifecycle(f"msg_hook{index}", "fp_ref00000001", at=20 + index * 3))
+    times = accepted + min(unanswered, shown)
+    found = [f for f in make_report(records).findings if f.symptom == "duplicate_messages"]
+    assert bool(found) == (times > 1 or (accepted == 1 and unanswered > 0))
+    if times > 1:
+        word = {2: "twice", 3: "three times"}.get(times, f"{times} times")
+        assert found[0].summary.startswith(f"1 of 1 send operations went out {word}")
