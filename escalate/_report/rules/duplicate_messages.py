@@ -10,7 +10,7 @@ second message, where the send log alone only says "probably".
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from escalate._report._aggregate import LIFECYCLE_ONLY, AggregateState
 from escalate._report._model import Check, EscalationPackage, Evidence, Finding, PackageRow
@@ -24,9 +24,12 @@ _WEBHOOK_CHECK = "whether webhooks show a message for the attempt that got no an
 _MAX_MESSAGE_IDS = 20
 
 
-@dataclass(frozen=True)
-class Duplicate:
-    """A duplicated operation and the messages webhooks show for its unanswered attempts."""
+class Duplicate(NamedTuple):
+    """A duplicated operation and the messages webhooks show for its unanswered attempts.
+
+    A NamedTuple, not a frozen dataclass: building the dataclass at import cost 3.7 M
+    instructions (callgrind), a third of a percent of a 36 MB report; the NamedTuple a third.
+    """
 
     operation: str
     stats: OperationStats
