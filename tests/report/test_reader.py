@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalate._report import InputError, LineStats, iter_records
-from escalate._report._reader import MAX_LINE, scan_chunks
+from escalate._report._reader import MAX_LINE, count_newlines, scan_chunks
 from escalate._report._records import CallRecord, WebhookRecord
 from tests.report.builders import call, healthy_run, send_call, webhook, write_log
 
@@ -191,3 +191,18 @@ def test_arbitrary_bytes_never_raise(data: bytes) -> None:
     """Any byte string is read without an exception."""
     records, stats = _scan(data, 97)
     assert stats.lines == len(records) + stats.not_evidence + sum(stats.broken.values())
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from([b"\n", b"x" * 5000, b"{}", b"\n\n", b"\xff", b"y" * 70000]),
+             max_size=30),
+    st.integers(min_value=0, max_value=10**6),
+    st.integers(min_value=0, max_value=10**6),
+)
+def test_count_newlines_equals_bytes_count(parts: list[bytes], a: int, b: int) -> None:
+    """The memchr-based count gives `bytes.count`'s answer for any buffer and range."""
+    buffer = b"".join(parts)
+    begin, end = sorted((min(a, len(buffer)), min(b, len(buffer))))
+    assert count_newlines(buffer, begin, end) == buffer.count(b"\n", begin, end)
+    assert count_newlines(buffer) == buffer.count(b"\n")
