@@ -22,9 +22,10 @@ timed calls after 20 untimed ones, the cyclic GC off; the difference divided by 
 calls is the per-call count, start-up and warm-up excluded. Workloads: bare and instrumented
 httpx against an in-process canned transport (the same body every call, and `vary`: a new body,
 Idempotency-Key and messageId every call, like real traffic), the same over loopback, and
-escalate's steps alone (request facts, record building, the sink, one `os.write`), so the table
-is an inclusive breakdown of what escalate adds. `--keep DIR` keeps the callgrind files for
-`callgrind_annotate --inclusive=yes` (C-level functions only: Python 3.11 frames are not named).
+escalate's steps alone (request facts, record building, the sink, its orjson rendering, one
+`os.write`), so the table is an inclusive breakdown of what escalate adds. `--keep DIR` keeps
+the callgrind files for `callgrind_annotate --inclusive=yes` (C-level functions only: Python 3.11
+frames are not named).
 Instruction counts do not move with the machine's load, but they leave out the kernel (the
 `write(2)` itself) and cache misses: confirm a change with the wall-clock run.
 """
@@ -334,6 +335,7 @@ def _step_workload(step: str) -> Callable[[], Any]:
         "facts": lambda: _httpx.request_facts(request),
         "record": lambda: _record.build_call_record(exchange),
         "sink": lambda: _sink.SINK.emit(record),
+        "render": lambda: orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE),
         "write": lambda: os.write(descriptor, line),
         "nothing": lambda: None,
     }
@@ -356,6 +358,7 @@ WORKLOADS: dict[str, tuple[str, str | None]] = {
     "facts": ("step: read the request's facts", "nothing"),
     "record": ("step: build the record", "nothing"),
     "sink": ("step: structlog chain, render, scan, write", "nothing"),
+    "render": ("step: orjson.dumps of the record alone", "nothing"),
     "write": ("step: one os.write of the line", "nothing"),
 }
 
