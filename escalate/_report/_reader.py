@@ -39,6 +39,10 @@ class LineStats:
         #: (reason, line number within the source or byte range), at most MAX_EXAMPLES
         self.examples: list[tuple[str, int]] = []
 
+    def has_room(self) -> bool:
+        """Whether the next broken line is kept as an example (it needs its line number)."""
+        return len(self.examples) < MAX_EXAMPLES
+
     def count_broken(self, reason: str, line_number: int) -> None:
         """Count one broken candidate line and keep it as an example while there is room."""
         self.broken[reason] = self.broken.get(reason, 0) + 1
@@ -169,7 +173,9 @@ def scan_block(
         else:
             reason = consume(buffer[start:stop])
         if reason is not None:
-            stats.count_broken(reason, base + buffer.count(b"\n", begin, start) + 1)
+            # the line number costs a count from the block's start: only for kept examples
+            line = base + buffer.count(b"\n", begin, start) + 1 if stats.has_room() else 0
+            stats.count_broken(reason, line)
         position = find(RECORD_MARKER, stop, end)
     stats.lines = base + lines
     stats.not_evidence += lines - candidates
