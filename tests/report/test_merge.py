@@ -60,6 +60,18 @@ def _state(records: list[dict[str, Any]], path: Path) -> AggregateState:
     return state
 
 
+def _merged_parts(
+    records: list[dict[str, Any]], parts: int, seed: int, directory: Path
+) -> AggregateState:
+    """Every `parts`-th record in its own log and state; the states merged in a shuffled order."""
+    states = [_state(records[i::parts], directory / f"part{i}.log") for i in range(parts)]
+    random.Random(seed + 1).shuffle(states)
+    merged = AggregateState()
+    for state in states:
+        merged.merge(state)
+    return merged
+
+
 def _report(state: AggregateState) -> dict[str, Any]:
     options = ReportOptions(delivery_grace_s=60)
     return report_to_dict(report_from_state(state, options, ("logs",)))
@@ -76,13 +88,7 @@ def test_merge_of_any_partition_equals_one_pass(seed: int, parts: int) -> None:
     random.Random(seed).shuffle(shuffled)
     with tempfile.TemporaryDirectory() as directory:
         whole = _report(_state(records, Path(directory) / "all.log"))
-        states = [
-            _state(shuffled[i::parts], Path(directory) / f"part{i}.log") for i in range(parts)
-        ]
-    random.Random(seed + 1).shuffle(states)
-    merged = AggregateState()
-    for state in states:
-        merged.merge(state)
+        merged = _merged_parts(shuffled, parts, seed, Path(directory))
     assert _report(merged)["findings"] == whole["findings"]
     assert _report(merged)["stages"] == whole["stages"]
     assert "msg_hook" in str(whole["findings"])
@@ -100,13 +106,7 @@ def test_merged_references_equal_one_pass(seed: int, parts: int) -> None:
     random.Random(seed).shuffle(records)
     with tempfile.TemporaryDirectory() as directory:
         whole = _state(records, Path(directory) / "all.log")
-        states = [
-            _state(records[i::parts], Path(directory) / f"part{i}.log") for i in range(parts)
-        ]
-    random.Random(seed + 1).shuffle(states)
-    merged = AggregateState()
-    for state in states:
-        merged.merge(state)
+        merged = _merged_parts(records, parts, seed, Path(directory))
     assert merged.messages == whole.messages
     assert merged.references == whole.references
     assert {op: _references(value) for op, value in merged.operations.items()} == {
