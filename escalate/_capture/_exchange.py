@@ -50,6 +50,8 @@ def media_type(content_type: str | None) -> str | None:
 
 
 _JSON_TYPES: dict[str | None, bool] = {}
+#: `is_json_type`'s cache, for hot paths that look it up themselves (a miss: call it).
+JSON_TYPES = _JSON_TYPES
 
 
 def is_json_type(content_type: str | None) -> bool:

@@ -13,13 +13,12 @@ import orjson
 
 from escalate import _schema
 from escalate._capture import _response, _scan, _settings
-from escalate._capture._exchange import Exchange, is_json_type, media_type
-from escalate._capture._settings import fingerprint
-from escalate._capture._shape import MAX_PARSED_BYTES, shape_body, shape_json
+from escalate._capture._exchange import JSON_TYPES, Exchange, is_json_type, media_type
+from escalate._capture._settings import FINGERPRINTER, Fingerprinter, fingerprint
+from escalate._capture._shape import MAX_PARSED_BYTES, shape_body, shape_payload
 from escalate._capture._tokens import TOKENS
 
 _SEQUENCE = itertools.count(1)
-_NOT_JSON = object()
 _PID = [os.getpid()]
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=lambda: _PID.__setitem__(0, os.getpid()))
@@ -62,9 +61,12 @@ def milliseconds(seconds: float) -> float:
 def build_call_record(exchange: Exchange) -> dict[str, Any]:
     """Build the `kind: call` record of one exchange (docs/record-schema.md).
 
-    This runs on every instrumented call. What depends only on the call site (route, stage,
-    media type, the parsed `Authorization`, its fingerprint) is looked up once per site; the
-    record is one dict literal in the contract's key order; the exchange is unpacked once.
+    This runs on every instrumented call, so it makes few Python calls: what depends only on
+    the call site (route, stage, media type, the parsed `Authorization`, its fingerprint) is
+    looked up once per site; both bodies are parsed here; the request body goes to the flat
+    shaper and a send's response to the send summary (each one call, the same values as the
+    general ones); fingerprints are cache lookups; the record is one dict literal in the
+    contract's key order.
     """
     (client, method, host, path, started, mono, duration, authorization, content_type, key,
      request_body, streamed, status, response_type, response_body, exception,
@@ -73,9 +75,21 @@ def build_call_record(exchange: Exchange) -> dict[str, Any]:
     if site is None:
         site = _learn_site(path, authorization, content_type)
     route, stage, request_media, is_send, auth, token, token_fingerprint = site
-    body = _parsed_response(response_body, response_type) if response_body else None
-    request_json = _NOT_JSON if streamed else _request_json(request_body, request_media)
-    errors = _response.error_fields(stage, body)
+    body = request_json = None
+    if response_body and (JSON_TYPES.get(response_type) or is_json_type(response_type)):
+        try:
+            body = orjson.loads(response_body)
+        except orjson.JSONDecodeError:
+            body = None
+    parsed = not streamed and _parses(request_body, request_media)
+    if parsed:
+        try:
+            request_json = orjson.loads(request_body or b"")
+        except orjson.JSONDecodeError:
+            parsed = False
+    fingerprinter = FINGERPRINTER[0]
+    errors = _response.error_fields(stage, body) if type(body) is dict and (
+        "error" in body or "requestId" in body) else _response.NO_ERROR
     return {
         "schema": _schema.SCHEMA,
         "kind": _schema.KIND_CALL,
@@ -87,7 +101,7 @@ def build_call_record(exchange: Exchange) -> dict[str, Any]:
         "host": host,
         "route": route,
         "stage": stage,
-        "duration_ms": milliseconds(duration),
+        "duration_ms": int(duration * 1_000_000.0 + 0.5) / 1000,  # milliseconds(), inline
         "status": status,
         "outcome": (exception_outcome or _schema.OUTCOME_ERROR) if exception is not None
         else _schema.OUTCOME_HTTP_ERROR if status is not None and status >= 400
@@ -100,15 +114,28 @@ def build_call_record(exchange: Exchange) -> dict[str, Any]:
         "token": None if token is None else TOKENS.freshness(
             token, mono, started, token_fingerprint=token_fingerprint),
         "content_type": request_media,
-        "payload": "<stream>" if streamed else shape_json(request_json)
-        if request_json is not _NOT_JSON else _unparsed_payload(request_body, request_media),
-        "idempotency": {"present": key is not None,
-                        "fingerprint": None if key is None else fingerprint(key)}
+        "payload": shape_payload(request_json) if parsed else "<stream>" if streamed
+        else _unparsed_payload(request_body, request_media),
+        "idempotency": {"present": key is not None, "fingerprint": None if key is None
+                        else fingerprinter.cache.get(key) or fingerprinter(key)}
         if is_send or key is not None else None,
-        "operation": fingerprint(orjson.dumps(request_json, option=orjson.OPT_SORT_KEYS))
-        if is_send and request_json is not _NOT_JSON else None,
-        "response": None if body is None else _summary(exchange, stage, body),
+        "operation": _operation(fingerprinter, request_json) if is_send and parsed else None,
+        "response": None if body is None else _response.send_summary(body) if is_send
+        else _summary(exchange, stage, body),
     }
+
+
+def _parses(body: bytes | None, request_media: str | None) -> bool:
+    """Whether a request body is parsed as JSON (one that is not valid JSON is not shaped)."""
+    if not body or len(body) > MAX_PARSED_BYTES:
+        return False
+    return request_media != "application/x-www-form-urlencoded"
+
+
+def _operation(fingerprinter: Fingerprinter, request_json: Any) -> str:
+    """The fingerprint of the request body with its keys sorted (what is being sent)."""
+    canonical = orjson.dumps(request_json, option=orjson.OPT_SORT_KEYS)
+    return fingerprinter.cache.get(canonical) or fingerprinter(canonical)
 
 
 #: What a call site (path, Authorization value, Content-Type) implies, worked out once:
@@ -167,26 +194,6 @@ def _unparsed_payload(body: bytes | None, request_media: str | None) -> Any:
     if not body:
         return None
     return shape_body(body, request_media)
-
-
-def _request_json(body: bytes | None, request_media: str | None) -> Any:
-    if not body or len(body) > MAX_PARSED_BYTES:
-        return _NOT_JSON
-    if request_media == "application/x-www-form-urlencoded":
-        return _NOT_JSON
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return _NOT_JSON
-
-
-def _parsed_response(body: bytes, content_type: str | None) -> Any:
-    if not is_json_type(content_type):
-        return None
-    try:
-        return orjson.loads(body)
-    except orjson.JSONDecodeError:
-        return None
 
 
 def _summary(exchange: Exchange, stage: str, body: Any) -> dict[str, Any] | None:

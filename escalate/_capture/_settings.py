@@ -34,7 +34,7 @@ def settings_from(
 MAX_CACHED_FINGERPRINTS = 2048
 
 
-class _Fingerprinter:
+class Fingerprinter:
     """HMAC-SHA256 (RFC 2104) with the key schedule done once, and a cache.
 
     The padded key's inner and outer SHA-256 states are computed once; a fingerprint is then a
@@ -70,7 +70,10 @@ class _Fingerprinter:
 _BLOCK_SIZE = 64  # SHA-256's block size: the HMAC key is padded to it
 _INNER_PAD = bytes(byte ^ 0x36 for byte in range(256))
 _OUTER_PAD = bytes(byte ^ 0x5C for byte in range(256))
-_current = [_Fingerprinter(settings_from(None, False))]
+_current = [Fingerprinter(settings_from(None, False))]
+#: The fingerprinter in force, for hot paths that look its cache up themselves (no call on a
+#: hit): `FINGERPRINTER[0].cache.get(value) or FINGERPRINTER[0](value)` is `fingerprint(value)`.
+FINGERPRINTER = _current
 
 
 def current() -> Settings:
@@ -84,7 +87,7 @@ DERIVED_CACHES: list[dict[Any, Any]] = []
 
 def install(settings: Settings) -> None:
     """Replace the settings in force (one reference swap: safe against concurrent readers)."""
-    _current[0] = _Fingerprinter(settings)
+    _current[0] = Fingerprinter(settings)
     for cache in DERIVED_CACHES:
         cache.clear()
 

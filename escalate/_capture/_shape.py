@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 import orjson
 
 from escalate._capture import _scan
-from escalate._capture._settings import current, fingerprint
+from escalate._capture._settings import FINGERPRINTER, current, fingerprint
 
 ENUM_KEYS = frozenset({"messageType", "grant_type", "status", "token_type"})
 IDENTIFIER_KEYS = frozenset({"sendFrom", "numberId", "messageId", "requestId", "apiClientId"})
@@ -210,6 +210,7 @@ def _memoized(rule: Callable[[str], str]) -> Callable[[str], str]:
     memo: dict[str, str] = {}
 
     def remembered(value: str) -> str:
+        """The rule's result for `value` (remembered)."""
         found = memo.get(value)
         if found is None:
             found = rule(value)
@@ -218,7 +219,12 @@ def _memoized(rule: Callable[[str], str]) -> Callable[[str], str]:
             memo[value] = found
         return found
 
+    _MEMOS[remembered] = memo
     return remembered
+
+
+#: Memoized rule -> its memo, so the flat shaper looks a remembered value up without a call.
+_MEMOS: dict[Callable[[str], str], dict[str, str]] = {}
 
 
 MAX_REMEMBERED_VALUES = 4096
@@ -269,3 +275,76 @@ def external_reference(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     return value if current().keep_external_reference else fingerprint(value)
+
+
+# --- the flat shaper: `shape_json` specialised for the documented request bodies --------------
+
+#: How the flat shaper treats a key's string values (and lists of them) without a call.
+_PLAIN, _TEXT, _REMEMBERED, _REFERENCE, _MEDIA = range(5)
+#: One entry per key: the key shown, its kind, its name, its rule and (remembered rules) its memo.
+FlatPlan = tuple[str, int, str, "Callable[[str], str]", "dict[str, str] | None"]
+_FLAT_PLANS: dict[tuple[str, ...], tuple[FlatPlan, ...]] = {}
+
+
+def shape_payload(value: Any) -> Any:
+    """`shape_json(value)`, specialised for a JSON object of string keys (the documented send
+    body: `sendFrom`, `to`, `messageType`, `text`, `mediaUrls`, `externalReference`, ...).
+
+    Strings and lists of strings are shaped here, their rules' common cases inline (one Python
+    call for the whole body instead of one or more per key); anything else (nested objects,
+    numbers, deep or long values) goes to the general shaper. The same value as `shape_json`
+    (tests/capture/test_hot_path.py proves it).
+    """
+    if type(value) is not dict:
+        return _shape(value, None, 0)
+    keys = tuple(value)
+    plan = _FLAT_PLANS.get(keys) or _flat_plan(keys)
+    if plan is None:
+        return _shape_object(value, 0)
+    shaped: dict[str, Any] = {}
+    for (shown, kind, name, rule, memo), item in zip(plan, value.values(), strict=True):
+        if type(item) is str:
+            if memo is not None:
+                shaped[shown] = memo.get(item) or rule(item)
+            elif kind == _TEXT:
+                size = len(item)
+                shaped[shown] = _TEXT_LENGTHS[size] if size < _TABULATED else _text(item)
+            elif kind == _PLAIN and item[:1] not in _scan.PHONE_FIRST_CHARACTERS:
+                size = len(item)
+                shaped[shown] = _STRING_LENGTHS[size] if size < _TABULATED else string_length(item)
+            elif kind == _REFERENCE and item[:1] not in _scan.PHONE_FIRST_CHARACTERS:
+                shaped[shown] = item if FINGERPRINTER[0].settings.keep_external_reference else (
+                    f"<fp:{FINGERPRINTER[0].cache.get(item) or FINGERPRINTER[0](item)}>")
+            else:
+                shaped[shown] = rule(item)
+        elif type(item) is list and kind == _MEDIA:
+            shaped[shown] = f"<media:count={len(item)}>"
+        elif type(item) is list and kind == _PLAIN and len(item) <= MAX_ARRAY_ITEMS:
+            shaped[shown] = [(plain_string(entry) if entry[:1] in _scan.PHONE_FIRST_CHARACTERS
+                              else string_length(entry)) if type(entry) is str
+                             else _shape(entry, name, 2) for entry in item]
+        else:
+            shaped[shown] = _shape(item, name, 1)
+    return shaped
+
+
+def _flat_plan(keys: tuple[Any, ...]) -> tuple[FlatPlan, ...] | None:
+    """The flat plan of a key layout (cached, bounded), or None: a key that is not a string
+    (the general shaper shows it as `str(key)`) or too many keys."""
+    if len(keys) > MAX_PLANNED_KEYS or any(type(key) is not str for key in keys):
+        return None
+    plan = tuple((shown, _flat_kind(name, rule), name, rule, _MEMOS.get(rule))
+                 for name, shown, rule in _plan_keys(keys))
+    if len(_FLAT_PLANS) < 4096:
+        _FLAT_PLANS[keys] = plan
+    return plan
+
+
+def _flat_kind(name: str, rule: Callable[[str], str]) -> int:
+    if name in MEDIA_KEYS:
+        return _MEDIA
+    if rule is _text:
+        return _TEXT
+    if rule is _reference:
+        return _REFERENCE
+    return _REMEMBERED if rule in _MEMOS else _PLAIN

@@ -80,7 +80,7 @@ def test_records_written_counts_every_thread(evidence: Evidence) -> None:
 @given(st.binary(max_size=200), st.one_of(st.binary(max_size=100), st.text(max_size=40)))
 def test_fingerprint_is_hmac_sha256(key: bytes, value: bytes | str) -> None:
     """The precomputed-pad fingerprint equals `hmac.new(key, value, sha256)`, for any key."""
-    fingerprinter = _settings._Fingerprinter(_settings.Settings(key or b"k"))
+    fingerprinter = _settings.Fingerprinter(_settings.Settings(key or b"k"))
     raw = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value
     expected = "fp_" + hmac.new(key or b"k", raw, hashlib.sha256).hexdigest()[:12]
     assert fingerprinter(value) == expected
