@@ -17,7 +17,13 @@ import httpx
 
 from escalate import _schema
 from escalate._capture._emit import count_error, emit_exchange
-from escalate._capture._exchange import MAX_TEED_BYTES, Exchange, is_json_type, media_type
+from escalate._capture._exchange import (
+    JSON_TYPES,
+    MAX_TEED_BYTES,
+    Exchange,
+    is_json_type,
+    media_type,
+)
 
 _REQUEST_HEADERS = (b"authorization", b"content-type", b"idempotency-key")
 _RESPONSE_HEADERS = (b"content-type", b"content-encoding")
@@ -30,14 +36,6 @@ _PATHS: dict[str, str] = {}
 RequestFacts = tuple[str, str, str, "str | None", "str | None", "str | None", "bytes | None", bool]
 
 
-def _header_triples(headers: httpx.Headers) -> Any:
-    """httpx's own `(raw name, lower-case name, value)` list; built when that internal is gone."""
-    try:
-        return headers._list
-    except AttributeError:
-        return [(name, name.lower(), value) for name, value in headers.raw]
-
-
 def _picked(headers: httpx.Headers, wanted: tuple[bytes, ...], *, join: bool) -> list[str | None]:
     """The wanted headers' values, by lower-case name, in one pass over httpx's list.
 
@@ -45,8 +43,12 @@ def _picked(headers: httpx.Headers, wanted: tuple[bytes, ...], *, join: bool) ->
     A plain loop keeping the few wanted names costs half of `dict(map(...))` over all headers.
     """
     names = _NAME_SETS.get(wanted) or _NAME_SETS.setdefault(wanted, frozenset(wanted))
+    try:  # httpx's own `(raw name, lower-case name, value)` list
+        triples = headers._list
+    except AttributeError:  # that internal is gone: build it
+        triples = [(name, name.lower(), value) for name, value in headers.raw]
     found: dict[bytes, str] = {}
-    for _, name, value in _header_triples(headers):
+    for _, name, value in triples:
         if name in names:
             text = value.decode("latin-1")
             found[name] = f"{found[name]}, {text}" if join and name in found else text
@@ -54,22 +56,6 @@ def _picked(headers: httpx.Headers, wanted: tuple[bytes, ...], *, join: bool) ->
 
 
 _NAME_SETS: dict[tuple[bytes, ...], frozenset[bytes]] = {}
-
-
-def _host_and_path(url: httpx.URL) -> tuple[str, str]:
-    """`host[:port]` and the decoded path, cached (a client talks to few hosts and routes)."""
-    try:
-        reference = url._uri_reference
-        host_key, raw_path = (reference.host, reference.port), reference.path or "/"
-    except AttributeError:
-        return url.netloc.decode("ascii"), url.path
-    host = _HOSTS.get(host_key)
-    if host is None:
-        host = _remember(_HOSTS, host_key, url.netloc.decode("ascii"))
-    path = _PATHS.get(raw_path)
-    if path is None:
-        path = _remember(_PATHS, raw_path, unquote(raw_path))
-    return host, path
 
 
 def _remember(cache: dict[Any, str], key: Any, value: str) -> str:
@@ -80,8 +66,17 @@ def _remember(cache: dict[Any, str], key: Any, value: str) -> str:
 
 
 def request_facts(request: httpx.Request) -> RequestFacts:
-    """Everything the record needs from the request, read once."""
-    host, path = _host_and_path(request.url)
+    """Everything the record needs from the request, read once (host and path from their
+    caches: a client talks to few hosts and routes)."""
+    url = request.url
+    try:
+        reference = url._uri_reference
+        host_key, raw_path = (reference.host, reference.port), reference.path or "/"
+    except AttributeError:
+        host, path = url.netloc.decode("ascii"), url.path
+    else:
+        host = _HOSTS.get(host_key) or _remember(_HOSTS, host_key, url.netloc.decode("ascii"))
+        path = _PATHS.get(raw_path) or _remember(_PATHS, raw_path, unquote(raw_path))
     authorization, content_type, idempotency_key = _picked(
         request.headers, _REQUEST_HEADERS, join=False)
     try:
@@ -143,8 +138,9 @@ class _Recording:
             return
         self._done = True
         try:
-            body = self._body() if teed else None
-            emit_exchange(Exchange._make((*self._fields, body, None, None)))
+            body = None if not teed else self._body() if self._encoding is not None else (
+                b"".join(self._chunks))
+            emit_exchange(_new_exchange(Exchange, (*self._fields, body, None, None)))
         except Exception as error:
             count_error("httpx", error)
 
@@ -153,6 +149,10 @@ class _Recording:
         if not raw or media_type(self._encoding) not in ("gzip", "deflate"):
             return raw
         return _decompressed(raw)
+
+
+#: `Exchange._make` without its Python frame (a NamedTuple is a tuple: same value).
+_new_exchange = tuple.__new__
 
 
 def _decompressed(raw: bytes) -> bytes:
@@ -168,9 +168,12 @@ class _TeeStream(_Recording, httpx.SyncByteStream):
     __slots__ = ()
 
     def __iter__(self) -> Iterator[bytes]:
-        keep = self.keep
+        chunks = self._chunks
         for chunk in self._inner:
-            keep(chunk)
+            room = self._room  # `keep`, inline: one call less per chunk
+            if room > 0 and chunk:
+                chunks.append(chunk if len(chunk) <= room else chunk[:room])
+                self._room = room - len(chunk)
             yield chunk
 
     def close(self) -> None:
@@ -212,7 +215,8 @@ def _attach(client: str, request: httpx.Request, started: float, mono: float,
         fields = (client, method, host, path, started, mono, duration, auth, content_type, key,
                   body, streamed, status, response_type)
         tee = (_AsyncTeeStream if asynchronous else _TeeStream)(response.stream, fields, encoding)
-        if is_json_type(response_type) and (path in _schema.STAGE_BY_ROUTE or status >= 400):
+        if (JSON_TYPES.get(response_type) or is_json_type(response_type)) and (
+                path in _schema.STAGE_BY_ROUTE or status >= 400):
             response.stream = tee
         else:
             tee.finish(teed=False)

@@ -7,15 +7,17 @@ import hashlib
 import hmac
 import threading
 import time
+from collections.abc import Iterator
 
 import httpx
-from hypothesis import given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import escalate
 from escalate._capture import _scan, _settings
+from escalate._capture._emit import BodyTee
 from escalate._capture._exchange import Exchange
-from escalate._capture._httpx import _picked
+from escalate._capture._httpx import _picked, _TeeStream
 from escalate._capture._record import build_call_record, milliseconds, utc_timestamp
 from escalate._capture._response import enum
 from escalate._capture._settings import fingerprint
@@ -128,3 +130,24 @@ def test_remembered_enumeration_stays_redacted() -> None:
     assert [shape_json({"status": "+15551234567"}) for _ in range(2)] == [
         {"status": "<e164>"}] * 2
     assert [enum("+15551234567") for _ in range(2)] == ["<e164>"] * 2
+
+
+class _Chunks(httpx.SyncByteStream):
+    def __init__(self, chunks: list[bytes]) -> None:
+        self._chunks = chunks
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield from self._chunks
+
+
+@settings(max_examples=30)
+@given(st.lists(st.integers(0, 700_000), max_size=4))
+@example([700_000, 0, 700_000, 5])
+def test_tee_stream_keeps_what_body_tee_keeps(sizes: list[int]) -> None:
+    """The sync tee (its `keep` inline) yields every chunk and keeps `BodyTee`'s capped copy."""
+    chunks = [bytes([65 + index]) * size for index, size in enumerate(sizes)]
+    tee, reference = _TeeStream(_Chunks(chunks), (), None), BodyTee()
+    for chunk in chunks:
+        reference.keep(chunk)
+    assert list(tee) == chunks
+    assert tee._body() == reference.body(None)
