@@ -13,13 +13,15 @@ class CaptureStats:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        #: Advanced once per record: `next()` on a count is one C call (atomic, no lock).
-        self._written = itertools.count()
+        #: Advanced once per record: `next()` on a count is one C call (atomic, no lock); hot
+        #: paths call `next(STATS.written)` themselves, which is `record_written()` without
+        #: its Python frame.
+        self.written = itertools.count()
         self._errors: Counter[str] = Counter()
 
     def record_written(self) -> None:
         """Count one record handed to the sink without error."""
-        next(self._written)
+        next(self.written)
 
     def error(self, where: str, exc: BaseException) -> None:
         """Count one swallowed error as `<where>.<ExceptionClass>`."""
@@ -30,7 +32,7 @@ class CaptureStats:
         """Return a copy: `records_written`, `errors_total` and `errors` by kind."""
         with self._lock:
             return {
-                "records_written": _current_value(self._written),
+                "records_written": _current_value(self.written),
                 "errors_total": sum(self._errors.values()),
                 "errors": dict(self._errors),
             }
