@@ -21,6 +21,7 @@ from escalate._report._aggregate import AggregateState
 from escalate._report._filters import RecordFilter
 from escalate._report._fold import folder
 from escalate._report._inputs import STDIN, Source, read_chunks, split_file
+from escalate._report._prefetch import prefetched
 from escalate._report._reader import LineStats, scan_chunks, scan_into
 
 if TYPE_CHECKING:
@@ -117,7 +118,7 @@ def aggregate_source(
     """Read one source (a file, stdin or a byte range) into a partial state."""
     state = AggregateState()
     stats = LineStats()
-    chunks = _reporting(read_chunks(source), progress)
+    chunks = _reporting(prefetched(read_chunks(source)), progress)
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
