@@ -44,7 +44,9 @@ def aggregate_sources(
     workers = max(1, min(jobs, usable_cpus()))
     tasks = plan_tasks(sources, workers, min_range_bytes)
     if workers <= 1 or len(tasks) <= 1:
-        states = [aggregate_source(task, record_filter, progress) for task in tasks]
+        states = [
+            aggregate_source(task, record_filter, progress, read_ahead=True) for task in tasks
+        ]
     else:
         states = _in_processes(tasks, record_filter, workers, progress)
     return reduce(AggregateState.merge, states, AggregateState())
@@ -113,12 +115,21 @@ def _task_size(task: Source) -> int:
 
 
 def aggregate_source(
-    source: Source, record_filter: RecordFilter | None, progress: Progress | None = None
+    source: Source,
+    record_filter: RecordFilter | None,
+    progress: Progress | None = None,
+    *,
+    read_ahead: bool = False,
 ) -> AggregateState:
-    """Read one source (a file, stdin or a byte range) into a partial state."""
+    """Read one source (a file, stdin or a byte range) into a partial state.
+
+    `read_ahead`: a thread reads the next chunk while this one is scanned; worth it only when
+    a core is free, that is not when every core already scans a part (`--jobs`).
+    """
     state = AggregateState()
     stats = LineStats()
-    chunks = _reporting(prefetched(read_chunks(source)), progress)
+    chunks = read_chunks(source)
+    chunks = _reporting(prefetched(chunks, depth=1) if read_ahead else chunks, progress)
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
