@@ -16,6 +16,7 @@ from escalate._report._state import (
     _earlier,
     _later,
     _sum_into,
+    count_at,
     payload_reference,
 )
 from escalate._schema import (
@@ -156,12 +157,7 @@ class AggregateState:
         group = self.groups.get(key)
         if group is None:
             group = self.groups[key] = CallGroup()
-            group.first = group.last = ts
-        group.count += 1
-        if ts > group.last:  # type: ignore[operator]
-            group.last = ts
-        elif ts < group.first:  # type: ignore[operator]
-            group.first = ts
+        count_at(group, ts)
         self._row[TIMELINE_SLOT.get(stage, TIMELINE_OTHER) + (not ok)] += 1
         if stage == STAGE_SEND:
             self._add_send(call, group, ok and not partial)
@@ -236,12 +232,7 @@ class AggregateState:
         group = self.webhook_groups.get(key)
         if group is None:
             group = self.webhook_groups[key] = WebhookGroup()
-            group.first = group.last = ts
-        group.count += 1
-        if ts > group.last:  # type: ignore[operator]
-            group.last = ts
-        elif ts < group.first:  # type: ignore[operator]
-            group.first = ts
+        count_at(group, ts)
         failed = signature in _BAD_SIGNATURES or (status is not None and not 200 <= status < 300)
         if failed:
             group.add_detail(hook)
