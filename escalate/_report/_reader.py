@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import orjson
 
-from escalate._report._inputs import Source, read_chunks, resolve_sources
+from escalate._report._inputs import read_chunks, resolve_sources
 from escalate._report._records import BrokenRecord, Record, record_from_object
 from escalate._schema import RECORD_MARKER
 
@@ -62,11 +62,6 @@ def iter_records(paths: Sequence[str], stats: LineStats | None = None) -> Iterat
     counts = LineStats() if stats is None else stats
     for source in resolve_sources(paths):
         yield from scan_chunks(read_chunks(source), counts)
-
-
-def scan_source(source: Source, stats: LineStats) -> Iterator[Record]:
-    """Yield the records of one source."""
-    return scan_chunks(read_chunks(source), stats)
 
 
 def scan_chunks(chunks: Iterable[bytes], stats: LineStats) -> Iterator[Record]:
@@ -216,22 +211,6 @@ def parsed(consume: Consume) -> ConsumeLine:
         return consume(value)
 
     return consume_line
-
-
-def parse_line(line: bytes) -> Record | str:
-    """Parse one candidate line into a record, or return the reason it is broken."""
-    if len(line) > MAX_LINE:
-        return REASON_LINE_TOO_LONG
-    try:
-        obj = orjson.loads(line)
-    except orjson.JSONDecodeError:
-        obj = _parse_with_prefix(line)
-        if obj is None:
-            return _broken_reason(line)
-    try:
-        return record_from_object(obj)
-    except BrokenRecord as broken:
-        return broken.reason
 
 
 def _parse_with_prefix(line: bytes) -> object | None:
