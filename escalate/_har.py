@@ -43,11 +43,6 @@ def har_document(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def har_json(records: Iterable[dict[str, Any]]) -> str:
-    """Return the HAR document as indented JSON text with a final newline."""
-    return orjson.dumps(har_document(records), option=orjson.OPT_INDENT_2).decode() + "\n"
-
-
 def _entry(record: dict[str, Any]) -> dict[str, Any]:
     """One HAR entry for one record."""
     if record.get("kind") == KIND_CALL:

@@ -185,7 +185,7 @@ class Sink:
         except Exception as exc:  # an escalate failure must never reach the user's call
             STATS.error("sink", exc)
         else:
-            next(STATS.written)  # record_written(), without its frame
+            next(STATS.written)  # counted without a lock: one C call
 
     def _open_default(self) -> Target:
         with self._lock:

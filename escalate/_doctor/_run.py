@@ -39,11 +39,6 @@ class DoctorResult:
     steps: tuple[StepResult, ...]
     report: Report
 
-    @property
-    def failed_stage(self) -> str | None:
-        """The stage the live run stopped at, if any."""
-        return next((step.stage for step in self.steps if not step.ok), None)
-
 
 def plan(settings: DoctorSettings) -> tuple[Step, ...]:
     """The stages to run, in the debugging order."""

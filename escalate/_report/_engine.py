@@ -172,8 +172,3 @@ def absolute_examples(state: AggregateState, limit: int = 10) -> tuple[tuple[str
         before = sum(n for (other, s), n in state.segments.items() if other == name and s < start)
         examples.append((reason, name, before + line))
     return tuple(examples[:limit])
-
-
-def lines_in_file(state: AggregateState, name: str) -> int:
-    """Lines read from one file (all of its byte ranges)."""
-    return sum(n for (other, _), n in state.segments.items() if other == name)
