@@ -4,14 +4,15 @@
 
 A minimal HTTP/1.1 keep-alive server runs in a separate process (so it does not compete with the
 client for the GIL, and its CPU time is not counted) and answers `POST /api/core/messages/send`
-like Red Cloud does (202 and a `results[]` body). Rounds are interleaved: each round runs every
-mode once on fresh clients (bare httpx, httpx + escalate, httpx + OpenTelemetry without and with
-the SDK when `opentelemetry-instrumentation-httpx` is importable, bare requests, requests +
-escalate), so machine noise hits every mode alike. Every call is timed alone (wall clock); the
-client's CPU time (`time.process_time`) is taken around each timed loop. The table gives the
-bare client's median and p99, each instrumentation's added median and p99 and its ratio to the
-bare client of the same library, escalate's added time as a fraction of OpenTelemetry's, and the
-load average (other work on the machine inflates every figure: compare within one run).
+like Red Cloud does (202 and a `results[]` body). Each mode has its own client, open for the
+whole run (bare httpx, httpx + escalate, httpx + OpenTelemetry without and with the SDK when
+`opentelemetry-instrumentation-httpx` is importable, bare requests, requests + escalate), and the
+modes are interleaved call by call in a rotating order, so machine noise (other tenants of this
+VM, frequency changes) hits every mode alike. Every call is timed alone: wall clock and the
+thread's CPU time (user and system). The table gives the bare client's median and p99, each
+instrumentation's added median and p99 and its ratio to the bare client of the same library,
+added median CPU, escalate's added time as a fraction of OpenTelemetry's, and the load average
+(other work on the machine inflates every figure: compare within one run).
 Not a test: absolute times drift between machines, compare ratios.
 
     python benchmarks/capture_overhead.py --instructions [--small 200 --large 1200]
@@ -21,7 +22,8 @@ each workload runs in its own process under valgrind, once with `--small` and on
 timed calls after 20 untimed ones, the cyclic GC off; the difference divided by the difference in
 calls is the per-call count, start-up and warm-up excluded. Workloads: bare and instrumented
 httpx against an in-process canned transport (the same body every call, and `vary`: a new body,
-Idempotency-Key and messageId every call, like real traffic), the same over loopback, and
+Idempotency-Key and messageId every call, like real traffic), the same over loopback, httpx with
+OpenTelemetry's instrumentation (no SDK) on the canned transport when it is installed, and
 escalate's steps alone (request facts, record building, the sink, its orjson rendering, one
 `os.write`), so the table is an inclusive breakdown of what escalate adds. `--keep DIR` keeps
 the callgrind files for `callgrind_annotate --inclusive=yes` (C-level functions only: Python 3.11
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -107,48 +110,49 @@ def server() -> Iterator[str]:
 
 
 class Timed:
-    """One mode's measurements across rounds: per-call wall times and CPU seconds."""
+    """One mode's measurements: per-call wall and CPU (this thread's) times, in seconds."""
 
     def __init__(self) -> None:
         self.walls: list[float] = []
-        self.cpu = 0.0
-
-    def cpu_per_call(self) -> float:
-        """Client CPU seconds per call."""
-        return self.cpu / max(1, len(self.walls))
+        self.cpus: list[float] = []
 
 
-def _time_calls(call: Callable[[], Any], calls: int, into: Timed) -> None:
-    for _ in range(50):  # warm the connection and caches
-        call()
-    walls = into.walls
-    cpu_start = time.process_time()
-    for _ in range(calls):
-        start = time.perf_counter()
-        call()
-        walls.append(time.perf_counter() - start)
-    into.cpu += time.process_time() - cpu_start
+Caller = Callable[[], Any]
 
 
-def _httpx_mode(base: str, setup: Callable[[httpx.Client], Any]) -> Callable[[int, Timed], None]:
-    def run(calls: int, into: Timed) -> None:
-        with httpx.Client() as client:
-            setup(client)
-            url = base + ROUTE
-            _time_calls(lambda: client.post(url, content=BODY, headers=HEADERS), calls, into)
+def _time_interleaved(callers: dict[str, Caller], calls: int, into: dict[str, Timed]) -> None:
+    """`calls` calls of every mode, interleaved call by call in a rotating order.
 
-    return run
+    A slow patch of the machine (another tenant, a frequency change) then hits every mode alike:
+    timing each mode in its own block of thousands of calls let such drift land on one mode.
+    """
+    names = list(callers)
+    for index in range(calls):
+        shift = index % len(names)
+        for name in names[shift:] + names[:shift]:
+            call = callers[name]
+            cpu, start = time.thread_time(), time.perf_counter()
+            call()
+            end, cpu_end = time.perf_counter(), time.thread_time()
+            timed = into[name]
+            timed.walls.append(end - start)
+            timed.cpus.append(cpu_end - cpu)
 
 
-def _requests_mode(base: str, instrument: bool) -> Callable[[int, Timed], None]:
-    def run(calls: int, into: Timed) -> None:
-        with requests.Session() as session:
-            if instrument:
-                escalate.instrument(session)
-            url = base + ROUTE
-            _time_calls(lambda: session.post(url, data=BODY, headers=HEADERS), calls, into)
+def _httpx_caller(base: str, setup: Callable[[httpx.Client], Any],
+                  stack: contextlib.ExitStack) -> Caller:
+    client = stack.enter_context(httpx.Client())
+    setup(client)
+    url = base + ROUTE
+    return lambda: client.post(url, content=BODY, headers=HEADERS)
 
-    return run
+
+def _requests_caller(base: str, instrument: bool, stack: contextlib.ExitStack) -> Caller:
+    session = stack.enter_context(requests.Session())
+    if instrument:
+        escalate.instrument(session)
+    url = base + ROUTE
+    return lambda: session.post(url, data=BODY, headers=HEADERS)
 
 
 def _otel_setups() -> dict[str, Callable[[httpx.Client], Any]] | None:
@@ -192,17 +196,17 @@ ESCALATE_HTTPX = "httpx + escalate"
 OTEL_NO_SDK, OTEL_SDK = "httpx + opentelemetry (no SDK)", "httpx + opentelemetry (SDK)"
 
 
-def _modes(base: str) -> dict[str, tuple[str, Callable[[int, Timed], None]]]:
-    """name -> (baseline name, runner), in the order each round runs them."""
-    modes = {
-        BARE_HTTPX: (BARE_HTTPX, _httpx_mode(base, lambda client: None)),
-        ESCALATE_HTTPX: (BARE_HTTPX, _httpx_mode(base, escalate.instrument)),
+def _callers(base: str, stack: contextlib.ExitStack) -> dict[str, tuple[str, Caller]]:
+    """name -> (baseline name, one call), each on its own client, open until `stack` closes."""
+    callers = {
+        BARE_HTTPX: (BARE_HTTPX, _httpx_caller(base, lambda client: None, stack)),
+        ESCALATE_HTTPX: (BARE_HTTPX, _httpx_caller(base, escalate.instrument, stack)),
     }
     for name, setup in (_otel_setups() or {}).items():
-        modes[name] = (BARE_HTTPX, _httpx_mode(base, setup))
-    modes[BARE_REQUESTS] = (BARE_REQUESTS, _requests_mode(base, False))
-    modes["requests + escalate"] = (BARE_REQUESTS, _requests_mode(base, True))
-    return modes
+        callers[name] = (BARE_HTTPX, _httpx_caller(base, setup, stack))
+    callers[BARE_REQUESTS] = (BARE_REQUESTS, _requests_caller(base, False, stack))
+    callers["requests + escalate"] = (BARE_REQUESTS, _requests_caller(base, True, stack))
+    return callers
 
 
 def _percentile(values: list[float], fraction: float) -> float:
@@ -218,7 +222,7 @@ def _report(results: dict[str, Timed], baselines: dict[str, str]) -> None:
         median, p99 = statistics.median(timed.walls) * 1e6, _percentile(timed.walls, 0.99) * 1e6
         base_median = statistics.median(base.walls) * 1e6
         base_p99 = _percentile(base.walls, 0.99) * 1e6
-        cpu, base_cpu = timed.cpu_per_call() * 1e6, base.cpu_per_call() * 1e6
+        cpu, base_cpu = statistics.median(timed.cpus) * 1e6, statistics.median(base.cpus) * 1e6
         print(f"{name:32} {median:8.1f} {p99:8.1f} {median - base_median:+8.1f} "
               f"{p99 - base_p99:+8.1f} {median / base_median:6.3f} {cpu:7.1f} "
               f"{cpu - base_cpu:+7.1f}")
@@ -226,10 +230,10 @@ def _report(results: dict[str, Timed], baselines: dict[str, str]) -> None:
 
 
 def _added(results: dict[str, Timed], name: str) -> tuple[float, float]:
-    """Added median wall and added CPU per call of a httpx mode over bare httpx."""
+    """Added median wall and added median CPU per call of a httpx mode over bare httpx."""
     timed, base = results[name], results[BARE_HTTPX]
     return (statistics.median(timed.walls) - statistics.median(base.walls),
-            timed.cpu_per_call() - base.cpu_per_call())
+            statistics.median(timed.cpus) - statistics.median(base.cpus))
 
 
 def _report_against_otel(results: dict[str, Timed]) -> None:
@@ -297,14 +301,16 @@ class CannedTransport(httpx.BaseTransport):
         return httpx.Response(202, headers=headers, stream=_CannedStream(reply))
 
 
-def _client_workload(instrumented: bool, vary: bool, base: str | None) -> Callable[[], Any]:
-    """One POST per call, on a canned transport (`base` None) or over loopback."""
+def _client_workload(setup: Callable[[httpx.Client], Any] | None, vary: bool,
+                     base: str | None) -> Callable[[], Any]:
+    """One POST per call, on a canned transport (`base` None) or over loopback; `setup`
+    instruments the client."""
     calls = [varied_call(index) for index in range(POOL_SIZE)] if vary else [
         (BODY, HEADERS, REPLY)]
     transport = CannedTransport([reply for _, _, reply in calls]) if base is None else None
     client = httpx.Client(transport=transport)
-    if instrumented:
-        escalate.instrument(client)
+    if setup is not None:
+        setup(client)
     url = (base or "http://127.0.0.1:9") + ROUTE
     counter = iter(range(1 << 30))
 
@@ -352,6 +358,7 @@ WORKLOADS: dict[str, tuple[str, str | None]] = {
     "canned escalate": ("+ escalate", "canned bare"),
     "canned vary bare": ("httpx, canned, a new body/key/messageId per call", None),
     "canned vary escalate": ("+ escalate", "canned vary bare"),
+    "canned otel": ("+ OpenTelemetry instrumentation, no SDK", "canned bare"),
     "loopback bare": ("httpx over loopback (server in another process)", None),
     "loopback escalate": ("+ escalate", "loopback bare"),
     "nothing": ("an empty step (the loop's own cost)", None),
@@ -367,16 +374,27 @@ def run_workload(name: str, calls: int) -> None:
     """Warm up, turn the GC off, make `calls` calls (the process valgrind counts)."""
     escalate.configure(path=_evidence_path())
     try:
+        setup = _workload_setup(name)
         if name.startswith("loopback"):
             with server() as base:
-                _run_calls(_client_workload(name.endswith("escalate"), False, base), calls)
+                _run_calls(_client_workload(setup, False, base), calls)
         elif name.startswith("canned"):
-            _run_calls(_client_workload(name.endswith("escalate"), "vary" in name, None), calls)
+            _run_calls(_client_workload(setup, "vary" in name, None), calls)
         else:
             _run_calls(_step_workload(name), calls)
     finally:
         escalate.configure(path=os.devnull)
         os.unlink(_evidence_path())
+
+
+def _workload_setup(name: str) -> Callable[[httpx.Client], Any] | None:
+    if name.endswith("escalate"):
+        return escalate.instrument
+    if name.endswith("otel"):
+        from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+        return HTTPXClientInstrumentor.instrument_client
+    return None
 
 
 def _run_calls(call: Callable[[], Any], calls: int) -> None:
@@ -443,7 +461,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.workload is not None:
         run_workload(args.workload, args.calls)
     elif args.instructions:
-        names = args.only or list(WORKLOADS)
+        names = args.only or [name for name in WORKLOADS
+                              if _otel_setups() is not None or not name.endswith("otel")]
         print(f"instructions per call: (count at {args.large} calls - count at {args.small}) / "
               f"{args.large - args.small}, GC off, valgrind callgrind")
         _report_instructions(count_instructions(args.small, args.large, args.jobs, args.keep,
@@ -455,24 +474,28 @@ def main(argv: list[str] | None = None) -> int:
 
 def _time_modes(args: argparse.Namespace) -> None:
     loads = [_load()]
-    with tempfile.TemporaryDirectory() as folder, server() as base:
+    with tempfile.TemporaryDirectory() as folder, server() as base, \
+            contextlib.ExitStack() as stack:
         escalate.configure(path=os.path.join(folder, "evidence.jsonl"))
-        modes = _modes(base)
+        modes = _callers(base, stack)
+        callers = {name: call for name, (_, call) in modes.items()}
+        for call in callers.values():  # warm the connections and caches
+            for _ in range(50):
+                call()
         results = {name: Timed() for name in modes}
         for round_number in range(args.rounds):
             if args.max_load is not None:
                 _wait_for_quiet(args.max_load, args.patience)
-            for name, (_, run) in modes.items():
-                run(args.calls, results[name])
+            _time_interleaved(callers, args.calls, results)
             loads.append(_load())
             print(f"round {round_number + 1}/{args.rounds} done, load {loads[-1]}",
                   file=sys.stderr)
         stats = escalate.capture_stats()
     if _otel_setups() is None:
         print("opentelemetry-instrumentation-httpx: not installed")
-    print(f"{args.calls} calls x {args.rounds} interleaved rounds per mode, POST {ROUTE} over "
-          f"loopback; load average (1/5/15 min) at start {loads[0]}, after each round "
-          f"{', '.join(loads[1:])}")
+    print(f"{args.calls} calls x {args.rounds} rounds per mode, modes interleaved call by call, "
+          f"POST {ROUTE} over loopback; load average (1/5/15 min) at start {loads[0]}, after "
+          f"each round {', '.join(loads[1:])}")
     _report(results, {name: baseline for name, (baseline, _) in modes.items()})
     print(f"escalate: {stats['records_written']} records written, "
           f"{stats['errors_total']} errors swallowed")
