@@ -38,18 +38,15 @@ _last_second: list[tuple[int, str]] = [(-1, "")]
 
 
 def utc_timestamp(wall: float) -> str:
-    """`2026-11-27T11:08:55.123456Z` for a `time.time()` value (the seconds part is cached).
-
-    The six microsecond digits are `str(1_000_000 + micros)[1:]`: a format spec (`:06d`) costs
-    a parse of the spec on every call.
-    """
+    """`2026-11-27T11:08:55.123456Z` for a `time.time()` value (the seconds part is cached; the
+    microseconds are `%06d` of the fraction, truncated like `int()`)."""
     second = int(wall)
     cached_second, prefix = _last_second[0]
     if second != cached_second:
         moment = datetime.datetime.fromtimestamp(second, datetime.timezone.utc)
         prefix = moment.strftime("%Y-%m-%dT%H:%M:%S.")
         _last_second[0] = (second, prefix)
-    return f"{prefix}{str(int((wall - second) * 1_000_000) + 1_000_000)[1:]}Z"
+    return "%s%06dZ" % (prefix, (wall - second) * 1_000_000)  # noqa: UP031 (fastest here)
 
 
 def milliseconds(seconds: float) -> float:

@@ -160,8 +160,9 @@ def _send(body: dict[str, Any]) -> dict[str, Any]:
 def send_summary(body: Any) -> dict[str, Any] | None:
     """`summarize(STAGE_SEND, ok, body)` in one call for the documented layout (`results` a
     list of objects whose `to`, `messageId` and `status` are strings): their rules' common
-    cases inline. Anything else goes to the general summary; tests/capture/test_hot_path.py
-    proves both give the same value.
+    cases inline (an E.164 `to`, an identifier-like `messageId`, a remembered status).
+    Anything else goes to the general summary; tests/capture/test_flat_paths.py proves both
+    give the same value.
     """
     if type(body) is not dict:
         return summarize(_schema.STAGE_SEND, True, body)
@@ -170,21 +171,26 @@ def send_summary(body: Any) -> dict[str, Any] | None:
         return _send(body)
     summaries: list[dict[str, Any]] = []
     for item in results:
-        to = item.get("to") if type(item) is dict else None
-        message_id, status = (item.get("messageId"), item.get("status")) if to else (None, None)
-        if type(to) is not str or type(message_id) is not str or type(status) is not str:
-            if isinstance(item, dict):
-                summaries.append(_result(item))
+        if type(item) is not dict:
+            continue
+        to, message_id, status = item.get("to"), item.get("messageId"), item.get("status")
+        if not to or type(to) is not str or type(message_id) is not str or type(
+                status) is not str:
+            summaries.append(_result(item))
             continue
         summaries.append({
-            "to": _scan.E164_MARKER if _scan.is_e164(to) else plain_string(to),
-            "messageId": message_id if _IDENTIFIER.fullmatch(message_id) and (
-                message_id[0] not in _scan.PHONE_FIRST_CHARACTERS
-                or _scan.phone_marker(message_id) is None) else identifier(message_id),
+            "to": _scan.E164_MARKER if 9 <= len(to) <= 16 and to[0] == "+"
+            and to[1] in _FIRST_DIGITS and to[2:].isdecimal() else plain_string(to),
+            "messageId": message_id if message_id[0] not in _scan.PHONE_FIRST_CHARACTERS
+            and _is_identifier(message_id) else identifier(message_id),
             "status": _ENUMS.get(status) or enum(status),
         })
     return {"results": summaries, "errors_count": len(errors),
             "errors": [shape_json(item) for item in errors[:MAX_ERRORS]] if errors else []}
+
+
+_FIRST_DIGITS = frozenset("123456789")
+_is_identifier = _IDENTIFIER.fullmatch
 
 
 def _result(item: dict[str, Any]) -> dict[str, Any]:

@@ -13,8 +13,8 @@ from urllib.parse import parse_qsl
 
 import orjson
 
-from escalate._capture import _scan
-from escalate._capture._settings import FINGERPRINTER, current, fingerprint
+from escalate._capture import _scan, _settings
+from escalate._capture._settings import current, fingerprint
 
 ENUM_KEYS = frozenset({"messageType", "grant_type", "status", "token_type"})
 IDENTIFIER_KEYS = frozenset({"sendFrom", "numberId", "messageId", "requestId", "apiClientId"})
@@ -277,76 +277,122 @@ def external_reference(value: Any) -> str | None:
     return value if current().keep_external_reference else fingerprint(value)
 
 
-# --- the flat shaper: `shape_json` specialised for the documented request bodies --------------
+# --- compiled layouts: `shape_json` specialised for the body layouts a service sends -----------
 
-#: How the flat shaper treats a key's string values (and lists of them) without a call.
-_PLAIN, _TEXT, _REMEMBERED, _REFERENCE, _MEDIA = range(5)
-#: One entry per key: the key shown, its kind, its name, its rule and (remembered rules) its memo.
-FlatPlan = tuple[str, int, str, "Callable[[str], str]", "dict[str, str] | None"]
-_FLAT_PLANS: dict[tuple[str, ...], tuple[FlatPlan, ...]] = {}
+#: How a compiled layout treats each kind of key (by its string rule); `{i}` is the key's index.
+#: Strings, and a list of one E.164 number, take the inline branch; anything else (nested
+#: objects, numbers, long or phone-like strings, other lists) the general shaper, at the depth
+#: `_shape_object` would give it, so every branch gives `shape_json`'s value.
+_KIND_SOURCE = {
+    "remembered": (
+        "    s{i} = (m{i}.get(v{i}) or r{i}(v{i})) if type(v{i}) is str else shape(v{i}, n{i}, 1)"
+    ),
+    "text": (
+        "    s{i} = TEXT[len(v{i})] if type(v{i}) is str and len(v{i}) < TABULATED"
+        " else shape(v{i}, n{i}, 1)"
+    ),
+    "reference": (
+        "    s{i} = REFERENCES.get(v{i}) if type(v{i}) is str else None\n"
+        "    if s{i} is None:\n"
+        "        s{i} = reference(v{i}) if type(v{i}) is str else shape(v{i}, n{i}, 1)"
+    ),
+    "media": (
+        "    s{i} = ('<media:count=1>' if type(v{i}) is str\n"
+        "           else f'<media:count={{len(v{i})}}>' if type(v{i}) is list\n"
+        "           else shape(v{i}, n{i}, 1))"
+    ),
+    "plain": (
+        "    if type(v{i}) is str and v{i}[:1] not in PHONE and len(v{i}) < TABULATED:\n"
+        "        s{i} = LENGTHS[len(v{i})]\n"
+        "    elif type(v{i}) is list and len(v{i}) == 1 and type(x := v{i}[0]) is str and (\n"
+        "            9 <= len(x) <= 16 and x[0] == '+' and x[1] in DIGITS and x[2:].isdecimal()):\n"
+        "        s{i} = [E164]\n"
+        "    else:\n"
+        "        s{i} = shape(v{i}, n{i}, 1)"
+    ),
+}
+
+#: Key layout -> its compiled shaper (bounded: a service sends a few layouts).
+_LAYOUTS: dict[tuple[str, ...], Callable[[dict[str, Any]], dict[str, Any]]] = {}
+#: Layouts seen once, not yet compiled (bounded): only a layout seen twice is compiled, so
+#: bodies whose keys never repeat cost no compilation.
+_SEEN_ONCE: dict[tuple[str, ...], None] = {}
+MAX_COMPILED_LAYOUTS = 256
+#: externalReference value -> its shown value (a fingerprint): emptied with the settings.
+_REFERENCES: dict[str, str] = {}
+_settings.DERIVED_CACHES.append(_REFERENCES)
 
 
 def shape_payload(value: Any) -> Any:
-    """`shape_json(value)`, specialised for a JSON object of string keys (the documented send
-    body: `sendFrom`, `to`, `messageType`, `text`, `mediaUrls`, `externalReference`, ...).
+    """`shape_json(value)`, through a compiled shaper once an object's key layout repeats.
 
-    Strings and lists of strings are shaped here, their rules' common cases inline (one Python
-    call for the whole body instead of one or more per key); anything else (nested objects,
-    numbers, deep or long values) goes to the general shaper. The same value as `shape_json`
-    (tests/capture/test_hot_path.py proves it).
+    A service sends the same few body layouts (the documented send body: `sendFrom`, `to`,
+    `messageType`, `text`, `mediaUrls`, `externalReference`), so a layout seen twice is compiled
+    into straight-line code with each key's common cases inline: no loop, no per-key dispatch,
+    one dict literal. The same value as `shape_json` (tests/capture/test_flat_paths.py).
     """
     if type(value) is not dict:
         return _shape(value, None, 0)
     keys = tuple(value)
-    plan = _FLAT_PLANS.get(keys) or _flat_plan(keys)
-    if plan is None:
-        return _shape_object(value, 0)
-    shaped: dict[str, Any] = {}
-    # Not `strict=True` (1.6 k instructions a call under callgrind): the plan was made from
-    # this very key sequence, so both have one entry per key.
-    for (shown, kind, name, rule, memo), item in zip(plan, value.values(), strict=False):
-        if type(item) is str:
-            if memo is not None:
-                shaped[shown] = memo.get(item) or rule(item)
-            elif kind == _TEXT:
-                size = len(item)
-                shaped[shown] = _TEXT_LENGTHS[size] if size < _TABULATED else _text(item)
-            elif kind == _PLAIN and item[:1] not in _scan.PHONE_FIRST_CHARACTERS:
-                size = len(item)
-                shaped[shown] = _STRING_LENGTHS[size] if size < _TABULATED else string_length(item)
-            elif kind == _REFERENCE and item[:1] not in _scan.PHONE_FIRST_CHARACTERS:
-                shaped[shown] = item if FINGERPRINTER[0].settings.keep_external_reference else (
-                    f"<fp:{FINGERPRINTER[0].cache.get(item) or FINGERPRINTER[0](item)}>")
-            else:
-                shaped[shown] = rule(item)
-        elif type(item) is list and kind == _MEDIA:
-            shaped[shown] = f"<media:count={len(item)}>"
-        elif type(item) is list and kind == _PLAIN and len(item) <= MAX_ARRAY_ITEMS:
-            shaped[shown] = [(plain_string(entry) if entry[:1] in _scan.PHONE_FIRST_CHARACTERS
-                              else string_length(entry)) if type(entry) is str
-                             else _shape(entry, name, 2) for entry in item]
-        else:
-            shaped[shown] = _shape(item, name, 1)
-    return shaped
+    compiled = _LAYOUTS.get(keys)
+    if compiled is not None:
+        return compiled(value)
+    if keys in _SEEN_ONCE and len(_LAYOUTS) < MAX_COMPILED_LAYOUTS:
+        compiled = layout_shaper(keys)
+        if compiled is not None:
+            _LAYOUTS[keys] = compiled
+            return compiled(value)
+    elif len(_SEEN_ONCE) < 4096:
+        _SEEN_ONCE[keys] = None
+    return _shape_object(value, 0)
 
 
-def _flat_plan(keys: tuple[Any, ...]) -> tuple[FlatPlan, ...] | None:
-    """The flat plan of a key layout (cached, bounded), or None: a key that is not a string
-    (the general shaper shows it as `str(key)`) or too many keys."""
-    if len(keys) > MAX_PLANNED_KEYS or any(type(key) is not str for key in keys):
+def layout_shaper(keys: tuple[Any, ...]) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
+    """Compile the shaper of one key layout, or None: a key that is not a string (the general
+    shaper shows it as `str(key)`), or more than `MAX_PLANNED_KEYS` keys.
+
+    The generated source holds no value of the body: key names and rules are bound as
+    variables, and the shown keys (an identifier-like name or `<key#N>`) are string literals
+    written with `repr`.
+    """
+    if not keys or len(keys) > MAX_PLANNED_KEYS or any(type(key) is not str for key in keys):
         return None
-    plan = tuple((shown, _flat_kind(name, rule), name, rule, _MEMOS.get(rule))
-                 for name, shown, rule in _plan_keys(keys))
-    if len(_FLAT_PLANS) < 4096:
-        _FLAT_PLANS[keys] = plan
-    return plan
+    namespace: dict[str, Any] = {
+        "shape": _shape, "PHONE": _scan.PHONE_FIRST_CHARACTERS, "DIGITS": _FIRST_DIGITS,
+        "E164": _scan.E164_MARKER, "TEXT": _TEXT_LENGTHS, "LENGTHS": _STRING_LENGTHS,
+        "TABULATED": _TABULATED, "REFERENCES": _REFERENCES, "reference": _remembered_reference,
+    }
+    names = ", ".join(f"v{index}" for index in range(len(keys)))
+    lines = ["def shape_layout(value):", f"    {names}, = value.values()"]
+    shown_keys = []
+    for index, (name, shown, rule) in enumerate(_plan_keys(keys)):
+        namespace[f"n{index}"], namespace[f"r{index}"] = name, rule
+        namespace[f"m{index}"] = _MEMOS.get(rule)
+        lines.append(_KIND_SOURCE[_kind(name, rule)].format(i=index))
+        shown_keys.append(f"{shown!r}: s{index}")
+    lines.append(f"    return {{{', '.join(shown_keys)}}}")
+    exec(compile("\n".join(lines), "<escalate: compiled body layout>", "exec"), namespace)
+    compiled: Callable[[dict[str, Any]], dict[str, Any]] = namespace["shape_layout"]
+    return compiled
 
 
-def _flat_kind(name: str, rule: Callable[[str], str]) -> int:
+_FIRST_DIGITS = frozenset("123456789")
+
+
+def _kind(name: str, rule: Callable[[str], str]) -> str:
     if name in MEDIA_KEYS:
-        return _MEDIA
+        return "media"
     if rule is _text:
-        return _TEXT
+        return "text"
     if rule is _reference:
-        return _REFERENCE
-    return _REMEMBERED if rule in _MEMOS else _PLAIN
+        return "reference"
+    return "remembered" if rule in _MEMOS else "plain"
+
+
+def _remembered_reference(value: str) -> str:
+    """`_reference(value)`, remembered (bounded; emptied when the settings change)."""
+    shown = _reference(value)
+    if len(_REFERENCES) >= MAX_REMEMBERED_VALUES:
+        _REFERENCES.clear()
+    _REFERENCES[value] = shown
+    return shown

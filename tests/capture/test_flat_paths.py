@@ -16,7 +16,7 @@ from escalate._capture import _settings
 from escalate._capture._exchange import Exchange
 from escalate._capture._record import build_call_record, milliseconds
 from escalate._capture._response import send_summary, summarize
-from escalate._capture._shape import shape_json, shape_payload
+from escalate._capture._shape import layout_shaper, shape_json, shape_payload
 
 _KEYS = st.sampled_from([
     "sendFrom", "to", "messageType", "text", "mediaUrls", "media", "mediaUrl",
@@ -49,13 +49,47 @@ def keep_external_reference(request: pytest.FixtureRequest) -> Iterator[bool]:
 @given(body=_BODIES)
 def test_flat_shaper_equals_the_general_shaper(keep_external_reference: bool,
                                                body: dict[str, Any]) -> None:
-    """`shape_payload` gives `shape_json`'s value for any object of string keys."""
-    assert shape_payload(body) == shape_json(body)
+    """`shape_payload` gives `shape_json`'s value for any object of string keys, the first time
+    (general shaper) and once its layout is compiled."""
+    expected = shape_json(body)
+    assert shape_payload(body) == expected
+    assert shape_payload(body) == expected
+    compiled = layout_shaper(tuple(body))
+    assert compiled is None or compiled(body) == expected
+
+
+def test_a_layout_is_compiled_when_it_repeats() -> None:
+    """A layout seen once takes the general shaper; the second time, its compiled shaper."""
+    from escalate._capture import _shape
+
+    body = {"sendFrom": "num_1", "to": ["+15551234567"], "note_layout_once": "x"}
+    keys = tuple(body)
+    _shape._LAYOUTS.pop(keys, None)
+    _shape._SEEN_ONCE.pop(keys, None)
+    shape_payload(body)
+    assert keys not in _shape._LAYOUTS
+    shape_payload(body)
+    assert keys in _shape._LAYOUTS
+    assert shape_payload(dict(body, to=["+15559876543", "x"])) == shape_json(
+        dict(body, to=["+15559876543", "x"]))
+
+
+def test_a_compiled_layout_holds_no_value_and_no_unsafe_key() -> None:
+    """The compiled code's constants are its safe key names and fixed markers: no body value,
+    and a phone-number key is bound as a variable, never written into the source."""
+    body = {"to": ["+15550001111"], "+15552223333": "secret text 9", "externalReference": "r_42"}
+    compiled = layout_shaper(tuple(body))
+    assert compiled is not None
+    constants = repr(compiled.__code__.co_consts)
+    for canary in ("+15550001111", "+15552223333", "secret text 9", "r_42"):
+        assert canary not in constants
+    assert compiled(body) == shape_json(body)
 
 
 @given(value=_VALUES)
 def test_flat_shaper_equals_the_general_shaper_on_any_value(value: Any) -> None:
     """`shape_payload` of a non-object (or nested) value is `shape_json`'s value too."""
+    assert shape_payload(value) == shape_json(value)
     assert shape_payload(value) == shape_json(value)
 
 
