@@ -7,7 +7,7 @@ client for the GIL, and its CPU time is not counted) and answers `POST /api/core
 like Red Cloud does (202 and a `results[]` body). Each mode has its own client, open for the
 whole run (bare httpx, httpx + escalate, httpx + OpenTelemetry without and with the SDK when
 `opentelemetry-instrumentation-httpx` is importable, bare requests, requests + escalate), and the
-modes are interleaved call by call in a rotating order, so machine noise (other tenants of this
+modes are interleaved call by call in a shuffled order, so machine noise (other tenants of this
 VM, frequency changes) hits every mode alike. Every call is timed alone: wall clock and the
 thread's CPU time (user and system). The table gives the bare client's median and p99, each
 instrumentation's added median and p99 and its ratio to the bare client of the same library,
@@ -40,6 +40,7 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import random
 import re
 import statistics
 import subprocess
@@ -120,23 +121,31 @@ class Timed:
 Caller = Callable[[], Any]
 
 
-def _time_interleaved(callers: dict[str, Caller], calls: int, into: dict[str, Timed]) -> None:
-    """`calls` calls of every mode, interleaved call by call in a rotating order.
+def _time_interleaved(callers: dict[str, Caller], calls: int, into: dict[str, Timed],
+                      block: int = 1) -> None:
+    """`calls` calls of every mode, interleaved in blocks of `block` calls, in a new random
+    order every time (seeded: runs repeat).
 
-    A slow patch of the machine (another tenant, a frequency change) then hits every mode alike:
-    timing each mode in its own block of thousands of calls let such drift land on one mode.
+    With `block` 1 (the default) modes alternate call by call, so a slow patch of the machine
+    (another tenant, a frequency change) hits every mode alike; timing each mode in its own
+    block of thousands of calls let such drift land on one mode. The order is shuffled because
+    a call runs faster right after a call of the same library (its code is still in the CPU
+    caches): in a fixed rotation "requests + escalate" always followed "requests bare" and
+    seemed to cost nothing. Larger blocks keep one client's code and data hot between its
+    calls, as a tight loop does.
     """
     names = list(callers)
-    for index in range(calls):
-        shift = index % len(names)
-        for name in names[shift:] + names[:shift]:
-            call = callers[name]
-            cpu, start = time.thread_time(), time.perf_counter()
-            call()
-            end, cpu_end = time.perf_counter(), time.thread_time()
-            timed = into[name]
-            timed.walls.append(end - start)
-            timed.cpus.append(cpu_end - cpu)
+    order = random.Random(20261127)
+    for start in range(0, calls, block):
+        order.shuffle(names)
+        for name in names:
+            call, timed = callers[name], into[name]
+            for _ in range(min(block, calls - start)):
+                cpu, began = time.thread_time(), time.perf_counter()
+                call()
+                end, cpu_end = time.perf_counter(), time.thread_time()
+                timed.walls.append(end - began)
+                timed.cpus.append(cpu_end - cpu)
 
 
 def _httpx_caller(base: str, setup: Callable[[httpx.Client], Any],
@@ -439,6 +448,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--calls", type=int, default=5000, help="calls per mode per round")
     parser.add_argument("--rounds", type=int, default=5, help="rounds (modes interleaved)")
+    parser.add_argument("--block", type=int, default=1,
+                        help="calls of one mode in a row before the next mode (1: alternate "
+                        "call by call; larger: each client's code stays hot in the caches)")
     parser.add_argument("--max-load", type=float, default=None,
                         help="before each round, wait until the 1-minute load is under this")
     parser.add_argument("--patience", type=float, default=60.0,
@@ -486,14 +498,15 @@ def _time_modes(args: argparse.Namespace) -> None:
         for round_number in range(args.rounds):
             if args.max_load is not None:
                 _wait_for_quiet(args.max_load, args.patience)
-            _time_interleaved(callers, args.calls, results)
+            _time_interleaved(callers, args.calls, results, args.block)
             loads.append(_load())
             print(f"round {round_number + 1}/{args.rounds} done, load {loads[-1]}",
                   file=sys.stderr)
         stats = escalate.capture_stats()
     if _otel_setups() is None:
         print("opentelemetry-instrumentation-httpx: not installed")
-    print(f"{args.calls} calls x {args.rounds} rounds per mode, modes interleaved call by call, "
+    every = "call by call" if args.block == 1 else f"in blocks of {args.block} calls"
+    print(f"{args.calls} calls x {args.rounds} rounds per mode, modes interleaved {every}, "
           f"POST {ROUTE} over loopback; load average (1/5/15 min) at start {loads[0]}, after "
           f"each round {', '.join(loads[1:])}")
     _report(results, {name: baseline for name, (baseline, _) in modes.items()})
