@@ -8,7 +8,10 @@ like Red Cloud does (202 and a `results[]` body). Each mode has its own client, 
 whole run (bare httpx, httpx + escalate, httpx + OpenTelemetry without and with the SDK when
 `opentelemetry-instrumentation-httpx` is importable, bare requests, requests + escalate), and the
 modes are interleaved call by call in a shuffled order, so machine noise (other tenants of this
-VM, frequency changes) hits every mode alike. Every call is timed alone: wall clock and the
+VM, frequency changes) hits every mode alike, and every mode follows every other alike (a call
+right after one of the same library finds its code in the CPU caches). `--block N` takes runs of
+N calls of one mode instead, which keeps each client's code hot as a tight loop does (noisier:
+the VM's drift can land on single blocks). Every call is timed alone: wall clock and the
 thread's CPU time (user and system). The table gives the bare client's median and p99, each
 instrumentation's added median and p99 and its ratio to the bare client of the same library,
 added median CPU, escalate's added time as a fraction of OpenTelemetry's, and the load average
