@@ -338,18 +338,22 @@ def shape_payload(value: Any) -> Any:
     if compiled is not None:
         return compiled(value)
     if keys in _SEEN_ONCE and len(_LAYOUTS) < MAX_COMPILED_LAYOUTS:
-        compiled = layout_shaper(keys)
-        if compiled is not None:
-            _LAYOUTS[keys] = compiled
-            return compiled(value)
-    elif len(_SEEN_ONCE) < 4096:
+        # A layout that cannot be compiled keeps the general shaper (remembered: not retried).
+        compiled = _LAYOUTS[keys] = layout_shaper(keys) or _shape_top_object
+        return compiled(value)
+    if len(_SEEN_ONCE) < 4096:
         _SEEN_ONCE[keys] = None
     return _shape_object(value, 0)
 
 
+def _shape_top_object(value: dict[str, Any]) -> dict[str, Any]:
+    return _shape_object(value, 0)
+
+
 def layout_shaper(keys: tuple[Any, ...]) -> Callable[[dict[str, Any]], dict[str, Any]] | None:
-    """Compile the shaper of one key layout, or None: a key that is not a string (the general
-    shaper shows it as `str(key)`), or more than `MAX_PLANNED_KEYS` keys.
+    """Compile the shaper of one key layout, or None: no keys, a key that is not a string (the
+    general shaper shows it as `str(key)`), more than `MAX_PLANNED_KEYS` keys, or a runtime
+    that refuses to compile.
 
     The generated source holds no value of the body: key names and rules are bound as
     variables, and the shown keys (an identifier-like name or `<key#N>`) are string literals
@@ -371,7 +375,10 @@ def layout_shaper(keys: tuple[Any, ...]) -> Callable[[dict[str, Any]], dict[str,
         lines.append(_KIND_SOURCE[_kind(name, rule)].format(i=index))
         shown_keys.append(f"{shown!r}: s{index}")
     lines.append(f"    return {{{', '.join(shown_keys)}}}")
-    exec(compile("\n".join(lines), "<escalate: compiled body layout>", "exec"), namespace)
+    try:
+        exec(compile("\n".join(lines), "<escalate: compiled body layout>", "exec"), namespace)
+    except Exception:  # e.g. an audit hook that refuses `compile`: the general shaper will do
+        return None
     compiled: Callable[[dict[str, Any]], dict[str, Any]] = namespace["shape_layout"]
     return compiled
 

@@ -74,6 +74,25 @@ def test_a_layout_is_compiled_when_it_repeats() -> None:
         dict(body, to=["+15559876543", "x"]))
 
 
+def test_a_layout_that_cannot_compile_keeps_the_general_shaper(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """When `compile` is refused (an audit hook, say), the layout is shaped by the general
+    shaper, and not compiled again on every call."""
+    from escalate._capture import _shape
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("compile refused")
+
+    body = {"sendFrom": "num_1", "layout_refused": "x"}
+    keys = tuple(body)
+    _shape._LAYOUTS.pop(keys, None)
+    _shape._SEEN_ONCE.pop(keys, None)
+    monkeypatch.setattr("builtins.compile", refuse)
+    assert [shape_payload(body) for _ in range(3)] == [shape_json(body)] * 3
+    assert _shape._LAYOUTS[keys] is _shape._shape_top_object
+    _shape._LAYOUTS.pop(keys)
+
+
 def test_a_compiled_layout_holds_no_value_and_no_unsafe_key() -> None:
     """The compiled code's constants are its safe key names and fixed markers: no body value,
     and a phone-number key is bound as a variable, never written into the source."""
