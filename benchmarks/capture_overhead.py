@@ -341,10 +341,11 @@ def _step_workload(step: str) -> Callable[[], Any]:
     client = httpx.Client(transport=CannedTransport([REPLY]))
     request = client.build_request("POST", "http://127.0.0.1:9" + ROUTE, content=BODY,
                                    headers=HEADERS)
-    facts = _httpx.request_facts(request)
-    exchange = Exchange("httpx", *facts[:3], time.time(), time.perf_counter(), 0.001, *facts[3:],
-                        status=202, response_content_type="application/json",
-                        response_body=REPLY)
+    method, host, path, authorization, content_type, key, body, streamed = (
+        _httpx.request_facts(request))
+    exchange = Exchange("httpx", method, host, path, time.time(), time.perf_counter(), 0.001,
+                        authorization, content_type, key, body, streamed, status=202,
+                        response_content_type="application/json", response_body=REPLY)
     record = _record.build_call_record(exchange)
     line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
     descriptor = os.open(os.devnull if step == "devnull" else _evidence_path(),
@@ -434,7 +435,8 @@ def count_instructions(small: int, large: int, jobs: int, keep: str | None,
     """Per-call instructions of each workload: (count(large) - count(small)) / (large - small)."""
     runs = [(name, calls) for name in names for calls in (small, large)]
     with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
-        totals = dict(zip(runs, pool.map(lambda run: _count(*run, keep), runs), strict=True))
+        totals = dict(zip(runs, pool.map(lambda run: _count(run[0], run[1], keep), runs),
+                          strict=True))
     return {name: (totals[name, large] - totals[name, small]) / (large - small)
             for name in names}
 
