@@ -60,8 +60,8 @@ def build_call_record(exchange: Exchange) -> dict[str, Any]:
 
     This runs on every instrumented call, so it makes few Python calls: what depends only on
     the call site (route, stage, media type, the parsed `Authorization`, its fingerprint) is
-    looked up once per site; both bodies are parsed here; the request body goes to the flat
-    shaper and a send's response to the send summary (each one call, the same values as the
+    looked up once per site; both bodies are parsed here; the request body goes to the compiled
+    shaper of its key layout and a send's response to the send summary (the same values as the
     general ones); fingerprints are cache lookups; the record is one dict literal in the
     contract's key order.
     """

@@ -180,7 +180,7 @@ def send_summary(body: Any) -> dict[str, Any] | None:
             continue
         summaries.append({
             "to": _scan.E164_MARKER if 9 <= len(to) <= 16 and to[0] == "+"
-            and to[1] in _FIRST_DIGITS and to[2:].isdecimal() else plain_string(to),
+            and to[1] in _scan.FIRST_DIGITS and to[2:].isdecimal() else plain_string(to),
             "messageId": message_id if message_id[0] not in _scan.PHONE_FIRST_CHARACTERS
             and _is_identifier(message_id) else identifier(message_id),
             "status": _ENUMS.get(status) or enum(status),
@@ -189,7 +189,6 @@ def send_summary(body: Any) -> dict[str, Any] | None:
             "errors": [shape_json(item) for item in errors[:MAX_ERRORS]] if errors else []}
 
 
-_FIRST_DIGITS = frozenset("123456789")
 _is_identifier = _IDENTIFIER.fullmatch
 
 

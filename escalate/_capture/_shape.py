@@ -154,8 +154,7 @@ def plain_string(value: str) -> str:
     """A string under no key of its own rule: a phone marker or its length."""
     if value[:1] in _scan.PHONE_FIRST_CHARACTERS:
         return _scan.phone_marker(value) or string_length(value)
-    size = len(value)
-    return _STRING_LENGTHS[size] if size < _TABULATED else f"<str:len={size}>"
+    return string_length(value)
 
 
 def string_length(value: str) -> str:
@@ -223,7 +222,7 @@ def _memoized(rule: Callable[[str], str]) -> Callable[[str], str]:
     return remembered
 
 
-#: Memoized rule -> its memo, so the flat shaper looks a remembered value up without a call.
+#: Memoized rule -> its memo, so a compiled layout looks a remembered value up without a call.
 _MEMOS: dict[Callable[[str], str], dict[str, str]] = {}
 
 
@@ -362,7 +361,7 @@ def layout_shaper(keys: tuple[Any, ...]) -> Callable[[dict[str, Any]], dict[str,
     if not keys or len(keys) > MAX_PLANNED_KEYS or any(type(key) is not str for key in keys):
         return None
     namespace: dict[str, Any] = {
-        "shape": _shape, "PHONE": _scan.PHONE_FIRST_CHARACTERS, "DIGITS": _FIRST_DIGITS,
+        "shape": _shape, "PHONE": _scan.PHONE_FIRST_CHARACTERS, "DIGITS": _scan.FIRST_DIGITS,
         "E164": _scan.E164_MARKER, "TEXT": _TEXT_LENGTHS, "LENGTHS": _STRING_LENGTHS,
         "TABULATED": _TABULATED, "REFERENCES": _REFERENCES, "reference": _remembered_reference,
     }
@@ -381,9 +380,6 @@ def layout_shaper(keys: tuple[Any, ...]) -> Callable[[dict[str, Any]], dict[str,
         return None
     compiled: Callable[[dict[str, Any]], dict[str, Any]] = namespace["shape_layout"]
     return compiled
-
-
-_FIRST_DIGITS = frozenset("123456789")
 
 
 def _kind(name: str, rule: Callable[[str], str]) -> str:
