@@ -151,3 +151,23 @@ def test_tee_stream_keeps_what_body_tee_keeps(sizes: list[int]) -> None:
         reference.keep(chunk)
     assert list(tee) == chunks
     assert tee._body() == reference.body(None)
+
+
+@given(st.floats(min_value=0, max_value=4e9, allow_nan=False), st.floats(0, 0.999))
+def test_record_timestamp_matches_utc_timestamp(wall: float, later: float) -> None:
+    """The record builder formats `ts` inline when the second's prefix is cached: the same
+    string as `utc_timestamp`, on a new second and on a second already seen."""
+    for started in (wall, int(wall) + later):
+        exchange = Exchange("httpx", "GET", "api.test", "/api/core/whoami", started, 0.0, 0.001,
+                            None, None, None, None, False)
+        assert build_call_record(exchange)["ts"] == utc_timestamp(started)
+
+
+def test_unknown_token_records_are_separate_objects() -> None:
+    """A call site keeps one unknown-token `token` field; each record gets its own copy, so a
+    service processor that edits one record cannot change the next."""
+    exchange = Exchange("httpx", "GET", "api.test", "/api/core/whoami", 1.0, 0.0, 0.001,
+                        "Bearer tok_never_issued_1", None, None, None, False)
+    first, second = (build_call_record(exchange)["token"] for _ in range(2))
+    assert first == second and first is not second
+    assert first["source"] == "unknown" and first["fresh"] is None
