@@ -1,0 +1,41 @@
+"""The benchmarks still run and take the options the README and docs give them.
+
+Nothing here is timed (the machines are noisy and shared): a tiny run checks the table's rows.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CAPTURE = ROOT / "benchmarks" / "capture_overhead.py"
+
+
+def test_capture_overhead_runs_and_prints_every_mode(tmp_path: Path) -> None:
+    """A three-call run over loopback prints each mode's row, the fraction line and the
+    records escalate wrote (bounded: a minute at most)."""
+    result = subprocess.run(
+        [sys.executable, str(CAPTURE), "--calls", "3", "--rounds", "1"], cwd=tmp_path,
+        capture_output=True, text=True, timeout=120, check=True)
+    for mode in ("httpx bare", "httpx + escalate", "httpx + minimal orjson-line hook",
+                 "requests bare", "requests + escalate"):
+        assert re.search(rf"^{re.escape(mode)}\s+\d", result.stdout, re.MULTILINE), mode
+    # 50 warm-up calls and 3 timed ones, for each of the two escalate clients
+    assert "escalate: 106 records written, 0 errors swallowed" in result.stdout
+    assert list(tmp_path.iterdir()) == []  # its files live in a temporary folder
+
+
+def test_documented_benchmark_options_exist() -> None:
+    """Every `--option` the README and docs/capture.md give `capture_overhead.py` is one of its
+    options."""
+    help_text = subprocess.run([sys.executable, str(CAPTURE), "--help"], capture_output=True,
+                               text=True, timeout=60, check=True).stdout
+    documented = set()
+    for doc in (ROOT / "README.md", ROOT / "docs" / "capture.md"):
+        for command in re.findall(r"capture_overhead\.py([^`\n]*)", doc.read_text("utf-8")):
+            documented.update(re.findall(r"--[a-z][a-z-]*", command))
+    assert {"--calls", "--cache-misses", "--instructions"} <= documented
+    assert documented <= set(re.findall(r"--[a-z][a-z-]*", help_text))
