@@ -78,7 +78,7 @@ def build_call_record(exchange: Exchange) -> dict[str, Any]:
             body = orjson.loads(response_body)
         except orjson.JSONDecodeError:
             body = None
-    # `_parses`, inline
+    # a JSON body within the size limit is parsed (a form body is shaped as a form)
     parsed = not streamed and request_body is not None and 0 < len(request_body) <= (
         MAX_PARSED_BYTES) and request_media != _FORM
     if parsed:
