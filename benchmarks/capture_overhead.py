@@ -18,7 +18,9 @@ instrumentation's added median and p99 and its ratio to the bare client of the s
 added median CPU, escalate's added time as a fraction of OpenTelemetry's and scaled to the
 issue's reference machine by OpenTelemetry's figures there, and the load average (other work on
 the machine inflates every figure: compare within one run).
-Not a test: absolute times drift between machines, compare ratios.
+`--vary` sends a new message on every call (recipient, text, externalReference and
+Idempotency-Key, as in real traffic: every fingerprint is computed, not found in a cache); the
+server's reply stays the same. Not a test: absolute times drift between machines, compare ratios.
 
     python benchmarks/capture_overhead.py --instructions [--small 200 --large 1200]
 
@@ -164,12 +166,27 @@ def _time_interleaved(callers: dict[str, Caller], calls: int, into: dict[str, Ti
                 timed.cpus.append(cpu_end - cpu)
 
 
-def _httpx_caller(base: str, setup: Callable[[httpx.Client], Any],
+#: A request body and its headers.
+Call = tuple[bytes, dict[str, str]]
+
+
+def _cycle(calls: list[Call]) -> Callable[[], Call]:
+    """The next call's body and headers, round and round."""
+    counter = iter(range(1 << 62))
+    return lambda: calls[next(counter) % len(calls)]
+
+
+def _httpx_caller(base: str, setup: Callable[[httpx.Client], Any], calls: list[Call],
                   stack: contextlib.ExitStack) -> Caller:
     client = stack.enter_context(httpx.Client())
     setup(client)
-    url = base + ROUTE
-    return lambda: client.post(url, content=BODY, headers=HEADERS)
+    url, following = base + ROUTE, _cycle(calls)
+
+    def call() -> Any:
+        body, headers = following()
+        return client.post(url, content=body, headers=headers)
+
+    return call
 
 
 class MinimalHook(httpx.BaseTransport):
@@ -202,12 +219,18 @@ def _minimal_hook(path: str, stack: contextlib.ExitStack) -> Callable[[httpx.Cli
     return setup
 
 
-def _requests_caller(base: str, instrument: bool, stack: contextlib.ExitStack) -> Caller:
+def _requests_caller(base: str, instrument: bool, calls: list[Call],
+                     stack: contextlib.ExitStack) -> Caller:
     session = stack.enter_context(requests.Session())
     if instrument:
         escalate.instrument(session)
-    url = base + ROUTE
-    return lambda: session.post(url, data=BODY, headers=HEADERS)
+    url, following = base + ROUTE, _cycle(calls)
+
+    def call() -> Any:
+        body, headers = following()
+        return session.post(url, data=body, headers=headers)
+
+    return call
 
 
 def _otel_setups() -> dict[str, Callable[[httpx.Client], Any]] | None:
@@ -251,19 +274,23 @@ ESCALATE_HTTPX, MINIMAL_HOOK = "httpx + escalate", "httpx + minimal orjson-line 
 OTEL_NO_SDK, OTEL_SDK = "httpx + opentelemetry (no SDK)", "httpx + opentelemetry (SDK)"
 
 
-def _callers(base: str, folder: str,
+def _callers(base: str, folder: str, vary: bool,
              stack: contextlib.ExitStack) -> dict[str, tuple[str, Caller]]:
-    """name -> (baseline name, one call), each on its own client, open until `stack` closes."""
+    """name -> (baseline name, one call), each on its own client, open until `stack` closes;
+    with `vary`, each client cycles through `POOL_SIZE` different messages."""
+    calls = [varied_call(index)[:2] for index in range(POOL_SIZE)] if vary else [
+        (BODY, HEADERS)]
+    minimal = _minimal_hook(os.path.join(folder, "minimal-hook.jsonl"), stack)
     callers = {
-        BARE_HTTPX: (BARE_HTTPX, _httpx_caller(base, lambda client: None, stack)),
-        ESCALATE_HTTPX: (BARE_HTTPX, _httpx_caller(base, escalate.instrument, stack)),
-        MINIMAL_HOOK: (BARE_HTTPX, _httpx_caller(
-            base, _minimal_hook(os.path.join(folder, "minimal-hook.jsonl"), stack), stack)),
+        BARE_HTTPX: (BARE_HTTPX, _httpx_caller(base, lambda client: None, calls, stack)),
+        ESCALATE_HTTPX: (BARE_HTTPX, _httpx_caller(base, escalate.instrument, calls, stack)),
+        MINIMAL_HOOK: (BARE_HTTPX, _httpx_caller(base, minimal, calls, stack)),
     }
     for name, setup in (_otel_setups() or {}).items():
-        callers[name] = (BARE_HTTPX, _httpx_caller(base, setup, stack))
-    callers[BARE_REQUESTS] = (BARE_REQUESTS, _requests_caller(base, False, stack))
-    callers["requests + escalate"] = (BARE_REQUESTS, _requests_caller(base, True, stack))
+        callers[name] = (BARE_HTTPX, _httpx_caller(base, setup, calls, stack))
+    callers[BARE_REQUESTS] = (BARE_REQUESTS, _requests_caller(base, False, calls, stack))
+    callers["requests + escalate"] = (BARE_REQUESTS,
+                                      _requests_caller(base, True, calls, stack))
     return callers
 
 
@@ -574,6 +601,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--block", type=int, default=1,
                         help="calls of one mode in a row before the next mode (1: alternate "
                         "call by call; larger: each client's code stays hot in the caches)")
+    parser.add_argument("--vary", action="store_true",
+                        help="a new message (recipient, text, externalReference, "
+                        "Idempotency-Key) on every call, as in real traffic: every fingerprint "
+                        "and body layout value is new (default: the same message every call)")
     parser.add_argument("--max-load", type=float, default=None,
                         help="before each round, wait until the 1-minute load is under this")
     parser.add_argument("--patience", type=float, default=60.0,
@@ -626,7 +657,7 @@ def _time_modes(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as folder, server() as base, \
             contextlib.ExitStack() as stack:
         escalate.configure(path=os.path.join(folder, "evidence.jsonl"))
-        modes = _callers(base, folder, stack)
+        modes = _callers(base, folder, args.vary, stack)
         callers = {name: call for name, (_, call) in modes.items()}
         for call in callers.values():  # warm the connections and caches
             for _ in range(50):
@@ -643,9 +674,10 @@ def _time_modes(args: argparse.Namespace) -> None:
     if _otel_setups() is None:
         print("opentelemetry-instrumentation-httpx: not installed")
     every = "call by call" if args.block == 1 else f"in blocks of {args.block} calls"
+    messages = f"{POOL_SIZE} different messages in turn" if args.vary else "the same message"
     print(f"{args.calls} calls x {args.rounds} rounds per mode, modes interleaved {every}, "
-          f"POST {ROUTE} over loopback; load average (1/5/15 min) at start {loads[0]}, after "
-          f"each round {', '.join(loads[1:])}")
+          f"POST {ROUTE} over loopback ({messages}); load average (1/5/15 min) at start "
+          f"{loads[0]}, after each round {', '.join(loads[1:])}")
     _report(results, {name: baseline for name, (baseline, _) in modes.items()})
     print(f"escalate: {stats['records_written']} records written, "
           f"{stats['errors_total']} errors swallowed")

@@ -10,15 +10,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 CAPTURE = ROOT / "benchmarks" / "capture_overhead.py"
 
 
-def test_capture_overhead_runs_and_prints_every_mode(tmp_path: Path) -> None:
-    """A three-call run over loopback prints each mode's row, the fraction line and the
-    records escalate wrote (bounded: a minute at most)."""
+@pytest.mark.parametrize("options", [[], ["--vary"], ["--block", "2"]])
+def test_capture_overhead_runs_and_prints_every_mode(tmp_path: Path, options: list[str]) -> None:
+    """A three-call run over loopback prints each mode's row and the records escalate wrote
+    (bounded: two minutes at most)."""
     result = subprocess.run(
-        [sys.executable, str(CAPTURE), "--calls", "3", "--rounds", "1"], cwd=tmp_path,
+        [sys.executable, str(CAPTURE), "--calls", "3", "--rounds", "1", *options], cwd=tmp_path,
         capture_output=True, text=True, timeout=120, check=True)
     for mode in ("httpx bare", "httpx + escalate", "httpx + minimal orjson-line hook",
                  "requests bare", "requests + escalate"):
