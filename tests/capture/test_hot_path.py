@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import hashlib
-import hmac
 import threading
 import time
 from collections.abc import Iterator
@@ -79,13 +78,29 @@ def test_records_written_counts_every_thread(evidence: Evidence) -> None:
     assert len(evidence.path.read_bytes().splitlines()) == 2000
 
 
-@given(st.binary(max_size=200), st.one_of(st.binary(max_size=100), st.text(max_size=40)))
-def test_fingerprint_is_hmac_sha256(key: bytes, value: bytes | str) -> None:
-    """The precomputed-pad fingerprint equals `hmac.new(key, value, sha256)`, for any key."""
-    fingerprinter = _settings.Fingerprinter(_settings.Settings(key or b"k"))
+@given(st.binary(min_size=1, max_size=200),
+       st.one_of(st.binary(max_size=100), st.text(max_size=40)))
+@example(b"k" * 64, "at the limit")
+@example(b"k" * 65, "one byte over: the key is hashed")
+def test_fingerprint_is_keyed_blake2b(key: bytes, value: bytes | str) -> None:
+    """A fingerprint is `fp_` + keyed BLAKE2b with a 6-byte digest (docs/record-schema.md), for
+    any key: one over 64 bytes is first replaced by its BLAKE2b-512 digest."""
+    fingerprinter = _settings.Fingerprinter(_settings.Settings(key))
     raw = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value
-    expected = "fp_" + hmac.new(key or b"k", raw, hashlib.sha256).hexdigest()[:12]
+    mac_key = key if len(key) <= 64 else hashlib.blake2b(key).digest()
+    expected = "fp_" + hashlib.blake2b(raw, key=mac_key, digest_size=6).hexdigest()
     assert fingerprinter(value) == expected
+    assert fingerprinter(value) == expected  # and from the cache
+
+
+def test_fingerprints_depend_on_the_key() -> None:
+    """Two keys, two fingerprints of the same value; a long key and its digest agree."""
+    first = _settings.Fingerprinter(_settings.Settings(b"team key one"))
+    second = _settings.Fingerprinter(_settings.Settings(b"team key two"))
+    assert first("tok_same_value") != second("tok_same_value")
+    long_key = bytes(range(100))
+    assert _settings.Fingerprinter(_settings.Settings(long_key))("v") == _settings.Fingerprinter(
+        _settings.Settings(hashlib.blake2b(long_key).digest()))("v")
 
 
 _PHONE_ALPHABET = st.sampled_from("+0123456789 ٣٤۵x")
