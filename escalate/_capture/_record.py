@@ -92,9 +92,10 @@ def build_call_record(exchange: Exchange) -> dict[str, Any]:
     second = int(started)  # `utc_timestamp`, inline when this second's prefix is cached
     cached_second, prefix = _last_second[0]
     operation = None
-    if is_send and parsed:  # `_operation`, inline
-        canonical = orjson.dumps(request_json, option=orjson.OPT_SORT_KEYS)
-        operation = fingerprinter.cache.get(canonical) or fingerprinter(canonical)
+    if is_send and parsed:  # the body with its keys sorted: what is being sent
+        # Not cached: the canonical body holds the message text and recipients, which escalate
+        # keeps no longer than the call (and a new send rarely repeats one).
+        operation = fingerprinter.uncached(orjson.dumps(request_json, option=orjson.OPT_SORT_KEYS))
     return {
         "schema": _schema.SCHEMA,
         "kind": _schema.KIND_CALL,

@@ -54,12 +54,17 @@ class Fingerprinter:
         cached = self.cache.get(value)
         if cached is not None:
             return cached
-        raw = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value
-        result = "fp_" + _blake2b(raw, key=self._key, digest_size=6).hexdigest()
+        result = self.uncached(value)
         if len(self.cache) >= MAX_CACHED_FINGERPRINTS:
             self.cache = {}
         self.cache[value] = result
         return result
+
+    def uncached(self, value: str | bytes) -> str:
+        """The fingerprint, computed, and the value not kept: for values that are sensitive and
+        rarely repeat (a send's canonical body holds its text and recipients)."""
+        raw = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value
+        return "fp_" + _blake2b(raw, key=self._key, digest_size=6).hexdigest()
 
 
 _blake2b = hashlib.blake2b

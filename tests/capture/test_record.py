@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import base64
+import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import orjson
 
+from escalate._capture import _settings
 from escalate._capture._exchange import Exchange
 from escalate._capture._record import build_call_record, utc_timestamp
 from escalate._capture._settings import fingerprint
@@ -140,6 +143,40 @@ def test_idempotency_and_operation() -> None:
     assert first["operation"] == second["operation"]
     assert first["idempotency"]["fingerprint"] != second["idempotency"]["fingerprint"]
     assert first["idempotency"]["present"] is True
+
+
+def _retained_strings(value: Any, depth: int = 0) -> Iterator[str]:
+    """Every str and bytes reachable through dicts, lists, tuples and sets (bounded depth)."""
+    if isinstance(value, str | bytes):
+        yield value if isinstance(value, str) else value.decode("latin-1")
+    elif depth < 6 and isinstance(value, dict):
+        for key, item in value.items():
+            yield from _retained_strings(key, depth + 1)
+            yield from _retained_strings(item, depth + 1)
+    elif depth < 6 and isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            yield from _retained_strings(item, depth + 1)
+
+
+def test_no_cache_keeps_message_text_or_recipients() -> None:
+    """After sends (each twice: caches and compiled layouts kick in on repeats), no module-level
+    value of escalate's capture (caches, memos, layouts, the fingerprinter) holds a message's
+    text or recipient: they live no longer than the call."""
+    send = "/api/core/messages/send"
+    for index in range(3):
+        body = orjson.dumps({"sendFrom": "num_abc123", "to": [f"+1555765432{index}"],
+                             "messageType": "SMS", "text": f"CANARY-TEXT-{index} hello"})
+        for _ in range(2):
+            build_call_record(_exchange(send, method="POST", idempotency_key=f"k{index}",
+                                        request_body=body, content_type="application/json"))
+    modules = [module for name, module in sys.modules.items()
+               if name.startswith("escalate._capture")]
+    holders = [vars(module) for module in modules] + [
+        vars(_settings.FINGERPRINTER[0]), vars(TOKENS)]
+    retained = [text for holder in holders for value in holder.values()
+                for text in _retained_strings(value)]
+    assert retained, "the walk found nothing: it does not see the caches"
+    assert not [text for text in retained if "CANARY-TEXT" in text or "+1555765432" in text]
 
 
 def test_partial_acceptance_summary() -> None:
