@@ -38,8 +38,9 @@ class Fingerprinter:
     """Keyed BLAKE2b (RFC 7693's MAC mode: the key is a parameter of the hash), 6 bytes of
     digest, and a cache.
 
-    One C call per new value, into CPython's own BLAKE2 (no OpenSSL on the hot path): the
-    HMAC-SHA256 it replaces went through OpenSSL's digest copies, 27.6 k instructions a call
+    A new value costs three C calls into CPython's own BLAKE2 (copy the keyed state, update,
+    digest; no OpenSSL on the hot path): the HMAC-SHA256 it replaces went through OpenSSL's
+    digest copies, 27.6 k instructions a call
     when a send's key, reference and operation are all new (benchmarks/capture_overhead.py
     `--instructions`, `vary`). A key longer than BLAKE2b's 64-byte limit is replaced by its
     64-byte BLAKE2b digest, as HMAC hashes a key longer than its block.
@@ -47,7 +48,10 @@ class Fingerprinter:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._key = fingerprint_key_bytes(settings.fingerprint_key)
+        #: The keyed state before any data (BLAKE2b compresses the key as a first block):
+        #: copied for each value, which saves that block and the constructor's arguments.
+        self._keyed = hashlib.blake2b(key=fingerprint_key_bytes(settings.fingerprint_key),
+                                      digest_size=6)
         self.cache: dict[str | bytes, str] = {}
 
     def __call__(self, value: str | bytes) -> str:
@@ -63,11 +67,11 @@ class Fingerprinter:
     def uncached(self, value: str | bytes) -> str:
         """The fingerprint, computed, and the value not kept: for values that are sensitive and
         rarely repeat (a send's canonical body holds its text and recipients)."""
-        raw = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value
-        return "fp_" + _blake2b(raw, key=self._key, digest_size=6).hexdigest()
+        state = self._keyed.copy()
+        state.update(value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value)
+        return "fp_" + state.hexdigest()
 
 
-_blake2b = hashlib.blake2b
 MAX_KEY_BYTES = 64  # BLAKE2b's longest key
 
 
