@@ -14,9 +14,9 @@ import orjson
 from escalate import _schema
 from escalate._capture import _response, _scan, _settings
 from escalate._capture._exchange import JSON_TYPES, Exchange, is_json_type, media_type
-from escalate._capture._settings import FINGERPRINTER, fingerprint
-from escalate._capture._shape import MAX_PARSED_BYTES, shape_body, shape_payload
-from escalate._capture._tokens import TOKENS, unknown_freshness
+from escalate._capture._settings import FINGERPRINTER, Fingerprinter, fingerprint
+from escalate._capture._shape import FORM_MEDIA_TYPE, MAX_PARSED_BYTES, shape_body, shape_payload
+from escalate._capture._tokens import TOKENS
 
 _SEQUENCE = itertools.count(1)
 _PID = [os.getpid()]
@@ -62,8 +62,8 @@ def build_call_record(exchange: Exchange) -> dict[str, Any]:
     the call site (route, stage, media type, the parsed `Authorization`, its fingerprint) is
     looked up once per site; both bodies are parsed here; the request body goes to the compiled
     shaper of its key layout and a send's response to the send summary (the same values as the
-    general ones); fingerprints are cache lookups; the record is one dict literal in the
-    contract's key order.
+    general ones); fingerprints are cache lookups, but for the operation's (never cached); the
+    record is one dict literal in the contract's key order.
     """
     (client, method, host, path, started, mono, duration, authorization, content_type, key,
      request_body, streamed, status, response_type, response_body, exception,
@@ -71,16 +71,14 @@ def build_call_record(exchange: Exchange) -> dict[str, Any]:
     site = _SITES.get((path, authorization, content_type))
     if site is None:
         site = _learn_site(path, authorization, content_type)
-    route, stage, request_media, is_send, auth, token, token_fingerprint, unknown_token = site
+    route, stage, request_media, is_send, auth, token, token_fingerprint = site
     body = request_json = None
     if response_body and (JSON_TYPES.get(response_type) or is_json_type(response_type)):
         try:
             body = orjson.loads(response_body)
         except orjson.JSONDecodeError:
             body = None
-    # a JSON body within the size limit is parsed (a form body is shaped as a form)
-    parsed = not streamed and request_body is not None and 0 < len(request_body) <= (
-        MAX_PARSED_BYTES) and request_media != _FORM
+    parsed = not streamed and _parses(request_body, request_media)
     if parsed:
         try:
             request_json = orjson.loads(request_body or b"")
@@ -89,18 +87,10 @@ def build_call_record(exchange: Exchange) -> dict[str, Any]:
     fingerprinter = FINGERPRINTER[0]
     errors = _response.error_fields(stage, body) if type(body) is dict and (
         "error" in body or "requestId" in body) else _response.NO_ERROR
-    second = int(started)  # `utc_timestamp`, inline when this second's prefix is cached
-    cached_second, prefix = _last_second[0]
-    operation = None
-    if is_send and parsed:  # the body with its keys sorted: what is being sent
-        # Not cached: the canonical body holds the message text and recipients, which escalate
-        # keeps no longer than the call (and a new send rarely repeats one).
-        operation = fingerprinter.uncached(orjson.dumps(request_json, option=orjson.OPT_SORT_KEYS))
     return {
         "schema": _schema.SCHEMA,
         "kind": _schema.KIND_CALL,
-        "ts": "%s%06dZ" % (prefix, (started - second) * 1_000_000)  # noqa: UP031
-        if second == cached_second else utc_timestamp(started),
+        "ts": utc_timestamp(started),
         "pid": _PID[0],
         "seq": next(_SEQUENCE),
         "client": client,
@@ -118,33 +108,40 @@ def build_call_record(exchange: Exchange) -> dict[str, Any]:
         "error_code": errors["error_code"],
         "error_message": errors["error_message"],
         "auth": None if auth is None else dict(auth),
-        "token": None if token is None else dict(unknown_token)
-        if unknown_token is not None and token_fingerprint not in _ISSUED
-        else TOKENS.freshness(token, mono, started, token_fingerprint=token_fingerprint),
+        "token": None if token is None else TOKENS.freshness(
+            token, mono, started, token_fingerprint=token_fingerprint),
         "content_type": request_media,
         "payload": shape_payload(request_json) if parsed else "<stream>" if streamed
         else _unparsed_payload(request_body, request_media),
         "idempotency": {"present": key is not None, "fingerprint": None if key is None
                         else fingerprinter.cache.get(key) or fingerprinter(key)}
         if is_send or key is not None else None,
-        "operation": operation,
+        "operation": _operation(fingerprinter, request_json) if is_send and parsed else None,
         "response": None if body is None else _response.send_summary(body) if is_send
         else _summary(exchange, stage, body),
     }
 
 
-_FORM = "application/x-www-form-urlencoded"  # not parsed as JSON: shaped as a form
-#: Fingerprints of the tokens seen issued (`TOKENS`): a token not in it, and not a JWT, has
-#: the site's `unknown_token` freshness (a dict lookup instead of a call).
-_ISSUED = TOKENS.issued
+def _parses(body: bytes | None, request_media: str | None) -> bool:
+    """Whether a request body is parsed as JSON (one that is not valid JSON is not shaped)."""
+    if not body or len(body) > MAX_PARSED_BYTES:
+        return False
+    return request_media != FORM_MEDIA_TYPE
+
+
+def _operation(fingerprinter: Fingerprinter, request_json: Any) -> str:
+    """The fingerprint of the request body with its keys sorted (what is being sent).
+
+    Not cached: the canonical body holds the message text and recipients, which escalate keeps
+    no longer than the call (and a new send rarely repeats one).
+    """
+    return fingerprinter.uncached(orjson.dumps(request_json, option=orjson.OPT_SORT_KEYS))
 
 
 #: What a call site (path, Authorization value, Content-Type) implies, worked out once:
 #: route, stage, media type, is it a send, the `auth` field, the bearer token whose freshness
-#: is recorded (None on the token route or without one), that token's fingerprint, and its
-#: `token` field while it is not seen issued (None for a JWT: its claims are read each call).
-Site = tuple[str, str, "str | None", bool, "dict[str, str] | None", "str | None", "str | None",
-             "dict[str, Any] | None"]
+#: is recorded (None on the token route or without one) and that token's fingerprint.
+Site = tuple[str, str, "str | None", bool, "dict[str, str] | None", "str | None", "str | None"]
 _SITES: dict[tuple[str, str | None, str | None], Site] = {}
 _settings.DERIVED_CACHES.append(_SITES)  # it holds fingerprints: emptied on a new key
 MAX_CACHED = 1024
@@ -158,10 +155,8 @@ def _learn_site(path: str, authorization: str | None, content_type: str | None) 
         auth = {"scheme": scheme, "fingerprint": fingerprint(secret)}
         if bearer is not None and stage != _schema.STAGE_TOKEN:
             token, token_fingerprint = bearer, auth["fingerprint"]
-    unknown_token = None if token is None or token_fingerprint is None else (
-        unknown_freshness(token_fingerprint, token))
     site = (route, stage, media_type(content_type), stage == _schema.STAGE_SEND, auth, token,
-            token_fingerprint, unknown_token)
+            token_fingerprint)
     if len(_SITES) >= MAX_CACHED:
         _SITES.clear()
     _SITES[path, authorization, content_type] = site

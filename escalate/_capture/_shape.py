@@ -24,6 +24,8 @@ EXTERNAL_REFERENCE_KEY = "externalReference"
 MAX_ARRAY_ITEMS = 20
 MAX_DEPTH = 32
 MAX_PARSED_BYTES = 1 << 20
+#: A form body (the token request's) is shaped as a form, not parsed as JSON.
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 
 _ENUM_VALUE = re.compile(r"[A-Za-z_.:\-]{1,40}")
 _IDENTIFIER_VALUE = re.compile(r"[A-Za-z0-9_\-]{1,64}")
@@ -39,7 +41,7 @@ def shape_body(body: bytes, content_type: str | None) -> Any:
     if not body:
         return None
     if len(body) <= MAX_PARSED_BYTES:
-        if content_type == "application/x-www-form-urlencoded":
+        if content_type == FORM_MEDIA_TYPE:
             return shape_form(body)
         try:
             return shape_json(orjson.loads(body))

@@ -168,34 +168,30 @@ class Sink:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        #: The configured target; None until `replace` or the first record opens the default.
-        self.target: Target | None = None
+        self._target: Target | None = None
 
     def replace(self, target: Target | None) -> None:
         """Install a new target (None: the default, opened on first use) and close the old one."""
         with self._lock:
-            old, self.target = self.target, target
+            old, self._target = self._target, target
         if old is not None:
             old.close()
 
     def emit(self, record: dict[str, Any]) -> None:
-        """Write one record; count it, or count and swallow the error.
-
-        `emit_exchange` repeats these lines inline (the hot path of every call).
-        """
+        """Write one record; count it, or count and swallow the error."""
         try:
-            (self.target or self.open_default()).emit(record)
+            target = self._target or self._open_default()
+            target.emit(record)
         except Exception as exc:  # an escalate failure must never reach the user's call
             STATS.error("sink", exc)
         else:
             next(STATS.written)  # counted without a lock: one C call
 
-    def open_default(self) -> Target:
-        """The default target (`default_path()`), opened once, under the lock."""
+    def _open_default(self) -> Target:
         with self._lock:
-            if self.target is None:
-                self.target = open_path(default_path())
-            return self.target
+            if self._target is None:
+                self._target = open_path(default_path())
+            return self._target
 
 
 SINK = Sink()

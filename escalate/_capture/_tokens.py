@@ -29,15 +29,14 @@ class TokenRegistry:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        #: Fingerprint -> when it was issued; read without the lock (one C call each).
-        self.issued: OrderedDict[str, _Issued] = OrderedDict()
+        self._issued: OrderedDict[str, _Issued] = OrderedDict()
 
     def acquired(self, token_fingerprint: str, expires_in: int | None, at: float) -> None:
         """Remember that a token was issued at `at` (`time.perf_counter` clock)."""
         with self._lock:
-            self.issued[token_fingerprint] = _Issued(at, expires_in)
-            while len(self.issued) > MAX_TRACKED_TOKENS:
-                self.issued.popitem(last=False)
+            self._issued[token_fingerprint] = _Issued(at, expires_in)
+            while len(self._issued) > MAX_TRACKED_TOKENS:
+                self._issued.popitem(last=False)
 
     def freshness(self, token: str, at: float, wall: float, *,
                   token_fingerprint: str | None = None) -> dict[str, Any]:
@@ -46,27 +45,18 @@ class TokenRegistry:
         `token_fingerprint`: the token's fingerprint when the caller already has it.
         """
         token_fingerprint = token_fingerprint or fingerprint(token)
-        issued = self.issued.get(token_fingerprint)  # one C call: atomic under the GIL
+        issued = self._issued.get(token_fingerprint)  # one C call: atomic under the GIL
         if issued is None:
-            return unknown_freshness(token_fingerprint, token) or _jwt_freshness(
-                token_fingerprint, token, wall)
+            if token.count(".") != 2:  # not a JWT: nothing more to learn (one literal, no call)
+                return {"fingerprint": token_fingerprint, "source": "unknown", "age_s": None,
+                        "expires_in": None, "fresh": None, "expired": None}
+            return _jwt_freshness(token_fingerprint, token, wall)
         fresh = False
         if not issued.used:  # only the first use needs the lock: exactly one call is fresh
             with self._lock:
                 fresh, issued.used = not issued.used, True
         return _freshness(token_fingerprint, "acquired", at - issued.acquired_at,
                           issued.expires_in, fresh)
-
-
-def unknown_freshness(token_fingerprint: str, token: str) -> dict[str, Any] | None:
-    """The `token` field of a token never seen issued, or None for a JWT (its claims tell more).
-
-    Constant for a token: callers on the hot path keep it and copy it (`dict(...)`).
-    """
-    if token.count(".") == 2:
-        return None
-    return {"fingerprint": token_fingerprint, "source": "unknown", "age_s": None,
-            "expires_in": None, "fresh": None, "expired": None}
 
 
 def _freshness(

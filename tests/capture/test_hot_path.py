@@ -170,8 +170,8 @@ def test_tee_stream_keeps_what_body_tee_keeps(sizes: list[int]) -> None:
 
 @given(st.floats(min_value=0, max_value=4e9, allow_nan=False), st.floats(0, 0.999))
 def test_record_timestamp_matches_utc_timestamp(wall: float, later: float) -> None:
-    """The record builder formats `ts` inline when the second's prefix is cached: the same
-    string as `utc_timestamp`, on a new second and on a second already seen."""
+    """The record's `ts` is `utc_timestamp` of the start, on a new second and on a second whose
+    prefix is already cached."""
     for started in (wall, int(wall) + later):
         exchange = Exchange("httpx", "GET", "api.test", "/api/core/whoami", started, 0.0, 0.001,
                             None, None, None, None, False)
@@ -179,8 +179,8 @@ def test_record_timestamp_matches_utc_timestamp(wall: float, later: float) -> No
 
 
 def test_unknown_token_records_are_separate_objects() -> None:
-    """A call site keeps one unknown-token `token` field; each record gets its own copy, so a
-    service processor that edits one record cannot change the next."""
+    """Two records of one call site never share their `token` field, so a service processor
+    that edits one record cannot change the next."""
     exchange = Exchange("httpx", "GET", "api.test", "/api/core/whoami", 1.0, 0.0, 0.001,
                         "Bearer tok_never_issued_1", None, None, None, False)
     first, second = (build_call_record(exchange)["token"] for _ in range(2))

@@ -128,7 +128,7 @@ def test_token_registry_is_bounded() -> None:
     """The registry forgets the oldest tokens instead of growing without limit."""
     for index in range(300):
         TOKENS.acquired(f"fp_bounded_{index}", 60, time.perf_counter())
-    assert len(TOKENS.issued) <= 256
+    assert len(TOKENS._issued) <= 256
 
 
 def test_idempotency_and_operation() -> None:
