@@ -475,14 +475,15 @@ def run_workload(name: str, calls: int, sweep: bool) -> None:
     sweep the caches before each call."""
     escalate.configure(path=_evidence_path())
     try:
-        setup = _workload_setup(name)
-        if name.startswith("loopback"):
-            with server() as base:
-                _run_calls(_client_workload(setup, False, base), calls, sweep)
-        elif name.startswith("canned"):
-            _run_calls(_client_workload(setup, "vary" in name, None), calls, sweep)
-        else:
-            _run_calls(_step_workload(name), calls, sweep)
+        with contextlib.ExitStack() as stack:
+            setup = _workload_setup(name, stack)
+            if name.startswith("loopback"):
+                with server() as base:
+                    _run_calls(_client_workload(setup, False, base), calls, sweep)
+            elif name.startswith("canned"):
+                _run_calls(_client_workload(setup, "vary" in name, None), calls, sweep)
+            else:
+                _run_calls(_step_workload(name), calls, sweep)
     finally:
         escalate.configure(path=os.devnull)
         for path in (_evidence_path(), _evidence_path() + ".minimal"):
@@ -490,11 +491,13 @@ def run_workload(name: str, calls: int, sweep: bool) -> None:
                 os.unlink(path)
 
 
-def _workload_setup(name: str) -> Callable[[httpx.Client], Any] | None:
+def _workload_setup(name: str,
+                    stack: contextlib.ExitStack) -> Callable[[httpx.Client], Any] | None:
+    """How a workload instruments its client (None: bare); what it opens closes with `stack`."""
     if name.endswith("escalate"):
         return escalate.instrument
     if name.endswith("minimal"):
-        return _minimal_hook(_evidence_path() + ".minimal", contextlib.ExitStack())
+        return _minimal_hook(_evidence_path() + ".minimal", stack)
     if name.endswith("otel"):
         from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 
@@ -561,7 +564,7 @@ def _count(name: str, calls: int, keep: str | None, cache: bool) -> dict[str, in
     return counts
 
 
-def count_instructions(small: int, large: int, jobs: int, keep: str | None,
+def count_per_call(small: int, large: int, jobs: int, keep: str | None,
                        names: list[str], cache: bool = False) -> dict[str, dict[str, float]]:
     """Per-call counts of each workload: (count(large) - count(small)) / (large - small)."""
     runs = [(name, calls) for name in names for calls in (small, large)]
@@ -635,7 +638,7 @@ def main(argv: list[str] | None = None) -> int:
                               if _otel_setups() is not None or not name.endswith("otel")]
         print(f"instructions per call: (count at {args.large} calls - count at {args.small}) / "
               f"{args.large - args.small}, GC off, valgrind callgrind")
-        _report_instructions(count_instructions(args.small, args.large, args.jobs, args.keep,
+        _report_instructions(count_per_call(args.small, args.large, args.jobs, args.keep,
                                                 [name for name in WORKLOADS if name in names]))
     elif args.cache_misses:
         names = args.only or ["canned bare", "canned escalate", "canned minimal", "canned otel"]
@@ -644,7 +647,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"per call, each after a 1 MiB cache sweep: (count at {args.large} calls - count "
               f"at {args.small}) / {args.large - args.small}, GC off, valgrind cachegrind "
               f"({' '.join(CACHES)}); LL: the simulated last level (this VM's L2)")
-        _report_cache_misses(count_instructions(args.small, args.large, args.jobs, args.keep,
+        _report_cache_misses(count_per_call(args.small, args.large, args.jobs, args.keep,
                                                 [name for name in WORKLOADS if name in names],
                                                 cache=True))
     else:

@@ -39,11 +39,11 @@ class Fingerprinter:
     digest, and a cache.
 
     A new value costs three C calls into CPython's own BLAKE2 (copy the keyed state, update,
-    digest; no OpenSSL on the hot path): the HMAC-SHA256 it replaces went through OpenSSL's
-    digest copies, 27.6 k instructions a call
-    when a send's key, reference and operation are all new (benchmarks/capture_overhead.py
-    `--instructions`, `vary`). A key longer than BLAKE2b's 64-byte limit is replaced by its
-    64-byte BLAKE2b digest, as HMAC hashes a key longer than its block.
+    digest; no OpenSSL on the hot path). The HMAC-SHA256 it replaces went through OpenSSL's
+    digest copies: 27.6 k instructions a call when a send's key, reference and operation are
+    all new (benchmarks/capture_overhead.py `--instructions`, `vary`). A key longer than
+    BLAKE2b's 64-byte limit is replaced by its 64-byte BLAKE2b digest, as HMAC hashes a key
+    longer than its block.
     """
 
     def __init__(self, settings: Settings) -> None:
