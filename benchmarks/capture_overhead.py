@@ -639,7 +639,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"instructions per call: (count at {args.large} calls - count at {args.small}) / "
               f"{args.large - args.small}, GC off, valgrind callgrind")
         _report_instructions(count_per_call(args.small, args.large, args.jobs, args.keep,
-                                                [name for name in WORKLOADS if name in names]))
+                                            [name for name in WORKLOADS if name in names]))
     elif args.cache_misses:
         names = args.only or ["canned bare", "canned escalate", "canned minimal", "canned otel"]
         names = [name for name in names
@@ -648,8 +648,8 @@ def main(argv: list[str] | None = None) -> int:
               f"at {args.small}) / {args.large - args.small}, GC off, valgrind cachegrind "
               f"({' '.join(CACHES)}); LL: the simulated last level (this VM's L2)")
         _report_cache_misses(count_per_call(args.small, args.large, args.jobs, args.keep,
-                                                [name for name in WORKLOADS if name in names],
-                                                cache=True))
+                                            [name for name in WORKLOADS if name in names],
+                                            cache=True))
     else:
         _time_modes(args)
     return 0
