@@ -18,6 +18,10 @@ instrumentation's added median and p99 and its ratio to the bare client of the s
 added median CPU, escalate's added time as a fraction of OpenTelemetry's and scaled to the
 issue's reference machine by OpenTelemetry's figures there, and the load average (other work on
 the machine inflates every figure: compare within one run).
+escalate runs as shipped: successful calls' records are built and written by its writer thread,
+so the run also prints that thread's CPU per record and the total added CPU (caller + writer)
+against OpenTelemetry's; `--inline` (`configure(background=False)`) puts all of it back on the
+calling thread.
 `--vary` sends a new message on every call (recipient, text, externalReference and
 Idempotency-Key, as in real traffic: every fingerprint is computed, not found in a cache); the
 server's reply stays the same. Not a test: absolute times drift between machines, compare ratios.
@@ -64,6 +68,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -473,7 +478,9 @@ WORKLOADS: dict[str, tuple[str, str | None]] = {
 def run_workload(name: str, calls: int, sweep: bool) -> None:
     """Warm up, turn the GC off, make `calls` calls (the process valgrind counts); with `sweep`,
     sweep the caches before each call."""
-    escalate.configure(path=_evidence_path())
+    # Inline: the counts are the record's own work, wherever the default would run it (the
+    # writer thread adds a queue hand-off; valgrind would count both threads anyway).
+    escalate.configure(path=_evidence_path(), background=False)
     try:
         with contextlib.ExitStack() as stack:
             setup = _workload_setup(name, stack)
@@ -608,6 +615,10 @@ def _parser() -> argparse.ArgumentParser:
                         help="a new message (recipient, text, externalReference, "
                         "Idempotency-Key) on every call, as in real traffic: every fingerprint "
                         "and body layout value is new (default: the same message every call)")
+    parser.add_argument("--inline", action="store_true",
+                        help="configure escalate with background=False: every record is built "
+                        "and written on the calling thread (default: successful calls' records "
+                        "on escalate's writer thread)")
     parser.add_argument("--max-load", type=float, default=None,
                         help="before each round, wait until the 1-minute load is under this")
     parser.add_argument("--patience", type=float, default=60.0,
@@ -659,12 +670,13 @@ def _time_modes(args: argparse.Namespace) -> None:
     loads = [_load()]
     with tempfile.TemporaryDirectory() as folder, server() as base, \
             contextlib.ExitStack() as stack:
-        escalate.configure(path=os.path.join(folder, "evidence.jsonl"))
+        escalate.configure(path=os.path.join(folder, "evidence.jsonl"), background=not args.inline)
         modes = _callers(base, folder, args.vary, stack)
         callers = {name: call for name, (_, call) in modes.items()}
         for call in callers.values():  # warm the connections and caches
             for _ in range(50):
                 call()
+        written_before, writer_before = escalate.capture_stats()["records_written"], _writer_cpu()
         results = {name: Timed() for name in modes}
         for round_number in range(args.rounds):
             if args.max_load is not None:
@@ -673,17 +685,49 @@ def _time_modes(args: argparse.Namespace) -> None:
             loads.append(_load())
             print(f"round {round_number + 1}/{args.rounds} done, load {loads[-1]}",
                   file=sys.stderr)
-        stats = escalate.capture_stats()
+        stats = escalate.capture_stats()  # waits for the writer thread to finish
+        writer_after = _writer_cpu()
     if _otel_setups() is None:
         print("opentelemetry-instrumentation-httpx: not installed")
     every = "call by call" if args.block == 1 else f"in blocks of {args.block} calls"
     messages = f"{POOL_SIZE} different messages in turn" if args.vary else "the same message"
+    where = "on the calling thread (--inline)" if args.inline else (
+        "successful calls' records on escalate's writer thread (the default)")
     print(f"{args.calls} calls x {args.rounds} rounds per mode, modes interleaved {every}, "
-          f"POST {ROUTE} over loopback ({messages}); load average (1/5/15 min) at start "
-          f"{loads[0]}, after each round {', '.join(loads[1:])}")
+          f"POST {ROUTE} over loopback ({messages}); escalate writes {where}; load average "
+          f"(1/5/15 min) at start {loads[0]}, after each round {', '.join(loads[1:])}")
     _report(results, {name: baseline for name, (baseline, _) in modes.items()})
+    if writer_before is not None and writer_after is not None:
+        _report_writer(results, (writer_after - writer_before)
+                       / max(1, stats["records_written"] - written_before))
     print(f"escalate: {stats['records_written']} records written, "
           f"{stats['errors_total']} errors swallowed")
+
+
+WRITER_THREAD = "escalate-writer"
+
+
+def _writer_cpu() -> float | None:
+    """CPU seconds escalate's writer thread has used so far (None: it is not running)."""
+    for thread in threading.enumerate():
+        if thread.name == WRITER_THREAD and thread.ident is not None:
+            return time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+    return None
+
+
+def _report_writer(results: dict[str, Timed], per_record: float) -> None:
+    """The work the calling thread no longer does: the writer thread's CPU per record, and the
+    total added CPU (caller + writer) against OpenTelemetry's (all on the caller's thread)."""
+    caller_cpu = _added(results, ESCALATE_HTTPX)[1]
+    total = caller_cpu + per_record
+    print(f"escalate's writer thread: {per_record * 1e6:.1f} us CPU per record (building and "
+          f"writing it off the caller's thread); caller's added CPU + writer's: "
+          f"{total * 1e6:+.1f} us a call", end="")
+    if OTEL_NO_SDK in results:
+        print(f", {_fraction(total, _added(results, OTEL_NO_SDK)[1])} of opentelemetry "
+              f"(no SDK)'s added CPU")
+    else:
+        print()
 
 
 if __name__ == "__main__":

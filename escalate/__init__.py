@@ -15,11 +15,13 @@ capture, and importing capture (structlog, asyncio) cost them 0.13 s of start-up
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, Any
 
 from escalate._version import __version__
 
 if TYPE_CHECKING:
+    from escalate._capture._emit import flush
     from escalate._capture._instrument import aiohttp_trace_config, configure, instrument
     from escalate._capture._middleware import WebhookMiddleware, WSGIWebhookMiddleware
     from escalate._capture._webhook import record_webhook, verify_signature
@@ -30,6 +32,7 @@ _LAZY_NAMES = {
     "WebhookMiddleware": "escalate._capture._middleware",
     "aiohttp_trace_config": "escalate._capture._instrument",
     "configure": "escalate._capture._instrument",
+    "flush": "escalate._capture._emit",
     "instrument": "escalate._capture._instrument",
     "record_webhook": "escalate._capture._webhook",
     "verify_signature": "escalate._capture._webhook",
@@ -48,9 +51,13 @@ def __getattr__(name: str) -> Any:
 
 def capture_stats() -> dict[str, Any]:
     """Records written and errors swallowed by kind (`{"records_written", "errors_total",
-    "errors"}`), for tests and diagnostics."""
+    "errors"}`), for tests and diagnostics, once the records pending on the writer thread are
+    written."""
     from escalate._capture._stats import STATS
 
+    emit = sys.modules.get("escalate._capture._emit")  # nothing pending if capture never ran
+    if emit is not None:
+        emit.flush()
     return STATS.snapshot()
 
 
@@ -61,6 +68,7 @@ __all__ = [
     "aiohttp_trace_config",
     "capture_stats",
     "configure",
+    "flush",
     "instrument",
     "record_webhook",
     "verify_signature",

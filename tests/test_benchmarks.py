@@ -16,16 +16,19 @@ ROOT = Path(__file__).resolve().parents[1]
 CAPTURE = ROOT / "benchmarks" / "capture_overhead.py"
 
 
-@pytest.mark.parametrize("options", [[], ["--vary"], ["--block", "2"]])
+@pytest.mark.parametrize("options", [[], ["--vary"], ["--block", "2"], ["--inline"]])
 def test_capture_overhead_runs_and_prints_every_mode(tmp_path: Path, options: list[str]) -> None:
-    """A three-call run over loopback prints each mode's row and the records escalate wrote
-    (bounded: two minutes at most)."""
+    """A three-call run over loopback prints each mode's row, the writer thread's CPU (not with
+    `--inline`) and the records escalate wrote (bounded: two minutes at most)."""
     result = subprocess.run(
         [sys.executable, str(CAPTURE), "--calls", "3", "--rounds", "1", *options], cwd=tmp_path,
         capture_output=True, text=True, timeout=120, check=True)
     for mode in ("httpx bare", "httpx + escalate", "httpx + minimal orjson-line hook",
                  "requests bare", "requests + escalate"):
         assert re.search(rf"^{re.escape(mode)}\s+\d", result.stdout, re.MULTILINE), mode
+    writer = re.search(r"^escalate's writer thread: [\d.]+ us CPU per record", result.stdout,
+                       re.MULTILINE)
+    assert (writer is None) == ("--inline" in options)
     # 50 warm-up calls and 3 timed ones, for each of the two escalate clients
     assert "escalate: 106 records written, 0 errors swallowed" in result.stdout
     assert list(tmp_path.iterdir()) == []  # its files live in a temporary folder

@@ -16,6 +16,7 @@ PUBLIC_NAMES = [
     "aiohttp_trace_config",
     "capture_stats",
     "configure",
+    "flush",
     "instrument",
     "record_webhook",
     "verify_signature",

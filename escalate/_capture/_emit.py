@@ -2,15 +2,32 @@
 
 from __future__ import annotations
 
+import atexit
+import os
 import zlib
 
 from escalate._capture._exchange import MAX_TEED_BYTES, Exchange
 from escalate._capture._record import build_call_record
 from escalate._capture._sink import SINK
 from escalate._capture._stats import STATS
+from escalate._capture._writer import BackgroundWriter
 
 
 def emit_exchange(exchange: Exchange) -> None:
+    """Record one exchange: on the writer thread, or on this one when the target wants that.
+
+    A call that raised or got a status of 400 or more returns only once its record is written
+    (docs/capture.md, "The writer thread").
+    """
+    if not SINK.background:
+        write_exchange(exchange)
+        return
+    status = exchange.status
+    WRITER.submit(exchange, wait=exchange.exception is not None or (
+        status is not None and status >= 400))
+
+
+def write_exchange(exchange: Exchange) -> None:
     """Build the call record and write it; count and swallow any failure."""
     try:
         record = build_call_record(exchange)
@@ -18,6 +35,19 @@ def emit_exchange(exchange: Exchange) -> None:
         STATS.error("record", exc)
         return
     SINK.emit(record)
+
+
+#: The one writer thread of this process.
+WRITER = BackgroundWriter(write_exchange)
+atexit.register(WRITER.close)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=WRITER.after_fork_in_child)
+
+
+def flush(timeout: float | None = None) -> bool:
+    """Wait until every record of a call made before this one is written (at most `timeout`
+    seconds, default 10); False when the time ran out first."""
+    return WRITER.flush() if timeout is None else WRITER.flush(timeout)
 
 
 def count_error(where: str, exc: Exception) -> None:

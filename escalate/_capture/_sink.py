@@ -43,6 +43,10 @@ PROCESSORS: tuple[Processor, ...] = (_render,)
 class Target(Protocol):
     """Where records go."""
 
+    #: Whether records may be written from escalate's writer thread (a service's own logger
+    #: is called on the caller's thread: its processors may read the caller's context).
+    background: bool
+
     def emit(self, record: dict[str, Any]) -> None:
         """Write one record (may raise: the caller counts and swallows)."""
 
@@ -110,6 +114,8 @@ class _EvidenceLogger(structlog.BoundLoggerBase):
 class StreamTarget:
     """Records rendered by `PROCESSORS` and handed to a writer (a stream or a descriptor)."""
 
+    background = True
+
     #: Run the processor chain over a record and write the line.
     emit: Callable[[dict[str, Any]], Any]
 
@@ -135,6 +141,8 @@ def _require(stream: IO[bytes] | None) -> IO[bytes]:
 
 class LoggerTarget:
     """Records handed to a service's own structlog logger as key-value pairs."""
+
+    background = False
 
     def __init__(self, logger: Any) -> None:
         self._info = logger.info
@@ -169,13 +177,24 @@ class Sink:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._target: Target | None = None
+        #: Whether call records go through the writer thread (the default target: a path).
+        self.background = True
 
-    def replace(self, target: Target | None) -> None:
-        """Install a new target (None: the default, opened on first use) and close the old one."""
+    def replace(self, target: Target | None, *, background: bool = True) -> None:
+        """Install a new target (None: the default, opened on first use) and close the old one.
+
+        `background`: whether call records may be written from the writer thread (only when
+        the target allows it too).
+        """
         with self._lock:
             old, self._target = self._target, target
+            self.background = background and (target is None or target.background)
         if old is not None:
             old.close()
+
+    def after_fork_in_child(self) -> None:
+        """The lock may have been held by a thread the child does not have."""
+        self._lock = threading.Lock()
 
     def emit(self, record: dict[str, Any]) -> None:
         """Write one record; count it, or count and swallow the error."""
@@ -195,3 +214,5 @@ class Sink:
 
 
 SINK = Sink()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=SINK.after_fork_in_child)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import os
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -58,6 +59,10 @@ class TokenRegistry:
         return _freshness(token_fingerprint, "acquired", at - issued.acquired_at,
                           issued.expires_in, fresh)
 
+    def after_fork_in_child(self) -> None:
+        """The lock may have been held by a thread the child does not have."""
+        self._lock = threading.Lock()
+
 
 def _freshness(
     token_fingerprint: str, source: str, age_s: float | None, expires_in: int | None,
@@ -104,4 +109,7 @@ def jwt_claims(token: str) -> dict[str, Any]:
     return claims if isinstance(claims, dict) else {}
 
 
+
 TOKENS = TokenRegistry()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=TOKENS.after_fork_in_child)

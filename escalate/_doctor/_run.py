@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from escalate._capture._emit import flush
 from escalate._capture._instrument import configure, instrument
 from escalate._doctor._listener import WebhookListener
 from escalate._doctor._settings import DoctorSettings
@@ -65,6 +66,7 @@ def run_doctor(
                 notify(result)
             if not result.ok:
                 break
+    flush()  # the successful calls' records may still be on the writer thread
     options = ReportOptions(since=started)
     if settings.webhook_port is not None and settings.send is not None:
         options = dataclasses.replace(options, delivery_grace_s=0.0)

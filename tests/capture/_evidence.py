@@ -8,6 +8,8 @@ from typing import Any
 
 import orjson
 
+import escalate
+
 CLIENT_ID = "rc_canary_client"
 CLIENT_SECRET = "cs_canary_7f3a9d1e5b"
 WEBHOOK_SECRET = "whsec_canary_4c8e2a"
@@ -28,7 +30,13 @@ class Evidence:
         self.path = path
 
     def text(self) -> str:
-        """The raw file content ('' before the first record)."""
+        """The raw file content ('' before the first record), once the records pending on the
+        writer thread are written (as a user reading the file in-process would)."""
+        escalate.flush()
+        return self.unflushed_text()
+
+    def unflushed_text(self) -> str:
+        """The raw file content as it is now, without waiting for the writer thread."""
         return self.path.read_text() if self.path.exists() else ""
 
     def records(self, kind: str | None = None) -> list[dict[str, Any]]:

@@ -38,6 +38,7 @@ def _session(rc: RedCloudSandbox, sink: WebhookSink, send_from: str, sends: int)
                     "text": "hello", "externalReference": f"order_{index}"}  # fmt: skip
             headers = {**auth, "Idempotency-Key": f"idem_{send_from}_{index}"}
             client.post("/api/core/messages/send", json=body, headers=headers)
+    escalate.flush()  # the successful calls' records may still be on the writer thread
     rc.wait_for_webhooks(timeout=5)
     for received in sink.received:
         escalate.record_webhook(received.headers, received.body, response_status=200,
