@@ -45,8 +45,9 @@ if hasattr(os, "register_at_fork"):
 
 
 def flush(timeout: float | None = None) -> bool:
-    """Wait until every record of a call made before this one is written (at most `timeout`
-    seconds, default 10); False when the time ran out first."""
+    """Write every record still pending, on this thread, so the file holds every call made
+    before this one; False when the writer thread kept its lock past `timeout` seconds (default
+    10: a target that does not take lines)."""
     return WRITER.flush() if timeout is None else WRITER.flush(timeout)
 
 

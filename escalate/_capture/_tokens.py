@@ -109,7 +109,6 @@ def jwt_claims(token: str) -> dict[str, Any]:
     return claims if isinstance(claims, dict) else {}
 
 
-
 TOKENS = TokenRegistry()
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=TOKENS.after_fork_in_child)
