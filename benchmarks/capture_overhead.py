@@ -80,6 +80,7 @@ import orjson
 import requests
 
 import escalate
+from escalate._capture import _writer
 
 BODY = (
     b'{"sendFrom":"num_abc123","to":["+15551234567"],"messageType":"SMS",'
@@ -704,13 +705,10 @@ def _time_modes(args: argparse.Namespace) -> None:
           f"{stats['errors_total']} errors swallowed")
 
 
-WRITER_THREAD = "escalate-writer"
-
-
 def _writer_cpu() -> float | None:
     """CPU seconds escalate's writer thread has used so far (None: it is not running)."""
     for thread in threading.enumerate():
-        if thread.name == WRITER_THREAD and thread.ident is not None:
+        if thread.name == _writer.THREAD_NAME and thread.ident is not None:
             return time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
     return None
 

@@ -10,7 +10,7 @@ from escalate._capture._exchange import MAX_TEED_BYTES, Exchange
 from escalate._capture._record import build_call_record
 from escalate._capture._sink import SINK
 from escalate._capture._stats import STATS
-from escalate._capture._writer import BackgroundWriter
+from escalate._capture._writer import FLUSH_TIMEOUT_S, BackgroundWriter
 
 
 def emit_exchange(exchange: Exchange) -> None:
@@ -44,11 +44,11 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=WRITER.after_fork_in_child)
 
 
-def flush(timeout: float | None = None) -> bool:
+def flush(timeout: float = FLUSH_TIMEOUT_S) -> bool:
     """Write every record still pending, on this thread, so the file holds every call made
-    before this one; False when the writer thread kept its lock past `timeout` seconds (default
-    10: a target that does not take lines)."""
-    return WRITER.flush() if timeout is None else WRITER.flush(timeout)
+    before this one; False when the writer thread kept its lock past `timeout` seconds (a
+    target that does not take lines)."""
+    return WRITER.flush(timeout)
 
 
 def count_error(where: str, exc: Exception) -> None:

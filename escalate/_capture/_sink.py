@@ -17,6 +17,7 @@ import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from escalate._capture import _scan
+from escalate._capture._forks import renew_lock_in_child
 from escalate._capture._stats import STATS
 
 LOG_ENV = "ESCALATE_LOG"
@@ -192,10 +193,6 @@ class Sink:
         if old is not None:
             old.close()
 
-    def after_fork_in_child(self) -> None:
-        """The lock may have been held by a thread the child does not have."""
-        self._lock = threading.Lock()
-
     def emit(self, record: dict[str, Any]) -> None:
         """Write one record; count it, or count and swallow the error."""
         try:
@@ -214,5 +211,4 @@ class Sink:
 
 
 SINK = Sink()
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=SINK.after_fork_in_child)
+renew_lock_in_child(SINK)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import itertools
-import os
 import threading
 from collections import Counter
 from typing import Any
+
+from escalate._capture._forks import renew_lock_in_child
 
 
 class CaptureStats:
@@ -32,10 +33,6 @@ class CaptureStats:
                 "errors": dict(self._errors),
             }
 
-    def after_fork_in_child(self) -> None:
-        """The lock may have been held by a thread the child does not have."""
-        self._lock = threading.Lock()
-
 
 def _current_value(counter: itertools.count[int]) -> int:
     """The next value of a count without advancing it (its repr is `count(N)`)."""
@@ -43,5 +40,4 @@ def _current_value(counter: itertools.count[int]) -> int:
 
 
 STATS = CaptureStats()
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=STATS.after_fork_in_child)
+renew_lock_in_child(STATS)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import os
 import threading
 from collections import OrderedDict
 from typing import Any
 
 import orjson
 
+from escalate._capture._forks import renew_lock_in_child
 from escalate._capture._settings import fingerprint
 
 MAX_TRACKED_TOKENS = 256
@@ -59,10 +59,6 @@ class TokenRegistry:
         return _freshness(token_fingerprint, "acquired", at - issued.acquired_at,
                           issued.expires_in, fresh)
 
-    def after_fork_in_child(self) -> None:
-        """The lock may have been held by a thread the child does not have."""
-        self._lock = threading.Lock()
-
 
 def _freshness(
     token_fingerprint: str, source: str, age_s: float | None, expires_in: int | None,
@@ -110,5 +106,4 @@ def jwt_claims(token: str) -> dict[str, Any]:
 
 
 TOKENS = TokenRegistry()
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=TOKENS.after_fork_in_child)
+renew_lock_in_child(TOKENS)

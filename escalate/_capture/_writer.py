@@ -34,6 +34,8 @@ from queue import SimpleQueue
 from escalate._capture._exchange import Exchange
 from escalate._capture._stats import STATS
 
+#: The writer thread's name (the benchmark finds it by name to read its CPU clock).
+THREAD_NAME = "escalate-writer"
 #: How long the writer lets a batch gather after its first record.
 BATCH_DELAY_S = 0.1
 #: The writer sleeps this long after every `CHUNK` records of a batch. CPython hands the GIL
@@ -80,7 +82,7 @@ class BackgroundWriter:
         pending = self._pending
         pending.append(exchange)
         if wait or len(pending) > MAX_PENDING or not (self.running or self._start()):
-            if not self._drain(WAIT_TIMEOUT_S):
+            if not self._write_pending(WAIT_TIMEOUT_S):
                 STATS.error("writer", TimeoutError("the target did not take records in time"))
         elif len(pending) == 1:
             self._wake.put(None)
@@ -88,7 +90,7 @@ class BackgroundWriter:
     def flush(self, timeout: float = FLUSH_TIMEOUT_S) -> bool:
         """Write every pending record on this thread; False when the writer thread held the
         lock past `timeout` (a target that does not take the lines)."""
-        return self._drain(timeout)
+        return self._write_pending(timeout)
 
     def close(self) -> None:
         """At interpreter exit: write what is pending; later records are written inline."""
@@ -96,13 +98,16 @@ class BackgroundWriter:
         self.running = False
         self.flush()
 
-    def _drain(self, timeout: float) -> bool:
+    def _write_pending(self, timeout: float, most: int = -1) -> bool:
+        """Write the pending records oldest first (all, or `most` of them) under the writing
+        lock; False when the lock was not free within `timeout`."""
         if not self._writing.acquire(timeout=timeout):
             return False
         try:
             pending, write = self._pending, self._write
-            while pending:
+            while pending and most != 0:
                 write(pending.popleft())
+                most -= 1
         finally:
             self._writing.release()
         return True
@@ -113,7 +118,7 @@ class BackgroundWriter:
                 return True
             if self._closed:
                 return False
-            thread = threading.Thread(target=self._run, name="escalate-writer", daemon=True)
+            thread = threading.Thread(target=self._run, name=THREAD_NAME, daemon=True)
             try:
                 thread.start()
             except RuntimeError:  # the interpreter is shutting down: write inline
@@ -127,24 +132,10 @@ class BackgroundWriter:
             wake.get()
             time.sleep(BATCH_DELAY_S)
             try:
-                while self._write_oldest(CHUNK):
+                while self._write_pending(FLUSH_TIMEOUT_S, CHUNK) and self._pending:
                     time.sleep(YIELD_S)
             except Exception as exc:  # `write` swallows its errors; the loop must never end
                 STATS.error("writer", exc)
-
-    def _write_oldest(self, most: int) -> bool:
-        """Write the oldest pending records, `most` at most; whether more are pending."""
-        if not self._writing.acquire(timeout=FLUSH_TIMEOUT_S):
-            return False
-        try:
-            pending, write = self._pending, self._write
-            for _ in range(most):
-                if not pending:
-                    break
-                write(pending.popleft())
-            return bool(pending)
-        finally:
-            self._writing.release()
 
     def after_fork_in_child(self) -> None:
         """A forked child has no writer thread and copies of the parent's pending records and

@@ -67,7 +67,7 @@ def test_successful_call_is_written_by_the_writer_thread(rc: RedCloudSandbox) ->
                 time.sleep(0.005)
     finally:
         escalate.configure(path=os.devnull)
-    assert target.threads == ["escalate-writer"]
+    assert target.threads == [_writer.THREAD_NAME]
     assert orjson.loads(target.lines[0])["status"] == 200
 
 
@@ -264,3 +264,20 @@ def test_a_forked_child_writes_only_its_own_records(rc: RedCloudSandbox, tmp_pat
         escalate.configure(path=os.devnull)
     records = [orjson.loads(line) for line in path.read_bytes().splitlines()]
     assert sorted(record["pid"] for record in records) == sorted([os.getpid()] * 2 + [child])
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.parametrize("owner", ["SINK", "STATS", "TOKENS"])
+def test_a_lock_held_at_fork_is_free_in_the_child(owner: str) -> None:
+    """The sink's, the counters' and the token registry's locks, held by the parent when it
+    forks (as the writer thread may hold them), are free in the child."""
+    from escalate._capture import _sink, _stats, _tokens
+
+    held = {"SINK": _sink.SINK, "STATS": _stats.STATS, "TOKENS": _tokens.TOKENS}[owner]
+    lock = held._lock  # type: ignore[attr-defined]
+    with lock:
+        child = os.fork()
+        if child == 0:
+            os._exit(0 if held._lock.acquire(timeout=2) else 1)  # type: ignore[attr-defined]
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
