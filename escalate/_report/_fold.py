@@ -49,7 +49,7 @@ from escalate._report._aggregate import (
 )
 from escalate._report._reader import ConsumeLine, parsed
 from escalate._report._records import BrokenRecord, record_from_object
-from escalate._report._state import CallGroup, WebhookGroup, WebhookKey
+from escalate._report._state import CallGroup, WebhookGroup, WebhookKey, count_at
 from escalate._schema import (
     KIND_CALL,
     KIND_WEBHOOK,
@@ -179,7 +179,7 @@ def folder(state: AggregateState) -> ConsumeLine:
             value = _decode(line)
         except _REFUSED:
             return reference(line)
-        if type(value) is _Call:
+        if isinstance(value, _Call):
             return None if fold_send(value) else reference(line)
         status, event, message_id, ts = (
             value.response_status, value.event, value.message_id, value.ts)
@@ -188,11 +188,7 @@ def folder(state: AggregateState) -> ConsumeLine:
             group = healthy_group(value.signature, status, event)
         if group is None or message_id is None or value.route is None or ts[26:] != "Z":
             return reference(line)
-        group.count += 1
-        if ts > group.last:
-            group.last = ts
-        elif ts < group.first:
-            group.first = ts
+        count_at(group, ts)
         if not second <= ts < second_end:  # the same as not ts.startswith(second), no call
             second = ts[:SECOND_KEY]
             second_end, row = second + _TOP, row_at(ts)
@@ -244,11 +240,7 @@ def folder(state: AggregateState) -> ConsumeLine:
         message_id = results[0].messageId
         if message_id is None or not group.rows or ts < group.rows[-1].ts:
             return False  # an earlier example of an accepted send: the reference path keeps it
-        group.count += 1
-        if ts > group.last:  # type: ignore[operator]
-            group.last = ts
-        elif ts < group.first:  # type: ignore[operator]
-            group.first = ts
+        count_at(group, ts)
         if not second <= ts < second_end:
             second = ts[:SECOND_KEY]
             second_end, row = second + _TOP, row_at(ts)
