@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from escalate._report._model import Cause, Check
 from escalate._report._shapes import BearerShape
-from escalate._report.rules._package import cause, check
+from escalate._report.rules._package import cause, check, escalate_with
 from escalate._report.rules._select import (
     Selected,
     count,
@@ -94,4 +94,21 @@ def token_causes(
             "a bearer token that was not expired was still rejected",
         ),
         cause("inactive client context", inactive, inactive_evidence),
+    )
+
+
+def retry_advice(c: BearerCounts, groups: Selected, then: str = "") -> str:
+    """The guide's "acquire a fresh token and retry once", unless that was done already.
+
+    A failing call made with a freshly acquired token *is* that retry (doctor makes it on a
+    whoami 401): advising it again would send the reader in a circle.
+    """
+    if not c.fresh:
+        otherwise = f"; if it still fails, {then}" if then else ""
+        return f"Acquire a fresh token and retry once{otherwise}."
+    return (
+        f"A freshly acquired token was refused as well ({c.fresh} of {c.total} failed calls), so "
+        "another retry will not help: check that the token is sent as `Authorization: Bearer "
+        f"<token>` to the host that issued it, {then + ', ' if then else ''}then "
+        f"{escalate_with(groups)}."
     )

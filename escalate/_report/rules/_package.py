@@ -52,6 +52,13 @@ def call_evidence(groups: Selected) -> Evidence:
     )
 
 
+def escalate_with(groups: Selected) -> str:
+    """What to escalate with: the requestIds, or endpoints and timestamps when there are none."""
+    if any(group.request_ids for _, group in groups):
+        return "escalate with the requestIds below"
+    return "escalate with the endpoints and timestamps below (no answer carried a requestId)"
+
+
 def duration_text(first: str | None, last: str | None) -> str:
     """`4m 10s` between two canonical timestamps."""
     if not first or not last:

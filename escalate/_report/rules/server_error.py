@@ -6,7 +6,7 @@ from escalate._report._aggregate import AggregateState
 from escalate._report._model import Finding
 from escalate._report._state import OperationStats
 from escalate._report.rules._base import BaseRule, RuleContext
-from escalate._report.rules._package import cause, check
+from escalate._report.rules._package import cause, check, escalate_with
 from escalate._report.rules._select import answered, count, failed, select, server_error
 from escalate._schema import STAGE_SEND, STAGE_TOKEN, STAGES
 
@@ -70,7 +70,7 @@ class ServerErrorRule(BaseRule):
             next_action=(
                 "Retry with normal client backoff"
                 + ("" if token_only else ", reusing the same Idempotency-Key for sends")
-                + "; if it persists, escalate with the requestIds below."
+                + f"; if it persists, {escalate_with(groups)}."
             ),
         )
 
