@@ -15,6 +15,7 @@ import time
 import typing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -230,3 +231,10 @@ def test_without_switches_the_process_is_healthy(webhook_sink: WebhookSink) -> N
         assert get(rc, "/api/core/whoami", token(rc)).status == 200
         _accepted_send(rc)
         assert _wait_for(lambda: "message.delivery" in _events(sink=webhook_sink))
+
+
+@pytest.mark.parametrize("spec", FAULT_FIELDS, ids=lambda spec: spec.name)
+def test_every_fault_switch_is_in_the_readme(spec: dataclasses.Field[Any]) -> None:
+    """The README's table of switches lists each one."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert f"| `{switch_name(spec.name)}" in readme
