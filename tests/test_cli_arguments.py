@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from escalate._cli import COMMANDS, main
+from escalate._cli._command import EscalateCommand
 from escalate._cli._exit import ExitCode
 
 CANARY = "CANARYs3cr3t"
@@ -22,6 +24,15 @@ def test_usage_errors_never_echo_the_value(command: str, mistake: list[str]) -> 
     result = CliRunner().invoke(main, [command, *mistake], env={"RC_CLIENT_ID": ""})
     assert result.exit_code == ExitCode.USAGE
     assert CANARY not in result.output
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_command_takes_any_paths_or_withholds_extra_arguments(name: str) -> None:
+    """A command takes any number of positional paths, or is an EscalateCommand (no quoting)."""
+    command = main.get_command(click.Context(main), name)
+    assert command is not None
+    variadic = any(isinstance(p, click.Argument) and p.nargs == -1 for p in command.params)
+    assert variadic or isinstance(command, EscalateCommand)
 
 
 def test_doctor_extra_argument_is_counted_not_quoted() -> None:

@@ -10,7 +10,7 @@ import importlib
 
 import click
 
-from escalate._cli._command import EscalateCommand, unknown_command_message
+from escalate._cli._command import unknown_command_message
 from escalate._version import __version__
 
 #: command name -> "module:attribute" of its click command
@@ -27,8 +27,6 @@ class LazyGroup(click.Group):
 
     An unknown command name is not quoted back: it may be a secret typed in the wrong place.
     """
-
-    command_class = EscalateCommand
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         """Every command name, sorted."""

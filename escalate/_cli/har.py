@@ -14,7 +14,6 @@ import click
 import orjson
 
 from escalate._bundle import select_evidence
-from escalate._cli._command import EscalateCommand
 from escalate._cli._options import (
     InputProblem,
     load_config_or_exit,
@@ -29,7 +28,7 @@ from escalate._report import InputError, OptionError, build_report
 from escalate._scan import SecretScanner
 
 
-@click.command("har", cls=EscalateCommand)
+@click.command("har")
 @click.argument("paths", nargs=-1, type=str, required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to FILE (default: standard output).")  # fmt: skip
