@@ -8,7 +8,6 @@ the environment only, so a secret typed on its command line must not come back o
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from typing import Any, Final
 
@@ -49,6 +48,8 @@ def unexpected_arguments_message(count: int, hint: str = "") -> str:
 
 def unknown_command_message(name: str, commands: Iterable[str]) -> str:
     """`no such command (not shown: ...)`, suggesting a close command name and listing them all."""
+    import difflib  # only for a wrong name: importing it costs every start 0.9 ms (-X importtime)
+
     known = sorted(commands)
     close = difflib.get_close_matches(name, known, n=1)
     suggestion = f" Did you mean '{close[0]}'?" if close else ""
