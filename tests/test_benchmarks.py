@@ -45,3 +45,22 @@ def test_documented_benchmark_options_exist() -> None:
             documented.update(re.findall(r"--[a-z][a-z-]*", command))
     assert {"--calls", "--cache-misses", "--instructions"} <= documented
     assert documented <= set(re.findall(r"--[a-z][a-z-]*", help_text))
+
+
+def test_duplicate_storm_runs_and_its_log_is_a_duplicate_storm(tmp_path: Path) -> None:
+    """The storm benchmark prints both cases and the ratio; its new-key log is reported as one
+    operation sent under as many keys as sends."""
+    storm = ROOT / "benchmarks" / "duplicate_storm.py"
+    result = subprocess.run([sys.executable, str(storm), "--sends", "20", "--repeat", "1"],
+                            capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
+    assert re.search(r"^ratio new key each / one key: [\d.]+$", result.stdout, re.MULTILINE)
+    sys.path.insert(0, str(storm.parent))
+    try:
+        from duplicate_storm import write_storm
+    finally:
+        sys.path.remove(str(storm.parent))
+    log = tmp_path / "storm.jsonl"
+    write_storm(log, 20, new_key_each=True)
+    report = subprocess.run([sys.executable, "-m", "escalate", "report", "--format", "json",
+                             str(log)], capture_output=True, text=True, timeout=120, check=False)
+    assert "20 attempts, 20 keys" in report.stdout

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import os
 import re
+import runpy
 import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 import click
 import httpx
@@ -24,6 +30,8 @@ from escalate.sandbox import RedCloudSandbox
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+#: `.ci/readme_setup.py`, the one reader of the README's set-up commands (CI runs what it reads)
+README_SETUP = runpy.run_path(str(ROOT / ".ci" / "readme_setup.py"))
 HELP_BLOCK = re.compile(r"<!-- help: (\w+) -->\n```text\n(.*?)```", re.DOTALL)
 #: The `--help` texts the README embeds: the command list and the main command's.
 EMBEDDED_HELP = ("escalate", "report")
@@ -31,8 +39,8 @@ EMBEDDED_HELP = ("escalate", "report")
 
 def setup_commands() -> list[str]:
     """The shell commands of the README's Set-up section, in order."""
-    section = README.split("## Set-up", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```sh\n(.*?)\n```", section, re.DOTALL)
+    commands: list[str] = README_SETUP["setup_commands"](README)
+    return commands
 
 
 def help_text(command: str) -> str:
@@ -50,9 +58,41 @@ def test_setup_is_two_one_line_commands() -> None:
     assert commands[0].startswith("pip install ")
 
 
-def test_ci_runs_the_readme_test_command() -> None:
-    """`.ci/run` runs the README's test command word for word."""
-    assert setup_commands()[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+@pytest.mark.parametrize("purpose", ["run", "test"])
+def test_ci_runs_the_readme_commands_as_written(purpose: str) -> None:
+    """`.ci/run` runs what `.ci/readme_setup.py` reads from the README, word for word."""
+    done = subprocess.run([sys.executable, str(ROOT / ".ci" / "readme_setup.py"), purpose],
+                          capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+    assert done.stdout.strip() == setup_commands()[["run", "test"].index(purpose)]
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert f"$(python .ci/readme_setup.py {purpose})" in ci
+    assert f'eval "${purpose}_command"' in ci
+
+
+def test_ci_builds_from_a_clean_export_without_pip_cache() -> None:
+    """`.ci/run` installs from `git archive HEAD` into a new virtualenv, pip's cache off."""
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "archive HEAD" in ci
+    assert "python3 -m venv" in ci
+    assert "PIP_NO_CACHE_DIR=1" in ci
+
+
+def test_checkers_are_pinned() -> None:
+    """The test extra pins ruff, mypy and the stubs they read to one version each."""
+    extra = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    test = extra["project"]["optional-dependencies"]["test"]
+    pinned = {req.split("==")[0] for req in test if "==" in req}
+    assert {"ruff", "mypy", "types-requests"} <= pinned
+
+
+def test_package_names_no_path_outside_the_repository() -> None:
+    """No module, template or doc of the package points at a path outside the repository."""
+    outside = re.compile(r"/work/|\.\./shared|shared/redcloud")
+    files = [*(ROOT / "escalate").rglob("*.py"), *(ROOT / "templates").rglob("*"),
+             *(ROOT / "docs").rglob("*.md")]  # fmt: skip
+    offenders = [str(path.relative_to(ROOT)) for path in files
+                 if path.is_file() and outside.search(path.read_text(encoding="utf-8"))]
+    assert offenders == []
 
 
 def test_readme_main_command_reports_its_sample() -> None:

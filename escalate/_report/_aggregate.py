@@ -208,11 +208,11 @@ class AggregateState:
         no_response = call.outcome in _NO_RESPONSE or (call.status or 0) >= 500
         stats.timeouts += no_response
         fingerprint = call.idempotency_fingerprint
-        if fingerprint and fingerprint not in stats.idempotency_fps:
-            stats.idempotency_fps = stats.idempotency_fps | {fingerprint}
+        if fingerprint:
+            stats.idempotency_fps.add(fingerprint)
         reference = payload_reference(call.payload)
-        if reference and reference not in stats.references:
-            stats.references = stats.references | {reference}
+        if reference:
+            stats.references.add(reference)
         return stats
 
     def _accept(self, message_id: str, ts: str) -> None:

@@ -9,6 +9,7 @@ state one pass over both would have produced.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 from escalate._report._records import CallRecord, WebhookRecord
@@ -159,10 +160,11 @@ class OperationStats:
         self.accepted = 0
         self.first = ts
         self.last = ts
-        self.idempotency_fps: frozenset[str] = frozenset()
+        #: grown in place: a storm of attempts under new keys stays linear
+        self.idempotency_fps: set[str] = set()
         self.message_ids: tuple[str, ...] = ()  #: at most 5
         #: the attempts' externalReferences (`payload_reference`); one body, so usually one
-        self.references: frozenset[str] = frozenset()
+        self.references: set[str] = set()
 
     @classmethod
     def of(cls, value: Operation) -> OperationStats:
@@ -172,7 +174,7 @@ class OperationStats:
         ts, fingerprint, message_id = value
         stats = cls(ts)
         stats.attempts = stats.accepted = 1
-        stats.idempotency_fps = frozenset((fingerprint,)) if fingerprint else frozenset()
+        stats.idempotency_fps = {fingerprint} if fingerprint else set()
         stats.message_ids = (message_id,)
         return stats
 
@@ -183,9 +185,9 @@ class OperationStats:
         self.accepted += other.accepted
         self.first = min(self.first, other.first)
         self.last = max(self.last, other.last)
-        self.idempotency_fps = self.idempotency_fps | other.idempotency_fps
+        self.idempotency_fps |= other.idempotency_fps
         self.message_ids = tuple(sorted(set(self.message_ids + other.message_ids)))[:5]
-        self.references = self.references | other.references
+        self.references |= other.references
 
 
 def payload_reference(payload: object) -> str | None:
@@ -209,7 +211,7 @@ SingleAttempt = tuple[str, str | None, str]
 Operation = OperationStats | SingleAttempt
 
 
-def operation_fps(value: OperationStats | SingleAttempt) -> frozenset[str]:
+def operation_fps(value: OperationStats | SingleAttempt) -> AbstractSet[str]:
     """The idempotency fingerprints an operation was sent under."""
     if isinstance(value, OperationStats):
         return value.idempotency_fps

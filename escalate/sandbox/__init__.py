@@ -5,9 +5,9 @@
         ...
         rc.wait_for_webhooks()
 
-Behaviour follows /work/shared/redcloud/api-reference.md; where the reference says NOT FOUND, the
-module that implements the point documents the choice made (`_token`, `_core`, `_send`,
-`_router`, `_webhooks`).
+Behaviour follows Red Cloud's published API reference; where that reference is silent, the module
+that implements the point documents the choice made (`_token`, `_core`, `_send`, `_router`,
+`_webhooks`), and docs/sandbox.md lists them all.
 """
 
 from __future__ import annotations

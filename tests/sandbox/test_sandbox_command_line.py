@@ -234,7 +234,7 @@ def test_without_switches_the_process_is_healthy(webhook_sink: WebhookSink) -> N
 
 
 @pytest.mark.parametrize("spec", FAULT_FIELDS, ids=lambda spec: spec.name)
-def test_every_fault_switch_is_in_the_readme(spec: dataclasses.Field[Any]) -> None:
-    """The README's table of switches lists each one."""
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    assert f"| `{switch_name(spec.name)}" in readme
+def test_every_fault_switch_is_documented(spec: dataclasses.Field[Any]) -> None:
+    """docs/sandbox.md's table of switches lists each one."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "sandbox.md").read_text(encoding="utf-8")
+    assert f"| `{switch_name(spec.name)}" in page
