@@ -150,7 +150,7 @@ def number_note(number: dict[str, Any]) -> str:
         problems.append("not ACTIVE")
     if not number.get("smsEnabled") and not number.get("mmsEnabled"):
         problems.append("neither SMS nor MMS enabled")
-    if not number.get("campaignRegId"):
+    if not _campaign_registered(number):
         problems.append(NO_CAMPAIGN)
     flags = f"SMS {_yes(number.get('smsEnabled'))}, MMS {_yes(number.get('mmsEnabled'))}"
     verdict = "; ".join(problems) if problems else "ok"
@@ -168,9 +168,14 @@ def _send_number_notes(session: Session) -> tuple[str, ...]:
     flag = "smsEnabled" if spec.message_type == "SMS" else "mmsEnabled"
     if chosen[0].get("status") != "ACTIVE" or not chosen[0].get(flag):
         return (f"--from {spec.from_number} is not ACTIVE with {flag}",)
-    if not chosen[0].get("campaignRegId"):
+    if not _campaign_registered(chosen[0]):
         return (f"--from {spec.from_number} has {NO_CAMPAIGN}",)
     return ()
+
+
+def _campaign_registered(number: dict[str, Any]) -> bool:
+    """A campaign registration id, under the read spelling or the update field's (as capture)."""
+    return bool(number.get("campaignRegId", number.get("campaignregId")))
 
 
 def _call(session: Session, method: str, route: str, **kwargs: Any) -> httpx.Response | str:
