@@ -8,8 +8,10 @@ from typing import Any, Literal, Protocol
 
 from escalate._report._aggregate import AggregateState
 from escalate._report._model import Cause, Check, EscalationPackage, Evidence, Finding
-from escalate._report.rules._package import call_evidence, call_package, ranked
+from escalate._report.rules._package import call_evidence, call_package, plural, ranked
 from escalate._report.rules._select import Selected
+
+__all__ = ["BaseRule", "Rule", "RuleContext", "client_and_host", "plural", "whoami_value"]
 
 Severity = Literal["error", "warning"]
 
@@ -59,7 +61,15 @@ class BaseRule:
         severity: Severity = "error",
         stage: str | None = None,
     ) -> Finding:
-        """This rule's finding; `stage` overrides the rule's own (a rule spanning stages)."""
+        """This rule's finding; `stage` overrides the rule's own (a rule spanning stages).
+
+        The next action follows the cause ranked first when the evidence supports it and it
+        names its own action; `next_action` is the rule's action otherwise.
+        """
+        ordered = ranked(tuple(causes))
+        top = ordered[0] if ordered else None
+        if top is not None and top.weight > 0 and top.action:
+            next_action = top.action
         return Finding(
             symptom=self.id,
             title=self.title,
@@ -67,7 +77,7 @@ class BaseRule:
             severity=severity,
             summary=summary,
             checks=tuple(checks),
-            causes=ranked(tuple(causes)),
+            causes=ordered,
             next_action=next_action,
             evidence=evidence,
             package=package,
@@ -99,9 +109,12 @@ class BaseRule:
         )
 
 
-def plural(count: int, noun: str) -> str:
-    """`1 send`, `3 sends`."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+def client_and_host(state: AggregateState) -> str:
+    """`of client_id rc_x to api.example.com`: who called where, as far as the records say."""
+    client = max(state.client_ids, key=state.client_ids.__getitem__, default=None)
+    host = max(state.hosts, key=state.hosts.__getitem__, default=None)
+    parts = (f"of client_id {client}" if client else "", f"to {host}" if host else "")
+    return " ".join(part for part in parts if part) or "(client and host not recorded)"
 
 
 def whoami_value(state: AggregateState, key: str) -> Any:

@@ -86,8 +86,18 @@ def token_causes(
     another cause of the caller's, so they are not counted as an invalid token.
     """
     return (
-        cause("missing or malformed Authorization header", c.not_bearer),
-        cause("expired token", c.expired),
+        cause(
+            "missing or malformed Authorization header",
+            c.not_bearer,
+            f"{c.not_bearer} failed calls sent no bearer token",
+            contradicts="bearer token format (`Authorization: Bearer <token>`)",
+        ),
+        cause(
+            "expired token",
+            c.expired,
+            f"{c.expired} failed calls used a token past its expires_in",
+            contradicts="whether the token is expired",
+        ),
         cause(
             "invalid token",
             max(c.total - c.not_bearer - c.expired - inactive - explained, 0),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from escalate._report._aggregate import AggregateState, webhook_failed
+from escalate._report._aggregate import AggregateState
 from escalate._report._model import Check, Evidence, Finding
 from escalate._report.rules._base import BaseRule, RuleContext, plural, whoami_value
 from escalate._report.rules._package import cause, check
@@ -11,6 +11,7 @@ from escalate._report.rules._webhooks import (
     hook_count,
     overdue_messages,
     overdue_package,
+    rejected_count,
     select_hooks,
 )
 from escalate._schema import (
@@ -57,7 +58,7 @@ class AcceptedNotDeliveredRule(BaseRule):
         bad_signature = hook_count(
             select_hooks(state, lambda k: k[0] in (SIGNATURE_INVALID, SIGNATURE_MISSING))
         )
-        rejected = hook_count(select_hooks(state, lambda k: webhook_failed("valid", k[1])))
+        rejected = rejected_count(state)
         lifecycle = sum(state.events.get(event, 0) for event in LIFECYCLE_EVENTS)
         queued = state.events.get(EVENT_QUEUED, 0)
         failed_events = state.events.get(EVENT_FAILED, 0)
@@ -99,8 +100,9 @@ class AcceptedNotDeliveredRule(BaseRule):
             ),
             cause(
                 "webhook processing bug",
-                bad_signature + rejected,
-                f"{bad_signature + rejected} webhook requests rejected by the receiver",
+                rejected,
+                f"{rejected} webhook requests answered non-2xx by the receiver",
+                contradicts="downstream webhook handling is not discarding the event",
             ),
             cause(
                 "provider-side downstream failure reported later by webhook",

@@ -63,7 +63,12 @@ class TokenExpiredMidSessionRule(BaseRule):
                 expired,
                 f"token freshly acquired: {ages}",
             ),
-            cause("no refresh on 401", 0 if refreshed else expired),
+            cause(
+                "no refresh on 401",
+                0 if refreshed else expired,
+                "no token request after the first 401",
+                contradicts="on `UNAUTHORIZED`, a new token is acquired and the call retried once",
+            ),
         )
         return self.call_finding(
             state,
