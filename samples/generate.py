@@ -47,9 +47,8 @@ def generate(sample: Sample) -> None:
     receiver, url = _start_receiver(folder / "webhooks.jsonl", sample)
     try:
         escalate.configure(path=folder / "app.jsonl")
-        with RedCloudSandbox(
-            webhook_url=url, webhook_secret=WEBHOOK_SECRET, **sample.sandbox_options
-        ) as rc:
+        options = {"webhook_url": url, "webhook_secret": WEBHOOK_SECRET} | sample.sandbox_options
+        with RedCloudSandbox(**options) as rc:
             sample.scenario(rc)
             rc.wait_for_webhooks(30)
     finally:

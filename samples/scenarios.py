@@ -171,6 +171,16 @@ def webhook_not_configured(rc: RedCloudSandbox) -> None:
         app.send(sms(["+15557654321"], reference=f"order_{index}"), new_key())
 
 
+def webhook_unreachable(rc: RedCloudSandbox) -> None:
+    """The delivery webhook URL points where nothing listens: every delivery attempt fails."""
+    app = Integration(rc)
+    app.startup()
+    for index in range(2):
+        app.send(sms(["+15557654321"], reference=f"order_{index}"), new_key())
+    time.sleep(3)
+    app.whoami()
+
+
 def webhook_handler_reserialized(rc: RedCloudSandbox) -> None:
     """The handler checks the HMAC over re-serialized JSON: correctly signed webhooks get 401."""
     app = Integration(rc)
@@ -374,6 +384,10 @@ SAMPLES: tuple[Sample, ...] = (
            expect_text=(CLIENT, HOST)),
     Sample("no_webhook_events", no_webhook_events, "webhooks", ("no_webhook_events",),
            report_args=("--delivery-grace", "2s"),
+           expect_text=("unreachable endpoint", "holds no webhook request", CLIENT, HOST)),
+    Sample("webhook_unreachable", webhook_unreachable, "webhooks", ("no_webhook_events",),
+           report_args=("--delivery-grace", "2s"),
+           sandbox_options={"webhook_url": "http://127.0.0.1:9/webhooks/redcloud"},
            expect_text=("unreachable endpoint", "holds no webhook request", CLIENT, HOST)),
     Sample("webhook_not_configured", webhook_not_configured, "webhooks", ("no_webhook_events",),
            sandbox_options={"delivery_webhook_configured": False},
