@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from escalate._report import RULES, ReportOptions, build_report
 from escalate._report._filters import parse_duration
 from escalate._report._model import Report
+from escalate._report.rules._base import leading
 from tests.report.builders import (
     SEND_BODY,
     call,
@@ -55,8 +56,8 @@ def contradictions(report: Report) -> list[str]:
                 found.append(f"{where} names a check the finding lacks: {cause.check!r}")
             if cause.weight > 0 and verdicts.get(cause.check) == "passed":
                 found.append(f"{where} claims {cause.check!r} fails, but it passed")
-        top = finding.causes[0] if finding.causes else None
-        if top is not None and top.weight > 0 and top.action and finding.next_action != top.action:
+        top = leading(finding.causes)
+        if top is not None and top.action and finding.next_action != top.action:
             found.append(f"{finding.symptom}: next action does not follow the top cause")
     return found
 

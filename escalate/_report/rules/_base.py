@@ -11,7 +11,15 @@ from escalate._report._model import Cause, Check, EscalationPackage, Evidence, F
 from escalate._report.rules._package import call_evidence, call_package, plural, ranked
 from escalate._report.rules._select import Selected
 
-__all__ = ["BaseRule", "Rule", "RuleContext", "client_and_host", "plural", "whoami_value"]
+__all__ = [
+    "BaseRule",
+    "Rule",
+    "RuleContext",
+    "client_and_host",
+    "leading",
+    "plural",
+    "whoami_value",
+]
 
 Severity = Literal["error", "warning"]
 
@@ -63,13 +71,13 @@ class BaseRule:
     ) -> Finding:
         """This rule's finding; `stage` overrides the rule's own (a rule spanning stages).
 
-        The next action follows the cause ranked first when the evidence supports it and it
-        names its own action; `next_action` is the rule's action otherwise.
+        The next action follows the cause ranked first when the evidence supports it more than
+        any other and it names its own action; `next_action` is the rule's action otherwise (a
+        tie, say three different payload mistakes, needs the rule's broader action).
         """
         ordered = ranked(tuple(causes))
-        top = ordered[0] if ordered else None
-        if top is not None and top.weight > 0 and top.action:
-            next_action = top.action
+        if leading(ordered) is not None and ordered[0].action:
+            next_action = ordered[0].action
         return Finding(
             symptom=self.id,
             title=self.title,
@@ -107,6 +115,15 @@ class BaseRule:
             severity=severity,
             stage=stage,
         )
+
+
+def leading(causes: tuple[Cause, ...]) -> Cause | None:
+    """The ranked cause the evidence supports more than any other, or None (no support, a tie)."""
+    if not causes or causes[0].weight <= 0:
+        return None
+    if len(causes) > 1 and causes[1].weight == causes[0].weight:
+        return None
+    return causes[0]
 
 
 def client_and_host(state: AggregateState) -> str:

@@ -70,8 +70,21 @@ class SendForbiddenRule(BaseRule):
             cause(
                 "number ownership mismatch",
                 c.not_listed + said_not_owned,
-                f"{c.not_listed} sends used a numberId missing from /api/core/numbers; the API "
-                f"said the number is not owned by this API client {said_not_owned} times",
+                "; ".join(
+                    text
+                    for n, text in (
+                        (
+                            c.not_listed,
+                            f"{c.not_listed} sends used a numberId missing from /api/core/numbers",
+                        ),
+                        (
+                            said_not_owned,
+                            f"the API said the number is not owned by this API "
+                            f"client {said_not_owned} times",
+                        ),
+                    )
+                    if n
+                ),
                 contradicts="`sendFrom` belongs to the authenticated API client",
             ),
         )

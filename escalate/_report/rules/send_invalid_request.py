@@ -82,6 +82,10 @@ class SendInvalidRequestRule(BaseRule):
                 "missing `Idempotency-Key`",
                 no_key,
                 f"{no_key} rejected sends had no Idempotency-Key header",
+                action=(
+                    "Send an `Idempotency-Key` header with every send: one key per business "
+                    "operation, stored before sending and reused on every retry."
+                ),
                 contradicts="`Idempotency-Key` is present",
             ),
             cause(

@@ -61,7 +61,7 @@ class TokenExpiredMidSessionRule(BaseRule):
             cause(
                 "expired token reused past its `expires_in`",
                 expired,
-                f"token freshly acquired: {ages}",
+                f"new token or cached? {ages}",
             ),
             cause(
                 "no refresh on 401",
