@@ -90,3 +90,11 @@ def test_full_evidence_names_no_missing_log(make_report: MakeReport) -> None:
     """A complete run names no missing log."""
     records = [token_call(), whoami_call(at=1), numbers_call(at=2), *healthy_run(at=3)[3:]]
     assert make_report(records).missing_logs == ()
+
+
+def test_client_matching_nothing_is_no_evidence_naming_it(tmp_path: Path) -> None:
+    """--client of another API client: no evidence, the reason names --client and its value."""
+    log = write_log(tmp_path / "app.jsonl", healthy_run())
+    code, report = _json_report(str(log), "--client", "rc_other")
+    assert code == ExitCode.NO_EVIDENCE
+    assert "--client rc_other" in report["no_evidence"]["reason"]  # type: ignore[index]

@@ -61,7 +61,7 @@ def readable(output: str, fmt: Format) -> str:
 def test_sample_report_says_what_support_needs(
     name: str, fmt: Format, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Every format names the stage, the findings and the manifest's words (cause, API, host)."""
+    """Every format names the stage, the findings and the manifest's words, and leaks nothing."""
     code, output = run_report(name, fmt, monkeypatch)
     words = readable(output, fmt)
     expected = MANIFEST[name]
@@ -72,6 +72,7 @@ def test_sample_report_says_what_support_needs(
     wanted = [titles[symptom] for symptom in expected["findings"]]  # type: ignore[attr-defined]
     wanted += list(expected["expect_text"])  # type: ignore[call-overload]
     assert [text for text in wanted if " ".join(text.replace("`", "").split()) not in words] == []
+    assert [secret for secret in SECRETS if secret.decode() in output] == []
 
 
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.value)
