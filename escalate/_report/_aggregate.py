@@ -89,9 +89,7 @@ class AggregateState:
         self.groups: dict[GroupKey, CallGroup] = {}
         self.webhook_groups: dict[WebhookKey, WebhookGroup] = {}
         self.whoami: tuple[str, dict[str, Any], str | None] | None = None  #: ts, summary, token fp
-        #: `host[:port]` -> calls, and the token requests' client_id -> calls. Counted on the
-        #: reference path: every call but the accepted sends the fast path folds (which follow a
-        #: first accepted send of their group, counted here)
+        #: calls by `host[:port]` (the fast path counts its sends too), and by token client_id
         self.hosts: dict[str, int] = {}
         self.client_ids: dict[str, int] = {}
         self.filtered_out = 0  #: evidence records the report's filters left out
