@@ -144,6 +144,14 @@ def send_invalid_request(rc: RedCloudSandbox) -> None:
     app.send(body, new_key())
 
 
+def missing_idempotency_key(rc: RedCloudSandbox) -> None:
+    """Sends without an Idempotency-Key header: 400 INVALID_REQUEST every time."""
+    app = Integration(rc)
+    app.startup()
+    for index in range(2):
+        app.send(sms(["+15557654321"], reference=f"order_{index}"), None)
+
+
 def send_forbidden(rc: RedCloudSandbox) -> None:
     """sendFrom is another API client's number, never checked against /numbers: 403 FORBIDDEN."""
     app = Integration(rc)
@@ -364,21 +372,27 @@ CLIENT = "rc_test_client_123"
 SAMPLES: tuple[Sample, ...] = (
     Sample("healthy", healthy, None, (), expect_text=(CLIENT, HOST)),
     Sample("token_request_failed", token_request_failed, "token", ("token_request_failed",),
-           expect_text=("invalid credentials", "Correct the credentials", HOST)),
+           expect_text=("invalid credentials", "Correct the credentials",
+                        "Client authentication failed", HOST)),
     Sample("token_endpoint_timeout", token_endpoint_timeout, "token", ("token_request_failed",),
            expect_text=("the token endpoint is not reachable", "Make the token endpoint "
                         "reachable", "ReadTimeout", HOST)),
     Sample("whoami_failed", whoami_failed, "whoami", ("whoami_failed",),
            expect_text=("missing or malformed Authorization header", "Send the token as",
-                        HOST)),
+                        "Invalid or missing bearer token", HOST)),
     Sample("numbers_failed", numbers_failed, "numbers", ("numbers_failed",),
-           expect_text=("inactive client context", "API client is ACTIVE", CLIENT, HOST)),
+           expect_text=("inactive client context", "API client is ACTIVE",
+                        "Invalid or missing bearer token", CLIENT, HOST)),
     Sample("send_failed_after_numbers_ok", send_failed_after_numbers_ok, "send",
            ("send_failed_after_numbers_ok",),
            expect_text=("using E.164 in sendFrom", "Put the numberId",
                         "sendFrom must be a numberId", CLIENT, HOST)),
     Sample("send_invalid_request", send_invalid_request, "send", ("send_invalid_request",),
-           expect_text=("missing Idempotency-Key", "invalid recipient format", CLIENT, HOST)),
+           expect_text=("missing Idempotency-Key", "invalid recipient format",
+                        "Idempotency-Key header is required", CLIENT, HOST)),
+    Sample("missing_idempotency_key", missing_idempotency_key, "send", ("send_invalid_request",),
+           expect_text=("missing Idempotency-Key", "Send an Idempotency-Key header with every "
+                        "send", "Idempotency-Key header is required", CLIENT, HOST)),
     Sample("send_forbidden", send_forbidden, "send", ("send_forbidden",),
            expect_text=("number ownership mismatch", "sendFrom is not owned by this API client",
                         CLIENT, HOST)),
@@ -401,12 +415,15 @@ SAMPLES: tuple[Sample, ...] = (
     Sample("duplicate_messages", duplicate_messages, "send", ("duplicate_messages",),
            expect_text=(CLIENT, HOST)),
     Sample("idempotency_conflict", idempotency_conflict, "send", ("idempotency_conflict",),
-           expect_text=(CLIENT, HOST)),
+           expect_text=("Idempotency-Key was already used with a different payload", CLIENT,
+                        HOST)),
     Sample("token_expired_mid_session", token_expired_mid_session, "token",
            ("token_expired_mid_session",),
-           expect_text=("expired token reused", "no: cached", "expired", CLIENT, HOST)),
+           expect_text=("expired token reused", "no: cached", "expired",
+                        "Invalid or missing bearer token", CLIENT, HOST)),
     Sample("server_error", server_error, "send", ("server_error",),
-           expect_text=("upstream platform dependency error", CLIENT, HOST)),
+           expect_text=("upstream platform dependency error", "Upstream platform dependency "
+                        "error", CLIENT, HOST)),
     Sample("webhook_signature_invalid", webhook_signature_invalid, "webhooks",
            ("webhook_signature_invalid",),
            expect_text=("wrong or rotated signing secret", CLIENT, HOST)),
