@@ -1,7 +1,7 @@
 """The `escalate report` command: parse options, build the report, render it, map errors to exits.
 
 Exit codes (escalate/_cli/_exit.py): 0 no findings, 1 findings (or a failing stage that no rule
-names, e.g. a 404 on /api/core/numbers), 2 usage or input error.
+names, e.g. a 404 on /api/core/numbers), 2 usage or input error, 4 no evidence record to judge.
 """
 
 from __future__ import annotations
@@ -112,8 +112,15 @@ def report_command(
             "command line you ran"
         ) from error
     write_output(text, output)
+    click.get_current_context().exit(int(report_exit_code(report)))
+
+
+def report_exit_code(report: Report) -> ExitCode:
+    """The exit status of a report: no evidence is never a pass."""
+    if report.no_evidence is not None:
+        return ExitCode.NO_EVIDENCE
     failed = report.findings or report.first_failing_stage is not None
-    click.get_current_context().exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))
+    return ExitCode.FINDINGS if failed else ExitCode.OK
 
 
 def _default_inputs() -> list[str]:

@@ -55,9 +55,13 @@ class AggregateState:
         "_row",
         "broken",
         "calls",
+        "client_ids",
         "examples",
+        "file_records",
+        "filtered_out",
         "first",
         "groups",
+        "hosts",
         "last",
         "lines",
         "messages",
@@ -85,6 +89,12 @@ class AggregateState:
         self.groups: dict[GroupKey, CallGroup] = {}
         self.webhook_groups: dict[WebhookKey, WebhookGroup] = {}
         self.whoami: tuple[str, dict[str, Any], str | None] | None = None  #: ts, summary, token fp
+        #: calls by `host[:port]` (the fast path counts its sends too), and by token client_id
+        self.hosts: dict[str, int] = {}
+        self.client_ids: dict[str, int] = {}
+        self.filtered_out = 0  #: evidence records the report's filters left out
+        #: input file -> [calls, webhooks] it held (after filters), for "which logs were given"
+        self.file_records: dict[str, list[int]] = {}
         self.numbers: tuple[str, tuple[dict[str, Any], ...]] | None = None
         self.operations: dict[str, Operation] = {}
         #: messageId -> accepted ts (pending), LIFECYCLE_ONLY or RESOLVED
@@ -149,6 +159,10 @@ class AggregateState:
 
     def _add_call(self, call: CallRecord) -> None:
         self.calls += 1
+        if call.host is not None:
+            self.hosts[call.host] = self.hosts.get(call.host, 0) + 1
+        if call.client_id is not None:
+            self.client_ids[call.client_id] = self.client_ids.get(call.client_id, 0) + 1
         ts, stage, response = call.ts, call.stage, call.response
         ok = call.outcome == OUTCOME_OK
         partial = ok and stage == STAGE_SEND and _errors_count(response) > 0
@@ -258,9 +272,14 @@ class AggregateState:
 
     def merge(self, other: AggregateState) -> AggregateState:
         """Add a partial state into this one (the result does not depend on the order)."""
-        for name in ("lines", "not_evidence", "records", "calls", "webhooks"):
+        for name in ("lines", "not_evidence", "records", "calls", "webhooks", "filtered_out"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         _sum_into(self.broken, other.broken)
+        _sum_into(self.hosts, other.hosts)
+        _sum_into(self.client_ids, other.client_ids)
+        for name, counts in other.file_records.items():
+            mine = self.file_records.setdefault(name, [0, 0])
+            mine[:] = [a + b for a, b in zip(mine, counts, strict=True)]
         self.examples = sorted(self.examples + other.examples)
         _sum_into(self.segments, other.segments)
         self.first, self.last = _earlier(self.first, other.first), _later(self.last, other.last)

@@ -141,6 +141,8 @@ def aggregate_source(
             for record in scan_chunks(chunks, stats):
                 if accepts(record):
                     add(record)
+                else:
+                    state.filtered_out += 1
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -154,6 +156,7 @@ def _absorb_stats(state: AggregateState, source: Source, stats: LineStats) -> No
     state.broken = dict(stats.broken)
     state.examples = [(reason, source.name, source.start, line) for reason, line in stats.examples]
     state.segments = {(source.name, source.start): stats.lines}
+    state.file_records = {source.name: [state.calls, state.webhooks]}
 
 
 def _reporting(chunks: Iterable[bytes], progress: Progress | None) -> Iterator[bytes]:

@@ -138,6 +138,7 @@ class _Call(msgspec.Struct, tag_field="kind", tag=KIND_CALL, kw_only=True):
     idempotency: _Idempotency | None = None
     operation: str | None = None
     response: _Response | None = None
+    host: str | None = None  # a non-text host takes the reference path, which ignores it
 
 
 #: the fields each fast path reads (tests vary them)
@@ -158,7 +159,7 @@ def folder(state: AggregateState) -> ConsumeLine:
     healthy: dict[WebhookKey, WebhookGroup] = {}  #: webhook groups of verified 2xx receipts
     accepted: dict[int, CallGroup] = {}  #: call groups of accepted sends, by status
     messages, operations, row_at = state.messages, state.operations, state.row_at
-    references = state.references
+    references, hosts = state.references, state.hosts
 
     def fold_reference(value: object) -> str | None:
         try:
@@ -182,7 +183,11 @@ def folder(state: AggregateState) -> ConsumeLine:
         if isinstance(value, _Call):
             return None if fold_send(value) else reference(line)
         status, event, message_id, ts = (
-            value.response_status, value.event, value.message_id, value.ts)
+            value.response_status,
+            value.event,
+            value.message_id,
+            value.ts,
+        )
         group = healthy.get((value.signature, status, event))
         if group is None:
             group = healthy_group(value.signature, status, event)
@@ -228,7 +233,11 @@ def folder(state: AggregateState) -> ConsumeLine:
         if group is None:
             group = accepted_group(value.status)
         idempotency, response, operation, ts = (
-            value.idempotency, value.response, value.operation, value.ts)
+            value.idempotency,
+            value.response,
+            value.operation,
+            value.ts,
+        )
         if (
             group is None or idempotency is None or response is None
             or not operation or operation in operations or ts[26:] != "Z"
@@ -245,6 +254,9 @@ def folder(state: AggregateState) -> ConsumeLine:
             second = ts[:SECOND_KEY]
             second_end, row = second + _TOP, row_at(ts)
         row[_SEND_OK_SLOT] += 1
+        host = value.host
+        if host is not None:
+            hosts[host] = hosts.get(host, 0) + 1
         operations[operation] = (ts, idempotency.fingerprint, message_id)
         seen = messages.get(message_id)
         if seen is None:

@@ -53,8 +53,16 @@ class ServerErrorRule(BaseRule):
             ),
         )
         causes = (
-            cause("Red Cloud internal error (SERVER_ERROR)", total - upstream),
-            cause("upstream platform dependency error (UPSTREAM_ERROR)", upstream),
+            cause(
+                "Red Cloud internal error (SERVER_ERROR)",
+                total - upstream,
+                f"{total - upstream} answers were 5xx without UPSTREAM_ERROR",
+            ),
+            cause(
+                "upstream platform dependency error (UPSTREAM_ERROR)",
+                upstream,
+                f"{upstream} answers were 502 or UPSTREAM_ERROR",
+            ),
         )
         token_only = stages == [STAGE_TOKEN]
         return self.call_finding(
