@@ -131,13 +131,21 @@ def _token_shape(call: CallRecord) -> TokenRequestShape:
     )
 
 
+#: a token issued at most this long before a call was freshly acquired for it, in the guide's
+#: sense ("was this a new token or a cached old one?"): the token of a run that acquired it and
+#: then called whoami, numbers and send, or of a retry, not one kept from an earlier run
+FRESH_WITHIN_S = 60.0
+
+
 def token_class(token: dict[str, Any] | None) -> str:
     """Classify the bearer token a call used: `none`, `expired`, `fresh`, `valid`, `unknown`."""
     if token is None:
         return "none"
     if token.get("expired") is True or _aged_out(token):
         return "expired"
-    if token.get("fresh") is True:
+    age = token.get("age_s")
+    recent = isinstance(age, (int, float)) and 0 <= age <= FRESH_WITHIN_S
+    if token.get("fresh") is True or (recent and token.get("source") in ("acquired", "jwt")):
         return "fresh"
     if token.get("source") in ("acquired", "jwt") and token.get("expired") is False:
         return "valid"
@@ -153,8 +161,9 @@ def _aged_out(token: dict[str, Any]) -> bool:
 def token_freshness_text(token: dict[str, Any] | None) -> str:
     """The guide's "was this a new token or a cached old one?", with the token's age and life.
 
-    `yes (acquired 0.01 s before, expires in 3600 s)` for the first CORE call with a token,
-    `no: cached, age 3712 s, expired` or `no: cached, age 120 s, expires in 3480 s` after that.
+    `yes (acquired 0.01 s before, expires in 3600 s)` for a token issued at most
+    `FRESH_WITHIN_S` before the call (or its first CORE call), `no: cached, age 3712 s, expired` or
+    `no: cached, age 120 s, expires in 3480 s` for an older one.
     """
     kind = token_class(token)
     if token is None:
@@ -178,5 +187,5 @@ def token_freshness_text(token: dict[str, Any] | None) -> str:
 
 
 def _seconds(value: float) -> str:
-    """`0.01`, `2.5`, `3712`: two decimals below 10 s, whole seconds above."""
-    return f"{value:.2f}".rstrip("0").rstrip(".") if value < 10 else f"{value:.0f}"
+    """`0.004`, `0.01`, `2.5`, `3712`: two significant digits below 10 s, whole seconds above."""
+    return f"{value:.2g}" if value < 10 else f"{value:.0f}"
