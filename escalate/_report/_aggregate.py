@@ -55,6 +55,7 @@ class AggregateState:
         "_row",
         "broken",
         "calls",
+        "envelopes",
         "examples",
         "first",
         "groups",
@@ -77,6 +78,7 @@ class AggregateState:
         self.lines = 0
         self.not_evidence = 0
         self.broken: dict[str, int] = {}
+        self.envelopes: dict[str, int] = {}  #: envelope name -> records it gave
         self.examples: list[tuple[str, str, int, int]] = []  #: reason, file, range start, line
         self.segments: dict[tuple[str, int], int] = {}  #: (file, range start) -> lines
         self.records = self.calls = self.webhooks = 0
@@ -261,6 +263,7 @@ class AggregateState:
         for name in ("lines", "not_evidence", "records", "calls", "webhooks"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         _sum_into(self.broken, other.broken)
+        _sum_into(self.envelopes, other.envelopes)
         self.examples = sorted(self.examples + other.examples)
         _sum_into(self.segments, other.segments)
         self.first, self.last = _earlier(self.first, other.first), _later(self.last, other.last)

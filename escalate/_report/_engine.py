@@ -134,7 +134,7 @@ def aggregate_source(
     gc.disable()
     try:
         if record_filter is None:
-            scan_into(chunks, stats, folder(state))
+            scan_into(chunks, stats, folder(state, stats))
             state.settle()
         else:
             accepts, add = record_filter.accepts, state.add
@@ -152,6 +152,7 @@ def _absorb_stats(state: AggregateState, source: Source, stats: LineStats) -> No
     state.lines = stats.lines
     state.not_evidence = stats.not_evidence
     state.broken = dict(stats.broken)
+    state.envelopes = dict(stats.envelopes)
     state.examples = [(reason, source.name, source.start, line) for reason, line in stats.examples]
     state.segments = {(source.name, source.start): stats.lines}
 

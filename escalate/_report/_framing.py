@@ -1,0 +1,206 @@
+"""Framing: how a source's bytes divide into entries, sniffed from its first line.
+
+Most logs are one entry a line, and their chunks go to the line scanner untouched. Three layouts
+are not, and are reframed before scanning:
+
+- a JSON document (`jq .` output, `gcloud logging read --format=json`, an `aws logs` output):
+  values span lines. `document_values` yields each top-level object, or each element of a
+  top-level array, as its own bytes; such a file is never split into byte ranges.
+- Kubernetes CRI / containerd logs split long lines into partial (`P`) lines: `joined_partials`
+  joins them with their final (`F`) line; byte ranges end after an `F` line.
+- `journalctl -o json` writes a `MESSAGE` that is not plain UTF-8 as an array of bytes, where the
+  evidence marker cannot be found: `decoded_messages` rewrites those lines with a text `MESSAGE`.
+"""
+
+from __future__ import annotations
+
+import enum
+import itertools
+import re
+from collections.abc import Iterable, Iterator
+from typing import IO
+
+import orjson
+
+from escalate._report._envelopes import message_text
+
+#: how much of a source's start is looked at to tell its layout
+SNIFF_BYTES = 64 * 1024
+_CRI_LINE = re.compile(rb"\d{4}-\d\d-\d\dT\S+ (?:stdout|stderr) [PF] ")
+_CRI_PARTIAL = re.compile(rb"(\S+ (?:stdout|stderr) )P (.*)", re.DOTALL)
+_CRI_FULL = re.compile(rb"(\S+ (?:stdout|stderr) )F (.*)", re.DOTALL)
+_BYTE_ARRAY = b'"MESSAGE":['
+#: a string (escapes included), a structural character, or an unterminated string
+_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]|"')
+
+
+class Layout(enum.Enum):
+    """How a source's bytes divide into entries."""
+
+    LINES = "lines"
+    CRI = "cri"
+    JOURNALD = "journald"
+    DOCUMENT = "document"
+
+
+def sniff(head: bytes) -> Layout:
+    """The layout of a source from its first bytes (its first line that is not blank)."""
+    stripped = head.lstrip()
+    newline = stripped.find(b"\n")
+    first = (stripped if newline == -1 else stripped[:newline]).strip()
+    if first in (b"{", b"[", b"[{"):
+        return Layout.DOCUMENT
+    if _CRI_LINE.match(first):
+        return Layout.CRI
+    if first.startswith(b"{") and b'"__CURSOR":' in first:
+        return Layout.JOURNALD
+    return Layout.LINES
+
+
+def peeked(chunks: Iterable[bytes]) -> tuple[bytes, Iterator[bytes]]:
+    """The head of a stream (through its first line, at most SNIFF_BYTES), and the stream."""
+    stream = iter(chunks)
+    taken: list[bytes] = []
+    size = 0
+    for chunk in stream:
+        taken.append(chunk)
+        size += len(chunk)
+        if size >= SNIFF_BYTES or b"\n" in chunk.lstrip():
+            break
+    head = taken[0] if len(taken) == 1 else b"".join(taken)  # one chunk: no copy of it
+    return head[:SNIFF_BYTES], itertools.chain(taken, stream)
+
+
+def is_array_document(head: bytes) -> bool:
+    """Whether a document source is a JSON array (else a stream of objects)."""
+    return head.lstrip().startswith(b"[")
+
+
+def whole_lines(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Re-cut chunks so each ends after a newline (a last line without one gets it)."""
+    carry = b""
+    for chunk in chunks:
+        cut = chunk.rfind(b"\n") + 1
+        if cut == 0:
+            carry += chunk
+            continue
+        yield carry + chunk[:cut]
+        carry = chunk[cut:]
+    if carry:
+        yield carry + b"\n"
+
+
+def joined_partials(chunks: Iterable[bytes], limit: int) -> Iterator[bytes]:
+    """CRI lines with each run of partial lines joined to its final line, per stream.
+
+    A run longer than `limit` is passed on as it stands (the reader counts it too long).
+    """
+    pending: dict[bytes, list[bytes]] = {}
+    for block in whole_lines(chunks):
+        if b" P " not in block and not pending:
+            yield block
+            continue
+        out = [_joined(line, pending, limit) for line in block.split(b"\n")[:-1]]
+        yield b"".join(line + b"\n" for line in out if line is not None)
+    for prefix, parts in pending.items():
+        yield prefix + b"P " + b"".join(parts) + b"\n"
+
+
+def _joined(line: bytes, pending: dict[bytes, list[bytes]], limit: int) -> bytes | None:
+    """The line to pass on for one CRI line, or None while a partial run goes on."""
+    partial = _CRI_PARTIAL.match(line)
+    if partial is not None:
+        parts = pending.setdefault(partial[1], [])
+        parts.append(partial[2])
+        if sum(map(len, parts)) <= limit:
+            return None
+        del pending[partial[1]]
+        return partial[1] + b"P " + b"".join(parts)
+    full = _CRI_FULL.match(line)
+    if full is None or full[1] not in pending:
+        return line
+    return full[1] + b"F " + b"".join(pending.pop(full[1])) + full[2]
+
+
+def decoded_messages(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """journald lines with a `MESSAGE` byte array rewritten with the text it holds."""
+    for block in whole_lines(chunks):
+        if _BYTE_ARRAY not in block:
+            yield block
+            continue
+        yield b"".join(_decoded(line) + b"\n" for line in block.split(b"\n")[:-1])
+
+
+def _decoded(line: bytes) -> bytes:
+    if _BYTE_ARRAY not in line:
+        return line
+    try:
+        entry = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return line
+    message = entry.get("MESSAGE") if isinstance(entry, dict) else None
+    text = message_text(message) if isinstance(message, list) else None
+    return line if text is None else orjson.dumps({**entry, "MESSAGE": text})
+
+
+def document_values(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """Each top-level object of a JSON stream, or element of a top-level array, as its bytes.
+
+    Text between values (not JSON) is skipped; a value cut off by the end of the input is
+    yielded as it stands (the reader finds it truncated).
+    """
+    tokens = _Tokens()
+    for chunk in chunks:
+        yield from tokens.feed(chunk)
+    if tokens.rest.lstrip().startswith((b"{", b"[")):
+        yield tokens.rest
+
+
+class _Tokens:
+    """The state of `document_values` between chunks."""
+
+    def __init__(self) -> None:
+        self.rest = b""  #: bytes of a value (or a string) the last chunk cut off
+        self.in_array = False  #: inside a top-level array (its elements are the values)
+
+    def feed(self, chunk: bytes) -> Iterator[bytes]:
+        """Yield the values completed by `chunk`; keep the start of one it cuts off."""
+        buffer = self.rest + chunk
+        depth, start, resume = 0, -1, len(buffer)
+        for token in _TOKEN.finditer(buffer):
+            char = token.group()
+            if char == b'"':  # a string cut off by the chunk's end: wait for the next
+                resume = token.start()
+                break
+            if len(char) > 1:  # a whole string
+                continue
+            if char in b"{[":
+                if depth == 0 and char == b"[" and not self.in_array:
+                    self.in_array = True
+                    continue
+                start = token.start() if depth == 0 else start
+                depth += 1
+            elif depth > 0:
+                depth -= 1
+                if depth == 0:
+                    yield buffer[start : token.end()]
+                    start = -1
+            elif char == b"]":
+                self.in_array = False
+        self.rest = buffer[start:] if start != -1 else buffer[resume:]
+
+
+def next_final_line_end(handle: IO[bytes], offset: int) -> int:
+    """Where a byte range of a CRI log may start after `offset`: after a final (`F`) line, so
+    that no run of partial lines is cut."""
+    handle.seek(offset)
+    position, carry, whole = offset, b"", False
+    while block := handle.read(65536):
+        lines = (carry + block).split(b"\n")
+        carry = lines.pop()
+        for line in lines:
+            position += len(line) + 1
+            if whole and _CRI_FULL.match(line):
+                return position
+            whole = True  # the first line was entered mid-way: its tag is not known
+    return position + len(carry)
