@@ -117,7 +117,7 @@ def broken_reason(text: bytes) -> str:
         text.decode("utf-8")
     except UnicodeDecodeError:
         return REASON_INVALID_UTF8
-    stripped = text.strip()
+    stripped = text[max(text.find(b"{"), 0) :].strip()  # past a plain-text prefix
     if stripped.startswith(b"{") and not stripped.endswith(b"}"):
         return REASON_TRUNCATED
     return REASON_INVALID_JSON

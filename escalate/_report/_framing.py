@@ -29,6 +29,9 @@ SNIFF_BYTES = 64 * 1024
 _CRI_LINE = re.compile(rb"\d{4}-\d\d-\d\dT\S+ (?:stdout|stderr) [PF] ")
 _CRI_PARTIAL = re.compile(rb"(\S+ (?:stdout|stderr) )P (.*)", re.DOTALL)
 _CRI_FULL = re.compile(rb"(\S+ (?:stdout|stderr) )F (.*)", re.DOTALL)
+_CRI_RUN = re.compile(rb"\S+ (stdout|stderr) ([PF]) ")
+#: how far back `next_final_line_end` reads the state of partial runs
+_LOOK_BACK = 1024 * 1024
 _BYTE_ARRAY = b'"MESSAGE":['
 #: a string (escapes included), a structural character, or an unterminated string
 _TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]|"')
@@ -191,16 +194,30 @@ class _Tokens:
 
 
 def next_final_line_end(handle: IO[bytes], offset: int) -> int:
-    """Where a byte range of a CRI log may start after `offset`: after a final (`F`) line, so
-    that no run of partial lines is cut."""
-    handle.seek(offset)
-    position, carry, whole = offset, b"", False
-    while block := handle.read(65536):
-        lines = (carry + block).split(b"\n")
-        carry = lines.pop()
-        for line in lines:
+    """Where a byte range of a CRI log may start after `offset`: after a line where no stream
+    has a run of partial lines open.
+
+    The streams' state is read from up to `_LOOK_BACK` bytes before `offset` (a run whose last
+    partial line is farther back than that is taken as closed).
+    """
+    begin = max(0, offset - _LOOK_BACK)
+    while True:
+        handle.seek(begin)
+        data = handle.read(2 * _LOOK_BACK)
+        lines = data.split(b"\n")
+        tail = lines.pop()  # an incomplete last line: read again from its start
+        position, open_runs = begin, set()
+        for number, line in enumerate(lines):
             position += len(line) + 1
-            if whole and _CRI_FULL.match(line):
+            if number == 0 and begin > 0:
+                continue  # entered mid-way: its stream and tag are not known
+            run = _CRI_RUN.match(line)
+            if run is not None and run[2] == b"P":
+                open_runs.add(run[1])
+            elif run is not None:
+                open_runs.discard(run[1])
+            if position > offset and not open_runs:
                 return position
-            whole = True  # the first line was entered mid-way: its tag is not known
-    return position + len(carry)
+        if not lines or len(data) < 2 * _LOOK_BACK:
+            return position + len(tail)
+        begin = max(position - _LOOK_BACK, begin + 1)

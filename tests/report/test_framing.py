@@ -1,0 +1,107 @@
+"""Reading records however they are spaced, escaped, wrapped or laid out over lines."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from escalate._report import LineStats
+from escalate._report._framing import document_values
+from escalate._report._reader import scan_chunks
+from tests.report.builders import call, send_call, webhook
+
+_SPACE = st.sampled_from(["", " ", "  ", "\t", "\r", " \t "])
+
+
+def _scan(data: bytes, size: int = 1 << 20) -> tuple[list[object], LineStats]:
+    stats = LineStats()
+    chunks = [data[i : i + size] for i in range(0, len(data), size)]
+    return list(scan_chunks(chunks, stats)), stats
+
+
+def _spaced(value: Any, space: st.DrawFn) -> str:
+    """JSON with arbitrary (valid) whitespace around every token."""
+    gap = space(_SPACE)
+    if isinstance(value, dict):
+        members = [f"{gap}{json.dumps(k)}{space(_SPACE)}:{space(_SPACE)}{_spaced(v, space)}"
+                   for k, v in value.items()]  # fmt: skip
+        return "{" + ",".join(members) + space(_SPACE) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(gap + _spaced(item, space) for item in value) + gap + "]"
+    return json.dumps(value)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.sampled_from([send_call(), webhook(), call("/api/core/whoami")]), st.randoms(),
+       st.data())  # fmt: skip
+def test_any_spacing_and_key_order_reads_the_same(
+    record: dict[str, Any], shuffle: Any, data: st.DataObject
+) -> None:
+    """A record spaced and ordered any way JSON allows reads as its compact form."""
+    items = list(record.items())
+    shuffle.shuffle(items)
+    line = _spaced(dict(items), data.draw).encode()
+    compact, _ = _scan(orjson.dumps(record) + b"\n")
+    records, stats = _scan(b'{"other":"line"}\n' + line + b"\n")
+    assert records == compact
+    assert (stats.lines, stats.not_evidence, stats.broken) == (2, 1, {})
+
+
+def test_a_line_that_only_mentions_the_marker_is_not_evidence() -> None:
+    """A log line quoting the schema name, without a schema member, is not a broken record."""
+    data = b'{"msg":"records are escalate.evidence/1 lines"}\nsee escalate.evidence/\n'
+    records, stats = _scan(data)
+    assert (records, stats.not_evidence, stats.broken) == ([], 2, {})
+
+
+def test_docker_line_holding_a_truncated_record_is_truncated() -> None:
+    """An envelope whose inner record was cut off counts as that record's reason."""
+    inner = orjson.dumps(send_call())[:-40].decode()
+    line = orjson.dumps({"log": inner + "\n", "stream": "stdout", "time": "2026-11-27T10:00:00Z"})
+    records, stats = _scan(line + b"\n")
+    assert (records, stats.broken, stats.envelopes) == ([], {"truncated": 1}, {})
+
+
+def test_envelope_with_several_records_counts_each() -> None:
+    """One line holding three records (OTLP batch), one broken: two used, one counted broken."""
+    bodies = [orjson.dumps(webhook()).decode(), orjson.dumps(webhook())[:-5].decode(),
+              orjson.dumps(send_call()).decode()]  # fmt: skip
+    request = {"resourceLogs": [{"scopeLogs": [{"logRecords": [
+        {"body": {"stringValue": body}} for body in bodies]}]}]}  # fmt: skip
+    records, stats = _scan(orjson.dumps(request) + b"\n")
+    assert len(records) == 2
+    assert (stats.lines, stats.broken, stats.envelopes) == (1, {"truncated": 1},
+                                                            {"opentelemetry": 2})  # fmt: skip
+
+
+def test_journald_byte_array_message_is_decoded() -> None:
+    """journalctl writes a MESSAGE with a control character (a CRLF line) as bytes: read."""
+    entry = {"__CURSOR": "s=1;i=1", "__REALTIME_TIMESTAMP": "1", "MESSAGE": list(
+        orjson.dumps(webhook()) + b"\r")}  # fmt: skip
+    records, stats = _scan(orjson.dumps(entry) + b"\n", size=7)
+    assert len(records) == 1
+    assert stats.envelopes == {"journald": 1}
+
+
+def test_document_counts_each_value_as_a_line() -> None:
+    """A `jq .` stream: each object is one entry; a last object cut off is truncated."""
+    pretty = [json.dumps(value, indent=2).encode() for value in (webhook(), {"a": 1}, send_call())]
+    data = b"\n".join(pretty) + b"\n" + pretty[0][:-30]
+    for size in (1 << 20, 64, 5):
+        records, stats = _scan(data, size)
+        assert len(records) == 2
+        assert (stats.lines, stats.not_evidence, stats.broken) == (4, 1, {"truncated": 1})
+        assert stats.envelopes == {"json-stream": 2}
+
+
+def test_document_values_split_only_between_values() -> None:
+    """Braces and brackets inside strings, escaped quotes, any chunking: the values as written."""
+    values = [b'{"a": "x}]\\\\\\"{", "b": [1, {"c": "["}]}', b'{"d": []}', b"[{}]"]
+    data = b"[\n " + b",\n ".join(values) + b"\n]\n"
+    for size in (1, 2, 3, 1024):
+        chunks = [data[i : i + size] for i in range(0, len(data), size)]
+        assert list(document_values(chunks)) == values
