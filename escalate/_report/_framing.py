@@ -15,7 +15,6 @@ are not, and are reframed before scanning:
 from __future__ import annotations
 
 import enum
-import itertools
 import re
 from collections.abc import Iterable, Iterator
 from typing import IO
@@ -71,7 +70,16 @@ def peeked(chunks: Iterable[bytes]) -> tuple[bytes, Iterator[bytes]]:
         if size >= SNIFF_BYTES or b"\n" in chunk.lstrip():
             break
     head = taken[0] if len(taken) == 1 else b"".join(taken)  # one chunk: no copy of it
-    return head[:SNIFF_BYTES], itertools.chain(taken, stream)
+    return head[:SNIFF_BYTES], _replayed(taken, stream)
+
+
+def _replayed(taken: list[bytes], stream: Iterator[bytes]) -> Iterator[bytes]:
+    """The chunks taken, then the rest; a chunk is let go once yielded (`itertools.chain`
+    would keep the list, and so a 16 MiB chunk, alive to the end: +16 MiB peak measured)."""
+    taken.reverse()
+    while taken:
+        yield taken.pop()
+    yield from stream
 
 
 def is_array_document(head: bytes) -> bool:
