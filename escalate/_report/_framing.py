@@ -4,8 +4,8 @@ Most logs are one entry a line, and their chunks go to the line scanner untouche
 are not, and are reframed before scanning:
 
 - a JSON document (`jq .` output, `gcloud logging read --format=json`, an `aws logs` output):
-  values span lines. `document_values` yields each top-level object, or each element of a
-  top-level array, as its own bytes; such a file is never split into byte ranges.
+  values span lines. `_documents.document_values` yields each top-level object, or each element
+  of a top-level array, as its own bytes; such a file is never split into byte ranges.
 - Kubernetes CRI / containerd logs split long lines into partial (`P`) lines: `joined_partials`
   joins them with their final (`F`) line; byte ranges end after an `F` line.
 - `journalctl -o json` writes a `MESSAGE` that is not plain UTF-8 as an array of bytes, where the
@@ -32,8 +32,6 @@ _CRI_RUN = re.compile(rb"\S+ (stdout|stderr) ([PF]) ")
 #: how far back `next_final_line_end` reads the state of partial runs
 _LOOK_BACK = 1024 * 1024
 _BYTE_ARRAY = b'"MESSAGE":['
-#: a string (escapes included), a structural character, or an unterminated string
-_TOKEN = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]|"')
 
 
 class Layout(enum.Enum):
@@ -152,53 +150,6 @@ def _decoded(line: bytes) -> bytes:
     message = entry.get("MESSAGE") if isinstance(entry, dict) else None
     text = message_text(message) if isinstance(message, list) else None
     return line if text is None else orjson.dumps({**entry, "MESSAGE": text})
-
-
-def document_values(chunks: Iterable[bytes]) -> Iterator[bytes]:
-    """Each top-level object of a JSON stream, or element of a top-level array, as its bytes.
-
-    Text between values (not JSON) is skipped; a value cut off by the end of the input is
-    yielded as it stands (the reader finds it truncated).
-    """
-    tokens = _Tokens()
-    for chunk in chunks:
-        yield from tokens.feed(chunk)
-    if tokens.rest.lstrip().startswith((b"{", b"[")):
-        yield tokens.rest
-
-
-class _Tokens:
-    """The state of `document_values` between chunks."""
-
-    def __init__(self) -> None:
-        self.rest = b""  #: bytes of a value (or a string) the last chunk cut off
-        self.in_array = False  #: inside a top-level array (its elements are the values)
-
-    def feed(self, chunk: bytes) -> Iterator[bytes]:
-        """Yield the values completed by `chunk`; keep the start of one it cuts off."""
-        buffer = self.rest + chunk
-        depth, start, resume = 0, -1, len(buffer)
-        for token in _TOKEN.finditer(buffer):
-            char = token.group()
-            if char == b'"':  # a string cut off by the chunk's end: wait for the next
-                resume = token.start()
-                break
-            if len(char) > 1:  # a whole string
-                continue
-            if char in b"{[":
-                if depth == 0 and char == b"[" and not self.in_array:
-                    self.in_array = True
-                    continue
-                start = token.start() if depth == 0 else start
-                depth += 1
-            elif depth > 0:
-                depth -= 1
-                if depth == 0:
-                    yield buffer[start : token.end()]
-                    start = -1
-            elif char == b"]":
-                self.in_array = False
-        self.rest = buffer[start:] if start != -1 else buffer[resume:]
 
 
 def next_final_line_end(handle: IO[bytes], offset: int) -> int:

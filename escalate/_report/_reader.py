@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 import orjson
 
 from escalate._report import _framing
+from escalate._report._documents import document_values
 from escalate._report._envelopes import (
     EVIDENCE_NEEDLE,
     JSON_ARRAY,
@@ -114,7 +115,7 @@ def scan_steps(chunks: Iterable[bytes], stats: LineStats, consume: ConsumeLine) 
     layout = _framing.sniff(head)
     if layout is Layout.DOCUMENT:
         name = JSON_ARRAY if _framing.is_array_document(head) else JSON_STREAM
-        yield from scan_values(_framing.document_values(chunks), stats, consume, name)
+        yield from scan_values(document_values(chunks, head), stats, consume, name)
         return
     if layout is Layout.CRI:
         chunks = _framing.joined_partials(chunks, MAX_LINE)

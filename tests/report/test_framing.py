@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalate._report import LineStats
-from escalate._report._framing import document_values
+from escalate._report._documents import document_values
 from escalate._report._reader import scan_chunks
 from tests.report.builders import call, send_call, webhook
 
@@ -105,3 +107,26 @@ def test_document_values_split_only_between_values() -> None:
     for size in (1, 2, 3, 1024):
         chunks = [data[i : i + size] for i in range(0, len(data), size)]
         assert list(document_values(chunks)) == values
+
+
+_DOCUMENT_VALUES = [webhook(), {"a": {"b": ["}", "\n}"]}, "c": []}, send_call(), {}]
+
+
+@pytest.mark.parametrize(
+    "dump",
+    [
+        lambda vs: "\n".join(json.dumps(v, indent=2) for v in vs),  # jq .
+        lambda vs: json.dumps(vs, indent=2, sort_keys=True),  # gcloud --format=json
+        lambda vs: json.dumps(vs, indent=4) + "\n",  # aws
+        lambda vs: json.dumps(vs, indent=0),  # not indented: tokenised
+        lambda vs: "\r\n".join(json.dumps(v, indent="\t") for v in vs),  # CRLF, tabs
+    ],
+    ids=["jq", "gcloud", "aws", "indent0", "crlf-tabs"],
+)
+def test_document_values_are_the_values_written(dump: Callable[[list[Any]], str]) -> None:
+    """Indented or not, in any chunking, each value parses back to what was written."""
+    data = dump(_DOCUMENT_VALUES).encode()
+    for size in (len(data), 64, 7, 1):
+        chunks = [data[i : i + size] for i in range(0, len(data), size)]
+        values = list(document_values(chunks, data[:65536]))
+        assert [orjson.loads(value) for value in values] == _DOCUMENT_VALUES
