@@ -57,6 +57,15 @@ def sniff(head: bytes) -> Layout:
     return Layout.LINES
 
 
+def file_layout(name: str) -> Layout | None:
+    """The layout of a file from its first bytes (None when it cannot be read here)."""
+    try:
+        with open(name, "rb") as handle:
+            return sniff(handle.read(SNIFF_BYTES))
+    except OSError:
+        return None
+
+
 def peeked(chunks: Iterable[bytes]) -> tuple[bytes, Iterator[bytes]]:
     """The head of a stream (through its first line, at most SNIFF_BYTES), and the stream."""
     stream = iter(chunks)

@@ -91,28 +91,35 @@ def iter_records(paths: Sequence[str], stats: LineStats | None = None) -> Iterat
         yield from scan_chunks(read_chunks(source), counts)
 
 
-def scan_chunks(chunks: Iterable[bytes], stats: LineStats) -> Iterator[Record]:
+def scan_chunks(
+    chunks: Iterable[bytes], stats: LineStats, layout: Layout | None = None
+) -> Iterator[Record]:
     """Yield the records found in a stream of byte chunks; every line is a record or counted."""
     records: list[Record] = []
-    for _ in scan_steps(chunks, stats, parsed(_collector(records), stats)):
+    for _ in scan_steps(chunks, stats, parsed(_collector(records), stats), layout):
         yield from records
         records.clear()
 
 
-def scan_into(chunks: Iterable[bytes], stats: LineStats, consume: ConsumeLine) -> None:
+def scan_into(
+    chunks: Iterable[bytes], stats: LineStats, consume: ConsumeLine, layout: Layout | None = None
+) -> None:
     """Pass every candidate line to `consume`; count every line in `stats`.
 
     The aggregator's fast path: no record object and no generator step per line.
-    `consume` should unwrap envelopes through `parsed(..., stats)`.
+    `consume` should unwrap envelopes through `parsed(..., stats)`. `layout`: the file's, for a
+    byte range (else sniffed from the first line).
     """
-    for _ in scan_steps(chunks, stats, consume):
+    for _ in scan_steps(chunks, stats, consume, layout):
         pass
 
 
-def scan_steps(chunks: Iterable[bytes], stats: LineStats, consume: ConsumeLine) -> Iterator[None]:
+def scan_steps(
+    chunks: Iterable[bytes], stats: LineStats, consume: ConsumeLine, layout: Layout | None = None
+) -> Iterator[None]:
     """Scan a source, framed by its layout; yield after each block (or document value)."""
     head, chunks = _framing.peeked(chunks)
-    layout = _framing.sniff(head)
+    layout = _framing.sniff(head) if layout is None else layout
     if layout is Layout.DOCUMENT:
         name = JSON_ARRAY if _framing.is_array_document(head) else JSON_STREAM
         yield from scan_values(document_values(chunks, head), stats, consume, name)

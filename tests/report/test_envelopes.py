@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import reduce
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,9 @@ from escalate._render import FORMATS, Format
 from escalate._report import ReportOptions, build_report
 from escalate._report._aggregate import AggregateState
 from escalate._report._build import report_from_state
-from escalate._report._engine import aggregate_sources, usable_cpus
+from escalate._report._engine import aggregate_source, aggregate_sources, usable_cpus
 from escalate._report._framing import Layout, sniff
-from escalate._report._inputs import resolve_sources
+from escalate._report._inputs import Source, resolve_sources
 from escalate._report._model import report_to_dict
 from escalate.sandbox import RedCloudSandbox, WebhookSink
 from tests.report.envelopes import WRAPPERS
@@ -153,3 +154,34 @@ def test_records_through_structlog_stock_renderer_are_read(tmp_path: Path) -> No
     assert by_logger.inputs.records == by_file.inputs.records > 0
     assert by_logger.first_failing_stage == by_file.first_failing_stage == "send"
     assert [f.symptom for f in by_logger.findings] == [f.symptom for f in by_file.findings]
+
+
+@pytest.mark.parametrize("envelope", ["jq", "gcloud", "cri", "journald"])
+def test_wrapped_log_on_stdin_reads_as_the_file(
+    envelope: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`escalate report -` sniffs stdin's layout as it does a file's."""
+    monkeypatch.chdir(tmp_path)
+    data = WRAPPERS[envelope][1](_mixed_log())
+    Path("wrapped.log").write_bytes(data)
+    runner = CliRunner()
+    from_file = runner.invoke(main, ["report", "wrapped.log", "--format", "json"])
+    from_stdin = runner.invoke(main, ["report", "-", "--format", "json"], input=data)
+    file_report, stdin_report = orjson.loads(from_file.output), orjson.loads(from_stdin.output)
+    assert file_report["inputs"]["envelopes"] == stdin_report["inputs"]["envelopes"] != {}
+    assert file_report["findings"] == stdin_report["findings"]
+
+
+def test_byte_range_reads_as_its_file(tmp_path: Path) -> None:
+    """A range of a line log whose first line looks like a document's start still reads lines."""
+    lines = _mixed_log()
+    middle = len(lines) // 2
+    path = tmp_path / "lines.log"
+    path.write_bytes(b"\n".join([*lines[:middle], b"{", b'  "note": "a stray block"', b"}",
+                                 *lines[middle:]]) + b"\n")  # fmt: skip
+    data = path.read_bytes()
+    start = data.index(b"\n{\n") + 1
+    sources = (Source(str(path), 0, start), Source(str(path), start, len(data)))
+    merged = reduce(AggregateState.merge, (aggregate_source(s, None) for s in sources))
+    whole = aggregate_source(Source(str(path)), None)
+    assert (merged.lines, merged.records, merged.envelopes) == (whole.lines, whole.records, {})
