@@ -99,13 +99,11 @@ def journald(lines: Sequence[bytes]) -> bytes:
 
 
 def loki(lines: Sequence[bytes]) -> bytes:
-    """`logcli query --output=jsonl`: newest entry first (logcli's default direction)."""
+    """`logcli query --output=jsonl`: a Go map marshalled (keys sorted, Go's escaping), newest
+    entry first (logcli's default direction)."""
+    labels = {"app": "sms", "namespace": "prod"}
     out = [
-        json.dumps(
-            {"labels": {"app": "sms", "namespace": "prod"}, "line": _text(line),
-             "timestamp": _time(i)},
-            ensure_ascii=False,
-        )
+        _go_json({"labels": labels, "line": _text(line), "timestamp": _time(i)})
         for i, line in enumerate(lines)
     ]
     return "\n".join(reversed(out)).encode() + b"\n"
