@@ -11,7 +11,8 @@ its tool writes it, following the tool's documentation:
 - CloudWatch export to S3: gzip objects of `TIMESTAMP MESSAGE` lines;
 - elasticdump: one `{"_index","_id","_source"}` document a line;
 - the OpenTelemetry collector's file exporter: one OTLP/JSON `ExportLogsServiceRequest` a line;
-- structlog nesting the record under a key; `jq .`: every object pretty-printed over lines.
+- structlog nesting the record under a key; `jq .`: every object pretty-printed over lines;
+  `jq -s .`: one array of them.
 """
 
 from __future__ import annotations
@@ -235,6 +236,12 @@ def jq_stream(lines: Sequence[bytes]) -> bytes:
     ).encode() + b"\n"
 
 
+def json_array(lines: Sequence[bytes]) -> bytes:
+    """The JSON lines of a log as one array, as `jq -s .` writes it."""
+    values = [value for value in map(_json, lines) if value is not None]
+    return json.dumps(values, indent=2, ensure_ascii=False).encode() + b"\n"
+
+
 def spaced(lines: Sequence[bytes]) -> bytes:
     """Python's json.dumps defaults (`", "` and `": "`), the record's keys in reverse order:
     how structlog's stock JSONRenderer writes records it is handed."""
@@ -260,5 +267,6 @@ WRAPPERS: dict[str, tuple[str | None, Wrapper]] = {
     "otlp": ("opentelemetry", opentelemetry),
     "nested": ("nested", nested),
     "jq": ("json-stream", jq_stream),
+    "jq-slurp": ("json-array", json_array),
     "spaced": (None, spaced),
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import reduce
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from escalate._report import ReportOptions, build_report
 from escalate._report._aggregate import AggregateState
 from escalate._report._build import report_from_state
 from escalate._report._engine import aggregate_source, aggregate_sources, usable_cpus
+from escalate._report._envelopes import ENVELOPES
 from escalate._report._framing import Layout, sniff
 from escalate._report._inputs import Source, resolve_sources
 from escalate._report._model import report_to_dict
@@ -185,3 +187,12 @@ def test_byte_range_reads_as_its_file(tmp_path: Path) -> None:
     merged = reduce(AggregateState.merge, (aggregate_source(s, None) for s in sources))
     whole = aggregate_source(Source(str(path)), None)
     assert (merged.lines, merged.records, merged.envelopes) == (whole.lines, whole.records, {})
+
+
+def test_every_envelope_is_documented() -> None:
+    """docs/inputs.md lists every envelope name a report may show; the fixtures cover them."""
+    table = (ROOT / "docs" / "inputs.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `([a-z-]+)` \|", table, flags=re.MULTILINE))
+    assert documented == set(ENVELOPES)
+    tested = {label for label, _ in WRAPPERS.values() if label}
+    assert tested == set(ENVELOPES)

@@ -130,3 +130,14 @@ def test_document_values_are_the_values_written(dump: Callable[[list[Any]], str]
         chunks = [data[i : i + size] for i in range(0, len(data), size)]
         values = list(document_values(chunks, data[:65536]))
         assert [orjson.loads(value) for value in values] == _DOCUMENT_VALUES
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from([b"{\n", b"[\n  {\n", b"[{", b"2026-11-27T10:00:00Z stdout P "]),
+       st.binary(max_size=600), st.integers(min_value=1, max_value=64))  # fmt: skip
+def test_any_bytes_in_any_layout_never_raise(head: bytes, tail: bytes, chunk: int) -> None:
+    """Whatever follows a document's, a CRI log's start: no exception, every entry counted."""
+    data = head + orjson.dumps(webhook()).replace(b",", b",\n  ") + tail
+    records, stats = _scan(data, chunk)
+    assert stats.lines == len(records) + stats.not_evidence + sum(stats.broken.values())
+    assert _scan(data)[0] == records
