@@ -1,15 +1,17 @@
 """Framing: how a source's bytes divide into entries, sniffed from its first line.
 
 Most logs are one entry a line, and their chunks go to the line scanner untouched. Three layouts
-are not, and are reframed before scanning:
+are not, and are reframed before scanning (a fourth, OTLP/JSON files, is lines, but longer):
 
 - a JSON document (`jq .` output, `gcloud logging read --format=json`, an `aws logs` output):
   values span lines. `_documents.document_values` yields each top-level object, or each element
   of a top-level array, as its own bytes; such a file is never split into byte ranges.
 - Kubernetes CRI / containerd logs split long lines into partial (`P`) lines: `joined_partials`
-  joins them with their final (`F`) line; byte ranges end after an `F` line.
+  joins them with their final (`F`) line; byte ranges are cut where no partial run is open.
 - `journalctl -o json` writes a `MESSAGE` that is not plain UTF-8 as an array of bytes, where the
   evidence marker cannot be found: `decoded_messages` rewrites those lines with a text `MESSAGE`.
+- the OpenTelemetry collector's file exporter writes one export request (a batch of up to
+  thousands of records) a line: such a log's lines may be up to `MAX_BATCH_LINE` long.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ SNIFF_BYTES = 64 * 1024
 _CRI_LINE = re.compile(rb"\d{4}-\d\d-\d\dT\S+ (?:stdout|stderr) [PF] ")
 _CRI_PARTIAL = re.compile(rb"(\S+ (?:stdout|stderr) )P (.*)", re.DOTALL)
 _CRI_FULL = re.compile(rb"(\S+ (?:stdout|stderr) )F (.*)", re.DOTALL)
+_OTLP_LINE = re.compile(rb'\{\s*"resourceLogs"\s*:')
 _CRI_RUN = re.compile(rb"\S+ (stdout|stderr) ([PF]) ")
 #: how far back `next_final_line_end` reads the state of partial runs
 _LOOK_BACK = 1024 * 1024
@@ -40,6 +43,7 @@ class Layout(enum.Enum):
     LINES = "lines"
     CRI = "cri"
     JOURNALD = "journald"
+    BATCHES = "batches"  #: one export request a line (OTLP/JSON): lines up to MAX_BATCH_LINE
     DOCUMENT = "document"
 
 
@@ -54,6 +58,8 @@ def sniff(head: bytes) -> Layout:
         return Layout.CRI
     if first.startswith(b"{") and b'"__CURSOR":' in first:
         return Layout.JOURNALD
+    if _OTLP_LINE.match(first):
+        return Layout.BATCHES
     return Layout.LINES
 
 

@@ -33,6 +33,9 @@ from escalate._report._inputs import read_chunks, resolve_sources
 from escalate._report._records import BrokenRecord, Record, record_from_object
 
 MAX_LINE = 1024 * 1024
+#: the line limit of a log whose lines are batches of records (the OpenTelemetry collector's
+#: file exporter writes a whole export request, up to thousands of records, on one line)
+MAX_BATCH_LINE = 256 * 1024 * 1024
 MAX_EXAMPLES = 10
 REASON_LINE_TOO_LONG = "line_too_long"
 #: what a line consumer returns for a line that only mentions the marker: not evidence
@@ -128,8 +131,9 @@ def scan_steps(
         chunks = _framing.joined_partials(chunks, MAX_LINE)
     elif layout is Layout.JOURNALD:
         chunks = _framing.decoded_messages(chunks)
-    for buffer, begin, end in line_blocks(chunks, stats):
-        scan_block(buffer, begin, end, stats, consume)
+    limit = MAX_BATCH_LINE if layout is Layout.BATCHES else MAX_LINE
+    for buffer, begin, end in line_blocks(chunks, stats, limit):
+        scan_block(buffer, begin, end, stats, consume, limit)
         yield None
 
 
@@ -164,10 +168,12 @@ def _collector(records: list[Record]) -> Consume:
     return collect
 
 
-def line_blocks(chunks: Iterable[bytes], stats: LineStats) -> Iterator[tuple[bytes, int, int]]:
+def line_blocks(
+    chunks: Iterable[bytes], stats: LineStats, limit: int = MAX_LINE
+) -> Iterator[tuple[bytes, int, int]]:
     """Yield (buffer, begin, end): runs of whole lines, each ending in a newline.
 
-    Lines over MAX_LINE are skipped here and counted in `stats` (as evidence too long or not
+    Lines over `limit` bytes are skipped here and counted in `stats` (as evidence too long or not
     evidence); a last line without its newline gets one.
     """
     carry = b""
@@ -193,7 +199,7 @@ def line_blocks(chunks: Iterable[bytes], stats: LineStats) -> Iterator[tuple[byt
             carry = chunk[max(cut, begin) :]
             if cut > begin:
                 yield chunk, begin, cut
-        if len(carry) > MAX_LINE:
+        if len(carry) > limit:
             long_line = [EVIDENCE_NEEDLE in carry]
             carry = b""
     if long_line is not None:
@@ -220,7 +226,14 @@ def _finish_long_line(has_marker: bool, stats: LineStats) -> None:
         stats.not_evidence += 1
 
 
-def scan_block(buffer: bytes, begin: int, end: int, stats: LineStats, consume: ConsumeLine) -> None:
+def scan_block(
+    buffer: bytes,
+    begin: int,
+    end: int,
+    stats: LineStats,
+    consume: ConsumeLine,
+    limit: int = MAX_LINE,
+) -> None:
     """Scan `buffer[begin:end]`, whole lines ending in a newline; pass on only marked lines."""
     base = stats.lines
     lines = count_newlines(buffer, begin, end)
@@ -231,7 +244,7 @@ def scan_block(buffer: bytes, begin: int, end: int, stats: LineStats, consume: C
         start = rfind(b"\n", begin, position) + 1 or begin
         stop = find(b"\n", position, end)
         candidates += 1
-        if stop - start > MAX_LINE:
+        if stop - start > limit:
             reason: str | None = REASON_LINE_TOO_LONG
         else:
             reason = consume(buffer[start:stop])

@@ -23,8 +23,9 @@ from escalate._report._envelopes import ENVELOPES
 from escalate._report._framing import Layout, sniff
 from escalate._report._inputs import Source, resolve_sources
 from escalate._report._model import report_to_dict
+from escalate._report._reader import MAX_LINE
 from escalate.sandbox import RedCloudSandbox, WebhookSink
-from tests.report.envelopes import WRAPPERS
+from tests.report.envelopes import WRAPPERS, opentelemetry
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
@@ -196,3 +197,16 @@ def test_every_envelope_is_documented() -> None:
     assert documented == set(ENVELOPES)
     tested = {label for label, _ in WRAPPERS.values() if label}
     assert tested == set(ENVELOPES)
+
+
+def test_otlp_batches_over_a_mebibyte_are_read(tmp_path: Path) -> None:
+    """The collector's file exporter writes thousands of records a line: none is lost."""
+    bare, batched = tmp_path / "bare.log", tmp_path / "otlp.json"
+    bare.write_bytes(b"\n".join(_mixed_log() * 2) + b"\n")
+    batched.write_bytes(opentelemetry(_mixed_log() * 2, batch=4096))
+    assert max(map(len, batched.read_bytes().splitlines())) > MAX_LINE
+    expected = aggregate_sources(resolve_sources([str(bare)]), None)
+    state = aggregate_sources(resolve_sources([str(batched)]), None)
+    assert "line_too_long" not in state.broken
+    assert state.envelopes == {"opentelemetry": state.records}
+    assert state.records == expected.records > 0
