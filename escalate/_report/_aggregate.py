@@ -56,6 +56,7 @@ class AggregateState:
         "broken",
         "calls",
         "client_ids",
+        "envelopes",
         "examples",
         "file_records",
         "filtered_out",
@@ -81,6 +82,7 @@ class AggregateState:
         self.lines = 0
         self.not_evidence = 0
         self.broken: dict[str, int] = {}
+        self.envelopes: dict[str, int] = {}  #: envelope name -> records it gave
         self.examples: list[tuple[str, str, int, int]] = []  #: reason, file, range start, line
         self.segments: dict[tuple[str, int], int] = {}  #: (file, range start) -> lines
         self.records = self.calls = self.webhooks = 0
@@ -280,6 +282,7 @@ class AggregateState:
         for name, counts in other.file_records.items():
             mine = self.file_records.setdefault(name, [0, 0])
             mine[:] = [a + b for a, b in zip(mine, counts, strict=True)]
+        _sum_into(self.envelopes, other.envelopes)
         self.examples = sorted(self.examples + other.examples)
         _sum_into(self.segments, other.segments)
         self.first, self.last = _earlier(self.first, other.first), _later(self.last, other.last)

@@ -110,6 +110,7 @@ def _inputs(state: AggregateState, options: ReportOptions, files: tuple[str, ...
         last_seen=state.last,
         filters=filter_description(options),
         skipped=skipped,
+        envelopes=tuple(sorted(state.envelopes.items())),
     )
 
 
@@ -136,5 +137,6 @@ def _text(value: object) -> str:
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     if isinstance(value, dict):
-        return ", ".join(f"{key}={item}" for key, item in value.items())
+        # sorted: a record's key order is the encoder's (a log platform may sort keys)
+        return ", ".join(f"{key}={item}" for key, item in sorted(value.items()))
     return str(value)

@@ -47,7 +47,7 @@ from escalate._report._aggregate import (
     AggregateState,
     keep_reference,
 )
-from escalate._report._reader import ConsumeLine, parsed
+from escalate._report._reader import ConsumeLine, LineStats, parsed
 from escalate._report._records import BrokenRecord, record_from_object
 from escalate._report._state import CallGroup, WebhookGroup, WebhookKey, count_at
 from escalate._schema import (
@@ -149,10 +149,11 @@ _decode = msgspec.json.Decoder(_Hook | _Call).decode
 _REFUSED = (msgspec.DecodeError, RecursionError)
 
 
-def folder(state: AggregateState) -> ConsumeLine:
+def folder(state: AggregateState, stats: LineStats | None = None) -> ConsumeLine:
     """The callback folding each candidate line into `state`; call `state.settle()` after.
 
-    The callback returns None, or the reason the line is not a usable record.
+    The callback returns None, or the reason the line is not a usable record; lines that are
+    not bare records are unwrapped by the reference path, which counts envelopes in `stats`.
     """
     second, second_end, row = "\0", "\0", [0]  # the first record looks its row up
     webhook_groups, groups = state.webhook_groups, state.groups
@@ -169,7 +170,7 @@ def folder(state: AggregateState) -> ConsumeLine:
         state.add(record)
         return None
 
-    reference = parsed(fold_reference)
+    reference = parsed(fold_reference, stats)
 
     def fold(line: bytes) -> str | None:
         """Fold one line; a healthy webhook receipt is folded right here (75% of records)."""

@@ -16,6 +16,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
+from escalate._report._framing import SNIFF_BYTES, Layout, next_final_line_end, sniff
+
 CHUNK_SIZE = 16 * 1024 * 1024
 STDIN = "-"
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -133,17 +135,22 @@ def _chunks(stream: IO[bytes] | gzip.GzipFile, chunk_size: int) -> Iterator[byte
 
 
 def split_file(name: str, parts: int, min_part: int) -> tuple[Source, ...]:
-    """Split a plain (uncompressed) file into up to `parts` newline-aligned byte ranges."""
+    """Split a plain (uncompressed) file into up to `parts` newline-aligned byte ranges.
+
+    A JSON document (values over many lines) is not split; a CRI log is cut after final lines.
+    """
     if name == STDIN or parts < 2:
         return (Source(name),)
     try:
         size = os.path.getsize(name)
         with open(name, "rb") as handle:
-            head = handle.read(4)
+            head = handle.read(SNIFF_BYTES)
             compressed = head.startswith(_GZIP_MAGIC) or head.startswith(_ZSTD_MAGIC)
-            if compressed or size < 2 * min_part:
+            layout = sniff(head)  # a JSON document cannot be cut by lines
+            if compressed or size < 2 * min_part or layout is Layout.DOCUMENT:
                 return (Source(name),)
-            cuts = [_next_line_start(handle, size * index // parts) for index in range(1, parts)]
+            cut = next_final_line_end if layout is Layout.CRI else _next_line_start
+            cuts = [cut(handle, size * index // parts) for index in range(1, parts)]
     except OSError as error:
         raise InputError(f"{name}: {error.strerror or error}") from None
     bounds = sorted({0, *cuts, size})

@@ -132,6 +132,8 @@ class InputSummary:
     last_seen: str | None
     filters: tuple[tuple[str, str], ...] = ()  #: ("--since", "2026-11-27T10:00:00Z"), ...
     skipped: SkippedLines = field(default_factory=SkippedLines)
+    #: envelopes unwrapped and the records each gave: ("docker", 1204), ... (docs/inputs.md)
+    envelopes: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         {"reason": reason, "file": path, "line": line} for reason, path, line in skipped["examples"]
     ]
     data["inputs"]["filters"] = dict(data["inputs"]["filters"])
+    data["inputs"]["envelopes"] = dict(data["inputs"]["envelopes"])
     for finding in data["findings"]:
         finding["evidence"]["details"] = dict(finding["evidence"]["details"])
     return {"schema": REPORT_SCHEMA, **data}
