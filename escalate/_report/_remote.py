@@ -4,8 +4,8 @@ fsspec and the store's package (s3fs, gcsfs, aiohttp) are optional extras, impor
 URL is given. Credentials come from each store's own environment and configuration files (for S3:
 AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_ENDPOINT_URL_S3, ...), never from the command line: a URL that
 carries `user:secret@` (any `@`) or a query string (a presigned URL's signature) is refused, and
-the refusal does not repeat it. An object is read in ranged requests of `BLOCK_SIZE` bytes, never downloaded
-whole; the caller decompresses and scans the stream exactly as it does a local file.
+the refusal does not repeat it. An object is read in ranged requests of `BLOCK_SIZE` bytes, never
+downloaded whole; the caller decompresses and scans the stream exactly as it does a local file.
 """
 
 from __future__ import annotations
