@@ -30,6 +30,7 @@ from escalate._report._engine import (
     plan_tasks,
     usable_cpus,
 )
+from escalate._report._engine import _task_size as task_size
 from escalate._report._filters import OptionError, RecordFilter
 from escalate._report._inputs import STDIN, Source
 
@@ -61,7 +62,7 @@ def aggregate_on_dask(
         for task, future in zip(remote, futures, strict=True):
             states.append(future.result())
             if progress is not None:
-                progress(_size(task))
+                progress(task_size(task))
     return reduce(AggregateState.merge, states, AggregateState())
 
 
@@ -120,12 +121,3 @@ def worker_threads(client: Any) -> int:
 def _located(name: str) -> str:
     """Where a worker finds the input: a URL as given, a local path made absolute."""
     return name if "://" in name else os.path.abspath(name)
-
-
-def _size(task: Source) -> int:
-    if task.end is not None:
-        return task.end - task.start
-    try:
-        return os.path.getsize(task.name)
-    except OSError:
-        return 0

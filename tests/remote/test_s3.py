@@ -45,6 +45,7 @@ def test_s3_prefix_of_gzip_logs_gives_the_local_report(
         remote = report([f"s3://{BUCKET}/{name}/", *options, "--format", fmt])
         assert remote[0] == local[0]
         assert remote[1].replace(f"s3://{BUCKET}/", "") == local[1]
+        assert "testing-secret-key" not in remote[1] + remote[2]  # the store's credentials
 
 
 def test_glob_and_single_object_read_like_the_prefix(s3: Any, tmp_path: Path) -> None:
