@@ -32,7 +32,7 @@ from escalate._report._engine import (
 )
 from escalate._report._engine import _task_size as task_size
 from escalate._report._filters import OptionError, RecordFilter
-from escalate._report._inputs import STDIN, Source
+from escalate._report._inputs import STDIN, InputError, Source
 
 SCHEDULER_ENV: Final = "DASK_SCHEDULER_ADDRESS"
 #: how long to wait for the scheduler to answer, and for it to have a worker
@@ -70,7 +70,11 @@ def aggregate_where_it_lives(
     task: Source, location: str, record_filter: RecordFilter | None
 ) -> AggregateState:
     """On a worker: read `task` from `location`, labelled with the name the user gave."""
-    state = aggregate_source(dataclasses.replace(task, name=location), record_filter)
+    try:
+        state = aggregate_source(dataclasses.replace(task, name=location), record_filter)
+    except InputError as error:
+        where = "" if "://" in location else ": a local path must be the same on every worker"
+        raise InputError(f"{error} (read on a Dask worker{where})") from None
     if location != task.name:
         state.examples = [(reason, task.name, s, line) for reason, _, s, line in state.examples]
         state.segments = {(task.name, start): n for (_, start), n in state.segments.items()}

@@ -16,7 +16,7 @@ from escalate._cli._exit import ExitCode
 from escalate._report import ReportOptions, report_from_state
 from escalate._report import _dask as dask_engine
 from escalate._report._engine import aggregate_sources
-from escalate._report._inputs import resolve_sources
+from escalate._report._inputs import InputError, Source, resolve_sources
 from escalate._report._model import report_to_dict
 from tests.remote.conftest import BUCKET, SAMPLES, upload
 
@@ -115,6 +115,19 @@ def test_the_address_may_come_from_the_environment(
     alone = report(["samples/mixed", "--format", "json"])
     assert report(["samples/mixed", "--format", "json", "--engine", "dask"]) == alone
     assert seen == [scheduler]
+
+
+def test_a_path_missing_on_a_worker_is_an_input_error(scheduler: str, tmp_path: Path) -> None:
+    """A partition a worker cannot open exits 2, saying paths must be shared by the workers."""
+    from distributed import Client
+
+    gone = tmp_path / "rotated-away.log"
+    with Client(scheduler, set_as_default=False) as client:
+        future = client.submit(dask_engine.aggregate_where_it_lives, Source("rotated-away.log"),
+                               str(gone), None, pure=False)  # fmt: skip
+        with pytest.raises(InputError, match="same on every worker") as raised:
+            future.result()
+    assert str(gone) in str(raised.value)
 
 
 def test_an_unreachable_scheduler_is_a_usage_error(monkeypatch: pytest.MonkeyPatch) -> None:

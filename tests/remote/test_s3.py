@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from escalate._cli import main
 from escalate._cli._exit import ExitCode
 from escalate._report import AggregateState, ReportOptions, report_from_state
-from escalate._report._engine import aggregate_source, plan_tasks
+from escalate._report._engine import aggregate_source, aggregate_sources, plan_tasks
 from escalate._report._inputs import read_chunks, resolve_sources
 from escalate._report._model import report_to_dict
 from tests.remote.conftest import BUCKET, SAMPLES, gzip_sample, upload
@@ -104,6 +104,17 @@ def test_plain_object_splits_into_byte_ranges_like_a_local_file(s3: Any) -> None
     options, files = ReportOptions(), (sources[0].name,)
     expected = report_to_dict(report_from_state(whole, options, files))
     assert report_to_dict(report_from_state(merged, options, files)) == expected
+
+
+def test_jobs_processes_read_their_ranges_of_an_object(s3: Any) -> None:
+    """--jobs 2 forks after the store's client started; each process reads its own ranges."""
+    log = (SAMPLES / "mixed" / "app.jsonl").read_bytes()
+    s3.put_object(Bucket=BUCKET, Key="plain/app.jsonl", Body=log)
+    sources = resolve_sources([f"s3://{BUCKET}/plain/app.jsonl"])
+    options, files = ReportOptions(), (sources[0].name,)
+    alone = report_to_dict(report_from_state(aggregate_sources(sources, None), options, files))
+    split = aggregate_sources(sources, None, jobs=2, min_range_bytes=1024)
+    assert report_to_dict(report_from_state(split, options, files)) == alone
 
 
 @settings(max_examples=20, deadline=None,
