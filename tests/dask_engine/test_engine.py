@@ -160,3 +160,12 @@ def test_options_of_the_other_engine_are_refused(args: list[str]) -> None:
     code, _, err = report([str(SAMPLES / "mixed"), *args])
     assert code == ExitCode.USAGE
     assert "is for --engine" in err
+
+
+def test_a_scheduler_address_with_credentials_is_refused_unrepeated() -> None:
+    """user:secret@ in --scheduler exits 2 and the secret is not repeated."""
+    code, out, err = report([str(SAMPLES / "mixed"), "--engine", "dask",
+                             "--scheduler", "tcp://admin:s3cr3t-pw@127.0.0.1:8786"])  # fmt: skip
+    assert code == ExitCode.USAGE
+    assert "s3cr3t-pw" not in out + err
+    assert "not shown" in err
