@@ -16,8 +16,14 @@ from escalate._report._diagnosis import (
     stage_verdicts,
 )
 from escalate._report._engine import absolute_examples, aggregate_sources
-from escalate._report._filters import ReportOptions, build_filter, filter_description
-from escalate._report._inputs import resolve_sources
+from escalate._report._filters import (
+    Engine,
+    RecordFilter,
+    ReportOptions,
+    build_filter,
+    filter_description,
+)
+from escalate._report._inputs import Source, resolve_sources
 from escalate._report._model import Finding, InputSummary, Report, ReportVerdict, SkippedLines
 from escalate._report._related import with_operations
 from escalate._report._timeline import build_timeline
@@ -49,14 +55,26 @@ def build_report(paths: Sequence[str], *, options: ReportOptions) -> Report:
             if spooled is None:
                 sources, spooled = spool_stdin(sources)
             record_filter = with_client(sources, record_filter, options.client)
-        state = aggregate_sources(
-            sources, record_filter, jobs=max(options.jobs, 1), progress=options.progress
-        )
+        state = _aggregate(sources, record_filter, options)
     finally:
         if spooled:
             os.unlink(spooled)
     names = tuple(dict.fromkeys(source.name for source in resolve_sources(paths)))
     return report_from_state(state, options, names)
+
+
+def _aggregate(
+    sources: Sequence[Source], record_filter: RecordFilter | None, options: ReportOptions
+) -> AggregateState:
+    if options.engine is Engine.DASK:
+        from escalate._report._dask import aggregate_on_dask  # only a Dask run pays for it
+
+        return aggregate_on_dask(
+            sources, record_filter, options.scheduler, progress=options.progress
+        )
+    return aggregate_sources(
+        sources, record_filter, jobs=max(options.jobs, 1), progress=options.progress
+    )
 
 
 def report_from_state(

@@ -6,6 +6,7 @@ and offsets allowed; no offset means UTC) or a duration before now (`--since 2h`
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -48,6 +49,13 @@ def parse_time(text: str, now: datetime | None = None) -> str:
     return format_ts(parsed)
 
 
+class Engine(enum.Enum):
+    """Where the logs are read and folded: this machine (`--jobs`) or a Dask cluster."""
+
+    LOCAL = "local"
+    DASK = "dask"
+
+
 @dataclass(frozen=True)
 class ReportOptions:
     """How to build a report; every field has a default."""
@@ -61,6 +69,8 @@ class ReportOptions:
     delivery_grace_s: float = DEFAULT_DELIVERY_GRACE_S
     jobs: int = 1
     progress: Callable[[int], None] | None = None  #: called with the bytes read since its last call
+    engine: Engine = Engine.LOCAL
+    scheduler: str | None = None  #: Dask's; None: $DASK_SCHEDULER_ADDRESS, else a local cluster
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,10 @@ def resolve_sources(paths: Sequence[str]) -> tuple[Source, ...]:
 def _expand(path: str) -> list[str]:
     if path == STDIN:
         return [STDIN]
+    if "://" in path:  # s3://, gs://, https://...: escalate._report._remote, imported when used
+        from escalate._report._remote import expand_remote
+
+        return expand_remote(path)
     if os.path.isdir(path):
         return _walk(path)
     if os.path.exists(path):
@@ -83,7 +87,7 @@ def read_chunks(source: Source, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]
         yield from _decompressed(_stdin(), source.name, chunk_size)
         return
     try:
-        handle = open(source.name, "rb")  # noqa: SIM115 - closed below, generator-friendly
+        handle = open_binary(source.name)
     except OSError as error:
         raise InputError(f"{source.name}: {error.strerror or error}") from None
     with handle:
@@ -91,6 +95,15 @@ def read_chunks(source: Source, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]
             yield from _byte_range(handle, source.start, source.end, chunk_size)
         else:
             yield from _decompressed(handle, source.name, chunk_size)
+
+
+def open_binary(name: str) -> io.BufferedReader:
+    """A local file, or the object a URL names (`s3://`, `https://`: escalate._report._remote)."""
+    if "://" not in name:
+        return open(name, "rb")
+    from escalate._report._remote import open_remote
+
+    return open_remote(name)
 
 
 def _stdin() -> io.BufferedReader:
@@ -142,8 +155,9 @@ def split_file(name: str, parts: int, min_part: int) -> tuple[Source, ...]:
     if name == STDIN or parts < 2:
         return (Source(name),)
     try:
-        size = os.path.getsize(name)
-        with open(name, "rb") as handle:
+        with open_binary(name) as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(0)
             head = handle.read(SNIFF_BYTES)
             compressed = head.startswith(_GZIP_MAGIC) or head.startswith(_ZSTD_MAGIC)
             layout = sniff(head)  # a JSON document cannot be cut by lines
