@@ -43,7 +43,7 @@ def _report(root: Path, name: str, fmt: Format, monkeypatch: pytest.MonkeyPatch)
     monkeypatch.chdir(root)
     args = [str(arg) for arg in MANIFEST[name]["report_args"]]
     result = CliRunner().invoke(main, ["report", f"samples/{name}", *args, "--format", fmt.value])
-    assert result.exit_code in (0, 1), result.output
+    assert result.exit_code == MANIFEST[name]["exit_code"], result.output
     return result.output
 
 
@@ -72,8 +72,13 @@ def _without_reading(report: dict[str, Any], envelope: str) -> dict[str, Any]:
     return report
 
 
+#: samples with evidence: an empty log wrapped is an envelope without records, whose no-evidence
+#: reason ("only other services' lines") rightly differs from the bare one's ("nothing in the input")
+WITH_EVIDENCE = sorted(name for name in MANIFEST if MANIFEST[name]["exit_code"] != 4)
+
+
 @pytest.mark.parametrize("envelope", sorted(WRAPPERS))
-@pytest.mark.parametrize("name", sorted(MANIFEST))
+@pytest.mark.parametrize("name", WITH_EVIDENCE)
 def test_wrapped_sample_reports_as_bare(
     name: str, envelope: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
