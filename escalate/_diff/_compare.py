@@ -89,7 +89,10 @@ def stage_change(before: StageVerdict, after: StageVerdict) -> StageChange:
 
 
 def _trend(before: Rate, after: Rate) -> Trend:
-    """worse, better or unchanged, by rate (counts compared when a window had no attempt)."""
+    """worse, better or unchanged, by rate as shown (`percent`), so a label never contradicts
+    the figures beside it; counts are compared when a window had no attempt."""
+    if before.total and after.total and percent(before) == percent(after):
+        return "unchanged"
     old = before.count * max(after.total, 1)
     new = after.count * max(before.total, 1)
     if new > old:
