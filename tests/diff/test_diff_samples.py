@@ -68,3 +68,11 @@ def test_every_format_names_the_new_failure_and_both_sizes(fmt: Format, run_diff
     assert result.exit_code == 1
     assert "send_forbidden" in result.output
     assert "0% → 100% of 2 vs 3 calls" in result.output
+
+
+def test_html_diff_is_self_contained(run_diff: RunDiff) -> None:
+    """The HTML diff loads nothing: a CSP that blocks all, no script, no external reference."""
+    result = run_diff("--before", "samples/healthy", "--after", "samples/mixed", "--format", "html")
+    page = result.output
+    assert "Content-Security-Policy\" content=\"default-src 'none'" in page
+    assert "<script" not in page and "src=" not in page and "href=" not in page
