@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
 from typing import Any, TypeVar
 
 import click
@@ -79,7 +83,8 @@ def run_follow(
         terminal=sys.stdout is not None and sys.stdout.isatty(),
     )
     try:
-        result = follow(paths, options, settings, _write, config)
+        with _terminate_stops():
+            result = follow(paths, options, settings, _write, config)
     except InputError as error:
         raise InputProblem(str(error)) from None
     finish(result.report)
@@ -87,6 +92,24 @@ def run_follow(
         return ExitCode.FINDINGS
     failed = result.report.findings or result.report.first_failing_stage is not None
     return ExitCode.FINDINGS if failed else ExitCode.OK
+
+
+@contextmanager
+def _terminate_stops() -> Iterator[None]:
+    """SIGTERM (`timeout`, a CI runner, `kill`) stops following as Ctrl-C does: the last line,
+    the -o report and the report's exit status, not a silent death."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signal handlers can only be set from the main thread
+        return
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 def _write(text: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import orjson
@@ -52,16 +53,16 @@ def test_rotated_file_renamed_into_a_followed_directory_is_not_read_twice(tmp_pa
     log.parent.mkdir()
     append(log, HEALTHY_APP)
     final = tmp_path / "final.json"
-    args = ["logs", "--follow-timeout", "3s", "-o", final, "--format", "json"]
+    args = ["logs", "--fail-fast", "-o", final, "--format", "json"]
     with Follower(args, cwd=tmp_path) as follower:
         follower.expect("file logs/app.jsonl: following")
         follower.expect("stage send: unknown -> pass")
         os.rename(log, log.with_name("app.jsonl.1"))
-        append(log, HEALTHY_APP)
-        follower.expect("file logs/app.jsonl: following")
-        assert follower.wait() == 0
+        append(log, FORBIDDEN_APP)
+        follower.expect("fail-fast: stage send fails")
+        assert follower.wait() == 1
     assert not any("app.jsonl.1: following" in line for line in follower.seen)
-    assert _records(final) == 2 * _records_in(HEALTHY_APP)
+    assert _records(final) == _records_in(HEALTHY_APP) + _records_in(FORBIDDEN_APP)
 
 
 def test_truncation_restarts_at_the_start_of_the_file(tmp_path: Path) -> None:
@@ -95,3 +96,15 @@ def _records(report: Path) -> int:
 
 def _records_in(path: Path) -> int:
     return path.read_bytes().count(b'"schema":"escalate.evidence/')
+
+
+def test_sigterm_stops_following_like_ctrl_c(tmp_path: Path) -> None:
+    """SIGTERM (as `timeout` sends): the last line and the -o report are written; exit as report."""
+    log, final = tmp_path / "app.jsonl", tmp_path / "final.json"
+    append(log, HEALTHY_APP)
+    with Follower(["app.jsonl", "-o", final, "--format", "json"], cwd=tmp_path) as follower:
+        follower.expect("stage send: unknown -> pass")
+        follower.process.send_signal(signal.SIGTERM)
+        follower.expect("stopped: ")
+        assert follower.wait() == 0
+    assert _records(final) == _records_in(HEALTHY_APP)
