@@ -82,12 +82,16 @@ def _scan_problems(name: str, data: bytes, scan_config: ScanConfig | None) -> It
     except UnicodeDecodeError:
         yield f"{name}: not UTF-8 text"
         return
-    scanner = SecretScanner(scan_config)
-    scanner.scan_text(text)
+    text_scan, json_scan = SecretScanner(scan_config), SecretScanner(scan_config)
+    text_scan.scan_text(text)
     for document in _json_documents(name, text):
-        scanner.scan_value(document)
-    if scanner.summary():
-        rules = ", ".join(f"{rule} x{count}" for rule, count in scanner.summary())
+        json_scan.scan_value(document)
+    # a secret both scans find (a secret-ish key quoted in JSON text) is one secret
+    found = dict(text_scan.summary())
+    for rule, count in json_scan.summary():
+        found[rule] = max(found.get(rule, 0), count)
+    if found:
+        rules = ", ".join(f"{rule} x{count}" for rule, count in sorted(found.items()))
         yield f"{name}: the secret scan found {rules}"
 
 

@@ -22,9 +22,7 @@ SHAPE_RE: Final = re.compile(
     r"|fp:fp_[0-9a-f]{12})>"
 )
 _NUMBER_RE: Final = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
-_ONLY_MARKERS_RE: Final = re.compile(
-    r"(?:\s|[,;:=]|(?i:bearer|basic)|" + MARKER_RE.pattern + r")*"
-)
+_ONLY_MARKERS_RE: Final = re.compile(r"(?:\s|[,;:=]|(?i:bearer|basic)|" + MARKER_RE.pattern + r")*")
 
 #: Enumerations a record or a report may hold under a secret-ish key.
 KNOWN_ENUMS: Final = frozenset(
@@ -51,6 +49,7 @@ KNOWN_ENUMS: Final = frozenset(
         "null",
         "yes",
         "no",
+        "n/a",
         "client_credentials",
         "ACTIVE",
         "QUEUED",
