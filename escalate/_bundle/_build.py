@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -23,7 +23,7 @@ from escalate._bundle._readme import README_TEXT
 from escalate._har import har_document
 from escalate._render import render
 from escalate._report import ReportOptions, build_report
-from escalate._report._model import Redactions, Report
+from escalate._report._model import Redactions, Report, SkippedLines
 from escalate._scan import ScanConfig, SecretScanner
 
 #: (file name in the bundle, report format) of the three report renderings.
@@ -43,6 +43,7 @@ class BundleSummary:
     evidence_records: int
     first_failing_stage: str | None
     redactions: tuple[tuple[str, int], ...]
+    skipped: SkippedLines = field(default_factory=SkippedLines)  #: lines and entries not read
 
 
 def build_bundle(
@@ -68,7 +69,7 @@ def build_bundle(
     files[MANIFEST_NAME] = scanner.scan_text(manifest_bytes(manifest).decode()).encode()
     summary = BundleSummary(
         Path(), 0, tuple(sorted(files)), len(evidence), report.first_failing_stage,
-        scanner.summary(),
+        scanner.summary(), report.inputs.skipped,
     )  # fmt: skip
     return archive_bytes(files), summary
 

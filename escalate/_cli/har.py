@@ -20,6 +20,7 @@ from escalate._cli._options import (
     report_filters,
     report_options,
     scan_config_option,
+    warn_skipped,
     write_output,
 )
 from escalate._cli.bundle import reject_stdin
@@ -46,6 +47,7 @@ def har_command(
         records = [scanner.scan_value(r) for r in select_evidence(list(paths), options, report)]
     except (InputError, OptionError) as error:
         raise InputProblem(str(error)) from None
+    warn_skipped(report.inputs.skipped)
     document = scanner.scan_value(har_document(records))
     text = scanner.scan_text(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
     write_output(text, output)

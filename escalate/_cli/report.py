@@ -26,6 +26,7 @@ from escalate._cli._options import (
     report_filters,
     report_options,
     scan_config_option,
+    warn_skipped,
     write_output,
 )
 from escalate._report import InputError, OptionError, ReportOptions, build_report
@@ -111,6 +112,7 @@ def report_command(
             f"internal error ({type(error).__name__}: {error}); please report it with the "
             "command line you ran"
         ) from error
+    warn_skipped(report.inputs.skipped)
     write_output(text, output)
     failed = report.findings or report.first_failing_stage is not None
     click.get_current_context().exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))

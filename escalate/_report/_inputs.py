@@ -32,6 +32,7 @@ _ZSTD_INPUT_BLOCK: Final = 1024
 #: Why a directory entry was skipped (the report's skipped-by-reason counts).
 REASON_NOT_REGULAR: Final = "not_a_regular_file"
 REASON_UNREADABLE: Final = "unreadable_entry"
+ENTRY_REASONS: Final = (REASON_NOT_REGULAR, REASON_UNREADABLE)
 
 
 class InputError(Exception):

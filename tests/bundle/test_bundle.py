@@ -193,11 +193,13 @@ def test_verify_catches_added_and_removed_files(traffic_log: Path, tmp_path: Pat
 
 
 def test_verify_rejects_a_file_that_is_not_a_zip(tmp_path: Path) -> None:
-    """A non-zip file fails verification with exit 3, not a traceback."""
+    """A non-zip file is an input error (exit 2, as the README's table says), not a failed
+    verification, and not a traceback."""
     bogus = tmp_path / "ticket.zip"
     bogus.write_bytes(b"not a zip")
     result = CliRunner().invoke(main, ["bundle", "--verify", str(bogus)])
-    assert result.exit_code == ExitCode.VERIFY_FAILED
+    assert result.exit_code == ExitCode.USAGE
+    assert "not a zip archive" in result.output
 
 
 def test_missing_input_is_a_usage_error(tmp_path: Path) -> None:
