@@ -28,3 +28,13 @@ def escaped(value: Any) -> str:
 def _escape_code(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def json_escaped(text: str) -> str:
+    """JSON text with every control character left raw written as a `\\uXXXX` escape instead.
+
+    orjson escapes only what JSON demands (below U+0020); C1 and bidirectional controls stay raw.
+    They can only stand inside JSON strings, where the escape decodes to the same value, so the
+    document's data is unchanged and no viewer obeys them.
+    """
+    return CONTROL_RE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)

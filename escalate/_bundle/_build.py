@@ -20,6 +20,7 @@ from escalate._bundle._manifest import (
     manifest_data,
 )
 from escalate._bundle._readme import README_TEXT
+from escalate._controls import json_escaped
 from escalate._har import har_document
 from escalate._render import render
 from escalate._report import ReportOptions, build_report
@@ -66,7 +67,9 @@ def build_bundle(
             evidence_records=len(evidence), redactions=scanner.summary(),
         )
     )  # fmt: skip
-    files[MANIFEST_NAME] = scanner.scan_text(manifest_bytes(manifest).decode()).encode()
+    files[MANIFEST_NAME] = json_escaped(
+        scanner.scan_text(manifest_bytes(manifest).decode())
+    ).encode()
     summary = BundleSummary(
         Path(), 0, tuple(sorted(files)), len(evidence), report.first_failing_stage,
         scanner.summary(), report.inputs.skipped,
@@ -94,8 +97,9 @@ def _content_files(
     """Every file but the manifest, each passed through the scan as the last step."""
     report = dataclasses.replace(report, redactions=Redactions(by_rule=scanner.summary()))
     texts = {name: render(report, fmt) for name, fmt in REPORT_FILES}
-    texts[EVIDENCE_NAME] = "".join(orjson.dumps(record).decode() + "\n" for record in evidence)
+    evidence_text = "".join(orjson.dumps(record).decode() + "\n" for record in evidence)
+    texts[EVIDENCE_NAME] = json_escaped(evidence_text)
     har = scanner.scan_value(har_document(evidence))
-    texts[HAR_NAME] = orjson.dumps(har, option=orjson.OPT_INDENT_2).decode() + "\n"
+    texts[HAR_NAME] = json_escaped(orjson.dumps(har, option=orjson.OPT_INDENT_2).decode() + "\n")
     texts[README_NAME] = README_TEXT
     return {name: scanner.scan_text(text).encode() for name, text in texts.items()}
