@@ -37,6 +37,8 @@ from escalate._scan._safe import MARKER_RE, is_only_markers, is_safe_string
 MARKER_KEY: Final = b"escalate.scan/1"
 _MAX_PASSES: Final = 8
 _CACHE_SIZE: Final = 8192
+#: Only short strings are remembered: 8192 cached 1 MiB lines would hold 8 GiB.
+_CACHE_MAX_TEXT: Final = 4096
 _MARKER_SPLIT_RE: Final = re.compile(f"({MARKER_RE.pattern})")
 _T = TypeVar("_T")
 
@@ -82,9 +84,10 @@ class SecretScanner:
         if cached is None:
             found: Counter[str] = Counter()
             cached = (self._text(text, found), tuple(found.items()))
-            if len(self._cache) >= _CACHE_SIZE:
-                self._cache.clear()
-            self._cache[text] = cached
+            if len(text) <= _CACHE_MAX_TEXT:
+                if len(self._cache) >= _CACHE_SIZE:
+                    self._cache.clear()
+                self._cache[text] = cached
         for rule, count in cached[1]:
             self._counts[rule] += count
         return cached[0]

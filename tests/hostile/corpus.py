@@ -83,8 +83,8 @@ def _logs(folder: Path, large: bool) -> list[Entry]:
     zstd = zstandard.ZstdCompressor()
     good = _line() + orjson.dumps(BASE_HOOK) + b"\n"
     long_run = "a" * 16_000
-    line_size = (64 if large else 1) * MAX_LINE + 10
-    bomb = b"\0" * ((1024 if large else 8) * 1024 * 1024)
+    line_size = (256 if large else 1) * MAX_LINE + 10
+    bomb = b"\0" * ((256 if large else 8) * 1024 * 1024)
     compressed = zstd.compress(good * 50)
     logs = {
         "deep_255.jsonl": _line(payload=_deep(255)) + good,
@@ -157,7 +157,7 @@ def _archives(folder: Path, large: bool) -> list[Entry]:
     """Archives `escalate bundle` never makes; each must fail `--verify` (3) or be refused (2)."""
     manifest = orjson.dumps({"files": {"report.md": {"size": 5, "sha256": "0" * 64}}})
     secret = b"token rc_secret_CANARY77\n"
-    member_size = (1024 if large else 8) * 1024 * 1024
+    member_size = (256 if large else 8) * 1024 * 1024
     builders: dict[str, Callable[[], bytes]] = {
         "duplicate_names.zip": lambda: _zip_with(
             [(_info("manifest.json"), manifest), (_info("report.md"), secret),
@@ -202,7 +202,7 @@ def _set_method(path: Path, method: int) -> None:
 
 
 def build_corpus(folder: Path, *, large: bool = False) -> list[Entry]:
-    """Write the corpus into `folder`; `large` makes the bombs and long lines GiB-sized."""
+    """Write the corpus into `folder`; `large` makes the bombs and long lines 256 MiB."""
     folder.mkdir(parents=True, exist_ok=True)
     return [*_logs(folder, large), _special_directory(folder), *_archives(folder, large)]
 

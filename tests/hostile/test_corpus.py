@@ -2,7 +2,7 @@
 no secret and no raw control character in any output, stderr or file written.
 
 Time and memory are not asserted here: benchmarks/hostile_bounds.py runs the same corpus with
-GiB-sized bombs and lines under GNU time and checks the bounds.
+256 MiB bombs and lines under GNU time and checks the bounds.
 """
 
 from __future__ import annotations
