@@ -11,6 +11,7 @@ import io
 import json
 import os
 import socket
+import warnings
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -133,8 +134,10 @@ def _special_directory(folder: Path) -> Entry:
 
 
 def _zip_with(infos: list[tuple[zipfile.ZipInfo, bytes]]) -> bytes:
+    """An archive of exactly these members (zipfile warns about a duplicate name: wanted here)."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
+    with warnings.catch_warnings(), zipfile.ZipFile(buffer, "w") as archive:
+        warnings.simplefilter("ignore", UserWarning)
         for info, data in infos:
             archive.writestr(info, data)
     return buffer.getvalue()
