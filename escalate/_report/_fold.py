@@ -48,7 +48,7 @@ from escalate._report._aggregate import (
     keep_reference,
 )
 from escalate._report._reader import ConsumeLine, parsed
-from escalate._report._records import BrokenRecord, Timestamp, record_from_object
+from escalate._report._records import BrokenRecord, is_canonical_ts, record_from_object
 from escalate._report._state import CallGroup, WebhookGroup, WebhookKey, count_at
 from escalate._schema import (
     KIND_CALL,
@@ -79,7 +79,7 @@ class _Hook(msgspec.Struct, tag_field="kind", tag=KIND_WEBHOOK, kw_only=True):
     """
 
     schema: Literal["escalate.evidence/1"]
-    ts: Timestamp  # a real date: anything else takes the reference path, which refuses it
+    ts: str
     route: str | None = None
     event: (
         Literal["message.queued", "message.sent", "message.delivery", "message.failed",
@@ -122,7 +122,7 @@ class _Call(msgspec.Struct, tag_field="kind", tag=KIND_CALL, kw_only=True):
     """
 
     schema: Literal["escalate.evidence/1"]
-    ts: Timestamp
+    ts: str
     method: Literal["POST"]
     route: Literal["/api/core/messages/send"]
     stage: Literal["send"]
@@ -182,20 +182,21 @@ def folder(state: AggregateState) -> ConsumeLine:
         if isinstance(value, _Call):
             return None if fold_send(value) else reference(line)
         status, event, message_id, ts = (
-            value.response_status,
-            value.event,
-            value.message_id,
-            value.ts,
-        )
+            value.response_status, value.event, value.message_id, value.ts)
         group = healthy.get((value.signature, status, event))
         if group is None:
             group = healthy_group(value.signature, status, event)
-        if group is None or message_id is None or value.route is None or ts[26:] != "Z":
+        if (
+            group is None or message_id is None or value.route is None or ts[26:] != "Z"
+            or not ts[20:26].isdigit()
+        ):  # fmt: skip
             return reference(line)
-        count_at(group, ts)
         if not second <= ts < second_end:  # the same as not ts.startswith(second), no call
+            if not is_canonical_ts(ts):  # a new second's timestamp is checked whole, once
+                return reference(line)
             second = ts[:SECOND_KEY]
             second_end, row = second + _TOP, row_at(ts)
+        count_at(group, ts)
         row[_WEBHOOK_OK_SLOT] += 1
         if message_id and event in _LIFECYCLE:
             seen = messages.get(message_id)
@@ -232,14 +233,11 @@ def folder(state: AggregateState) -> ConsumeLine:
         if group is None:
             group = accepted_group(value.status)
         idempotency, response, operation, ts = (
-            value.idempotency,
-            value.response,
-            value.operation,
-            value.ts,
-        )
+            value.idempotency, value.response, value.operation, value.ts)
         if (
             group is None or idempotency is None or response is None
             or not operation or operation in operations or ts[26:] != "Z"
+            or not ts[20:26].isdigit() or not (second <= ts < second_end or is_canonical_ts(ts))
         ):  # fmt: skip
             return False
         errors_count, results = response.errors_count, response.results

@@ -66,6 +66,16 @@ def _line(**changes: object) -> bytes:
     return json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode() + b"\n"
 
 
+def _hooks_with_bad_times() -> bytes:
+    """Healthy receipts (the fast path's records) with timestamps of the canonical length that
+    are no date, or whose fraction holds other digits (JSON-escaped, so the line is ASCII)."""
+    times = ["2026-13-45T99:99:99.999999Z", "xxxxxxxxxxxxxxxxxxxxxxxxxxZ",
+             "2026-11-27T11:08:56.\\u0660\\u0661\\u0662\\u0663\\u0664\\u0665Z",
+             "2026-11-27T11:08:56.12345xZ"]  # fmt: skip
+    lines = [orjson.dumps({**BASE_HOOK, "ts": "TS"}).replace(b"TS", ts.encode()) for ts in times]
+    return b"\n".join(lines) + b"\n"
+
+
 def _deep(levels: int) -> object:
     value: object = "x"
     for _ in range(levels):
@@ -94,7 +104,7 @@ def _logs(folder: Path, large: bool) -> list[Entry]:
         "year_9999.jsonl": _line(ts="9999-12-31T23:59:59.999999-05:00")
         + _line(ts="9999-12-31T23:59:59.999999Z"),
         "garbage_ts.jsonl": _line(ts="xxxxxxxxxxxxxxxxxxxxxxxxxxZ")
-        + _line(ts="2027-02-29T00:00:00.000000Z"),
+        + _line(ts="2027-02-29T00:00:00.000000Z") + good + _hooks_with_bad_times(),
         "message_id_list.jsonl": _line(status=202, outcome="ok", error_code=None,
             response={"results": [{"messageId": ["m"], "status": "QUEUED"}]})
         + orjson.dumps({**BASE_HOOK, "message_id": ["m"]}) + b"\n",
