@@ -17,6 +17,7 @@ import itertools
 import os
 import stat
 import sys
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, Final
@@ -178,7 +179,7 @@ def _decompressed(raw: io.BufferedReader, name: str, chunk_size: int) -> Iterato
             yield from _zstd_chunks(raw, name, chunk_size)
         else:
             yield from _chunks(raw, chunk_size)
-    except (OSError, EOFError) as error:
+    except (OSError, EOFError, zlib.error) as error:  # zlib.error: a corrupt deflate stream
         raise InputError(f"{name}: cannot read: {error}") from None
 
 

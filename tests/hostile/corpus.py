@@ -7,6 +7,7 @@ must end with. Used by tests/hostile/test_corpus.py and benchmarks/hostile_bound
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import os
@@ -97,6 +98,7 @@ def _logs(folder: Path, large: bool) -> list[Entry]:
     line_size = (256 if large else 1) * MAX_LINE + 10
     bomb = b"\0" * ((256 if large else 8) * 1024 * 1024)
     compressed = zstd.compress(good * 50)
+    gzipped = gzip.compress(b"".join(_line(request_id=f"req_{n}") for n in range(200)))
     logs = {
         "deep_255.jsonl": _line(payload=_deep(255)) + good,
         "year_1.jsonl": _line(ts="0001-01-01T00:00:00+05:00")
@@ -118,11 +120,15 @@ def _logs(folder: Path, large: bool) -> list[Entry]:
         + b'"}\n' + good,
         "corrupt.jsonl.zst": compressed[:12] + b"\xff" * 32 + compressed[44:],
         "truncated.jsonl.zst": compressed[: len(compressed) // 2],
+        "corrupt.jsonl.gz": gzipped[:40] + b"\x00" * 40 + gzipped[80:],
+        "truncated.jsonl.gz": gzipped[: len(gzipped) // 2],
         "zstd_bomb.jsonl.zst": zstd.compress(good + bomb + b"\n" + good),
         "not_utf8.jsonl": b'{"schema":"escalate.evidence/1","kind":"call","route":"\xff"}\n'
         + good,
     }  # fmt: skip
-    expected = {"corrupt.jsonl.zst": 2, "truncated.jsonl.zst": 2}
+    expected = dict.fromkeys(
+        ("corrupt.jsonl.zst", "truncated.jsonl.zst", "corrupt.jsonl.gz", "truncated.jsonl.gz"), 2
+    )
     return [Entry(name, _write(folder, name, data), expected=expected.get(name))
             for name, data in logs.items()]  # fmt: skip
 

@@ -100,9 +100,11 @@ def test_special_entries_are_skipped_with_a_warning_and_shown(corpus: list[Entry
     assert "\x1b" not in result.output
 
 
-@pytest.mark.parametrize("name", ["corrupt.jsonl.zst", "truncated.jsonl.zst"])
-def test_damaged_zstd_is_an_input_error_naming_the_file(corpus: list[Entry], name: str) -> None:
-    """A corrupt or truncated .zst fails like a truncated .gz: exit 2, the file named."""
+@pytest.mark.parametrize(
+    "name", ["corrupt.jsonl.zst", "truncated.jsonl.zst", "corrupt.jsonl.gz", "truncated.jsonl.gz"]
+)
+def test_damaged_compressed_log_is_an_input_error_naming_it(corpus: list[Entry], name: str) -> None:
+    """A corrupt or truncated .zst or .gz is an input error: exit 2, the file named."""
     result = CliRunner().invoke(main, ["report", str(_entry(corpus, name).path)])
     assert result.exit_code == ExitCode.USAGE
     assert name in result.output
