@@ -34,6 +34,7 @@ _CANONICAL_TS_RE: Final = re.compile(
 #: Records are at most 32 levels deep when captured (deeper becomes `<deep>`); a deeper one is
 #: another writer's, and orjson cannot write one 255 levels deep back out.
 MAX_DEPTH: Final = 64
+_TEXT_OR_NULL: Final = (str, type(None))
 
 
 class BrokenRecord(ValueError):
@@ -193,7 +194,7 @@ def _call_from(obj: dict[str, Any]) -> CallRecord:
     for text in texts:
         if text is not None and type(text) is not str:
             raise BrokenRecord(REASON_WRONG_TYPES)
-    if response is not None and not _message_ids_are_texts(response):
+    if not _ids_are_texts(token, response):
         raise BrokenRecord(REASON_WRONG_TYPES)
     present = idempotency.get("present") if idempotency else None
     if present is not None and type(present) is not bool:
@@ -205,14 +206,16 @@ def _call_from(obj: dict[str, Any]) -> CallRecord:
     ))  # fmt: skip
 
 
-def _message_ids_are_texts(response: dict[str, Any]) -> bool:
-    """Every `results[].messageId` of a send's response is a string or null (a list is not)."""
-    results = response.get("results")
+def _ids_are_texts(token: dict[str, Any] | None, response: dict[str, Any] | None) -> bool:
+    """The ids the report keys sets and maps on are strings or null (a list is unhashable): the
+    token's fingerprint and every `results[].messageId` of a send's response."""
+    if token is not None and type(token.get("fingerprint")) not in _TEXT_OR_NULL:
+        return False
+    results = response.get("results") if response is not None else None
     if type(results) is not list:
         return True
     return all(
-        type(item) is not dict or type(item.get("messageId")) in (str, type(None))
-        for item in results
+        type(item) is not dict or type(item.get("messageId")) in _TEXT_OR_NULL for item in results
     )
 
 

@@ -110,6 +110,10 @@ def _logs(folder: Path, large: bool) -> list[Entry]:
         "message_id_list.jsonl": _line(status=202, outcome="ok", error_code=None,
             response={"results": [{"messageId": ["m"], "status": "QUEUED"}]})
         + orjson.dumps({**BASE_HOOK, "message_id": ["m"]}) + b"\n",
+        "token_fingerprint_list.jsonl": _line(
+            route="/api/core/whoami", stage="whoami", method="GET", status=200, outcome="ok",
+            error_code=None, token={"fingerprint": ["fp"]}, response={"apiClientId": "c"})
+        + _line(token={"fingerprint": {"a": 1}}) + good,
         "payload_secret.jsonl": _line(customer_email="customer@example.com",
                                       notes="CANARYsecret99") + good,
         "quadratic_route.jsonl": _line(route="/" + long_run + "=" + long_run,

@@ -143,3 +143,19 @@ def test_bundle_evidence_ships_schema_fields_only(corpus: list[Entry], tmp_path:
     with zipfile.ZipFile(output) as archive:
         evidence = archive.read("evidence.jsonl").decode()
     assert evidence and "customer_email" not in evidence and "notes" not in evidence
+
+
+def test_filters_over_every_hostile_log(corpus: list[Entry], tmp_path: Path) -> None:
+    """`--client`, `--message-id`, `--request-id` and `--since` over each log end with a
+    documented exit status and no traceback (`--client` reads tokens a second time)."""
+    filters = ["--client", "c", "--message-id", "msg_1", "--request-id", "req_hostile_1",
+               "--since", "2026-01-01T00:00:00Z", "--delivery-grace", "0"]  # fmt: skip
+    failures = []
+    bundle = str(tmp_path / "filtered.zip")
+    for entry in (entry for entry in corpus if not entry.verify):
+        path = str(entry.path)
+        for command in (["report", path, "--format", "json"], ["bundle", path, "-o", bundle]):
+            result = CliRunner().invoke(main, [*command, *filters])
+            if result.exit_code not in EXIT_TABLE or "Traceback" in result.output:
+                failures.append((entry.name, command[0], result.exit_code, result.output[-200:]))
+    assert failures == []
