@@ -8,7 +8,8 @@ key name is found too. Problems name the file and the rule, never the secret.
 An archive `escalate bundle` never makes fails, whatever its checksums say: a member name twice
 (a reader would see one copy, the scan another), a name with `..`, an absolute or a Windows
 path, a symlink, an encrypted member, a compression other than stored or deflate, more than
-`MAX_MEMBERS` members. Nothing is ever written to disk. Members are read in chunks, hashed as they
+`MAX_MEMBERS` members (counted from the archive's end record, before zipfile reads its
+directory). Nothing is ever written to disk. Members are read in chunks, hashed as they
 come, and never past the size the manifest gives them (`MAX_MEMBER_SIZE` at most): a member that
 expands further is reported, not read.
 """
@@ -39,6 +40,8 @@ MAX_MANIFEST_SIZE: Final = 1024 * 1024
 #: escalate's JSON is at most 64 levels deep (records) plus the HAR's few
 MAX_JSON_DEPTH: Final = 100
 _CHUNK: Final = 1024 * 1024
+#: the end-of-central-directory record (22 bytes) and the longest archive comment after it
+_EOCD_SEARCH: Final = 22 + 65535
 _SYMLINK: Final = 0o120000
 _COMPRESSIONS: Final = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 #: what reading a damaged member raises (a bad CRC, a corrupt deflate stream, a cut archive)
@@ -66,12 +69,28 @@ def verify_bundle(path: Path, *, scan_config: ScanConfig | None = None) -> Verif
     """Verify the bundle at `path`; raises `NotABundle` (or `OSError`) when it is not a zip."""
     if not stat.S_ISREG(os.stat(path).st_mode):
         raise NotABundle(f"{path}: not a regular file")
+    declared = _declared_members(path)
+    if declared > MAX_MEMBERS:  # refused before zipfile builds a ZipInfo for each of them
+        message = f"the archive declares {declared} members: escalate writes at most {MAX_MEMBERS}"
+        return VerifyResult(0, (message,))
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, EOFError, ValueError) as exc:
         raise NotABundle(f"{path}: not a zip archive ({exc})") from None
     with archive:
         return _verify_archive(archive, scan_config)
+
+
+def _declared_members(path: Path) -> int:
+    """The member count the end-of-central-directory record declares (0 when there is none: then
+    zipfile says it is no zip). Zip64's marker 0xFFFF counts as more than escalate writes."""
+    with open(path, "rb") as handle:
+        handle.seek(max(0, os.fstat(handle.fileno()).st_size - _EOCD_SEARCH))
+        tail = handle.read()
+    at = tail.rfind(b"PK\x05\x06")
+    if at == -1 or len(tail) < at + 12:
+        return 0
+    return int.from_bytes(tail[at + 10 : at + 12], "little")
 
 
 def _verify_archive(archive: zipfile.ZipFile, scan_config: ScanConfig | None) -> VerifyResult:

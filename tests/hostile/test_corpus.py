@@ -71,7 +71,7 @@ def test_every_command_over_every_hostile_input(corpus: list[Entry], tmp_path: P
     "name",
     ["duplicate_names.zip", "parent_name.zip", "absolute_name.zip", "symlink_member.zip",
      "encrypted_member.zip", "unknown_compression.zip", "oversized_member.zip",
-     "manifest_bomb.zip"],
+     "manifest_bomb.zip", "many_members.zip"],
 )  # fmt: skip
 def test_verify_refuses_archives_escalate_never_makes(corpus: list[Entry], name: str) -> None:
     """`--verify` fails (exit 3) on an archive escalate never writes, naming why on stderr."""
