@@ -145,9 +145,8 @@ class Timed:
 Caller = Callable[[], Any]
 
 
-def _time_interleaved(
-    callers: dict[str, Caller], calls: int, into: dict[str, Timed], block: int = 1
-) -> None:
+def _time_interleaved(callers: dict[str, Caller], calls: int, into: dict[str, Timed],
+                      block: int = 1) -> None:
     """`calls` calls of every mode, interleaved in blocks of `block` calls, in a new random
     order every time (seeded: runs repeat).
 
@@ -183,9 +182,8 @@ def _cycle(calls: list[Call]) -> Callable[[], Call]:
     return lambda: calls[next(counter) % len(calls)]
 
 
-def _httpx_caller(
-    base: str, setup: Callable[[httpx.Client], Any], calls: list[Call], stack: contextlib.ExitStack
-) -> Caller:
+def _httpx_caller(base: str, setup: Callable[[httpx.Client], Any], calls: list[Call],
+                  stack: contextlib.ExitStack) -> Caller:
     client = stack.enter_context(httpx.Client())
     setup(client)
     url, following = base + ROUTE, _cycle(calls)
@@ -210,19 +208,10 @@ class MinimalHook(httpx.BaseTransport):
         """Forward the call, then append its line."""
         started, began = time.time(), time.perf_counter()
         response = self._inner.handle_request(request)
-        os.write(
-            self._descriptor,
-            orjson.dumps(
-                {
-                    "ts": started,
-                    "method": request.method,
-                    "url": str(request.url),
-                    "status": response.status_code,
-                    "duration": time.perf_counter() - began,
-                },
-                option=orjson.OPT_APPEND_NEWLINE,
-            ),
-        )
+        os.write(self._descriptor, orjson.dumps(
+            {"ts": started, "method": request.method, "url": str(request.url),
+             "status": response.status_code, "duration": time.perf_counter() - began},
+            option=orjson.OPT_APPEND_NEWLINE))
         return response
 
 
@@ -236,9 +225,8 @@ def _minimal_hook(path: str, stack: contextlib.ExitStack) -> Callable[[httpx.Cli
     return setup
 
 
-def _requests_caller(
-    base: str, instrument: bool, calls: list[Call], stack: contextlib.ExitStack
-) -> Caller:
+def _requests_caller(base: str, instrument: bool, calls: list[Call],
+                     stack: contextlib.ExitStack) -> Caller:
     session = stack.enter_context(requests.Session())
     if instrument:
         escalate.instrument(session)
@@ -292,12 +280,12 @@ ESCALATE_HTTPX, MINIMAL_HOOK = "httpx + escalate", "httpx + minimal orjson-line 
 OTEL_NO_SDK, OTEL_SDK = "httpx + opentelemetry (no SDK)", "httpx + opentelemetry (SDK)"
 
 
-def _callers(
-    base: str, folder: str, vary: bool, stack: contextlib.ExitStack
-) -> dict[str, tuple[str, Caller]]:
+def _callers(base: str, folder: str, vary: bool,
+             stack: contextlib.ExitStack) -> dict[str, tuple[str, Caller]]:
     """name -> (baseline name, one call), each on its own client, open until `stack` closes;
     with `vary`, each client cycles through `POOL_SIZE` different messages."""
-    calls = [varied_call(index)[:2] for index in range(POOL_SIZE)] if vary else [(BODY, HEADERS)]
+    calls = [varied_call(index)[:2] for index in range(POOL_SIZE)] if vary else [
+        (BODY, HEADERS)]
     minimal = _minimal_hook(os.path.join(folder, "minimal-hook.jsonl"), stack)
     callers = {
         BARE_HTTPX: (BARE_HTTPX, _httpx_caller(base, lambda client: None, calls, stack)),
@@ -307,7 +295,8 @@ def _callers(
     for name, setup in (_otel_setups() or {}).items():
         callers[name] = (BARE_HTTPX, _httpx_caller(base, setup, calls, stack))
     callers[BARE_REQUESTS] = (BARE_REQUESTS, _requests_caller(base, False, calls, stack))
-    callers["requests + escalate"] = (BARE_REQUESTS, _requests_caller(base, True, calls, stack))
+    callers["requests + escalate"] = (BARE_REQUESTS,
+                                      _requests_caller(base, True, calls, stack))
     return callers
 
 
@@ -317,31 +306,25 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 def _report(results: dict[str, Timed], baselines: dict[str, str]) -> None:
-    print(
-        f"{'mode':32} {'median':>8} {'p99':>8} {'+median':>8} {'+p99':>8} {'ratio':>6} "
-        f"{'cpu':>7} {'+cpu':>7}   (microseconds per call)"
-    )
+    print(f"{'mode':32} {'median':>8} {'p99':>8} {'+median':>8} {'+p99':>8} {'ratio':>6} "
+          f"{'cpu':>7} {'+cpu':>7}   (microseconds per call)")
     for name, timed in results.items():
         base = results[baselines[name]]
         median, p99 = statistics.median(timed.walls) * 1e6, _percentile(timed.walls, 0.99) * 1e6
         base_median = statistics.median(base.walls) * 1e6
         base_p99 = _percentile(base.walls, 0.99) * 1e6
         cpu, base_cpu = statistics.median(timed.cpus) * 1e6, statistics.median(base.cpus) * 1e6
-        print(
-            f"{name:32} {median:8.1f} {p99:8.1f} {median - base_median:+8.1f} "
-            f"{p99 - base_p99:+8.1f} {median / base_median:6.3f} {cpu:7.1f} "
-            f"{cpu - base_cpu:+7.1f}"
-        )
+        print(f"{name:32} {median:8.1f} {p99:8.1f} {median - base_median:+8.1f} "
+              f"{p99 - base_p99:+8.1f} {median / base_median:6.3f} {cpu:7.1f} "
+              f"{cpu - base_cpu:+7.1f}")
     _report_against_otel(results)
 
 
 def _added(results: dict[str, Timed], name: str) -> tuple[float, float]:
     """Added median wall and added median CPU per call of a httpx mode over bare httpx."""
     timed, base = results[name], results[BARE_HTTPX]
-    return (
-        statistics.median(timed.walls) - statistics.median(base.walls),
-        statistics.median(timed.cpus) - statistics.median(base.cpus),
-    )
+    return (statistics.median(timed.walls) - statistics.median(base.walls),
+            statistics.median(timed.cpus) - statistics.median(base.cpus))
 
 
 #: The issue's figures, measured on another machine: added median microseconds per call (its
@@ -355,21 +338,15 @@ def _report_against_otel(results: dict[str, Timed]) -> None:
     for name in (OTEL_NO_SDK, OTEL_SDK):
         if name in results:
             otel_wall, otel_cpu = _added(results, name)
-            print(
-                f"escalate's added time as a fraction of {name[8:]}'s: "
-                f"median {_fraction(wall, otel_wall)}, cpu {_fraction(cpu, otel_cpu)}"
-            )
-    scaled = [
-        f"by {name[8:]} ({REFERENCE[name]:.0f} us there): "
-        f"{wall * REFERENCE[name] / _added(results, name)[0]:.0f} us"
-        for name in (OTEL_NO_SDK, OTEL_SDK)
-        if name in results and _added(results, name)[0] > 0
-    ]
+            print(f"escalate's added time as a fraction of {name[8:]}'s: "
+                  f"median {_fraction(wall, otel_wall)}, cpu {_fraction(cpu, otel_cpu)}")
+    scaled = [f"by {name[8:]} ({REFERENCE[name]:.0f} us there): "
+              f"{wall * REFERENCE[name] / _added(results, name)[0]:.0f} us"
+              for name in (OTEL_NO_SDK, OTEL_SDK)
+              if name in results and _added(results, name)[0] > 0]
     if scaled:
-        print(
-            f"escalate's added median on the issue's reference machine, scaled "
-            f"{'; '.join(scaled)} (target: under {TARGET_US:.0f} us)"
-        )
+        print(f"escalate's added median on the issue's reference machine, scaled "
+              f"{'; '.join(scaled)} (target: under {TARGET_US:.0f} us)")
 
 
 def _fraction(part: float, whole: float) -> str:
@@ -396,11 +373,9 @@ WARM_UP_CALLS = 20
 
 def varied_call(index: int) -> tuple[bytes, dict[str, str], bytes]:
     """Request body, headers and reply of call `index` when every call is a new message."""
-    body = (
-        b'{"sendFrom":"num_abc123","to":["+1555%07d"],"messageType":"SMS",'
-        b'"text":"Your order %d has shipped","externalReference":"order_%d"}'
-        % (index, index, index)
-    )
+    body = (b'{"sendFrom":"num_abc123","to":["+1555%07d"],"messageType":"SMS",'
+            b'"text":"Your order %d has shipped","externalReference":"order_%d"}'
+            % (index, index, index))
     headers = {**HEADERS, "Idempotency-Key": f"idem_order_{index}"}
     return body, headers, REPLY.replace(b"msg_abc123", b"msg_%08d" % index)
 
@@ -425,16 +400,17 @@ class CannedTransport(httpx.BaseTransport):
         request.read()
         reply = self._replies[self._next % len(self._replies)]
         self._next += 1
-        headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(reply))]
+        headers = [(b"content-type", b"application/json"),
+                   (b"content-length", b"%d" % len(reply))]
         return httpx.Response(202, headers=headers, stream=_CannedStream(reply))
 
 
-def _client_workload(
-    setup: Callable[[httpx.Client], Any] | None, vary: bool, base: str | None
-) -> Callable[[], Any]:
+def _client_workload(setup: Callable[[httpx.Client], Any] | None, vary: bool,
+                     base: str | None) -> Callable[[], Any]:
     """One POST per call, on a canned transport (`base` None) or over loopback; `setup`
     instruments the client."""
-    calls = [varied_call(index) for index in range(POOL_SIZE)] if vary else [(BODY, HEADERS, REPLY)]
+    calls = [varied_call(index) for index in range(POOL_SIZE)] if vary else [
+        (BODY, HEADERS, REPLY)]
     transport = CannedTransport([reply for _, _, reply in calls]) if base is None else None
     client = httpx.Client(transport=transport)
     if setup is not None:
@@ -455,35 +431,17 @@ def _step_workload(step: str) -> Callable[[], Any]:
     from escalate._capture._exchange import Exchange
 
     client = httpx.Client(transport=CannedTransport([REPLY]))
-    request = client.build_request(
-        "POST", "http://127.0.0.1:9" + ROUTE, content=BODY, headers=HEADERS
-    )
-    method, host, path, authorization, content_type, key, body, streamed = _httpx.request_facts(
-        request
-    )
-    exchange = Exchange(
-        "httpx",
-        method,
-        host,
-        path,
-        time.time(),
-        time.perf_counter(),
-        0.001,
-        authorization,
-        content_type,
-        key,
-        body,
-        streamed,
-        status=202,
-        response_content_type="application/json",
-        response_body=REPLY,
-    )
+    request = client.build_request("POST", "http://127.0.0.1:9" + ROUTE, content=BODY,
+                                   headers=HEADERS)
+    method, host, path, authorization, content_type, key, body, streamed = (
+        _httpx.request_facts(request))
+    exchange = Exchange("httpx", method, host, path, time.time(), time.perf_counter(), 0.001,
+                        authorization, content_type, key, body, streamed, status=202,
+                        response_content_type="application/json", response_body=REPLY)
     record = _record.build_call_record(exchange)
     line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
-    descriptor = os.open(
-        os.devnull if step == "devnull" else _evidence_path(),
-        os.O_WRONLY | os.O_APPEND | os.O_CREAT,
-    )
+    descriptor = os.open(os.devnull if step == "devnull" else _evidence_path(),
+                         os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     steps: dict[str, Callable[[], Any]] = {
         "facts": lambda: _httpx.request_facts(request),
         "record": lambda: _record.build_call_record(exchange),
@@ -541,7 +499,8 @@ def run_workload(name: str, calls: int, sweep: bool) -> None:
                 os.unlink(path)
 
 
-def _workload_setup(name: str, stack: contextlib.ExitStack) -> Callable[[httpx.Client], Any] | None:
+def _workload_setup(name: str,
+                    stack: contextlib.ExitStack) -> Callable[[httpx.Client], Any] | None:
     """How a workload instruments its client (None: bare); what it opens closes with `stack`."""
     if name.endswith("escalate"):
         return escalate.instrument
@@ -579,20 +538,15 @@ class _Sweeper:
 
     def sweep(self) -> None:
         """Touch every line."""
-        self._buffer[:: self.LINE] = self._zeros
+        self._buffer[::self.LINE] = self._zeros
 
 
 #: Cachegrind's simulated caches: this VM's per-core L1 (32 KiB, 8-way, 64-byte lines) and its
 #: per-core L2 (512 KiB) as the last level (its 32 MiB L3 is shared with other tenants).
 CACHES = ("--I1=32768,8,64", "--D1=32768,8,64", "--LL=524288,8,64")
 #: cachegrind summary line -> column of the cache-miss table.
-CACHE_EVENTS = {
-    "I refs": "instructions",
-    "I1 misses": "L1i",
-    "D1 misses": "L1d",
-    "LLi misses": "LLi",
-    "LLd misses": "LLd",
-}
+CACHE_EVENTS = {"I refs": "instructions", "I1 misses": "L1i", "D1 misses": "L1d",
+                "LLi misses": "LLi", "LLd misses": "LLd"}
 
 
 def _count(name: str, calls: int, keep: str | None, cache: bool) -> dict[str, int]:
@@ -607,14 +561,8 @@ def _count(name: str, calls: int, keep: str | None, cache: bool) -> dict[str, in
         command += [sys.executable, __file__, "--workload", name, "--calls", str(calls)]
         if cache:
             command.append("--sweep")
-        result = subprocess.run(
-            command,
-            capture_output=True,
-            text=True,
-            timeout=1800,
-            check=True,
-            env={**os.environ, "PYTHONHASHSEED": "0"},
-        )
+        result = subprocess.run(command, capture_output=True, text=True, timeout=1800,
+                                check=True, env={**os.environ, "PYTHONHASHSEED": "0"})
     if not cache:
         return {"instructions": int(re.findall(r"Collected : (\d+)", result.stderr)[-1])}
     counts = {}
@@ -624,22 +572,16 @@ def _count(name: str, calls: int, keep: str | None, cache: bool) -> dict[str, in
     return counts
 
 
-def count_per_call(
-    small: int, large: int, jobs: int, keep: str | None, names: list[str], cache: bool = False
-) -> dict[str, dict[str, float]]:
+def count_per_call(small: int, large: int, jobs: int, keep: str | None,
+                       names: list[str], cache: bool = False) -> dict[str, dict[str, float]]:
     """Per-call counts of each workload: (count(large) - count(small)) / (large - small)."""
     runs = [(name, calls) for name in names for calls in (small, large)]
     with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
-        totals = dict(
-            zip(runs, pool.map(lambda run: _count(run[0], run[1], keep, cache), runs), strict=True)
-        )
-    return {
-        name: {
-            event: (totals[name, large][event] - totals[name, small][event]) / (large - small)
-            for event in totals[name, large]
-        }
-        for name in names
-    }
+        totals = dict(zip(runs, pool.map(lambda run: _count(run[0], run[1], keep, cache), runs),
+                          strict=True))
+    return {name: {event: (totals[name, large][event] - totals[name, small][event])
+                   / (large - small) for event in totals[name, large]}
+            for name in names}
 
 
 def _report_instructions(per_call: dict[str, dict[str, float]]) -> None:
@@ -647,11 +589,8 @@ def _report_instructions(per_call: dict[str, dict[str, float]]) -> None:
     for name, counts in per_call.items():
         what, baseline = WORKLOADS[name]
         value = counts["instructions"]
-        added = (
-            ""
-            if baseline not in per_call
-            else (f"{value - per_call[baseline]['instructions']:+10,.0f}")
-        )
+        added = "" if baseline not in per_call else (
+            f"{value - per_call[baseline]['instructions']:+10,.0f}")
         print(f"{name:22} {value:10,.0f} {added:>10}   {what}")
 
 
@@ -661,12 +600,8 @@ def _report_cache_misses(per_call: dict[str, dict[str, float]]) -> None:
     for name, counts in per_call.items():
         baseline = WORKLOADS[name][1]
         base = per_call.get(baseline or "")
-        cells = [
-            f"{counts[column]:13,.0f}"
-            if base is None
-            else f"{counts[column] - base[column]:+13,.0f}"
-            for column in columns
-        ]
+        cells = [f"{counts[column]:13,.0f}" if base is None
+                 else f"{counts[column] - base[column]:+13,.0f}" for column in columns]
         print(f"{name:22} " + " ".join(cells))
 
 
@@ -674,60 +609,32 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--calls", type=int, default=5000, help="calls per mode per round")
     parser.add_argument("--rounds", type=int, default=5, help="rounds (modes interleaved)")
-    parser.add_argument(
-        "--block",
-        type=int,
-        default=1,
-        help="calls of one mode in a row before the next mode (1: alternate "
-        "call by call; larger: each client's code stays hot in the caches)",
-    )
-    parser.add_argument(
-        "--vary",
-        action="store_true",
-        help="a new message (recipient, text, externalReference, "
-        "Idempotency-Key) on every call, as in real traffic: every fingerprint "
-        "and body layout value is new (default: the same message every call)",
-    )
-    parser.add_argument(
-        "--inline",
-        action="store_true",
-        help="configure escalate with background=False: every record is built "
-        "and written on the calling thread (default: successful calls' records "
-        "on escalate's writer thread)",
-    )
-    parser.add_argument(
-        "--max-load",
-        type=float,
-        default=None,
-        help="before each round, wait until the 1-minute load is under this",
-    )
-    parser.add_argument(
-        "--patience",
-        type=float,
-        default=60.0,
-        help="seconds to wait at most for --max-load before each round",
-    )
-    parser.add_argument(
-        "--instructions",
-        action="store_true",
-        help="count instructions per call under valgrind instead of timing",
-    )
-    parser.add_argument(
-        "--cache-misses",
-        action="store_true",
-        help="count instructions and simulated cache misses per call, each "
-        "call after a cache sweep (cachegrind), instead of timing",
-    )
+    parser.add_argument("--block", type=int, default=1,
+                        help="calls of one mode in a row before the next mode (1: alternate "
+                        "call by call; larger: each client's code stays hot in the caches)")
+    parser.add_argument("--vary", action="store_true",
+                        help="a new message (recipient, text, externalReference, "
+                        "Idempotency-Key) on every call, as in real traffic: every fingerprint "
+                        "and body layout value is new (default: the same message every call)")
+    parser.add_argument("--inline", action="store_true",
+                        help="configure escalate with background=False: every record is built "
+                        "and written on the calling thread (default: successful calls' records "
+                        "on escalate's writer thread)")
+    parser.add_argument("--max-load", type=float, default=None,
+                        help="before each round, wait until the 1-minute load is under this")
+    parser.add_argument("--patience", type=float, default=60.0,
+                        help="seconds to wait at most for --max-load before each round")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions per call under valgrind instead of timing")
+    parser.add_argument("--cache-misses", action="store_true",
+                        help="count instructions and simulated cache misses per call, each "
+                        "call after a cache sweep (cachegrind), instead of timing")
     parser.add_argument("--sweep", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--small", type=int, default=200, help="--instructions: fewer calls")
     parser.add_argument("--large", type=int, default=1200, help="--instructions: more calls")
     parser.add_argument("--jobs", type=int, default=2, help="--instructions: valgrinds at once")
-    parser.add_argument(
-        "--only",
-        action="append",
-        choices=sorted(WORKLOADS),
-        help="--instructions: this workload only (repeatable)",
-    )
+    parser.add_argument("--only", action="append", choices=sorted(WORKLOADS),
+                        help="--instructions: this workload only (repeatable)")
     parser.add_argument("--keep", default=None, help="--instructions: keep callgrind files here")
     parser.add_argument("--workload", choices=sorted(WORKLOADS), help=argparse.SUPPRESS)
     return parser
@@ -739,40 +646,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.workload is not None:
         run_workload(args.workload, args.calls, args.sweep)
     elif args.instructions:
-        names = args.only or [
-            name for name in WORKLOADS if _otel_setups() is not None or not name.endswith("otel")
-        ]
-        print(
-            f"instructions per call: (count at {args.large} calls - count at {args.small}) / "
-            f"{args.large - args.small}, GC off, valgrind callgrind"
-        )
-        _report_instructions(
-            count_per_call(
-                args.small,
-                args.large,
-                args.jobs,
-                args.keep,
-                [name for name in WORKLOADS if name in names],
-            )
-        )
+        names = args.only or [name for name in WORKLOADS
+                              if _otel_setups() is not None or not name.endswith("otel")]
+        print(f"instructions per call: (count at {args.large} calls - count at {args.small}) / "
+              f"{args.large - args.small}, GC off, valgrind callgrind")
+        _report_instructions(count_per_call(args.small, args.large, args.jobs, args.keep,
+                                            [name for name in WORKLOADS if name in names]))
     elif args.cache_misses:
         names = args.only or ["canned bare", "canned escalate", "canned minimal", "canned otel"]
-        names = [name for name in names if _otel_setups() is not None or not name.endswith("otel")]
-        print(
-            f"per call, each after a 1 MiB cache sweep: (count at {args.large} calls - count "
-            f"at {args.small}) / {args.large - args.small}, GC off, valgrind cachegrind "
-            f"({' '.join(CACHES)}); LL: the simulated last level (this VM's L2)"
-        )
-        _report_cache_misses(
-            count_per_call(
-                args.small,
-                args.large,
-                args.jobs,
-                args.keep,
-                [name for name in WORKLOADS if name in names],
-                cache=True,
-            )
-        )
+        names = [name for name in names
+                 if _otel_setups() is not None or not name.endswith("otel")]
+        print(f"per call, each after a 1 MiB cache sweep: (count at {args.large} calls - count "
+              f"at {args.small}) / {args.large - args.small}, GC off, valgrind cachegrind "
+              f"({' '.join(CACHES)}); LL: the simulated last level (this VM's L2)")
+        _report_cache_misses(count_per_call(args.small, args.large, args.jobs, args.keep,
+                                            [name for name in WORKLOADS if name in names],
+                                            cache=True))
     else:
         _time_modes(args)
     return 0
@@ -780,7 +669,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _time_modes(args: argparse.Namespace) -> None:
     loads = [_load()]
-    with tempfile.TemporaryDirectory() as folder, server() as base, contextlib.ExitStack() as stack:
+    with tempfile.TemporaryDirectory() as folder, server() as base, \
+            contextlib.ExitStack() as stack:
         escalate.configure(path=os.path.join(folder, "evidence.jsonl"), background=not args.inline)
         modes = _callers(base, folder, args.vary, stack)
         callers = {name: call for name, (_, call) in modes.items()}
@@ -794,33 +684,25 @@ def _time_modes(args: argparse.Namespace) -> None:
                 _wait_for_quiet(args.max_load, args.patience)
             _time_interleaved(callers, args.calls, results, args.block)
             loads.append(_load())
-            print(f"round {round_number + 1}/{args.rounds} done, load {loads[-1]}", file=sys.stderr)
+            print(f"round {round_number + 1}/{args.rounds} done, load {loads[-1]}",
+                  file=sys.stderr)
         stats = escalate.capture_stats()  # waits for the writer thread to finish
         writer_after = _writer_cpu()
     if _otel_setups() is None:
         print("opentelemetry-instrumentation-httpx: not installed")
     every = "call by call" if args.block == 1 else f"in blocks of {args.block} calls"
     messages = f"{POOL_SIZE} different messages in turn" if args.vary else "the same message"
-    where = (
-        "on the calling thread (--inline)"
-        if args.inline
-        else ("successful calls' records on escalate's writer thread (the default)")
-    )
-    print(
-        f"{args.calls} calls x {args.rounds} rounds per mode, modes interleaved {every}, "
-        f"POST {ROUTE} over loopback ({messages}); escalate writes {where}; load average "
-        f"(1/5/15 min) at start {loads[0]}, after each round {', '.join(loads[1:])}"
-    )
+    where = "on the calling thread (--inline)" if args.inline else (
+        "successful calls' records on escalate's writer thread (the default)")
+    print(f"{args.calls} calls x {args.rounds} rounds per mode, modes interleaved {every}, "
+          f"POST {ROUTE} over loopback ({messages}); escalate writes {where}; load average "
+          f"(1/5/15 min) at start {loads[0]}, after each round {', '.join(loads[1:])}")
     _report(results, {name: baseline for name, (baseline, _) in modes.items()})
     if writer_before is not None and writer_after is not None:
-        _report_writer(
-            results,
-            (writer_after - writer_before) / max(1, stats["records_written"] - written_before),
-        )
-    print(
-        f"escalate: {stats['records_written']} records written, "
-        f"{stats['errors_total']} errors swallowed"
-    )
+        _report_writer(results, (writer_after - writer_before)
+                       / max(1, stats["records_written"] - written_before))
+    print(f"escalate: {stats['records_written']} records written, "
+          f"{stats['errors_total']} errors swallowed")
 
 
 def _writer_cpu() -> float | None:
@@ -836,17 +718,12 @@ def _report_writer(results: dict[str, Timed], per_record: float) -> None:
     total added CPU (caller + writer) against OpenTelemetry's (all on the caller's thread)."""
     caller_cpu = _added(results, ESCALATE_HTTPX)[1]
     total = caller_cpu + per_record
-    print(
-        f"escalate's writer thread: {per_record * 1e6:.1f} us CPU per record (building and "
-        f"writing it off the caller's thread); caller's added CPU + writer's: "
-        f"{total * 1e6:+.1f} us a call",
-        end="",
-    )
+    print(f"escalate's writer thread: {per_record * 1e6:.1f} us CPU per record (building and "
+          f"writing it off the caller's thread); caller's added CPU + writer's: "
+          f"{total * 1e6:+.1f} us a call", end="")
     if OTEL_NO_SDK in results:
-        print(
-            f", {_fraction(total, _added(results, OTEL_NO_SDK)[1])} of opentelemetry "
-            f"(no SDK)'s added CPU"
-        )
+        print(f", {_fraction(total, _added(results, OTEL_NO_SDK)[1])} of opentelemetry "
+              f"(no SDK)'s added CPU")
     else:
         print()
 

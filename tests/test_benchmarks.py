@@ -21,24 +21,13 @@ def test_capture_overhead_runs_and_prints_every_mode(tmp_path: Path, options: li
     """A three-call run over loopback prints each mode's row, the writer thread's CPU (not with
     `--inline`) and the records escalate wrote (bounded: two minutes at most)."""
     result = subprocess.run(
-        [sys.executable, str(CAPTURE), "--calls", "3", "--rounds", "1", *options],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    for mode in (
-        "httpx bare",
-        "httpx + escalate",
-        "httpx + minimal orjson-line hook",
-        "requests bare",
-        "requests + escalate",
-    ):
+        [sys.executable, str(CAPTURE), "--calls", "3", "--rounds", "1", *options], cwd=tmp_path,
+        capture_output=True, text=True, timeout=120, check=True)
+    for mode in ("httpx bare", "httpx + escalate", "httpx + minimal orjson-line hook",
+                 "requests bare", "requests + escalate"):
         assert re.search(rf"^{re.escape(mode)}\s+\d", result.stdout, re.MULTILINE), mode
-    writer = re.search(
-        r"^escalate's writer thread: [\d.]+ us CPU per record", result.stdout, re.MULTILINE
-    )
+    writer = re.search(r"^escalate's writer thread: [\d.]+ us CPU per record", result.stdout,
+                       re.MULTILINE)
     assert (writer is None) == ("--inline" in options)
     # 50 warm-up calls and 3 timed ones, for each of the two escalate clients
     assert "escalate: 106 records written, 0 errors swallowed" in result.stdout
@@ -48,13 +37,8 @@ def test_capture_overhead_runs_and_prints_every_mode(tmp_path: Path, options: li
 def test_documented_benchmark_options_exist() -> None:
     """Every `--option` the README and docs/capture.md give `capture_overhead.py` is one of its
     options."""
-    help_text = subprocess.run(
-        [sys.executable, str(CAPTURE), "--help"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    ).stdout
+    help_text = subprocess.run([sys.executable, str(CAPTURE), "--help"], capture_output=True,
+                               text=True, timeout=60, check=True).stdout
     documented = set()
     for doc in (ROOT / "README.md", ROOT / "docs" / "capture.md"):
         for command in re.findall(r"capture_overhead\.py([^`\n]*)", doc.read_text("utf-8")):

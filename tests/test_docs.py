@@ -111,12 +111,10 @@ def test_every_command_is_registered() -> None:
 
 def test_report_does_not_import_the_other_commands() -> None:
     """`escalate report` starts without importing capture, bundle, HAR or doctor code."""
-    code = (
-        "import sys; from escalate._cli import main; "
-        "main(['report', '--help'], standalone_mode=False); "
-        "print(sorted(m for m in sys.modules if m.startswith(('escalate._capture', "
-        "'escalate._bundle', 'escalate._doctor', 'escalate._har', 'structlog'))))"
-    )
+    code = ("import sys; from escalate._cli import main; "
+            "main(['report', '--help'], standalone_mode=False); "
+            "print(sorted(m for m in sys.modules if m.startswith(('escalate._capture', "
+            "'escalate._bundle', 'escalate._doctor', 'escalate._har', 'structlog'))))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60, check=True)  # fmt: skip
     assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -55,9 +55,8 @@ print(sorted(m for m in ('httpx', 'requests', 'aiohttp') if m in sys.modules))
 
 def test_import_without_client_libraries() -> None:
     """`import escalate` and webhook capture work with httpx, requests and aiohttp absent."""
-    result = subprocess.run(
-        [sys.executable, "-c", _BLOCKER], capture_output=True, text=True, timeout=60, check=True
-    )
+    result = subprocess.run([sys.executable, "-c", _BLOCKER], capture_output=True, text=True,
+                            timeout=60, check=True)
     assert result.stdout.strip() == "[]"
 
 

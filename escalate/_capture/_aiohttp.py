@@ -25,18 +25,8 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 class _Call:
     """Per-request state kept in the trace context."""
 
-    __slots__ = (
-        "done",
-        "duration",
-        "finalizer",
-        "headers",
-        "method",
-        "mono",
-        "request_body",
-        "response",
-        "started",
-        "url",
-    )
+    __slots__ = ("done", "duration", "finalizer", "headers", "method", "mono", "request_body",
+                 "response", "started", "url")
 
     def __init__(self, method: str, url: URL) -> None:
         self.method = method
@@ -66,19 +56,9 @@ class _Call:
         body = self.request_body.body(None)
         host = host_of(url.host or "", url.port, _DEFAULT_PORTS.get(url.scheme))
         return Exchange(
-            "aiohttp",
-            self.method,
-            host,
-            url.path,
-            self.started,
-            self.mono,
-            self.duration,
-            headers.get("Authorization"),
-            headers.get("Content-Type"),
-            headers.get(_schema.HEADER_IDEMPOTENCY_KEY),
-            body or None,
-            False,
-            **outcome,
+            "aiohttp", self.method, host, url.path, self.started, self.mono, self.duration,
+            headers.get("Authorization"), headers.get("Content-Type"),
+            headers.get(_schema.HEADER_IDEMPOTENCY_KEY), body or None, False, **outcome,
         )
 
 
@@ -138,15 +118,13 @@ def _wait_for_body_or_emit(call: _Call, response: aiohttp.ClientResponse) -> Non
     content_type = response.headers.get("Content-Type")
     stage = _schema.stage_for_route(call.url.path)
     needs_body = is_json_type(content_type) and (
-        stage != _schema.STAGE_OTHER or response.status >= 400
-    )
+        stage != _schema.STAGE_OTHER or response.status >= 400)
     if not needs_body:
         call.emit(status=response.status, response_content_type=content_type)
         return
     call.response = (response.status, content_type)
     call.finalizer = weakref.finalize(
-        response, call.emit, status=response.status, response_content_type=content_type
-    )
+        response, call.emit, status=response.status, response_content_type=content_type)
 
 
 async def _on_response_chunk_received(
@@ -156,11 +134,8 @@ async def _on_response_chunk_received(
     if call is None or call.response is None:
         return
     status, content_type = call.response
-    call.emit(
-        status=status,
-        response_content_type=content_type,
-        response_body=params.chunk[:MAX_TEED_BYTES],
-    )
+    call.emit(status=status, response_content_type=content_type,
+              response_body=params.chunk[:MAX_TEED_BYTES])
 
 
 async def _on_request_exception(
@@ -172,7 +147,8 @@ async def _on_request_exception(
     exc = params.exception
     call.duration = time.perf_counter() - call.mono
     if isinstance(exc, aiohttp.ClientResponseError) and exc.status:
-        call.emit(status=exc.status, exception=exc, exception_outcome=_schema.OUTCOME_HTTP_ERROR)
+        call.emit(status=exc.status, exception=exc,
+                  exception_outcome=_schema.OUTCOME_HTTP_ERROR)
         return
     call.emit(exception=exc, exception_outcome=_failure_outcome(exc))
 

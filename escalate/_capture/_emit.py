@@ -23,9 +23,8 @@ def emit_exchange(exchange: Exchange) -> None:
         write_exchange(exchange)
         return
     status = exchange.status
-    WRITER.submit(
-        exchange, wait=exchange.exception is not None or (status is not None and status >= 400)
-    )
+    WRITER.submit(exchange, wait=exchange.exception is not None or (
+        status is not None and status >= 400))
 
 
 def write_exchange(exchange: Exchange) -> None:

@@ -78,22 +78,13 @@ def request_facts(request: httpx.Request) -> RequestFacts:
         host = _HOSTS.get(host_key) or _remember(_HOSTS, host_key, url.netloc.decode("ascii"))
         path = _PATHS.get(raw_path) or _remember(_PATHS, raw_path, unquote(raw_path))
     authorization, content_type, idempotency_key = _picked(
-        request.headers, _REQUEST_HEADERS, join=False
-    )
+        request.headers, _REQUEST_HEADERS, join=False)
     try:
         body, streamed = request.content, False
     except httpx.RequestNotRead:
         body, streamed = None, True
-    return (
-        request.method,
-        host,
-        path,
-        authorization,
-        content_type,
-        idempotency_key,
-        body,
-        streamed,
-    )
+    return (request.method, host, path, authorization, content_type, idempotency_key, body,
+            streamed)
 
 
 def _failure_outcome(exc: BaseException) -> str:
@@ -110,24 +101,9 @@ def _record_failure(
     try:
         duration = time.perf_counter() - mono
         method, host, path, auth, content_type, key, body, streamed = request_facts(request)
-        emit_exchange(
-            Exchange(
-                client,
-                method,
-                host,
-                path,
-                started,
-                mono,
-                duration,
-                auth,
-                content_type,
-                key,
-                body,
-                streamed,
-                exception=exc,
-                exception_outcome=_failure_outcome(exc),
-            )
-        )
+        emit_exchange(Exchange(
+            client, method, host, path, started, mono, duration, auth, content_type, key, body,
+            streamed, exception=exc, exception_outcome=_failure_outcome(exc)))
     except Exception as error:
         count_error("httpx", error)
 
@@ -162,13 +138,8 @@ class _Recording:
             return
         self._done = True
         try:
-            body = (
-                None
-                if not teed
-                else self._body()
-                if self._encoding is not None
-                else (b"".join(self._chunks))
-            )
+            body = None if not teed else self._body() if self._encoding is not None else (
+                b"".join(self._chunks))
             emit_exchange(_new_exchange(Exchange, (*self._fields, body, None, None)))
         except Exception as error:
             count_error("httpx", error)
@@ -230,15 +201,8 @@ class _AsyncTeeStream(_Recording, httpx.AsyncByteStream):
             self.finish(teed=True)
 
 
-def _attach(
-    client: str,
-    request: httpx.Request,
-    started: float,
-    mono: float,
-    response: httpx.Response,
-    *,
-    asynchronous: bool,
-) -> None:
+def _attach(client: str, request: httpx.Request, started: float, mono: float,
+            response: httpx.Response, *, asynchronous: bool) -> None:
     """Record now, or tee the body and record when the user's stream closes.
 
     The body is needed for JSON on a documented route, or a JSON error.
@@ -248,26 +212,11 @@ def _attach(
         method, host, path, auth, content_type, key, body, streamed = request_facts(request)
         status = response.status_code
         response_type, encoding = _picked(response.headers, _RESPONSE_HEADERS, join=True)
-        fields = (
-            client,
-            method,
-            host,
-            path,
-            started,
-            mono,
-            duration,
-            auth,
-            content_type,
-            key,
-            body,
-            streamed,
-            status,
-            response_type,
-        )
+        fields = (client, method, host, path, started, mono, duration, auth, content_type, key,
+                  body, streamed, status, response_type)
         tee = (_AsyncTeeStream if asynchronous else _TeeStream)(response.stream, fields, encoding)
         if (JSON_TYPES.get(response_type) or is_json_type(response_type)) and (
-            path in _schema.STAGE_BY_ROUTE or status >= 400
-        ):
+                path in _schema.STAGE_BY_ROUTE or status >= 400):
             response.stream = tee
         else:
             tee.finish(teed=False)

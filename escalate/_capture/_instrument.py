@@ -39,15 +39,11 @@ def instrument(client: ClientT) -> ClientT:
 
         _requests.instrument(client)  # type: ignore[arg-type]
     elif library == "aiohttp":
-        raise TypeError(
-            "aiohttp: pass trace_configs=[escalate.aiohttp_trace_config()] "
-            "when creating the ClientSession"
-        )
+        raise TypeError("aiohttp: pass trace_configs=[escalate.aiohttp_trace_config()] "
+                        "when creating the ClientSession")
     else:
-        raise TypeError(
-            f"cannot instrument {type(client).__name__}: "
-            "expected an httpx.Client, httpx.AsyncClient or requests.Session"
-        )
+        raise TypeError(f"cannot instrument {type(client).__name__}: "
+                        "expected an httpx.Client, httpx.AsyncClient or requests.Session")
     return client
 
 
@@ -59,13 +55,9 @@ def aiohttp_trace_config() -> Any:
 
 
 def configure(
-    path: str | os.PathLike[str] | None = None,
-    *,
-    file: IO[bytes] | None = None,
-    logger: Any = None,
-    fingerprint_key: str | bytes | None = None,
-    keep_external_reference: bool = False,
-    background: bool = True,
+    path: str | os.PathLike[str] | None = None, *, file: IO[bytes] | None = None,
+    logger: Any = None, fingerprint_key: str | bytes | None = None,
+    keep_external_reference: bool = False, background: bool = True,
 ) -> None:
     """Choose where records go (at most one of `path`, `file`, `logger`) and how they are keyed.
 

@@ -49,14 +49,8 @@ class _Receipt:
         "status",
     )
 
-    def __init__(
-        self,
-        receiver: str,
-        route: str,
-        headers: Mapping[str, str],
-        body: bytes,
-        secret: Text | None,
-    ) -> None:
+    def __init__(self, receiver: str, route: str, headers: Mapping[str, str], body: bytes,
+                 secret: Text | None) -> None:
         self.receiver, self.route, self.headers, self.body = receiver, route, headers, body
         self.received = time.time()
         self.signature = signature_outcome(headers, body, secret)
@@ -72,23 +66,17 @@ class _Receipt:
         self.recorded = True
         try:
             record = build_webhook_record(
-                receiver=self.receiver,
-                route=self.route,
-                headers=self.headers,
-                raw_body=self.body,
-                response_status=self.status,
-                signature=self.signature,
-                received=self.received,
-            )
+                receiver=self.receiver, route=self.route, headers=self.headers,
+                raw_body=self.body, response_status=self.status, signature=self.signature,
+                received=self.received)
         except Exception as exc:  # never raise into the receiver
             STATS.error("webhook", exc)
             return
         SINK.emit(record)
 
 
-def _new_receipt(
-    receiver: str, route: str, headers: Any, body: bytes, secret: Text | None
-) -> _Receipt | None:
+def _new_receipt(receiver: str, route: str, headers: Any, body: bytes,
+                 secret: Text | None) -> _Receipt | None:
     try:
         return _Receipt(receiver, route, lower_headers(headers), body, secret)
     except Exception as exc:  # never raise into the receiver: it just goes unrecorded
@@ -103,14 +91,8 @@ def _wanted(paths: frozenset[str] | None, method: str, path: str) -> bool:
 class WebhookMiddleware:
     """ASGI middleware: records every webhook request (POSTs, or the given `paths`)."""
 
-    def __init__(
-        self,
-        app: ASGIApp,
-        *,
-        secret: Text | None = None,
-        paths: Iterable[str] | None = None,
-        reject_invalid: bool = False,
-    ) -> None:
+    def __init__(self, app: ASGIApp, *, secret: Text | None = None,
+                 paths: Iterable[str] | None = None, reject_invalid: bool = False) -> None:
         self.app = app
         self.secret = secret
         self.paths = None if paths is None else frozenset(paths)
@@ -168,23 +150,16 @@ def _capture_status(receipt: _Receipt, send: Send) -> Send:
 
 async def _reject(receipt: _Receipt, send: Send) -> None:
     receipt.status = _REJECTED_STATUS
-    await send(
-        {"type": "http.response.start", "status": _REJECTED_STATUS, "headers": _REJECTED_HEADERS}
-    )
+    await send({"type": "http.response.start", "status": _REJECTED_STATUS,
+                "headers": _REJECTED_HEADERS})
     await send({"type": "http.response.body", "body": _REJECTED_BODY})
 
 
 class WSGIWebhookMiddleware:
     """WSGI middleware: records every webhook request (POSTs, or the given `paths`)."""
 
-    def __init__(
-        self,
-        app: WSGIApp,
-        *,
-        secret: Text | None = None,
-        paths: Iterable[str] | None = None,
-        reject_invalid: bool = False,
-    ) -> None:
+    def __init__(self, app: WSGIApp, *, secret: Text | None = None,
+                 paths: Iterable[str] | None = None, reject_invalid: bool = False) -> None:
         self.app = app
         self.secret = secret
         self.paths = None if paths is None else frozenset(paths)
@@ -206,9 +181,8 @@ class WSGIWebhookMiddleware:
             return [_REJECTED_BODY]
         return self._call_app(receipt, environ, start_response)
 
-    def _call_app(
-        self, receipt: _Receipt, environ: dict[str, Any], start_response: StartResponse
-    ) -> Iterable[bytes]:
+    def _call_app(self, receipt: _Receipt, environ: dict[str, Any],
+                  start_response: StartResponse) -> Iterable[bytes]:
         def capture(status: str, headers: Any, exc_info: Any = None) -> Any:
             receipt.status = int(status.split(" ", 1)[0])
             return start_response(status, headers, exc_info)
@@ -261,11 +235,8 @@ def _read_wsgi_body(environ: dict[str, Any]) -> bytes:
 
 
 def _wsgi_headers(environ: Mapping[str, Any]) -> dict[str, str]:
-    headers = {
-        key[5:].replace("_", "-").lower(): str(value)
-        for key, value in environ.items()
-        if key.startswith("HTTP_")
-    }
+    headers = {key[5:].replace("_", "-").lower(): str(value)
+               for key, value in environ.items() if key.startswith("HTTP_")}
     if environ.get("CONTENT_TYPE"):
         headers["content-type"] = str(environ["CONTENT_TYPE"])
     return headers

@@ -65,25 +65,9 @@ def build_call_record(exchange: Exchange) -> dict[str, Any]:
     general ones); fingerprints are cache lookups, but for the operation's (never cached); the
     record is one dict literal in the contract's key order.
     """
-    (
-        client,
-        method,
-        host,
-        path,
-        started,
-        mono,
-        duration,
-        authorization,
-        content_type,
-        key,
-        request_body,
-        streamed,
-        status,
-        response_type,
-        response_body,
-        exception,
-        exception_outcome,
-    ) = exchange
+    (client, method, host, path, started, mono, duration, authorization, content_type, key,
+     request_body, streamed, status, response_type, response_body, exception,
+     exception_outcome) = exchange
     site = _SITES.get((path, authorization, content_type))
     if site is None:
         site = _learn_site(path, authorization, content_type)
@@ -101,11 +85,8 @@ def build_call_record(exchange: Exchange) -> dict[str, Any]:
         except orjson.JSONDecodeError:
             parsed = False
     fingerprinter = FINGERPRINTER[0]
-    errors = (
-        _response.error_fields(stage, body)
-        if type(body) is dict and ("error" in body or "requestId" in body)
-        else _response.NO_ERROR
-    )
+    errors = _response.error_fields(stage, body) if type(body) is dict and (
+        "error" in body or "requestId" in body) else _response.NO_ERROR
     return {
         "schema": _schema.SCHEMA,
         "kind": _schema.KIND_CALL,
@@ -119,38 +100,24 @@ def build_call_record(exchange: Exchange) -> dict[str, Any]:
         "stage": stage,
         "duration_ms": int(duration * 1_000_000.0 + 0.5) / 1000,  # milliseconds(), inline
         "status": status,
-        "outcome": (exception_outcome or _schema.OUTCOME_ERROR)
-        if exception is not None
-        else _schema.OUTCOME_HTTP_ERROR
-        if status is not None and status >= 400
+        "outcome": (exception_outcome or _schema.OUTCOME_ERROR) if exception is not None
+        else _schema.OUTCOME_HTTP_ERROR if status is not None and status >= 400
         else _schema.OUTCOME_OK,
         "exception": None if exception is None else type(exception).__name__,
         "request_id": errors["request_id"],
         "error_code": errors["error_code"],
         "error_message": errors["error_message"],
         "auth": None if auth is None else dict(auth),
-        "token": None
-        if token is None
-        else TOKENS.freshness(token, mono, started, token_fingerprint=token_fingerprint),
+        "token": None if token is None else TOKENS.freshness(
+            token, mono, started, token_fingerprint=token_fingerprint),
         "content_type": request_media,
-        "payload": shape_payload(request_json)
-        if parsed
-        else "<stream>"
-        if streamed
+        "payload": shape_payload(request_json) if parsed else "<stream>" if streamed
         else _unparsed_payload(request_body, request_media),
-        "idempotency": {
-            "present": key is not None,
-            "fingerprint": None
-            if key is None
-            else fingerprinter.cache.get(key) or fingerprinter(key),
-        }
-        if is_send or key is not None
-        else None,
+        "idempotency": {"present": key is not None, "fingerprint": None if key is None
+                        else fingerprinter.cache.get(key) or fingerprinter(key)}
+        if is_send or key is not None else None,
         "operation": _operation(fingerprinter, request_json) if is_send and parsed else None,
-        "response": None
-        if body is None
-        else _response.send_summary(body)
-        if is_send
+        "response": None if body is None else _response.send_summary(body) if is_send
         else _summary(exchange, stage, body),
     }
 
@@ -188,15 +155,8 @@ def _learn_site(path: str, authorization: str | None, content_type: str | None) 
         auth = {"scheme": scheme, "fingerprint": fingerprint(secret)}
         if bearer is not None and stage != _schema.STAGE_TOKEN:
             token, token_fingerprint = bearer, auth["fingerprint"]
-    site = (
-        route,
-        stage,
-        media_type(content_type),
-        stage == _schema.STAGE_SEND,
-        auth,
-        token,
-        token_fingerprint,
-    )
+    site = (route, stage, media_type(content_type), stage == _schema.STAGE_SEND, auth, token,
+            token_fingerprint)
     if len(_SITES) >= MAX_CACHED:
         _SITES.clear()
     _SITES[path, authorization, content_type] = site

@@ -32,10 +32,8 @@ def _host_and_path(url: str) -> tuple[str, str]:
     cached = _URLS.get(url)
     if cached is None:
         parts = urlsplit(url)
-        cached = (
-            host_of(parts.hostname or "", parts.port, _DEFAULT_PORTS.get(parts.scheme)),
-            parts.path,
-        )
+        cached = (host_of(parts.hostname or "", parts.port, _DEFAULT_PORTS.get(parts.scheme)),
+                  parts.path)
         if len(_URLS) >= MAX_CACHED:
             _URLS.clear()
         _URLS[url] = cached
@@ -62,19 +60,9 @@ class _Call:
         host, path = _host_and_path(request.url or "")
         body, streamed = _request_body(request.body)
         return Exchange(
-            "requests",
-            request.method or "",
-            host,
-            path,
-            self.started,
-            self.mono,
-            self.duration,
-            headers.get("Authorization"),
-            headers.get("Content-Type"),
-            headers.get(_schema.HEADER_IDEMPOTENCY_KEY),
-            body,
-            streamed,
-            **outcome,
+            "requests", request.method or "", host, path, self.started, self.mono,
+            self.duration, headers.get("Authorization"), headers.get("Content-Type"),
+            headers.get(_schema.HEADER_IDEMPOTENCY_KEY), body, streamed, **outcome,
         )
 
 
@@ -118,20 +106,14 @@ class EvidenceAdapter(BaseAdapter):
         self.inner = inner
 
     def send(
-        self,
-        request: requests.PreparedRequest,
-        stream: bool = False,
-        timeout: Any = None,
-        verify: Any = True,
-        cert: Any = None,
-        proxies: Mapping[str, str] | None = None,
+        self, request: requests.PreparedRequest, stream: bool = False, timeout: Any = None,
+        verify: Any = True, cert: Any = None, proxies: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """Send through the inner adapter; record; re-raise its exception unchanged."""
         call = _Call(request)
         try:
-            response = self.inner.send(
-                request, stream=stream, timeout=timeout, verify=verify, cert=cert, proxies=proxies
-            )
+            response = self.inner.send(request, stream=stream, timeout=timeout, verify=verify,
+                                       cert=cert, proxies=proxies)
         except BaseException as exc:
             call.stop()
             _record(call, exception=exc, exception_outcome=_failure_outcome(exc))
@@ -152,20 +134,11 @@ class EvidenceAdapter(BaseAdapter):
         try:
             body = response.content
         except BaseException as exc:
-            _record(
-                call,
-                status=response.status_code,
-                response_content_type=content_type,
-                exception=exc,
-                exception_outcome=_failure_outcome(exc),
-            )
+            _record(call, status=response.status_code, response_content_type=content_type,
+                    exception=exc, exception_outcome=_failure_outcome(exc))
             raise
-        _record(
-            call,
-            status=response.status_code,
-            response_content_type=content_type,
-            response_body=body[:MAX_TEED_BYTES] if body else body,
-        )
+        _record(call, status=response.status_code, response_content_type=content_type,
+                response_body=body[:MAX_TEED_BYTES] if body else body)
         return response
 
     def close(self) -> None:

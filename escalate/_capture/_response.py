@@ -61,11 +61,8 @@ def summarize(stage: str, ok: bool, body: Any) -> dict[str, Any] | None:
 
 def identifier(value: Any) -> str | None:
     """An identifier kept verbatim when it looks like one (never a phone number)."""
-    if (
-        type(value) is str
-        and _IDENTIFIER.fullmatch(value)
-        and (value[0] not in _scan.PHONE_FIRST_CHARACTERS or _scan.phone_marker(value) is None)
-    ):
+    if type(value) is str and _IDENTIFIER.fullmatch(value) and (
+            value[0] not in _scan.PHONE_FIRST_CHARACTERS or _scan.phone_marker(value) is None):
         return value
     return None if value is None else _scan.scan_text(str(value), 128)
 
@@ -118,8 +115,7 @@ def _whoami(body: dict[str, Any]) -> dict[str, Any]:
     counts = body.get("assignedNumbers")
     if isinstance(counts, dict):
         summary["assignedNumbers"] = {
-            key: value
-            for key, value in counts.items()
+            key: value for key, value in counts.items()
             if key in ("total", "smsEnabledCount", "mmsEnabledCount") and isinstance(value, int)
         }
     for flag in ("inboundWebhookConfigured", "deliveryWebhookConfigured"):
@@ -155,8 +151,7 @@ def _send(body: dict[str, Any]) -> dict[str, Any]:
         errors = None
     return {
         "results": [_result(item) for item in results[:MAX_RESULTS] if isinstance(item, dict)]
-        if isinstance(results, list)
-        else [],
+        if isinstance(results, list) else [],
         "errors_count": 0 if errors is None else len(errors),
         "errors": [shape_json(item) for item in errors[:MAX_ERRORS]] if errors else [],
     }
@@ -179,28 +174,19 @@ def send_summary(body: Any) -> dict[str, Any] | None:
         if type(item) is not dict:
             continue
         to, message_id, status = item.get("to"), item.get("messageId"), item.get("status")
-        if not to or type(to) is not str or type(message_id) is not str or type(status) is not str:
+        if not to or type(to) is not str or type(message_id) is not str or type(
+                status) is not str:
             summaries.append(_result(item))
             continue
-        summaries.append(
-            {
-                "to": _scan.E164_MARKER
-                if 9 <= len(to) <= 16
-                and to[0] == "+"
-                and to[1] in _scan.FIRST_DIGITS
-                and to[2:].isdecimal()
-                else plain_string(to),
-                "messageId": message_id
-                if message_id[0] not in _scan.PHONE_FIRST_CHARACTERS and _is_identifier(message_id)
-                else identifier(message_id),
-                "status": _ENUMS.get(status) or enum(status),
-            }
-        )
-    return {
-        "results": summaries,
-        "errors_count": len(errors),
-        "errors": [shape_json(item) for item in errors[:MAX_ERRORS]] if errors else [],
-    }
+        summaries.append({
+            "to": _scan.E164_MARKER if 9 <= len(to) <= 16 and to[0] == "+"
+            and to[1] in _scan.FIRST_DIGITS and to[2:].isdecimal() else plain_string(to),
+            "messageId": message_id if message_id[0] not in _scan.PHONE_FIRST_CHARACTERS
+            and _is_identifier(message_id) else identifier(message_id),
+            "status": _ENUMS.get(status) or enum(status),
+        })
+    return {"results": summaries, "errors_count": len(errors),
+            "errors": [shape_json(item) for item in errors[:MAX_ERRORS]] if errors else []}
 
 
 _is_identifier = _IDENTIFIER.fullmatch

@@ -22,12 +22,8 @@ def is_e164(value: str) -> bool:
     `str.isdecimal` is exactly the regular expression's `\\d` (Unicode category Nd), and three C
     calls cost a fraction of a match: this runs on every phone-like string of every record.
     """
-    return (
-        9 <= len(value) <= 16
-        and value[0] == "+"
-        and value[1] in FIRST_DIGITS
-        and value[2:].isdecimal()
-    )
+    return (9 <= len(value) <= 16 and value[0] == "+" and value[1] in FIRST_DIGITS
+            and value[2:].isdecimal())
 
 
 #: What follows the `+` of an E.164 number (hot paths that inline `is_e164` test it too).

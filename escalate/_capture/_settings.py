@@ -20,7 +20,9 @@ class Settings:
     keep_external_reference: bool = False
 
 
-def settings_from(fingerprint_key: str | bytes | None, keep_external_reference: bool) -> Settings:
+def settings_from(
+    fingerprint_key: str | bytes | None, keep_external_reference: bool
+) -> Settings:
     """Build settings, falling back to `ESCALATE_FINGERPRINT_KEY` then the default key."""
     key = fingerprint_key if fingerprint_key is not None else os.environ.get(FINGERPRINT_KEY_ENV)
     if isinstance(key, str):
@@ -48,9 +50,8 @@ class Fingerprinter:
         self.settings = settings
         #: The keyed state before any data (BLAKE2b compresses the key as a first block):
         #: copied for each value, which saves that block and the constructor's arguments.
-        self._keyed = hashlib.blake2b(
-            key=fingerprint_key_bytes(settings.fingerprint_key), digest_size=6
-        )
+        self._keyed = hashlib.blake2b(key=fingerprint_key_bytes(settings.fingerprint_key),
+                                      digest_size=6)
         self.cache: dict[str | bytes, str] = {}
 
     def __call__(self, value: str | bytes) -> str:

@@ -31,7 +31,6 @@ _ENUM_VALUE = re.compile(r"[A-Za-z_.:\-]{1,40}")
 _IDENTIFIER_VALUE = re.compile(r"[A-Za-z0-9_\-]{1,64}")
 _IDENTIFIER_KEY = re.compile(r"[A-Za-z_$@][A-Za-z0-9_.:$@\-]{0,63}")
 
-
 def shape_json(value: Any) -> Any:
     """Shape a parsed JSON value (object, array or scalar)."""
     return _shape(value, None, 0)
@@ -146,10 +145,8 @@ def _shape_array(value: list[Any] | tuple[Any, ...], key: str | None, depth: int
     if key in MEDIA_KEYS:
         return f"<media:count={len(value)}>"
     rule = _KEY_RULES.get(key, plain_string) if key is not None else plain_string
-    shaped = [
-        rule(item) if type(item) is str else _shape(item, key, depth + 1)
-        for item in value[:MAX_ARRAY_ITEMS]
-    ]
+    shaped = [rule(item) if type(item) is str else _shape(item, key, depth + 1)
+              for item in value[:MAX_ARRAY_ITEMS]]
     if len(value) > MAX_ARRAY_ITEMS:
         shaped.append(f"<+{len(value) - MAX_ARRAY_ITEMS} more>")
     return shaped
@@ -366,15 +363,9 @@ def layout_shaper(keys: tuple[Any, ...]) -> Callable[[dict[str, Any]], dict[str,
     if not keys or len(keys) > MAX_PLANNED_KEYS or any(type(key) is not str for key in keys):
         return None
     namespace: dict[str, Any] = {
-        "shape": _shape,
-        "PHONE": _scan.PHONE_FIRST_CHARACTERS,
-        "DIGITS": _scan.FIRST_DIGITS,
-        "E164": _scan.E164_MARKER,
-        "TEXT": _TEXT_LENGTHS,
-        "LENGTHS": _STRING_LENGTHS,
-        "TABULATED": _TABULATED,
-        "REFERENCES": _REFERENCES,
-        "reference": _remembered_reference,
+        "shape": _shape, "PHONE": _scan.PHONE_FIRST_CHARACTERS, "DIGITS": _scan.FIRST_DIGITS,
+        "E164": _scan.E164_MARKER, "TEXT": _TEXT_LENGTHS, "LENGTHS": _STRING_LENGTHS,
+        "TABULATED": _TABULATED, "REFERENCES": _REFERENCES, "reference": _remembered_reference,
     }
     names = ", ".join(f"v{index}" for index in range(len(keys)))
     lines = ["def shape_layout(value):", f"    {names}, = value.values()"]

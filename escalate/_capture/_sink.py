@@ -120,17 +120,10 @@ class StreamTarget:
     #: Run the processor chain over a record and write the line.
     emit: Callable[[dict[str, Any]], Any]
 
-    def __init__(
-        self,
-        stream: IO[bytes] | None = None,
-        *,
-        owned: bool,
-        flush: bool,
-        writer: _DescriptorWriter | None = None,
-    ) -> None:
+    def __init__(self, stream: IO[bytes] | None = None, *, owned: bool, flush: bool,
+                 writer: _DescriptorWriter | None = None) -> None:
         self._writer: _LineWriter | _DescriptorWriter = (
-            writer if writer is not None else _LineWriter(_require(stream), flush)
-        )
+            writer if writer is not None else _LineWriter(_require(stream), flush))
         #: `emit` is the bound logger's method itself: no call in between on the hot path.
         self.emit = _EvidenceLogger(self._writer, PROCESSORS, {}).evidence
         self._owned = owned

@@ -36,7 +36,7 @@ class CaptureStats:
 
 def _current_value(counter: itertools.count[int]) -> int:
     """The next value of a count without advancing it (its repr is `count(N)`)."""
-    return int(repr(counter)[len("count(") : -1])
+    return int(repr(counter)[len("count("):-1])
 
 
 STATS = CaptureStats()

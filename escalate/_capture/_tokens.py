@@ -39,9 +39,8 @@ class TokenRegistry:
             while len(self._issued) > MAX_TRACKED_TOKENS:
                 self._issued.popitem(last=False)
 
-    def freshness(
-        self, token: str, at: float, wall: float, *, token_fingerprint: str | None = None
-    ) -> dict[str, Any]:
+    def freshness(self, token: str, at: float, wall: float, *,
+                  token_fingerprint: str | None = None) -> dict[str, Any]:
         """The `token` field of a call made with `token` at `at` (perf_counter) / `wall` (time).
 
         `token_fingerprint`: the token's fingerprint when the caller already has it.
@@ -50,29 +49,19 @@ class TokenRegistry:
         issued = self._issued.get(token_fingerprint)  # one C call: atomic under the GIL
         if issued is None:
             if token.count(".") != 2:  # not a JWT: nothing more to learn (one literal, no call)
-                return {
-                    "fingerprint": token_fingerprint,
-                    "source": "unknown",
-                    "age_s": None,
-                    "expires_in": None,
-                    "fresh": None,
-                    "expired": None,
-                }
+                return {"fingerprint": token_fingerprint, "source": "unknown", "age_s": None,
+                        "expires_in": None, "fresh": None, "expired": None}
             return _jwt_freshness(token_fingerprint, token, wall)
         fresh = False
         if not issued.used:  # only the first use needs the lock: exactly one call is fresh
             with self._lock:
                 fresh, issued.used = not issued.used, True
-        return _freshness(
-            token_fingerprint, "acquired", at - issued.acquired_at, issued.expires_in, fresh
-        )
+        return _freshness(token_fingerprint, "acquired", at - issued.acquired_at,
+                          issued.expires_in, fresh)
 
 
 def _freshness(
-    token_fingerprint: str,
-    source: str,
-    age_s: float | None,
-    expires_in: int | None,
+    token_fingerprint: str, source: str, age_s: float | None, expires_in: int | None,
     fresh: bool | None,
 ) -> dict[str, Any]:
     expired = None if age_s is None or expires_in is None else age_s > expires_in

@@ -66,14 +66,8 @@ def signature_outcome(headers: Mapping[str, str], raw_body: bytes, secret: Text 
 
 
 def build_webhook_record(
-    *,
-    receiver: str,
-    route: str | None,
-    headers: Mapping[str, str],
-    raw_body: bytes,
-    response_status: int | None,
-    signature: str,
-    received: float,
+    *, receiver: str, route: str | None, headers: Mapping[str, str], raw_body: bytes,
+    response_status: int | None, signature: str, received: float,
 ) -> dict[str, Any]:
     """Build the `kind: webhook` record of one receipt (docs/record-schema.md)."""
     body = _parse(raw_body)
@@ -175,23 +169,15 @@ def _parse_iso(text: str) -> float | None:
 
 
 def record_webhook(
-    headers: Headers,
-    raw_body: Text,
-    *,
-    response_status: int | None,
-    secret: Text | None = None,
+    headers: Headers, raw_body: Text, *, response_status: int | None, secret: Text | None = None,
 ) -> dict[str, Any]:
     """Record one webhook receipt and return the record written (`{}` if escalate failed)."""
     try:
         body = _as_bytes(raw_body)
         lowered = lower_headers(headers)
         record = build_webhook_record(
-            receiver="record_webhook",
-            route=None,
-            headers=lowered,
-            raw_body=body,
-            response_status=response_status,
-            signature=signature_outcome(lowered, body, secret),
+            receiver="record_webhook", route=None, headers=lowered, raw_body=body,
+            response_status=response_status, signature=signature_outcome(lowered, body, secret),
             received=time.time(),
         )
     except Exception as exc:  # never raise into the receiver

@@ -70,16 +70,12 @@ _FILTERS: Final = (
     click.option("--request-id", help="Only this requestId."),
     click.option("--route", help="Only this route, e.g. /api/core/messages/send."),
     click.option(
-        "--delivery-grace",
-        "grace_s",
-        callback=_grace,
-        metavar="DURATION",
+        "--delivery-grace", "grace_s", callback=_grace, metavar="DURATION",
         help="How long an accepted message may wait for its lifecycle: 0, 90s, 15m, 2h. "
         "[default: 90m]",
     ),
-    click.option(
-        "--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Processes."
-    ),
+    click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+                 help="Processes."),
 )
 
 

@@ -84,11 +84,8 @@ def _handler_for(listener: WebhookListener) -> type[BaseHTTPRequestHandler]:
             length = min(int(self.headers.get("Content-Length") or 0), _MAX_BODY)
             body = self.rfile.read(length)
             status = _status_for(self.headers, body, listener.secret)
-            listener.accept(
-                record_webhook(
-                    dict(self.headers.items()), body, response_status=status, secret=listener.secret
-                )
-            )
+            listener.accept(record_webhook(dict(self.headers.items()), body,
+                                           response_status=status, secret=listener.secret))
             self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()

@@ -150,7 +150,9 @@ def _finish_long_line(has_marker: bool, stats: LineStats) -> None:
         stats.not_evidence += 1
 
 
-def scan_block(buffer: bytes, begin: int, end: int, stats: LineStats, consume: ConsumeLine) -> None:
+def scan_block(
+    buffer: bytes, begin: int, end: int, stats: LineStats, consume: ConsumeLine
+) -> None:
     """Scan `buffer[begin:end]`, whole lines ending in a newline; pass on only marked lines."""
     base = stats.lines
     lines = count_newlines(buffer, begin, end)

@@ -54,9 +54,8 @@ class HttpxDriver:
         """Make the call with a fresh instrumented client."""
         with escalate.instrument(httpx.Client(timeout=call.timeout)) as client:
             try:
-                response = client.request(
-                    call.method, call.url, headers=call.headers, data=call.form, json=call.json
-                )
+                response = client.request(call.method, call.url, headers=call.headers,
+                                          data=call.form, json=call.json)
             except httpx.HTTPError as exc:
                 return Reply(None, None, type(exc).__name__)
             return Reply(response.status_code, _parse(response.json, response.text))
@@ -74,9 +73,8 @@ class HttpxAsyncDriver:
     async def _call(self, call: Call) -> Reply:
         async with escalate.instrument(httpx.AsyncClient(timeout=call.timeout)) as client:
             try:
-                response = await client.request(
-                    call.method, call.url, headers=call.headers, data=call.form, json=call.json
-                )
+                response = await client.request(call.method, call.url, headers=call.headers,
+                                                data=call.form, json=call.json)
             except httpx.HTTPError as exc:
                 return Reply(None, None, type(exc).__name__)
             return Reply(response.status_code, _parse(response.json, response.text))
@@ -91,14 +89,8 @@ class RequestsDriver:
         """Make the call with a fresh instrumented session."""
         with escalate.instrument(requests.Session()) as session:
             try:
-                response = session.request(
-                    call.method,
-                    call.url,
-                    headers=call.headers,
-                    data=call.form,
-                    json=call.json,
-                    timeout=call.timeout,
-                )
+                response = session.request(call.method, call.url, headers=call.headers,
+                                           data=call.form, json=call.json, timeout=call.timeout)
             except requests.RequestException as exc:
                 return Reply(None, None, type(exc).__name__)
             return Reply(response.status_code, _parse(response.json, response.text))
@@ -118,9 +110,8 @@ class AiohttpDriver:
         trace = escalate.aiohttp_trace_config()
         async with aiohttp.ClientSession(timeout=timeout, trace_configs=[trace]) as session:
             try:
-                async with session.request(
-                    call.method, call.url, headers=call.headers, data=call.form, json=call.json
-                ) as response:
+                async with session.request(call.method, call.url, headers=call.headers,
+                                           data=call.form, json=call.json) as response:
                     text = await response.text()
                     return Reply(response.status, _parse(lambda: _loads(text), text))
             except (aiohttp.ClientError, TimeoutError) as exc:

@@ -19,17 +19,8 @@ IDEMPOTENCY_KEY = "idem_canary_5d2b"
 EXTERNAL_REFERENCE = "order_canary_8e1f"
 SANDBOX_E164 = "+15551234567"
 #: Values that must never appear in any record, whatever the client library.
-CANARIES = (
-    CLIENT_SECRET,
-    WEBHOOK_SECRET,
-    MESSAGE_TEXT,
-    RECIPIENT,
-    IDEMPOTENCY_KEY,
-    EXTERNAL_REFERENCE,
-    SANDBOX_E164,
-    "5557654321",
-    "5551234567",
-)
+CANARIES = (CLIENT_SECRET, WEBHOOK_SECRET, MESSAGE_TEXT, RECIPIENT, IDEMPOTENCY_KEY,
+            EXTERNAL_REFERENCE, SANDBOX_E164, "5557654321", "5551234567")
 
 
 class Evidence:
@@ -55,9 +46,8 @@ class Evidence:
 
     def calls(self, stage: str | None = None) -> list[dict[str, Any]]:
         """The `kind: call` records, optionally of one stage."""
-        return [
-            record for record in self.records("call") if stage is None or record["stage"] == stage
-        ]
+        return [record for record in self.records("call")
+                if stage is None or record["stage"] == stage]
 
     def last_call(self) -> dict[str, Any]:
         """The most recent call record."""
@@ -73,12 +63,7 @@ def closed_port() -> int:
 
 def send_body(send_from: str = "num_abc123", to: str = RECIPIENT, **extra: Any) -> dict[str, Any]:
     """A send payload with the canary text and reference."""
-    body = {
-        "sendFrom": send_from,
-        "to": [to],
-        "messageType": "SMS",
-        "text": MESSAGE_TEXT,
-        "externalReference": EXTERNAL_REFERENCE,
-    }
+    body = {"sendFrom": send_from, "to": [to], "messageType": "SMS", "text": MESSAGE_TEXT,
+            "externalReference": EXTERNAL_REFERENCE}
     body.update(extra)
     return body

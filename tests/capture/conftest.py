@@ -39,9 +39,8 @@ class Receiver:
         app = escalate.WSGIWebhookMiddleware(self._app, secret=WEBHOOK_SECRET)
         self._server: WSGIServer = make_server("127.0.0.1", 0, app, handler_class=_QuietHandler)
         self.url = f"http://127.0.0.1:{self._server.server_port}/webhooks/redcloud"
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, args=(0.05,), daemon=True
-        )
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,),
+                                        daemon=True)
 
     def _app(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         self.bodies.append(environ["wsgi.input"].read())

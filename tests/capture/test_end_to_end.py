@@ -29,12 +29,8 @@ pytestmark = pytest.mark.parametrize("driver", DRIVERS, ids=DRIVER_IDS)
 @pytest.fixture
 def rc(receiver: Receiver) -> Iterator[RedCloudSandbox]:
     """A sandbox with canary credentials whose webhooks go to the WSGI receiver."""
-    with RedCloudSandbox(
-        client_id=CLIENT_ID,
-        client_secret=CLIENT_SECRET,
-        webhook_url=receiver.url,
-        webhook_secret=WEBHOOK_SECRET,
-    ) as sandbox:
+    with RedCloudSandbox(client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
+                         webhook_url=receiver.url, webhook_secret=WEBHOOK_SECRET) as sandbox:
         yield sandbox
 
 
@@ -46,7 +42,8 @@ class Flow:
         self.token = ""
 
     def get_token(self, secret: str = CLIENT_SECRET) -> Reply:
-        form = {"grant_type": "client_credentials", "client_id": CLIENT_ID, "client_secret": secret}
+        form = {"grant_type": "client_credentials", "client_id": CLIENT_ID,
+                "client_secret": secret}
         reply: Reply = self.driver.call(Call("POST", self.base + "/api/auth/token", form=form))
         if reply.status == 200:
             self.token = reply.body["access_token"]
@@ -74,9 +71,8 @@ class Flow:
         return self.driver.call(Call("POST", url, headers, json=body))  # type: ignore[no-any-return]
 
 
-def test_success_flow_records_every_stage(
-    driver: Any, rc: RedCloudSandbox, evidence: Evidence
-) -> None:
+def test_success_flow_records_every_stage(driver: Any, rc: RedCloudSandbox,
+                                          evidence: Evidence) -> None:
     """Token, whoami, numbers and send each give one `ok` record with its response summary."""
     flow = Flow(driver, rc)
     assert flow.get_token().status == 200
@@ -92,11 +88,11 @@ def test_success_flow_records_every_stage(
     assert calls[2]["response"]["numbers"][0]["numberId"] == "num_abc123"
     message_id = accepted.body["results"][0]["messageId"]
     assert calls[3]["response"]["results"] == [
-        {"to": "<e164>", "messageId": message_id, "status": "QUEUED"}
-    ]
+        {"to": "<e164>", "messageId": message_id, "status": "QUEUED"}]
 
 
-def test_success_flow_token_freshness(driver: Any, rc: RedCloudSandbox, evidence: Evidence) -> None:
+def test_success_flow_token_freshness(driver: Any, rc: RedCloudSandbox,
+                                      evidence: Evidence) -> None:
     """The first CORE call after acquisition is `fresh`, the next is not; both `acquired`."""
     flow = Flow(driver, rc)
     flow.get_token()
@@ -109,9 +105,8 @@ def test_success_flow_token_freshness(driver: Any, rc: RedCloudSandbox, evidence
     assert (second["token"]["fresh"], second["token"]["expired"]) == (False, False)
 
 
-def test_success_flow_webhooks_reach_records(
-    driver: Any, rc: RedCloudSandbox, evidence: Evidence, receiver: Receiver
-) -> None:
+def test_success_flow_webhooks_reach_records(driver: Any, rc: RedCloudSandbox,
+                                             evidence: Evidence, receiver: Receiver) -> None:
     """The lifecycle webhooks pass the middleware into `valid` webhook records for the send."""
     flow = Flow(driver, rc)
     flow.get_token()
@@ -119,10 +114,7 @@ def test_success_flow_webhooks_reach_records(
     rc.wait_for_webhooks(5.0)
     webhooks = evidence.records("webhook")
     assert [hook["event"] for hook in webhooks] == [
-        "message.queued",
-        "message.sent",
-        "message.delivery",
-    ]
+        "message.queued", "message.sent", "message.delivery"]
     assert {hook["message_id"] for hook in webhooks} == {message_id}
     assert {(hook["signature"], hook["response_status"]) for hook in webhooks} == {("valid", 200)}
     assert [hook["sequence"] for hook in webhooks] == [1, 2, 3]
@@ -178,16 +170,13 @@ def test_forbidden_send_from(driver: Any, rc: RedCloudSandbox, evidence: Evidenc
     flow.get_token()
     assert flow.send(send_body(send_from="num_other_client")).status == 403
     record = evidence.last_call()
-    assert (record["error_code"], record["payload"]["sendFrom"]) == (
-        "FORBIDDEN",
-        "num_other_client",
-    )
+    assert (record["error_code"], record["payload"]["sendFrom"]) == ("FORBIDDEN",
+                                                                    "num_other_client")
     assert record["request_id"]
 
 
-def test_conflict_same_key_other_payload(
-    driver: Any, rc: RedCloudSandbox, evidence: Evidence
-) -> None:
+def test_conflict_same_key_other_payload(driver: Any, rc: RedCloudSandbox,
+                                         evidence: Evidence) -> None:
     """Same key, different payload: 409, same key fingerprint, different operation."""
     flow = Flow(driver, rc)
     flow.get_token()
@@ -199,27 +188,18 @@ def test_conflict_same_key_other_payload(
     assert first["operation"] != second["operation"]
 
 
-@pytest.mark.parametrize(
-    ("fault", "status", "code"),
-    [
-        ("server_error_routes", 500, "SERVER_ERROR"),
-        ("upstream_error_routes", 502, "UPSTREAM_ERROR"),
-    ],
-)
-def test_server_errors(
-    driver: Any, rc: RedCloudSandbox, evidence: Evidence, fault: str, status: int, code: str
-) -> None:
+@pytest.mark.parametrize(("fault", "status", "code"), [
+    ("server_error_routes", 500, "SERVER_ERROR"), ("upstream_error_routes", 502, "UPSTREAM_ERROR")])
+def test_server_errors(driver: Any, rc: RedCloudSandbox, evidence: Evidence, fault: str,
+                       status: int, code: str) -> None:
     """5xx answers are recorded with their status and CORE error code."""
     flow = Flow(driver, rc)
     flow.get_token()
     getattr(rc.faults, fault).add("/api/core/whoami")
     assert flow.get("/api/core/whoami").status == status
     record = evidence.last_call()
-    assert (record["status"], record["error_code"], record["outcome"]) == (
-        status,
-        code,
-        "http_error",
-    )
+    assert (record["status"], record["error_code"], record["outcome"]) == (status, code,
+                                                                          "http_error")
 
 
 def test_timeout(driver: Any, rc: RedCloudSandbox, evidence: Evidence) -> None:
@@ -241,11 +221,8 @@ def test_connection_refused(driver: Any, evidence: Evidence) -> None:
     reply = driver.call(Call("POST", url, {"Idempotency-Key": IDEMPOTENCY_KEY}, json=send_body()))
     assert reply.error is not None
     record = evidence.last_call()
-    assert (record["outcome"], record["stage"], record["status"]) == (
-        "connection_error",
-        "send",
-        None,
-    )
+    assert (record["outcome"], record["stage"], record["status"]) == ("connection_error", "send",
+                                                                     None)
     assert record["idempotency"]["present"] is True
 
 

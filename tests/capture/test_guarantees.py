@@ -49,35 +49,31 @@ def _cases(base: str) -> list[tuple[str, dict[str, Any]]]:
     ]
 
 
-def test_httpx_same_responses_and_exceptions(redcloud: RedCloudSandbox, evidence: Evidence) -> None:
+def test_httpx_same_responses_and_exceptions(redcloud: RedCloudSandbox,
+                                             evidence: Evidence) -> None:
     """httpx: status, headers and body (or the exception) are those of a bare client."""
     with httpx.Client() as bare, escalate.instrument(httpx.Client()) as instrumented:
         for url, kwargs in _cases(redcloud.base_url):
-            assert _httpx_outcome(instrumented, url, **kwargs) == _httpx_outcome(
-                bare, url, **kwargs
-            )
+            assert _httpx_outcome(instrumented, url, **kwargs) == _httpx_outcome(bare, url,
+                                                                                 **kwargs)
     assert len(evidence.calls()) == 4
 
 
-def test_requests_same_responses_and_exceptions(
-    redcloud: RedCloudSandbox, evidence: Evidence
-) -> None:
+def test_requests_same_responses_and_exceptions(redcloud: RedCloudSandbox,
+                                                evidence: Evidence) -> None:
     """requests: status, headers and body (or the exception type) are those of a bare session."""
     with requests.Session() as bare, escalate.instrument(requests.Session()) as instrumented:
         for url, kwargs in _cases(redcloud.base_url):
             assert _requests_outcome(instrumented, url, **kwargs) == _requests_outcome(
-                bare, url, **kwargs
-            )
+                bare, url, **kwargs)
     assert len(evidence.calls()) == 4
 
 
 def test_timeout_exception_is_unchanged(redcloud: RedCloudSandbox, evidence: Evidence) -> None:
     """The exact exception object raised by the transport reaches the caller."""
     redcloud.faults.delay_s = 0.5
-    with (
-        escalate.instrument(httpx.Client(timeout=0.1)) as client,
-        pytest.raises(httpx.ReadTimeout) as caught,
-    ):
+    with escalate.instrument(httpx.Client(timeout=0.1)) as client, \
+            pytest.raises(httpx.ReadTimeout) as caught:
         client.get(redcloud.base_url + "/api/core/whoami")
     assert caught.value.request.url.path == "/api/core/whoami"
     assert evidence.last_call()["exception"] == "ReadTimeout"
@@ -108,11 +104,8 @@ def test_instrument_rejects_unknown_objects() -> None:
 
 def test_httpx_stream_still_streams(evidence: Evidence) -> None:
     """The first chunk reaches the user before the server has sent the second one."""
-    with (
-        gated_server() as server,
-        escalate.instrument(httpx.Client()) as client,
-        client.stream("GET", server.base_url + "/api/core/numbers") as response,
-    ):
+    with gated_server() as server, escalate.instrument(httpx.Client()) as client, \
+            client.stream("GET", server.base_url + "/api/core/numbers") as response:
         chunks = response.iter_raw()
         assert next(chunks) == FIRST_CHUNK
         assert not server.second_sent.is_set()
@@ -123,12 +116,9 @@ def test_httpx_stream_still_streams(evidence: Evidence) -> None:
 
 def test_httpx_async_stream_still_streams(evidence: Evidence) -> None:
     """Async: the first chunk arrives before the second is sent; the record comes at close."""
-
     async def run(base_url: str, server: Any) -> None:
-        async with (
-            escalate.instrument(httpx.AsyncClient()) as client,
-            client.stream("GET", base_url + "/api/core/numbers") as response,
-        ):
+        async with escalate.instrument(httpx.AsyncClient()) as client, \
+                client.stream("GET", base_url + "/api/core/numbers") as response:
             chunks = response.aiter_raw()
             assert await chunks.__anext__() == FIRST_CHUNK
             assert not server.second_sent.is_set()
@@ -152,7 +142,6 @@ def test_requests_stream_still_streams(evidence: Evidence) -> None:
 
 def test_aiohttp_stream_still_streams(evidence: Evidence) -> None:
     """aiohttp: streaming `content` works; the record is written when the response is freed."""
-
     async def run(base_url: str, server: Any) -> None:
         trace = escalate.aiohttp_trace_config()
         async with aiohttp.ClientSession(trace_configs=[trace]) as session:
@@ -183,11 +172,8 @@ class _BuggyFile(_FullDisk):
         raise RuntimeError("bug in a custom file object")
 
 
-@pytest.mark.parametrize(
-    ("make_file", "kind"),
-    [(_FullDisk, "sink.OSError"), (_BuggyFile, "sink.RuntimeError")],
-    ids=["disk-full", "raising"],
-)
+@pytest.mark.parametrize(("make_file", "kind"), [
+    (_FullDisk, "sink.OSError"), (_BuggyFile, "sink.RuntimeError")], ids=["disk-full", "raising"])
 def test_failing_sink_never_raises(redcloud: RedCloudSandbox, make_file: Any, kind: str) -> None:
     """A sink that raises is swallowed and counted; the call still returns its response."""
     escalate.configure(file=make_file())

@@ -41,10 +41,8 @@ def test_picked_response_headers_match_headers_get(pairs: list[tuple[str, str]])
 def test_picked_request_headers_keep_the_last_value(pairs: list[tuple[str, str]]) -> None:
     """Request headers picked in one pass: a repeated header's last value wins."""
     headers = httpx.Headers(pairs)
-    expected = [
-        headers.get_list(name)[-1] if headers.get_list(name) else None
-        for name in ("content-type", "content-encoding")
-    ]
+    expected = [headers.get_list(name)[-1] if headers.get_list(name) else None
+                for name in ("content-type", "content-encoding")]
     assert _picked(headers, _WANTED, join=False) == expected
 
 
@@ -53,11 +51,8 @@ def test_same_key_layout_with_other_values() -> None:
     first = shape_json({"to": ["+15551234567"], "text": "hi", "n": 1})
     second = shape_json({"to": "555 123 4567", "text": ["a", "bb"], "n": {"k": None}})
     assert first == {"to": ["<e164>"], "text": "<text:len=2>", "n": "<int>"}
-    assert second == {
-        "to": "<phone:not_e164>",
-        "text": ["<text:len=1>", "<text:len=2>"],
-        "n": {"k": None},
-    }
+    assert second == {"to": "<phone:not_e164>", "text": ["<text:len=1>", "<text:len=2>"],
+                      "n": {"k": None}}
 
 
 def test_unsafe_key_stays_hidden_on_a_cached_layout() -> None:
@@ -83,9 +78,8 @@ def test_records_written_counts_every_thread(evidence: Evidence) -> None:
     assert len(evidence.path.read_bytes().splitlines()) == 2000
 
 
-@given(
-    st.binary(min_size=1, max_size=200), st.one_of(st.binary(max_size=100), st.text(max_size=40))
-)
+@given(st.binary(min_size=1, max_size=200),
+       st.one_of(st.binary(max_size=100), st.text(max_size=40)))
 @example(b"k" * 64, "at the limit")
 @example(b"k" * 65, "one byte over: the key is hashed")
 def test_fingerprint_is_keyed_blake2b(key: bytes, value: bytes | str) -> None:
@@ -106,8 +100,7 @@ def test_fingerprints_depend_on_the_key() -> None:
     assert first("tok_same_value") != second("tok_same_value")
     long_key = bytes(range(100))
     assert _settings.Fingerprinter(_settings.Settings(long_key))("v") == _settings.Fingerprinter(
-        _settings.Settings(hashlib.blake2b(long_key).digest())
-    )("v")
+        _settings.Settings(hashlib.blake2b(long_key).digest()))("v")
 
 
 _PHONE_ALPHABET = st.sampled_from("+0123456789 ٣٤۵x")
@@ -136,20 +129,8 @@ def test_milliseconds_round_to_three_decimals(seconds: float) -> None:
 
 def test_new_fingerprint_key_reaches_cached_call_sites(evidence: Evidence) -> None:
     """A call site learnt under one key records the new key's fingerprints after configure."""
-    exchange = Exchange(
-        "httpx",
-        "GET",
-        "api.test",
-        "/api/core/whoami",
-        time.time(),
-        time.perf_counter(),
-        0.01,
-        "Bearer tok_site_1",
-        None,
-        None,
-        None,
-        False,
-    )
+    exchange = Exchange("httpx", "GET", "api.test", "/api/core/whoami", time.time(),
+                        time.perf_counter(), 0.01, "Bearer tok_site_1", None, None, None, False)
     first = build_call_record(exchange)["auth"]["fingerprint"]
     escalate.configure(path=evidence.path, fingerprint_key=b"another key")
     try:
@@ -161,7 +142,8 @@ def test_new_fingerprint_key_reaches_cached_call_sites(evidence: Evidence) -> No
 
 def test_remembered_enumeration_stays_redacted() -> None:
     """A phone number under an enumeration key is a marker on every call, remembered or not."""
-    assert [shape_json({"status": "+15551234567"}) for _ in range(2)] == [{"status": "<e164>"}] * 2
+    assert [shape_json({"status": "+15551234567"}) for _ in range(2)] == [
+        {"status": "<e164>"}] * 2
     assert [enum("+15551234567") for _ in range(2)] == ["<e164>"] * 2
 
 
@@ -191,40 +173,16 @@ def test_record_timestamp_matches_utc_timestamp(wall: float, later: float) -> No
     """The record's `ts` is `utc_timestamp` of the start, on a new second and on a second whose
     prefix is already cached."""
     for started in (wall, int(wall) + later):
-        exchange = Exchange(
-            "httpx",
-            "GET",
-            "api.test",
-            "/api/core/whoami",
-            started,
-            0.0,
-            0.001,
-            None,
-            None,
-            None,
-            None,
-            False,
-        )
+        exchange = Exchange("httpx", "GET", "api.test", "/api/core/whoami", started, 0.0, 0.001,
+                            None, None, None, None, False)
         assert build_call_record(exchange)["ts"] == utc_timestamp(started)
 
 
 def test_unknown_token_records_are_separate_objects() -> None:
     """Two records of one call site never share their `token` field, so a service processor
     that edits one record cannot change the next."""
-    exchange = Exchange(
-        "httpx",
-        "GET",
-        "api.test",
-        "/api/core/whoami",
-        1.0,
-        0.0,
-        0.001,
-        "Bearer tok_never_issued_1",
-        None,
-        None,
-        None,
-        False,
-    )
+    exchange = Exchange("httpx", "GET", "api.test", "/api/core/whoami", 1.0, 0.0, 0.001,
+                        "Bearer tok_never_issued_1", None, None, None, False)
     first, second = (build_call_record(exchange)["token"] for _ in range(2))
     assert first == second and first is not second
     assert first["source"] == "unknown" and first["fresh"] is None

@@ -19,19 +19,10 @@ from escalate._capture._tokens import TOKENS
 
 def _exchange(path: str = "/api/core/whoami", **fields: Any) -> Exchange:
     values: dict[str, Any] = {
-        "client": "httpx",
-        "method": "GET",
-        "host": "api.test",
-        "path": path,
-        "started": time.time(),
-        "started_monotonic": time.perf_counter(),
-        "duration_s": 0.0123,
-        "authorization": None,
-        "content_type": None,
-        "idempotency_key": None,
-        "request_body": None,
-        "request_streamed": False,
-    }
+        "client": "httpx", "method": "GET", "host": "api.test", "path": path,
+        "started": time.time(), "started_monotonic": time.perf_counter(), "duration_s": 0.0123,
+        "authorization": None, "content_type": None, "idempotency_key": None,
+        "request_body": None, "request_streamed": False}
     values.update(fields)
     return Exchange(**values)
 
@@ -66,18 +57,12 @@ def test_duration_in_milliseconds() -> None:
 
 def test_core_error_wrapper() -> None:
     """requestId, code and message come from the CORE wrapper."""
-    body = (
-        b'{"error":{"code":"FORBIDDEN","message":"sendFrom is not owned","details":{}},'
-        b'"requestId":"req_send_002"}'
-    )
-    record = build_call_record(
-        _exchange(status=403, response_body=body, response_content_type="application/json")
-    )
+    body = b'{"error":{"code":"FORBIDDEN","message":"sendFrom is not owned","details":{}},' \
+           b'"requestId":"req_send_002"}'
+    record = build_call_record(_exchange(status=403, response_body=body,
+                                         response_content_type="application/json"))
     assert (record["outcome"], record["request_id"], record["error_code"]) == (
-        "http_error",
-        "req_send_002",
-        "FORBIDDEN",
-    )
+        "http_error", "req_send_002", "FORBIDDEN")
     assert record["error_message"] == "sendFrom is not owned"
 
 
@@ -86,9 +71,7 @@ def test_oauth_error() -> None:
     body = b'{"error":"invalid_client","error_description":"Client authentication failed"}'
     record = build_call_record(_exchange("/api/auth/token", status=401, response_body=body))
     assert (record["error_code"], record["error_message"]) == (
-        "invalid_client",
-        "Client authentication failed",
-    )
+        "invalid_client", "Client authentication failed")
 
 
 def test_error_message_is_scanned() -> None:
@@ -134,11 +117,8 @@ def test_token_response_registers_the_token() -> None:
     """A token issued through a call makes later calls `acquired` and the first one `fresh`."""
     body = b'{"access_token":"tok_issued_7","token_type":"bearer","expires_in":3600}'
     issued = build_call_record(_exchange("/api/auth/token", status=200, response_body=body))
-    assert issued["response"] == {
-        "token_type": "bearer",
-        "expires_in": 3600,
-        "token_fingerprint": fingerprint("tok_issued_7"),
-    }
+    assert issued["response"] == {"token_type": "bearer", "expires_in": 3600,
+                                  "token_fingerprint": fingerprint("tok_issued_7")}
     first = build_call_record(_exchange(authorization="Bearer tok_issued_7"))["token"]
     second = build_call_record(_exchange(authorization="Bearer tok_issued_7"))["token"]
     assert (first["source"], first["fresh"], second["fresh"]) == ("acquired", True, False)
@@ -156,24 +136,10 @@ def test_idempotency_and_operation() -> None:
     body = b'{"sendFrom":"num_abc123","to":["+15551234567"],"messageType":"SMS","text":"hi"}'
     reordered = b'{"text":"hi","messageType":"SMS","to":["+15551234567"],"sendFrom":"num_abc123"}'
     send = "/api/core/messages/send"
-    first = build_call_record(
-        _exchange(
-            send,
-            method="POST",
-            idempotency_key="k1",
-            request_body=body,
-            content_type="application/json",
-        )
-    )
-    second = build_call_record(
-        _exchange(
-            send,
-            method="POST",
-            idempotency_key="k2",
-            request_body=reordered,
-            content_type="application/json",
-        )
-    )
+    first = build_call_record(_exchange(send, method="POST", idempotency_key="k1",
+                                        request_body=body, content_type="application/json"))
+    second = build_call_record(_exchange(send, method="POST", idempotency_key="k2",
+                                         request_body=reordered, content_type="application/json"))
     assert first["operation"] == second["operation"]
     assert first["idempotency"]["fingerprint"] != second["idempotency"]["fingerprint"]
     assert first["idempotency"]["present"] is True
@@ -198,50 +164,30 @@ def test_no_cache_keeps_message_text_or_recipients() -> None:
     text or recipient: they live no longer than the call."""
     send = "/api/core/messages/send"
     for index in range(3):
-        body = orjson.dumps(
-            {
-                "sendFrom": "num_abc123",
-                "to": [f"+1555765432{index}"],
-                "messageType": "SMS",
-                "text": f"CANARY-TEXT-{index} hello",
-            }
-        )
+        body = orjson.dumps({"sendFrom": "num_abc123", "to": [f"+1555765432{index}"],
+                             "messageType": "SMS", "text": f"CANARY-TEXT-{index} hello"})
         for _ in range(2):
-            build_call_record(
-                _exchange(
-                    send,
-                    method="POST",
-                    idempotency_key=f"k{index}",
-                    request_body=body,
-                    content_type="application/json",
-                )
-            )
-    modules = [
-        module for name, module in sys.modules.items() if name.startswith("escalate._capture")
-    ]
+            build_call_record(_exchange(send, method="POST", idempotency_key=f"k{index}",
+                                        request_body=body, content_type="application/json"))
+    modules = [module for name, module in sys.modules.items()
+               if name.startswith("escalate._capture")]
     holders = [vars(module) for module in modules] + [
-        vars(_settings.FINGERPRINTER[0]),
-        vars(TOKENS),
-    ]
-    retained = [
-        text for holder in holders for value in holder.values() for text in _retained_strings(value)
-    ]
+        vars(_settings.FINGERPRINTER[0]), vars(TOKENS)]
+    retained = [text for holder in holders for value in holder.values()
+                for text in _retained_strings(value)]
     assert retained, "the walk found nothing: it does not see the caches"
     assert not [text for text in retained if "CANARY-TEXT" in text or "+1555765432" in text]
 
 
 def test_partial_acceptance_summary() -> None:
     """A send accepting some recipients records results and the number of errors."""
-    body = (
-        b'{"results":[{"to":"+15551234567","messageId":"msg_1","status":"QUEUED"}],'
-        b'"errors":[{"to":"12","code":"INVALID_RECIPIENT"}]}'
-    )
-    record = build_call_record(_exchange("/api/core/messages/send", status=202, response_body=body))
+    body = (b'{"results":[{"to":"+15551234567","messageId":"msg_1","status":"QUEUED"}],'
+            b'"errors":[{"to":"12","code":"INVALID_RECIPIENT"}]}')
+    record = build_call_record(_exchange("/api/core/messages/send", status=202,
+                                         response_body=body))
     assert record["response"] == {
         "results": [{"to": "<e164>", "messageId": "msg_1", "status": "QUEUED"}],
-        "errors_count": 1,
-        "errors": [{"to": "<str:len=2>", "code": "<str:len=17>"}],
-    }
+        "errors_count": 1, "errors": [{"to": "<str:len=2>", "code": "<str:len=17>"}]}
 
 
 def test_streamed_request_body() -> None:
@@ -251,11 +197,7 @@ def test_streamed_request_body() -> None:
 
 def test_failure_without_response() -> None:
     """An exchange that failed before any response keeps its outcome and exception name."""
-    record = build_call_record(
-        _exchange(exception=TimeoutError("slow"), exception_outcome="timeout")
-    )
-    assert (record["status"], record["outcome"], record["exception"]) == (
-        None,
-        "timeout",
-        "TimeoutError",
-    )
+    record = build_call_record(_exchange(exception=TimeoutError("slow"),
+                                         exception_outcome="timeout"))
+    assert (record["status"], record["outcome"], record["exception"]) == (None, "timeout",
+                                                                         "TimeoutError")

@@ -22,28 +22,18 @@ from escalate._capture._shape import (
 
 _DESCRIPTOR = re.compile(
     r"<(e164|phone:not_e164|text:len=\d+|str:len=\d+|media:count=\d+|int|float|bool|deep"
-    r"|fp:fp_[0-9a-f]{12}|\+\d+ more)>"
-)
+    r"|fp:fp_[0-9a-f]{12}|\+\d+ more)>")
 _VERBATIM_KEYS = ENUM_KEYS | IDENTIFIER_KEYS
 _SAMPLED_KEYS = _VERBATIM_KEYS | {"text", "media", "externalReference", "to"}
 
 
 def test_send_body_shape() -> None:
     """The documented send example becomes markers, kept ids and a fingerprinted reference."""
-    body = {
-        "sendFrom": "num_abc123",
-        "to": ["+15551234567", "555 123 4567"],
-        "messageType": "SMS",
-        "text": "Hello from Red Cloud",
-        "externalReference": "order_789",
-    }
+    body = {"sendFrom": "num_abc123", "to": ["+15551234567", "555 123 4567"],
+            "messageType": "SMS", "text": "Hello from Red Cloud", "externalReference": "order_789"}
     assert shape_json(body) == {
-        "sendFrom": "num_abc123",
-        "to": ["<e164>", "<phone:not_e164>"],
-        "messageType": "SMS",
-        "text": "<text:len=20>",
-        "externalReference": f"<fp:{fingerprint('order_789')}>",
-    }
+        "sendFrom": "num_abc123", "to": ["<e164>", "<phone:not_e164>"], "messageType": "SMS",
+        "text": "<text:len=20>", "externalReference": f"<fp:{fingerprint('order_789')}>"}
 
 
 def test_send_from_phone_number_is_a_marker() -> None:
@@ -61,11 +51,7 @@ def test_media_becomes_a_count() -> None:
 def test_scalars_and_null() -> None:
     """Numbers and booleans become their type; null stays null."""
     assert shape_json({"a": 1, "b": 1.5, "c": True, "d": None}) == {
-        "a": "<int>",
-        "b": "<float>",
-        "c": "<bool>",
-        "d": None,
-    }
+        "a": "<int>", "b": "<float>", "c": "<bool>", "d": None}
 
 
 def test_enum_value_kept_only_when_enum_like() -> None:
@@ -96,11 +82,8 @@ def test_deep_nesting_is_cut() -> None:
 def test_form_token_request() -> None:
     """Form bodies: grant_type kept, client_id fingerprinted, client_secret a length."""
     shaped = shape_form(b"grant_type=client_credentials&client_id=rc_1&client_secret=s3cr3t")
-    assert shaped == {
-        "grant_type": "client_credentials",
-        "client_id": f"<fp:{fingerprint('rc_1')}>",
-        "client_secret": "<str:len=6>",
-    }
+    assert shaped == {"grant_type": "client_credentials",
+                      "client_id": f"<fp:{fingerprint('rc_1')}>", "client_secret": "<str:len=6>"}
 
 
 def test_unparsed_body() -> None:
@@ -130,12 +113,9 @@ def _leaves(value: Any, key: str | None = None) -> Iterator[tuple[str | None, An
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: (
-        st.lists(children, max_size=5)
-        | st.dictionaries(
-            st.sampled_from(sorted(_SAMPLED_KEYS)) | st.text(max_size=12), children, max_size=5
-        )
-    ),
+    lambda children: st.lists(children, max_size=5)
+    | st.dictionaries(st.sampled_from(sorted(_SAMPLED_KEYS)) | st.text(max_size=12),
+                      children, max_size=5),
     max_leaves=30,
 )
 
@@ -147,9 +127,8 @@ def test_no_input_leaf_survives_unless_allowlisted(payload: Any) -> None:
     an allowlisted enumeration/identifier key."""
     shaped = shape_json(payload)
     allowed = {value for key, value in _leaves(payload) if key in _VERBATIM_KEYS}
-    output_strings = [
-        _DESCRIPTOR.sub("", value) for _, value in _leaves(shaped) if isinstance(value, str)
-    ]
+    output_strings = [_DESCRIPTOR.sub("", value) for _, value in _leaves(shaped)
+                      if isinstance(value, str)]
     for key, leaf in _leaves(payload):
         secret = isinstance(leaf, str) and len(leaf) >= 4 and key not in _VERBATIM_KEYS
         if secret and leaf not in allowed and not _DESCRIPTOR.fullmatch(leaf):

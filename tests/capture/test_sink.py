@@ -22,9 +22,8 @@ from ._evidence import Evidence
 
 def _write_webhooks(count: int) -> None:
     for index in range(count):
-        escalate.record_webhook(
-            {}, b'{"type":"message.sent","sequence":%d}' % index, response_status=200
-        )
+        escalate.record_webhook({}, b'{"type":"message.sent","sequence":%d}' % index,
+                                response_status=200)
 
 
 def test_path_target_appends_one_line_per_record(evidence: Evidence) -> None:
@@ -49,10 +48,8 @@ def test_file_target(tmp_path: Path) -> None:
 def test_logger_target_uses_the_service_pipeline() -> None:
     """A structlog logger gets each record as key-value pairs through its own processors."""
     stream = io.StringIO()
-    logger = structlog.wrap_logger(
-        structlog.PrintLogger(stream),
-        processors=[structlog.processors.add_log_level, structlog.processors.JSONRenderer()],
-    )
+    logger = structlog.wrap_logger(structlog.PrintLogger(stream), processors=[
+        structlog.processors.add_log_level, structlog.processors.JSONRenderer()])
     escalate.configure(logger=logger)
     try:
         _write_webhooks(1)
@@ -73,20 +70,11 @@ def test_configure_rejects_two_targets(tmp_path: Path) -> None:
 def test_default_target_from_environment(tmp_path: Path) -> None:
     """Never configured: records go to $ESCALATE_LOG, opened on the first record."""
     target = tmp_path / "from-env.jsonl"
-    code = (
-        "import escalate; escalate.record_webhook({}, b'{}', response_status=200); "
-        "print(escalate.capture_stats()['records_written'])"
-    )
+    code = ("import escalate; escalate.record_webhook({}, b'{}', response_status=200); "
+            "print(escalate.capture_stats()['records_written'])")
     env = {**os.environ, "ESCALATE_LOG": str(target)}
-    output = subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-        cwd=tmp_path,
-    ).stdout
+    output = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                            text=True, timeout=60, check=True, cwd=tmp_path).stdout
     assert output.strip() == "1"
     assert orjson.loads(target.read_bytes())["kind"] == "webhook"
 
@@ -153,10 +141,7 @@ def test_last_scan_catches_a_leaked_number(evidence: Evidence) -> None:
     """The final processor replaces an E.164 number that reached a record by mistake."""
     from escalate._capture._sink import SINK
 
-    record: dict[str, Any] = {
-        "schema": "escalate.evidence/1",
-        "kind": "call",
-        "error_message": "leak +15551234567",
-    }
+    record: dict[str, Any] = {"schema": "escalate.evidence/1", "kind": "call",
+                              "error_message": "leak +15551234567"}
     SINK.emit(record)
     assert "+15551234567" not in evidence.text() and "<e164>" in evidence.text()

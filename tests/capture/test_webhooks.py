@@ -19,10 +19,8 @@ from escalate.sandbox import RedCloudSandbox
 from ._evidence import WEBHOOK_SECRET, Evidence, send_body
 from .conftest import Receiver
 
-BODY = (
-    b'{"type":"message.delivery","messageId":"msg_abc123","externalReference":"order_789",'
-    b'"sequence":3,"providerMessageRef":"prv_1","to":"+15551234567"}'
-)
+BODY = (b'{"type":"message.delivery","messageId":"msg_abc123","externalReference":"order_789",'
+        b'"sequence":3,"providerMessageRef":"prv_1","to":"+15551234567"}')
 
 
 def _sign(
@@ -38,18 +36,16 @@ def test_verify_signature_valid() -> None:
     headers = _sign(BODY, timestamp="1700000000")
     signature = headers["X-RedCloud-Signature"]
     assert escalate.verify_signature(WEBHOOK_SECRET, "1700000000", BODY, signature)
-    assert escalate.verify_signature(
-        WEBHOOK_SECRET.encode(), b"1700000000", BODY.decode(), signature.encode()
-    )
+    assert escalate.verify_signature(WEBHOOK_SECRET.encode(), b"1700000000", BODY.decode(),
+                                     signature.encode())
 
 
 def test_verify_signature_rejects_reserialised_body() -> None:
     """A re-serialised body (same JSON, other bytes) does not verify."""
     headers = _sign(BODY, timestamp="1700000000")
     reserialised = orjson.dumps(orjson.loads(BODY), option=orjson.OPT_INDENT_2)
-    assert not escalate.verify_signature(
-        WEBHOOK_SECRET, "1700000000", reserialised, headers["X-RedCloud-Signature"]
-    )
+    assert not escalate.verify_signature(WEBHOOK_SECRET, "1700000000", reserialised,
+                                         headers["X-RedCloud-Signature"])
 
 
 def test_verify_signature_rejects_wrong_secret_and_empty() -> None:
@@ -61,18 +57,13 @@ def test_verify_signature_rejects_wrong_secret_and_empty() -> None:
 
 def test_record_webhook_fields(evidence: Evidence) -> None:
     """record_webhook returns and writes the receipt: event, ids, sequence, hash, status."""
-    record = escalate.record_webhook(_sign(BODY), BODY, response_status=204, secret=WEBHOOK_SECRET)
+    record = escalate.record_webhook(_sign(BODY), BODY, response_status=204,
+                                     secret=WEBHOOK_SECRET)
     assert evidence.records("webhook") == [record]
     assert (record["event"], record["message_id"], record["sequence"]) == (
-        "message.delivery",
-        "msg_abc123",
-        3,
-    )
+        "message.delivery", "msg_abc123", 3)
     assert (record["signature"], record["response_status"], record["receiver"]) == (
-        "valid",
-        204,
-        "record_webhook",
-    )
+        "valid", 204, "record_webhook")
     assert record["body_sha256"] == hashlib.sha256(BODY).hexdigest()
     assert record["body_size"] == len(BODY) and record["provider_message_ref"] == "prv_1"
     assert record["external_reference"].startswith("fp_")
@@ -87,23 +78,16 @@ def test_record_webhook_never_stores_the_body(evidence: Evidence) -> None:
         assert secret not in text
 
 
-@pytest.mark.parametrize(
-    ("headers", "secret", "outcome"),
-    [
-        ({}, WEBHOOK_SECRET, "missing"),
-        (_sign(BODY, secret="whsec_wrong"), WEBHOOK_SECRET, "invalid"),
-        (_sign(BODY), None, "not_checked"),
-    ],
-    ids=["missing", "invalid", "not_checked"],
-)
-def test_signature_outcomes(
-    evidence: Evidence, headers: dict[str, str], secret: str | None, outcome: str
-) -> None:
+@pytest.mark.parametrize(("headers", "secret", "outcome"), [
+    ({}, WEBHOOK_SECRET, "missing"),
+    (_sign(BODY, secret="whsec_wrong"), WEBHOOK_SECRET, "invalid"),
+    (_sign(BODY), None, "not_checked"),
+], ids=["missing", "invalid", "not_checked"])
+def test_signature_outcomes(evidence: Evidence, headers: dict[str, str], secret: str | None,
+                            outcome: str) -> None:
     """Each signature outcome is recorded."""
-    assert (
-        escalate.record_webhook(headers, BODY, response_status=401, secret=secret)["signature"]
-        == outcome
-    )
+    assert escalate.record_webhook(headers, BODY, response_status=401,
+                                   secret=secret)["signature"] == outcome
 
 
 def test_failed_event_keeps_the_failure_shape(evidence: Evidence) -> None:
@@ -120,15 +104,9 @@ def test_unparseable_body(evidence: Evidence) -> None:
     assert record["parse_error"] is True and record["event"] is None
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("1700000000", 1700000000.0),
-        ("1700000000123", 1700000000.123),
-        ("2023-11-14T22:13:20Z", 1700000000.0),
-        ("garbage", None),
-    ],
-)
+@pytest.mark.parametrize(("value", "expected"), [
+    ("1700000000", 1700000000.0), ("1700000000123", 1700000000.123),
+    ("2023-11-14T22:13:20Z", 1700000000.0), ("garbage", None)])
 def test_timestamp_formats(value: str, expected: float | None) -> None:
     """Seconds, milliseconds and ISO 8601 timestamps are understood."""
     assert parse_timestamp(value) == expected
@@ -155,12 +133,8 @@ def test_asgi_middleware_replays_body_and_records_status(evidence: Evidence) -> 
     app = escalate.WebhookMiddleware(_asgi_app, secret=WEBHOOK_SECRET)
     assert _post_asgi(app, _sign(BODY)).status_code == 200
     (record,) = evidence.records("webhook")
-    assert (
-        record["receiver"],
-        record["route"],
-        record["signature"],
-        record["response_status"],
-    ) == ("asgi", "/webhooks", "valid", 200)
+    assert (record["receiver"], record["route"], record["signature"], record["response_status"]) \
+        == ("asgi", "/webhooks", "valid", 200)
 
 
 def test_asgi_middleware_rejects_invalid(evidence: Evidence) -> None:
@@ -201,10 +175,7 @@ def test_wsgi_middleware_replays_body_and_records_status(evidence: Evidence) -> 
     assert _post_wsgi(app, _sign(BODY)).status_code == 200
     (record,) = evidence.records("webhook")
     assert (record["receiver"], record["signature"], record["response_status"]) == (
-        "wsgi",
-        "valid",
-        200,
-    )
+        "wsgi", "valid", 200)
 
 
 def test_wsgi_middleware_rejects_missing_signature(evidence: Evidence) -> None:
@@ -217,7 +188,6 @@ def test_wsgi_middleware_rejects_missing_signature(evidence: Evidence) -> None:
 
 def test_wsgi_middleware_records_app_crash(evidence: Evidence) -> None:
     """An app that raises is still recorded (no status), and its exception propagates."""
-
     def crashing(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         raise RuntimeError("boom")
 
@@ -231,16 +201,10 @@ def test_wrong_secret_webhooks_recorded_invalid(evidence: Evidence, receiver: Re
     """Webhooks signed with a wrong secret reach the receiver and are recorded `invalid`."""
     with RedCloudSandbox(webhook_url=receiver.url, webhook_secret=WEBHOOK_SECRET) as rc:
         rc.faults.bad_webhook_signatures = True
-        token = httpx.post(
-            rc.base_url + "/api/auth/token",
-            auth=(rc.client_id, rc.client_secret),
-            data={"grant_type": "client_credentials"},
-        ).json()["access_token"]
-        httpx.post(
-            rc.base_url + "/api/core/messages/send",
-            json=send_body(),
-            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "k1"},
-        )
+        token = httpx.post(rc.base_url + "/api/auth/token", auth=(rc.client_id, rc.client_secret),
+                           data={"grant_type": "client_credentials"}).json()["access_token"]
+        httpx.post(rc.base_url + "/api/core/messages/send", json=send_body(),
+                   headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "k1"})
         rc.wait_for_webhooks(5.0)
     signatures = {hook["signature"] for hook in evidence.records("webhook")}
     assert signatures == {"invalid"}
@@ -248,15 +212,11 @@ def test_wrong_secret_webhooks_recorded_invalid(evidence: Evidence, receiver: Re
 
 def test_concurrent_async_calls_each_recorded(evidence: Evidence) -> None:
     """Twenty concurrent httpx-async calls give twenty whole records, one per call."""
-
     async def run(base_url: str) -> list[int]:
         async with escalate.instrument(httpx.AsyncClient(base_url=base_url)) as client:
-            replies = await asyncio.gather(
-                *(
-                    client.get("/api/core/whoami", headers={"Authorization": f"Bearer t{index}"})
-                    for index in range(20)
-                )
-            )
+            replies = await asyncio.gather(*(
+                client.get("/api/core/whoami", headers={"Authorization": f"Bearer t{index}"})
+                for index in range(20)))
         return [reply.status_code for reply in replies]
 
     with RedCloudSandbox() as rc:

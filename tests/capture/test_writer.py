@@ -23,11 +23,8 @@ from escalate.sandbox import RedCloudSandbox
 
 from ._evidence import CLIENT_ID, CLIENT_SECRET, Evidence, closed_port
 
-TOKEN_FORM = {
-    "grant_type": "client_credentials",
-    "client_id": CLIENT_ID,
-    "client_secret": CLIENT_SECRET,
-}
+TOKEN_FORM = {"grant_type": "client_credentials", "client_id": CLIENT_ID,
+              "client_secret": CLIENT_SECRET}
 
 
 @pytest.fixture
@@ -89,14 +86,10 @@ def _httpx_refused(base: str) -> None:
         client.get(f"http://127.0.0.1:{closed_port()}/api/core/whoami")
 
 
-@pytest.mark.parametrize(
-    "fail",
-    [_httpx_401, _requests_401, _httpx_refused],
-    ids=["httpx-401", "requests-401", "httpx-refused"],
-)
-def test_failed_call_is_on_disk_when_the_call_returns(
-    rc: RedCloudSandbox, evidence: Evidence, fail: Any
-) -> None:
+@pytest.mark.parametrize("fail", [_httpx_401, _requests_401, _httpx_refused],
+                         ids=["httpx-401", "requests-401", "httpx-refused"])
+def test_failed_call_is_on_disk_when_the_call_returns(rc: RedCloudSandbox, evidence: Evidence,
+                                                      fail: Any) -> None:
     """An error status or an exception: the record is in the file before the call returns."""
     fail(rc.base_url)
     lines = evidence.unflushed_text().splitlines()
@@ -113,20 +106,17 @@ def test_records_keep_the_order_of_the_calls(rc: RedCloudSandbox, evidence: Evid
         expected.append(200)
         for index in range(40):
             headers = {"Authorization": f"Bearer {token}"} if index % 3 else {}
-            expected.append(
-                client.get(rc.base_url + "/api/core/whoami", headers=headers).status_code
-            )
+            expected.append(client.get(rc.base_url + "/api/core/whoami",
+                                       headers=headers).status_code)
     calls = evidence.calls()
     assert [call["status"] for call in calls] == expected
     assert [call["seq"] for call in calls] == sorted(call["seq"] for call in calls)
     assert {401, 200} <= set(expected)
 
 
-def test_calls_from_many_threads_all_come_out_whole(
-    rc: RedCloudSandbox, evidence: Evidence
-) -> None:
+def test_calls_from_many_threads_all_come_out_whole(rc: RedCloudSandbox,
+                                                    evidence: Evidence) -> None:
     """Eight threads of successful and failing calls: every record written once, whole."""
-
     def calls(index: int) -> None:
         with escalate.instrument(httpx.Client()) as client:
             for _ in range(15):
@@ -164,24 +154,20 @@ def test_a_logger_target_is_called_on_the_callers_thread(rc: RedCloudSandbox) ->
         captured.append(dict(event_dict))
         return ""
 
-    logger = structlog.wrap_logger(
-        structlog.ReturnLogger(), processors=[structlog.contextvars.merge_contextvars, keep]
-    )
+    logger = structlog.wrap_logger(structlog.ReturnLogger(),
+                                   processors=[structlog.contextvars.merge_contextvars, keep])
     escalate.configure(logger=logger)
     try:
-        with (
-            structlog.contextvars.bound_contextvars(request_ref="req-42"),
-            escalate.instrument(httpx.Client()) as client,
-        ):
+        with structlog.contextvars.bound_contextvars(request_ref="req-42"), \
+                escalate.instrument(httpx.Client()) as client:
             _token(client, rc.base_url)
             assert [event["request_ref"] for event in captured] == ["req-42"]
     finally:
         escalate.configure(path=os.devnull)
 
 
-def test_too_many_pending_records_make_the_caller_wait(
-    rc: RedCloudSandbox, evidence: Evidence, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_too_many_pending_records_make_the_caller_wait(rc: RedCloudSandbox, evidence: Evidence,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Past `MAX_PENDING` pending records a successful call writes them and its own."""
     monkeypatch.setattr(_writer, "MAX_PENDING", 0)
     with escalate.instrument(httpx.Client()) as client:
@@ -189,9 +175,8 @@ def test_too_many_pending_records_make_the_caller_wait(
         assert len(evidence.unflushed_text().splitlines()) == 1
 
 
-def test_configure_writes_pending_records_to_the_old_target(
-    rc: RedCloudSandbox, tmp_path: Path
-) -> None:
+def test_configure_writes_pending_records_to_the_old_target(rc: RedCloudSandbox,
+                                                            tmp_path: Path) -> None:
     """Records queued before `configure` go where they were going."""
     first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
     escalate.configure(path=first)
@@ -221,24 +206,18 @@ for _ in range(50):
 def test_pending_records_are_written_at_exit(rc: RedCloudSandbox, tmp_path: Path) -> None:
     """A process that exits right after its last call loses none of its records."""
     path = tmp_path / "exit.jsonl"
-    subprocess.run(
-        [sys.executable, "-c", EXIT_SCRIPT, str(path), rc.base_url, CLIENT_ID, CLIENT_SECRET],
-        check=True,
-        timeout=120,
-    )
+    subprocess.run([sys.executable, "-c", EXIT_SCRIPT, str(path), rc.base_url, CLIENT_ID,
+                    CLIENT_SECRET], check=True, timeout=120)
     records = [orjson.loads(line) for line in path.read_bytes().splitlines()]
     assert [record["status"] for record in records] == [200] * 50
 
 
 def test_importing_capture_starts_no_thread() -> None:
     """The writer thread starts with the first record, not on import."""
-    script = (
-        "import threading, escalate, escalate._capture._emit, escalate._capture._httpx;"
-        "print(threading.active_count())"
-    )
-    output = subprocess.run(
-        [sys.executable, "-c", script], check=True, capture_output=True, text=True, timeout=60
-    ).stdout
+    script = ("import threading, escalate, escalate._capture._emit, escalate._capture._httpx;"
+              "print(threading.active_count())")
+    output = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True,
+                            text=True, timeout=60).stdout
     assert output.strip() == "1"
 
 

@@ -98,14 +98,8 @@ def _no_fault(faults: Faults) -> None:
         (_drop_webhooks, "num_abc123", "webhooks"),
         (_bad_signatures, "num_abc123", "webhooks"),
     ],
-    ids=[
-        "inactive-client",
-        "expired-tokens",
-        "numbers-500",
-        "forbidden-number",
-        "drop-webhooks",
-        "bad-signatures",
-    ],
+    ids=["inactive-client", "expired-tokens", "numbers-500", "forbidden-number", "drop-webhooks",
+         "bad-signatures"],
 )
 def test_doctor_names_the_failing_stage(
     sandbox: RedCloudSandbox, listen_port: int, tmp_path: Path,
@@ -208,13 +202,8 @@ def test_client_secret_never_appears_in_output_or_log(
         (["--to", "+15551234567"], {}, "only apply with --send"),
         ([], {"RC_BASE_URL": ""}, "--base-url"),
     ],
-    ids=[
-        "no-credentials",
-        "send-without-from",
-        "listen-without-send",
-        "to-without-send",
-        "no-base-url",
-    ],
+    ids=["no-credentials", "send-without-from", "listen-without-send", "to-without-send",
+         "no-base-url"],
 )
 def test_usage_errors_exit_2(
     tmp_path: Path, args: list[str], env: dict[str, str], message: str

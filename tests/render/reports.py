@@ -58,13 +58,8 @@ def healthy_report() -> Report:
         )
         for (stage, title), (count, noun) in zip(
             STAGE_TITLES,
-            (
-                (4, "token requests"),
-                (4, "whoami calls"),
-                (4, "numbers calls"),
-                (1192, "sends"),
-                (3576, "webhook receipts"),
-            ),
+            ((4, "token requests"), (4, "whoami calls"), (4, "numbers calls"),
+             (1192, "sends"), (3576, "webhook receipts")),
             strict=True,
         )
     )
@@ -117,21 +112,12 @@ def _forbidden_finding() -> Finding:
             "sendFrom is not owned by this API client."
         ),
         checks=(
-            Check(
-                "`sendFrom` belongs to the authenticated API client",
-                "failed",
-                "12 of 12 sends used sendFrom values absent from GET /api/core/numbers",
-            ),
-            Check(
-                "the token belongs to the client you think it does",
-                "passed",
-                "whoami reported apiClientId rc_test_client_123 for the same token",
-            ),
-            Check(
-                "`sendFrom` uses numberId, not the phone number",
-                "unknown",
-                "no numbers response was captured to compare against",
-            ),
+            Check("`sendFrom` belongs to the authenticated API client", "failed",
+                  "12 of 12 sends used sendFrom values absent from GET /api/core/numbers"),
+            Check("the token belongs to the client you think it does", "passed",
+                  "whoami reported apiClientId rc_test_client_123 for the same token"),
+            Check("`sendFrom` uses numberId, not the phone number", "unknown",
+                  "no numbers response was captured to compare against"),
         ),
         causes=(
             Cause("wrong sendFrom", 12, "12 sends used a phone-number-shaped sendFrom"),
@@ -168,14 +154,10 @@ def _webhook_finding() -> Finding:
         severity="warning",
         summary="0 lifecycle webhooks arrived for 40 accepted sends.",
         checks=(
-            Check(
-                "endpoint URL is correct", "unknown", "whoami says deliveryWebhookConfigured: true"
-            ),
-            Check(
-                "handler returns 2xx only after acceptance",
-                "failed",
-                "7 of 9 receipts answered 500",
-            ),
+            Check("endpoint URL is correct", "unknown",
+                  "whoami says deliveryWebhookConfigured: true"),
+            Check("handler returns 2xx only after acceptance", "failed",
+                  "7 of 9 receipts answered 500"),
         ),
         causes=(
             Cause("endpoint returns non-2xx", 7, "7 of 9 receipts answered 500"),
@@ -222,11 +204,7 @@ def failing_report() -> Report:
     )
     stages = tuple(
         StageVerdict(
-            id=stage,
-            title=title,
-            verdict=verdict,
-            summary=summary,
-            attempts=attempts,
+            id=stage, title=title, verdict=verdict, summary=summary, attempts=attempts,
             failures=failures,
             first_seen="2026-11-27T10:00:00.500000Z" if attempts else None,
             last_seen="2026-11-27T10:07:40Z" if attempts else None,

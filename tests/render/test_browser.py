@@ -18,7 +18,6 @@ from .reports import FIXTURES
 
 pytestmark = [pytest.mark.browser, needs_chromium]
 
-
 @pytest.mark.parametrize(("name", "build"), FIXTURES, ids=[name for name, _ in FIXTURES])
 def test_report_loads_cleanly_and_is_screenshotted(
     name: str, build: Callable[[], Report], tmp_path: Path

@@ -36,5 +36,7 @@ def test_output_matches_golden_file(name: str, build: Callable[[], Report], fmt:
 
 def test_every_golden_file_belongs_to_a_fixture_and_format() -> None:
     """No stale golden file outlives the fixture or format it was made for."""
-    expected = {f"{name}.{format_spec(fmt).extension}" for name, _ in FIXTURES for fmt in FORMATS}
+    expected = {
+        f"{name}.{format_spec(fmt).extension}" for name, _ in FIXTURES for fmt in FORMATS
+    }
     assert {path.name for path in GOLDEN.iterdir()} == expected

@@ -165,13 +165,10 @@ def test_python_dash_m_escalate_runs_the_same_command(tmp_path: Path) -> None:
     log = write_log(tmp_path / "app.jsonl", [send_call(403, at=1)])
     result = subprocess.run(
         [sys.executable, "-m", "escalate", "report", "--format", "json", str(log)],
-        capture_output=True,
-        timeout=120,
-        cwd=tmp_path,
+        capture_output=True, timeout=120, cwd=tmp_path,
     )
     assert result.returncode == 1, result.stderr
     assert orjson.loads(result.stdout)["first_failing_stage"] == "send"
-    usage = subprocess.run(
-        [sys.executable, "-m", "escalate", "--help"], capture_output=True, timeout=120, cwd=tmp_path
-    )
+    usage = subprocess.run([sys.executable, "-m", "escalate", "--help"], capture_output=True,
+                           timeout=120, cwd=tmp_path)
     assert usage.returncode == 0 and b"Usage: escalate" in usage.stdout

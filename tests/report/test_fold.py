@@ -158,42 +158,17 @@ def test_every_odd_field_takes_the_reference_path() -> None:
 
 
 #: bytes that make a line interesting to a JSON parser when dropped in anywhere
-_NOISE = (
-    b'"',
-    b"\\",
-    b"}",
-    b"{",
-    b",",
-    b":",
-    b"[",
-    b"]",
-    b"\xff",
-    b"\xc3\xa9",
-    b"\x01",
-    b" ",
-    b"e",
-    b"-",
-    b"0",
-    b"9",
-    b".",
-    b"n",
-    b"t",
-    b"\\u0000",
-    b"\\ud800",
-    b"\r",
-)
+_NOISE = (b'"', b"\\", b"}", b"{", b",", b":", b"[", b"]", b"\xff", b"\xc3\xa9", b"\x01", b" ",
+          b"e", b"-", b"0", b"9", b".", b"n", b"t", b"\\u0000", b"\\ud800", b"\r")
 _HUGE_EXPONENT = re.compile(rb"[0-9][eE][+]?[0-9]{3}")
 
 
 @st.composite
 def _mutated_lines(draw: st.DrawFn) -> bytes:
     """Valid records, then a few bytes deleted, replaced or inserted anywhere."""
-    data = bytearray(
-        b"".join(
-            orjson.dumps(record) + b"\n"
-            for record in draw(st.lists(_record(), min_size=1, max_size=8))
-        )
-    )
+    data = bytearray(b"".join(
+        orjson.dumps(record) + b"\n" for record in draw(st.lists(_record(), min_size=1, max_size=8))
+    ))
     for _ in range(draw(st.integers(min_value=1, max_value=4))):
         at = draw(st.integers(min_value=0, max_value=len(data) - 1))
         operation = draw(st.sampled_from(["delete", "replace", "insert"]))
@@ -221,10 +196,7 @@ def test_fast_path_agrees_with_orjson_on_damaged_lines(data: bytes) -> None:
     (reference, reference_stats), (fast, fast_stats) = _reference(data), _fast(data)
     assert _snapshot(fast) == _snapshot(reference)
     assert (fast_stats.lines, fast_stats.not_evidence, fast_stats.broken) == (
-        reference_stats.lines,
-        reference_stats.not_evidence,
-        reference_stats.broken,
-    )
+        reference_stats.lines, reference_stats.not_evidence, reference_stats.broken)
 
 
 def test_a_huge_number_in_a_skipped_field_is_the_documented_difference() -> None:

@@ -195,9 +195,8 @@ def test_arbitrary_bytes_never_raise(data: bytes) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.lists(
-        st.sampled_from([b"\n", b"x" * 5000, b"{}", b"\n\n", b"\xff", b"y" * 70000]), max_size=30
-    ),
+    st.lists(st.sampled_from([b"\n", b"x" * 5000, b"{}", b"\n\n", b"\xff", b"y" * 70000]),
+             max_size=30),
     st.integers(min_value=0, max_value=10**6),
     st.integers(min_value=0, max_value=10**6),
 )

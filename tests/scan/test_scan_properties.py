@@ -11,12 +11,10 @@ from hypothesis import strategies as st
 
 from escalate._scan import MARKER_RE, SecretScanner
 
-_ALNUM = st.text(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=8, max_size=24
-)
-_B64URL = st.text(
-    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", min_size=8, max_size=40
-)
+_ALNUM = st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=8,
+                 max_size=24)
+_B64URL = st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-", min_size=8,
+                  max_size=40)
 
 
 def _basic(user: str, password: str) -> str:
@@ -30,52 +28,33 @@ CANARIES = st.one_of(
     _ALNUM.map(lambda s: ("rc_secret_" + s,) * 2),
     _ALNUM.map(lambda s: ("whsec_" + s,) * 2),
     st.from_regex(r"\+[1-9][0-9]{9,13}", fullmatch=True).map(lambda s: (s, s)),
-    st.tuples(_B64URL, _B64URL, _B64URL).map(lambda t: (f"eyJ{t[0]}.eyJ{t[1]}.{t[2]}",) * 2),
+    st.tuples(_B64URL, _B64URL, _B64URL).map(
+        lambda t: (f"eyJ{t[0]}.eyJ{t[1]}.{t[2]}",) * 2
+    ),
     _ALNUM.map(lambda s: (f"Bearer {s}9", f"{s}9")),
     st.tuples(_ALNUM, _ALNUM).map(lambda t: (f"Basic {_basic(*t)}", _basic(*t))),
     st.tuples(_ALNUM, _ALNUM).map(
         lambda t: (f"https://{t[0]}:{t[1]}X@h.example/", f"{t[0]}:{t[1]}X@")
     ),
     _ALNUM.map(lambda s: (f"password=S{s}", f"S{s}")),
-    _B64URL.map(lambda s: (f"-----BEGIN PRIVATE KEY-----\n{s}\n-----END PRIVATE KEY-----", s)),
+    _B64URL.map(
+        lambda s: (f"-----BEGIN PRIVATE KEY-----\n{s}\n-----END PRIVATE KEY-----", s)
+    ),
 )
 FINGERPRINTS = st.from_regex(r"fp_[0-9a-f]{12}", fullmatch=True)
 SHAPES = st.sampled_from(
-    [
-        "<e164>",
-        "<phone:not_e164>",
-        "<int>",
-        "<bool>",
-        "<float>",
-        "<text:len=12>",
-        "<str:len=3>",
-        "<media:count=2>",
-        "<fp:fp_0123456789ab>",
-        "<key#1>",
-        "<+4 more>",
-        "<unparsed:17 bytes>",
-        "<stream>",
-    ]
+    ["<e164>", "<phone:not_e164>", "<int>", "<bool>", "<float>", "<text:len=12>",
+     "<str:len=3>", "<media:count=2>", "<fp:fp_0123456789ab>", "<key#1>", "<+4 more>",
+     "<unparsed:17 bytes>", "<stream>"]
 )
 SECRET_KEYS = st.sampled_from(
-    [
-        "client_secret",
-        "access_token",
-        "Authorization",
-        "password",
-        "API_KEY",
-        "cookie",
-        "sessionToken",
-        "webhookSecret",
-        "private_key",
-        "X-RedCloud-Signature",
-    ]
+    ["client_secret", "access_token", "Authorization", "password", "API_KEY", "cookie",
+     "sessionToken", "webhookSecret", "private_key", "X-RedCloud-Signature"]
 )
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=12,
 )
 
@@ -120,12 +99,8 @@ def test_canary_in_json_never_survives(tree: Any, canary: tuple[str, str], path:
 
 
 @settings(max_examples=200, deadline=None)
-@given(
-    tree=JSON,
-    key=SECRET_KEYS,
-    value=st.text(min_size=1, max_size=30),
-    path=st.lists(st.integers(0, 50), max_size=6),
-)
+@given(tree=JSON, key=SECRET_KEYS, value=st.text(min_size=1, max_size=30),
+       path=st.lists(st.integers(0, 50), max_size=6))
 def test_anything_under_a_secret_key_is_marked(
     tree: Any, key: str, value: str, path: list[int]
 ) -> None:

@@ -16,11 +16,8 @@ BASIC = base64.b64encode(b"rc_test_client_123:hunter2hunter2").decode()
     [
         ("Authorization: Bearer abcDEF123456", "abcDEF123456", "bearer"),
         (f"Authorization: Basic {BASIC}", BASIC, "basic"),
-        (
-            "tok eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.sig_part-1 end",
-            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.sig_part-1",
-            "jwt",
-        ),
+        ("tok eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.sig_part-1 end",
+         "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjMifQ.sig_part-1", "jwt"),
         ("got rc_token_example back", "rc_token_example", "rc_token"),
         ("got rc_tok_9f8e7d back", "rc_tok_9f8e7d", "rc_token"),
         ("secret rc_secret_abc123.", "rc_secret_abc123.", "rc_secret"),
@@ -28,25 +25,12 @@ BASIC = base64.b64encode(b"rc_test_client_123:hunter2hunter2").decode()
         ("dial +15551234567 now", "+15551234567", "e164"),
         ("https://bob:pa55@api.example.com/x", "bob:pa55", "url_userinfo"),
         ("retry with password=hunter2&x=1", "hunter2", "password"),
-        (
-            "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----",
-            "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----",
-            "pem_private_key",
-        ),
+        ("-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----",
+         "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----",
+         "pem_private_key"),
     ],
-    ids=[
-        "bearer",
-        "basic",
-        "jwt",
-        "rc_token",
-        "rc_tok",
-        "rc_secret",
-        "whsec",
-        "e164",
-        "userinfo",
-        "key_value",
-        "pem",
-    ],
+    ids=["bearer", "basic", "jwt", "rc_token", "rc_tok", "rc_secret", "whsec", "e164",
+         "userinfo", "key_value", "pem"],
 )
 def test_value_pattern_is_replaced_by_its_marker(text: str, secret: str, rule: str) -> None:
     """Each value pattern replaces exactly the secret with `[redacted:<rule>:<hex>]`."""
@@ -90,28 +74,15 @@ def test_record_fields_with_secretish_names_survive() -> None:
     """A capture record's token, signature and idempotency objects are safe as they are."""
     record = {
         "schema": "escalate.evidence/1",
-        "token": {
-            "fingerprint": "fp_0123456789ab",
-            "source": "acquired",
-            "age_s": 2.5,
-            "expires_in": 3600,
-            "fresh": True,
-            "expired": False,
-        },
+        "token": {"fingerprint": "fp_0123456789ab", "source": "acquired", "age_s": 2.5,
+                  "expires_in": 3600, "fresh": True, "expired": False},
         "auth": {"scheme": "bearer", "fingerprint": "fp_aaaaaaaaaaaa"},
         "idempotency": {"present": True, "fingerprint": None},
         "signature": "not_checked",
-        "response": {
-            "token_type": "bearer",
-            "expires_in": 3600,
-            "token_fingerprint": "fp_bbbbbbbbbbbb",
-        },
-        "payload": {
-            "grant_type": "client_credentials",
-            "client_secret": "<str:len=16>",
-            "client_id": "<fp:fp_cccccccccccc>",
-            "to": ["<e164>", "<phone:not_e164>"],
-        },
+        "response": {"token_type": "bearer", "expires_in": 3600,
+                     "token_fingerprint": "fp_bbbbbbbbbbbb"},
+        "payload": {"grant_type": "client_credentials", "client_secret": "<str:len=16>",
+                    "client_id": "<fp:fp_cccccccccccc>", "to": ["<e164>", "<phone:not_e164>"]},
     }
     scanner = SecretScanner()
     assert scanner.scan_value(record) == record
@@ -120,14 +91,8 @@ def test_record_fields_with_secretish_names_survive() -> None:
 
 @pytest.mark.parametrize(
     ("key", "rule"),
-    [
-        ("client_secret", "secret"),
-        ("X-Api-Key", "api_key"),
-        ("sessionId", "session"),
-        ("Cookie", "cookie"),
-        ("db_password", "password"),
-        ("credentials", "credential"),
-    ],
+    [("client_secret", "secret"), ("X-Api-Key", "api_key"), ("sessionId", "session"),
+     ("Cookie", "cookie"), ("db_password", "password"), ("credentials", "credential")],
 )
 def test_secretish_key_replaces_unsafe_value(key: str, rule: str) -> None:
     """A string under a secret-ish key name (case-insensitive substring) is replaced whole."""
@@ -138,12 +103,8 @@ def test_secretish_key_applies_to_nested_values() -> None:
     """Strings nested anywhere below a secret-ish key are replaced, safe leaves kept."""
     value = {"credentials": {"user": "bob", "n": 3, "ok": True, "fp": "fp_0123456789ab"}}
     assert SecretScanner().scan_value(value) == {
-        "credentials": {
-            "user": marker("credential", "bob"),
-            "n": 3,
-            "ok": True,
-            "fp": "fp_0123456789ab",
-        }
+        "credentials": {"user": marker("credential", "bob"), "n": 3, "ok": True,
+                        "fp": "fp_0123456789ab"}
     }
 
 
