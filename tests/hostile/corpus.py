@@ -199,6 +199,7 @@ def _archives(folder: Path, large: bool) -> list[Entry]:
         "oversized_member.zip": lambda: archive_bytes(
             {"manifest.json": manifest, "report.md": b"\n" * member_size}),
         "manifest_bomb.zip": lambda: archive_bytes({"manifest.json": b" " * member_size}),
+        "escape_member.zip": lambda: archive_bytes({"manifest.json": manifest, EVIL_NAME: secret}),
         "many_members.zip": lambda: archive_bytes(
             {f"m{n}.txt": b"" for n in range(200_000 if large else 5_000)}),
     }  # fmt: skip

@@ -71,13 +71,14 @@ def test_every_command_over_every_hostile_input(corpus: list[Entry], tmp_path: P
     "name",
     ["duplicate_names.zip", "parent_name.zip", "absolute_name.zip", "symlink_member.zip",
      "encrypted_member.zip", "unknown_compression.zip", "oversized_member.zip",
-     "manifest_bomb.zip", "many_members.zip"],
+     "manifest_bomb.zip", "many_members.zip", "escape_member.zip"],
 )  # fmt: skip
 def test_verify_refuses_archives_escalate_never_makes(corpus: list[Entry], name: str) -> None:
     """`--verify` fails (exit 3) on an archive escalate never writes, naming why on stderr."""
     result = CliRunner().invoke(main, ["bundle", "--verify", str(_entry(corpus, name).path)])
     assert result.exit_code == ExitCode.VERIFY_FAILED, result.output
     assert "FAIL " in result.output
+    assert not any(char in result.output for char in RAW_CONTROLS)
 
 
 def test_verify_of_a_fifo_or_a_non_zip_is_an_input_error(corpus: list[Entry]) -> None:
