@@ -74,3 +74,19 @@ HEADER_IDEMPOTENCY_KEY: Final = "Idempotency-Key"
 def stage_for_route(route: str) -> str:
     """Return the debugging stage a route belongs to (`other` for any route outside the guide)."""
     return STAGE_BY_ROUTE.get(route.rstrip("/") or "/", STAGE_OTHER)
+
+
+#: The fields of docs/record-schema.md, by kind: what a bundle's evidence.jsonl ships (a log line
+#: may carry more, e.g. a service's structlog context; those keys are left out).
+COMMON_FIELDS: Final = ("schema", "kind", "ts", "pid", "seq")
+CALL_FIELDS: Final = (
+    *COMMON_FIELDS, "client", "method", "host", "route", "stage", "duration_ms", "status",
+    "outcome", "exception", "request_id", "error_code", "error_message", "auth", "token",
+    "content_type", "payload", "idempotency", "operation", "response",
+)  # fmt: skip
+WEBHOOK_FIELDS: Final = (
+    *COMMON_FIELDS, "receiver", "route", "event", "message_id", "external_reference", "sequence",
+    "provider_message_ref", "failure", "signature", "timestamp_skew_s", "response_status",
+    "body_size", "body_sha256", "parse_error",
+)  # fmt: skip
+FIELDS_BY_KIND: Final = {KIND_CALL: frozenset(CALL_FIELDS), KIND_WEBHOOK: frozenset(WEBHOOK_FIELDS)}

@@ -64,3 +64,13 @@ def test_duplicate_storm_runs_and_its_log_is_a_duplicate_storm(tmp_path: Path) -
     report = subprocess.run([sys.executable, "-m", "escalate", "report", "--format", "json",
                              str(log)], capture_output=True, text=True, timeout=120, check=False)
     assert "20 attempts, 20 keys" in report.stdout
+
+
+def test_hostile_bounds_scan_part_runs_and_prints_every_shape() -> None:
+    """A small run of the scan part prints a ratio row per adversarial shape and its verdict."""
+    script = ROOT / "benchmarks" / "hostile_bounds.py"
+    options = ["--skip-commands", "--max-kib", "16", "--repeat", "1", "--max-ratio", "1000"]
+    result = subprocess.run([sys.executable, str(script), *options], capture_output=True,
+                            text=True, timeout=120, check=True)  # fmt: skip
+    assert re.search(r"^eyJ run\s+[\d.]+\s+[\d.]+", result.stdout, re.MULTILINE)
+    assert "all bounds held" in result.stdout

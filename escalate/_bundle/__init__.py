@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from escalate._bundle._build import BundleSummary, build_bundle, write_bundle
 from escalate._bundle._evidence import Citations, citations, select_evidence
-from escalate._bundle._verify import VerifyResult, verify_bundle
+from escalate._bundle._verify import NotABundle, VerifyResult, verify_bundle
 
 __all__ = [
     "BundleSummary",
     "Citations",
+    "NotABundle",
     "VerifyResult",
     "build_bundle",
     "citations",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -20,10 +20,11 @@ from escalate._bundle._manifest import (
     manifest_data,
 )
 from escalate._bundle._readme import README_TEXT
+from escalate._controls import json_escaped
 from escalate._har import har_document
 from escalate._render import render
 from escalate._report import ReportOptions, build_report
-from escalate._report._model import Redactions, Report
+from escalate._report._model import Redactions, Report, SkippedLines
 from escalate._scan import ScanConfig, SecretScanner
 
 #: (file name in the bundle, report format) of the three report renderings.
@@ -43,6 +44,7 @@ class BundleSummary:
     evidence_records: int
     first_failing_stage: str | None
     redactions: tuple[tuple[str, int], ...]
+    skipped: SkippedLines = field(default_factory=SkippedLines)  #: lines and entries not read
 
 
 def build_bundle(
@@ -65,10 +67,12 @@ def build_bundle(
             evidence_records=len(evidence), redactions=scanner.summary(),
         )
     )  # fmt: skip
-    files[MANIFEST_NAME] = scanner.scan_text(manifest_bytes(manifest).decode()).encode()
+    files[MANIFEST_NAME] = json_escaped(
+        scanner.scan_text(manifest_bytes(manifest).decode())
+    ).encode()
     summary = BundleSummary(
         Path(), 0, tuple(sorted(files)), len(evidence), report.first_failing_stage,
-        scanner.summary(),
+        scanner.summary(), report.inputs.skipped,
     )  # fmt: skip
     return archive_bytes(files), summary
 
@@ -93,8 +97,9 @@ def _content_files(
     """Every file but the manifest, each passed through the scan as the last step."""
     report = dataclasses.replace(report, redactions=Redactions(by_rule=scanner.summary()))
     texts = {name: render(report, fmt) for name, fmt in REPORT_FILES}
-    texts[EVIDENCE_NAME] = "".join(orjson.dumps(record).decode() + "\n" for record in evidence)
+    evidence_text = "".join(orjson.dumps(record).decode() + "\n" for record in evidence)
+    texts[EVIDENCE_NAME] = json_escaped(evidence_text)
     har = scanner.scan_value(har_document(evidence))
-    texts[HAR_NAME] = orjson.dumps(har, option=orjson.OPT_INDENT_2).decode() + "\n"
+    texts[HAR_NAME] = json_escaped(orjson.dumps(har, option=orjson.OPT_INDENT_2).decode() + "\n")
     texts[README_NAME] = README_TEXT
     return {name: scanner.scan_text(text).encode() for name, text in texts.items()}

@@ -4,7 +4,12 @@ The report engine keeps no records, only what its findings cite (requestIds, mes
 timestamps of the calls in each escalation package). This pass reads the inputs again with the
 same filters and keeps, as plain dicts, the records those citations name, plus the calls that
 define each stage's verdict (its first call, its last call and its first failure), so a bundle is
-small and says nothing about unrelated traffic.
+small and says nothing about unrelated traffic. A selected record keeps the fields of
+docs/record-schema.md only: keys another writer added (structlog context such as a customer's
+e-mail) are left out.
+
+Lines are read as the report's reader reads them: a line over `MAX_LINE` is skipped without being
+held (the report counts it as `line_too_long`), so memory stays bounded whatever the input.
 
 Each cited value selects a bounded number of records (the first ones in input order): a requestId
 or a timestamp `MAX_PER_CALL_CITATION`, a messageId `MAX_PER_MESSAGE` (its send, the lifecycle
@@ -23,8 +28,9 @@ from escalate._report._client import with_client
 from escalate._report._filters import ReportOptions, build_filter, call_message_ids
 from escalate._report._inputs import Source, read_chunks, resolve_sources
 from escalate._report._model import Report
+from escalate._report._reader import MAX_LINE, LineStats, line_blocks
 from escalate._report._records import BrokenRecord, CallRecord, Record, record_from_object
-from escalate._schema import RECORD_MARKER, STAGE_WEBHOOKS
+from escalate._schema import FIELDS_BY_KIND, RECORD_MARKER, STAGE_WEBHOOKS
 
 #: (source index, line number): where a record was read, its identity and its tie-breaker.
 Position = tuple[int, int]
@@ -150,7 +156,7 @@ def _failed(record: Record) -> bool:
 
 
 def _records(sources: Sequence[Source]) -> Iterator[tuple[Position, dict[str, Any], Record]]:
-    """Yield every usable record with its position and its raw dict; skip everything else."""
+    """Yield every usable record with its position and its schema fields; skip everything else."""
     for index, source in enumerate(sources):
         for number, line in enumerate(_lines(source), start=1):
             if RECORD_MARKER not in line:
@@ -160,15 +166,19 @@ def _records(sources: Sequence[Source]) -> Iterator[tuple[Position, dict[str, An
                 record = record_from_object(raw)
             except (orjson.JSONDecodeError, BrokenRecord):
                 continue
-            yield (index, number), raw, record
+            yield (index, number), schema_fields(raw), record
+
+
+def schema_fields(raw: dict[str, Any]) -> dict[str, Any]:
+    """The record with only the fields its kind has in docs/record-schema.md."""
+    kind = raw.get("kind")
+    fields = FIELDS_BY_KIND.get(kind, frozenset()) if isinstance(kind, str) else frozenset()
+    return {key: value for key, value in raw.items() if key in fields}
 
 
 def _lines(source: Source) -> Iterator[bytes]:
-    """Yield the lines of a source without their newline."""
-    carry = b""
-    for chunk in read_chunks(source):
-        lines = (carry + chunk).split(b"\n")
-        carry = lines.pop()
-        yield from lines
-    if carry:
-        yield carry
+    """Yield the lines of a source without their newline; a line over MAX_LINE is left out."""
+    for buffer, begin, end in line_blocks(read_chunks(source), LineStats()):
+        for line in buffer[begin : end - 1].split(b"\n"):
+            if len(line) <= MAX_LINE:
+                yield line

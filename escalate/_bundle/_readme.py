@@ -39,6 +39,6 @@ Checking the archive
 --------------------
     escalate bundle --verify ticket.zip
 
-re-computes every checksum and re-runs the secret scan; exit status 3 means a file was changed
-or a secret was found.
+re-computes every checksum and re-runs the secret scan; exit status 3 means a file was changed,
+a secret was found, or the archive is not one escalate writes.
 """

@@ -10,8 +10,11 @@ from typing import Any, Final, TypeVar
 import click
 
 from escalate._cli._exit import ExitCode
+from escalate._controls import escaped
 from escalate._report import OptionError, ReportOptions, parse_duration
 from escalate._report._filters import DEFAULT_DELIVERY_GRACE_S
+from escalate._report._inputs import ENTRY_REASONS
+from escalate._report._model import SkippedLines
 from escalate._scan import ScanConfig, ScanConfigError, load_scan_config
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -23,15 +26,31 @@ FILTER_PARAMS: Final = (
 
 
 class InputProblem(click.ClickException):
-    """A wrong option value or unreadable input: `Error: ...` on stderr, exit status 2."""
+    """A wrong option value or unreadable input: `Error: ...` on stderr, exit status 2.
+
+    The message names files (and may quote input): control characters are written escaped.
+    """
 
     exit_code = int(ExitCode.USAGE)
 
+    def __init__(self, message: str) -> None:
+        super().__init__(escaped(message))
 
-class InternalError(click.ClickException):
+
+class InternalError(InputProblem):
     """A bug in escalate: exit status 70 and a request for a bug report."""
 
     exit_code = int(ExitCode.INTERNAL)
+
+
+def warn_skipped(skipped: SkippedLines) -> None:
+    """A warning on stderr for each directory entry that was not read (the report lists them)."""
+    entries = [(reason, path) for reason, path, line in skipped.examples if line == 0]
+    total = sum(count for reason, count in skipped.by_reason if reason in ENTRY_REASONS)
+    for reason, path in entries:
+        click.echo(f"warning: skipped {escaped(path)}: {reason.replace('_', ' ')}", err=True)
+    if total > len(entries):
+        click.echo(f"warning: {total - len(entries)} more entries skipped", err=True)
 
 
 def _grace(ctx: click.Context, param: click.Parameter, value: str | None) -> float:

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from escalate._bundle import verify_bundle, write_bundle
+from escalate._bundle import NotABundle, verify_bundle, write_bundle
 from escalate._cli._exit import ExitCode
 from escalate._cli._options import (
     InputProblem,
@@ -20,8 +20,10 @@ from escalate._cli._options import (
     report_filters,
     report_options,
     scan_config_option,
+    warn_skipped,
 )
 from escalate._cli.report import report_command
+from escalate._controls import escaped
 from escalate._report import InputError, OptionError, ReportOptions
 from escalate._scan import ScanConfig
 
@@ -56,8 +58,9 @@ def bundle_command(
     reject_stdin(paths)
     argv = command_line("bundle", paths, filters)
     summary = _write(paths, output, report_options(filters), config, argv)
+    warn_skipped(summary.skipped)
     click.echo(
-        f"wrote {summary.path} ({summary.size} bytes, {summary.evidence_records} evidence "
+        f"wrote {escaped(summary.path)} ({summary.size} bytes, {summary.evidence_records} evidence "
         f"records, first failing stage: {summary.first_failing_stage or 'none'})", err=True,
     )  # fmt: skip
 
@@ -100,11 +103,14 @@ def _verify(bundle: Path, config: ScanConfig, paths: Sequence[str], output: Path
         raise click.UsageError("--verify takes only the bundle to check")
     try:
         result = verify_bundle(bundle, scan_config=config)
+    except NotABundle as error:
+        raise InputProblem(str(error)) from None
     except OSError as error:
         raise InputProblem(f"{bundle}: {error.strerror or error}") from None
     for problem in result.problems:
-        click.echo(f"FAIL {problem}", err=True)
+        click.echo(f"FAIL {escaped(problem)}", err=True)
     if not result.ok:
         click.get_current_context().exit(int(ExitCode.VERIFY_FAILED))
-    click.echo(f"OK {bundle}: {result.files_checked} files, checksums match, no secret found")
+    click.echo(f"OK {escaped(bundle)}: {result.files_checked} files, checksums match, "
+               "no secret found")  # fmt: skip
 

@@ -20,9 +20,11 @@ from escalate._cli._options import (
     report_filters,
     report_options,
     scan_config_option,
+    warn_skipped,
     write_output,
 )
 from escalate._cli.bundle import reject_stdin
+from escalate._controls import json_escaped
 from escalate._har import har_document
 from escalate._report import InputError, OptionError, build_report
 from escalate._scan import SecretScanner
@@ -46,8 +48,10 @@ def har_command(
         records = [scanner.scan_value(r) for r in select_evidence(list(paths), options, report)]
     except (InputError, OptionError) as error:
         raise InputProblem(str(error)) from None
+    warn_skipped(report.inputs.skipped)
     document = scanner.scan_value(har_document(records))
-    text = scanner.scan_text(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")
+    text = orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n"
+    text = json_escaped(scanner.scan_text(text))
     write_output(text, output)
     redacted = sum(count for _, count in scanner.summary())
     click.echo(f"{len(records)} entries, {redacted} values redacted", err=True)

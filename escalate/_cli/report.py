@@ -27,6 +27,7 @@ from escalate._cli._options import (
     report_filters,
     report_options,
     scan_config_option,
+    warn_skipped,
     write_output,
 )
 from escalate._report import InputError, OptionError, ReportOptions, build_report
@@ -141,6 +142,7 @@ def report_command(
             f"internal error ({type(error).__name__}: {error}); please report it with the "
             "command line you ran"
         ) from error
+    warn_skipped(report.inputs.skipped)
     write_output(text, output)
     click.get_current_context().exit(int(report_exit_code(report)))
 

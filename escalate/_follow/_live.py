@@ -25,7 +25,9 @@ class LiveState:
         self.live: dict[int, tuple[str, LineStats]] = {}  #: id(generation) -> its name, counts
         self.retired = LineStats()  #: counts of generations that ended, summed
         self.retired_examples: list[tuple[str, str, int, int]] = []
-        self.files: dict[str, None] = {}  #: every name read, in order
+        #: every name read, in order, with the [calls, webhooks] its lines gave (the report tells an
+        #: empty receiver log from a missing one by them, as `escalate report` does)
+        self.files: dict[str, list[int]] = {}
 
     def add(self, block: Block) -> None:
         """Fold a block's whole lines into the state; note a generation that ended."""
@@ -37,26 +39,33 @@ class LiveState:
             return
         if block.event == "compressed":
             return
-        self.files.setdefault(generation.name)
+        counts = self.files.setdefault(generation.name, [0, 0])
         self.live[id(generation)] = (generation.name, generation.stats)
         if block.data:
+            calls, webhooks = self.state.calls, self.state.webhooks
             self._fold(block.data, generation.stats)
+            counts[0] += self.state.calls - calls
+            counts[1] += self.state.webhooks - webhooks
 
     def _fold(self, data: bytes, stats: LineStats) -> None:
         if self.record_filter is None:
-            scan_into((data,), stats, folder(self.state))
+            scan_into((data,), stats, folder(self.state, stats))
             self.state.settle()
             return
         accepts, add = self.record_filter.accepts, self.state.add
         for record in scan_chunks((data,), stats):
             if accepts(record):
                 add(record)
+            else:
+                self.state.filtered_out += 1
 
     def _retire(self, name: str, stats: LineStats) -> None:
         self.retired.lines += stats.lines
         self.retired.not_evidence += stats.not_evidence
         for reason, count in stats.broken.items():
             self.retired.broken[reason] = self.retired.broken.get(reason, 0) + count
+        for envelope, records in stats.envelopes.items():
+            self.retired.count_unwrapped(envelope, records)
         room = MAX_EXAMPLES - len(self.retired_examples)
         self.retired_examples += [(r, name, 0, line) for r, line in stats.examples[:room]]
 
@@ -75,5 +84,10 @@ class LiveState:
             for name, stats in self.live.values()
             for reason, line in stats.examples
         ]
+        state.envelopes = {}
+        for stats in every:
+            for envelope, records in stats.envelopes.items():
+                state.envelopes[envelope] = state.envelopes.get(envelope, 0) + records
         state.segments = {}
+        state.file_records = {name: list(counts) for name, counts in self.files.items()}
         return report_from_state(state, self.options, tuple(self.files))

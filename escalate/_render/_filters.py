@@ -14,10 +14,13 @@ from typing import Any
 import orjson
 from markupsafe import Markup, escape
 
+from escalate._controls import CONTROL_RE
 from escalate._render._wrap import wrap_columns
 
-#: C0/C1 control characters (ANSI colour codes start with ESC) except tab and newline.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_CONTROL = CONTROL_RE
+#: What GitHub-flavoured Markdown turns into a link in plain text: `scheme://`, `www.`, `a@b`
+#: (the autolink extension); a backslash before `:`, `.` or `@` keeps the text and drops the link.
+_AUTOLINK = re.compile(r"(?<=[A-Za-z])(:)(?=//)|(?i:(?<![A-Za-z0-9])www)(\.)|(@)")
 _NEWLINES = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 #: Characters CommonMark/GFM would read as markup inside a table cell or a paragraph.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`|*<>\[\]&~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
@@ -67,11 +70,21 @@ def md(value: Any) -> str:
     character that markdown would read as markup is backslash-escaped.
     """
     pieces = _CODE_SPAN.split(oneline(value))
-    escaped = "".join(
-        md_code(piece) if index % 2 else _MARKDOWN_SPECIAL.sub(r"\\\1", piece)
-        for index, piece in enumerate(pieces)
+    text = "".join(
+        md_code(piece) if index % 2 else _md_text(piece) for index, piece in enumerate(pieces)
     )
-    return _MARKDOWN_BLOCK_START.sub(_escape_block_start, escaped, count=1)
+    return _MARKDOWN_BLOCK_START.sub(_escape_block_start, text, count=1)
+
+
+def _md_text(piece: str) -> str:
+    """Backslash-escape markup characters, and what would autolink (`https://`, `www.`, `@`)."""
+    return _AUTOLINK.sub(_escape_autolink, _MARKDOWN_SPECIAL.sub(r"\\\1", piece))
+
+
+def _escape_autolink(match: re.Match[str]) -> str:
+    """`https\\://`, `www\\.`, `a\\@b`: a backslash before the match's last character."""
+    text = match.group()
+    return f"{text[:-1]}\\{text[-1]}"
 
 
 def _escape_block_start(match: re.Match[str]) -> str:

@@ -23,8 +23,9 @@ from escalate._report._filters import (
     build_filter,
     filter_description,
 )
-from escalate._report._inputs import Source, resolve_sources
+from escalate._report._inputs import Source, resolve_inputs
 from escalate._report._model import Finding, InputSummary, Report, ReportVerdict, SkippedLines
+from escalate._report._reader import MAX_EXAMPLES
 from escalate._report._related import with_operations
 from escalate._report._timeline import build_timeline
 from escalate._report.rules import RuleContext
@@ -45,7 +46,8 @@ _CLIENT_KEYS = (
 def build_report(paths: Sequence[str], *, options: ReportOptions) -> Report:
     """Read the logs at `paths` and diagnose them; raises `InputError` or `OptionError`."""
     record_filter = build_filter(options)
-    sources = resolve_sources(paths)
+    resolved = resolve_inputs(paths)
+    sources = resolved.sources
     spooled = None
     try:
         if record_filter is not None and (record_filter.message_id or record_filter.request_id):
@@ -59,8 +61,8 @@ def build_report(paths: Sequence[str], *, options: ReportOptions) -> Report:
     finally:
         if spooled:
             os.unlink(spooled)
-    names = tuple(dict.fromkeys(source.name for source in resolve_sources(paths)))
-    return report_from_state(state, options, names)
+    names = tuple(dict.fromkeys(source.name for source in resolved.sources))
+    return report_from_state(state, options, names, resolved.skipped)
 
 
 def _aggregate(
@@ -78,9 +80,13 @@ def _aggregate(
 
 
 def report_from_state(
-    state: AggregateState, options: ReportOptions, files: tuple[str, ...]
+    state: AggregateState,
+    options: ReportOptions,
+    files: tuple[str, ...],
+    skipped_entries: tuple[tuple[str, str], ...] = (),
 ) -> Report:
-    """Turn an aggregated state into the report."""
+    """Turn an aggregated state into the report; `skipped_entries` are `(path, reason)` of the
+    directory entries that were not read (counted and listed with the skipped lines)."""
     context = RuleContext(options.delivery_grace_s, state.last, files)
     findings = evaluate_rules(state, context)
     stages = stage_verdicts(state, findings, context)
@@ -92,7 +98,7 @@ def report_from_state(
     missing = missing_logs(state, accepted_count(state), webhook_findings)
     return Report(
         generated_by=f"escalate {__version__}",
-        inputs=_inputs(state, options, files),
+        inputs=_inputs(state, options, files, skipped_entries),
         stages=stages,
         first_failing_stage=first,
         headline=headline(stages, findings, state, absent, missing),
@@ -112,11 +118,21 @@ def _verdict(first: str | None, findings: tuple[Finding, ...]) -> ReportVerdict:
     return "warnings" if findings else "pass"
 
 
-def _inputs(state: AggregateState, options: ReportOptions, files: tuple[str, ...]) -> InputSummary:
+def _inputs(
+    state: AggregateState,
+    options: ReportOptions,
+    files: tuple[str, ...],
+    entries: tuple[tuple[str, str], ...],
+) -> InputSummary:
+    by_reason = dict(state.broken)
+    for _, reason in entries:
+        by_reason[reason] = by_reason.get(reason, 0) + 1
+    # a skipped entry is an example with no line number (0); entries first: they are rarer
+    examples = (*((reason, path, 0) for path, reason in entries), *absolute_examples(state))
     skipped = SkippedLines(
         not_evidence=state.not_evidence,
-        by_reason=tuple(sorted(state.broken.items())),
-        examples=absolute_examples(state),
+        by_reason=tuple(sorted(by_reason.items())),
+        examples=examples[:MAX_EXAMPLES],
     )
     return InputSummary(
         files=files,

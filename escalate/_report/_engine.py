@@ -45,11 +45,12 @@ def aggregate_sources(
     workers = max(1, min(jobs, usable_cpus()))
     tasks = plan_tasks(sources, workers, min_range_bytes)
     if workers <= 1 or len(tasks) <= 1:
-        states = [
-            aggregate_source(task, record_filter, progress, read_ahead=True) for task in tasks
-        ]
-    else:
-        states = _in_processes(tasks, record_filter, workers, progress)
+        # merged as they come, as reduce() would: 100,000 small files held 5 KB of state each
+        state = AggregateState()
+        for task in tasks:
+            state = state.merge(aggregate_source(task, record_filter, progress, read_ahead=True))
+        return state
+    states = _in_processes(tasks, record_filter, workers, progress)
     return reduce(AggregateState.merge, states, AggregateState())
 
 

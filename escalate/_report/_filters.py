@@ -24,6 +24,11 @@ class OptionError(ValueError):
     """An option value that cannot be understood (a bad duration or timestamp)."""
 
 
+#: The longest duration an option takes (3650 days): `--since 99999999h` would start before the
+#: year 1, where no date exists.
+MAX_DURATION_S = 3650 * 86400
+
+
 def parse_duration(text: str) -> float:
     """Parse `0`, `90s`, `15m`, `2h`, `1d` into seconds."""
     match = _DURATION.match(text)
@@ -32,7 +37,10 @@ def parse_duration(text: str) -> float:
     value, unit = match.groups()
     if unit == "" and float(value) != 0:
         raise OptionError(f"invalid duration {text!r}: give a unit (s, m, h), e.g. 90s")
-    return float(value) * _UNIT_SECONDS[unit]
+    seconds = float(value) * _UNIT_SECONDS[unit]
+    if seconds > MAX_DURATION_S:
+        raise OptionError(f"duration {text!r} is too long: at most 3650 days (87600h)")
+    return seconds
 
 
 def parse_time(text: str, now: datetime | None = None) -> str:
@@ -41,12 +49,11 @@ def parse_time(text: str, now: datetime | None = None) -> str:
         moment = (now or datetime.now(timezone.utc)) - timedelta(seconds=parse_duration(text))
         return format_ts(moment)
     try:
-        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
+        return format_ts(datetime.fromisoformat(text.strip().replace("Z", "+00:00")))
+    except (ValueError, OverflowError):
         raise OptionError(
             f"invalid time {text!r}: use ISO 8601 (2026-11-27T10:00:00Z) or a duration (2h)"
         ) from None
-    return format_ts(parsed)
 
 
 class Engine(enum.Enum):

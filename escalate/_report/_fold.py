@@ -48,7 +48,7 @@ from escalate._report._aggregate import (
     keep_reference,
 )
 from escalate._report._reader import ConsumeLine, LineStats, parsed
-from escalate._report._records import BrokenRecord, record_from_object
+from escalate._report._records import BrokenRecord, is_canonical_ts, record_from_object
 from escalate._report._state import CallGroup, WebhookGroup, WebhookKey, count_at
 from escalate._schema import (
     KIND_CALL,
@@ -192,12 +192,17 @@ def folder(state: AggregateState, stats: LineStats | None = None) -> ConsumeLine
         group = healthy.get((value.signature, status, event))
         if group is None:
             group = healthy_group(value.signature, status, event)
-        if group is None or message_id is None or value.route is None or ts[26:] != "Z":
+        if (
+            group is None or message_id is None or value.route is None or ts[26:] != "Z"
+            or not ts[20:26].isdigit()
+        ):  # fmt: skip
             return reference(line)
-        count_at(group, ts)
         if not second <= ts < second_end:  # the same as not ts.startswith(second), no call
+            if not is_canonical_ts(ts):  # a new second's timestamp is checked whole, once
+                return reference(line)
             second = ts[:SECOND_KEY]
             second_end, row = second + _TOP, row_at(ts)
+        count_at(group, ts)
         row[_WEBHOOK_OK_SLOT] += 1
         if message_id and event in _LIFECYCLE:
             seen = messages.get(message_id)
@@ -242,6 +247,7 @@ def folder(state: AggregateState, stats: LineStats | None = None) -> ConsumeLine
         if (
             group is None or idempotency is None or response is None
             or not operation or operation in operations or ts[26:] != "Z"
+            or not ts[20:26].isdigit() or not (second <= ts < second_end or is_canonical_ts(ts))
         ):  # fmt: skip
             return False
         errors_count, results = response.errors_count, response.results

@@ -1,7 +1,11 @@
 """Inputs: resolve paths, directories, globs and `-` into sources, and read them in big chunks.
 
 Compression is detected from the first bytes (gzip, zstd), not from the file name, so a renamed
-`.gz` still reads. An input that cannot be read raises `InputError` naming it.
+`.gz` still reads; a corrupt or truncated one raises `InputError`. An input given by name that
+cannot be read raises `InputError` naming it. Inside a directory (or a glob), one rule: an entry
+that is not a readable regular file (a FIFO, a socket, a device or a symlink to one, a dangling
+symlink, an unreadable file or subdirectory) is skipped and listed in `ResolvedInputs.skipped`,
+which the report counts and shows; reading goes on. Nothing waits on a FIFO or reads /dev/zero.
 """
 
 from __future__ import annotations
@@ -11,10 +15,12 @@ import gzip
 import io
 import itertools
 import os
+import stat
 import sys
+import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Final
 
 from escalate._report._framing import SNIFF_BYTES, Layout, next_final_line_end, sniff
 
@@ -22,6 +28,14 @@ CHUNK_SIZE = 16 * 1024 * 1024
 STDIN = "-"
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+#: Compressed bytes fed to zstd at a time: one call's output stays bounded (a zstd bomb expands
+#: 4 bytes into a 128 KiB block, so 1 KiB gives at most ~32 MiB) while a normal log costs one call
+#: per ~10 KiB of text.
+_ZSTD_INPUT_BLOCK: Final = 1024
+#: Why a directory entry was skipped (the report's skipped-by-reason counts).
+REASON_NOT_REGULAR: Final = "not_a_regular_file"
+REASON_UNREADABLE: Final = "unreadable_entry"
+ENTRY_REASONS: Final = (REASON_NOT_REGULAR, REASON_UNREADABLE)
 
 
 class InputError(Exception):
@@ -37,15 +51,29 @@ class Source:
     end: int | None = None  #: exclusive; None = to the end
 
 
+@dataclass(frozen=True)
+class ResolvedInputs:
+    """The sources to read, and the directory or glob entries skipped: `(path, reason)`."""
+
+    sources: tuple[Source, ...]
+    skipped: tuple[tuple[str, str], ...] = ()
+
+
 def resolve_sources(paths: Sequence[str]) -> tuple[Source, ...]:
     """Expand paths, directories (recursively, sorted) and globs into sources, in order given."""
+    return resolve_inputs(paths).sources
+
+
+def resolve_inputs(paths: Sequence[str]) -> ResolvedInputs:
+    """`resolve_sources`, with the entries skipped inside directories and globs."""
     sources: list[Source] = []
+    skipped: list[tuple[str, str]] = []
     for path in paths:
-        sources.extend(Source(name) for name in _expand(path))
-    return tuple(sources)
+        sources.extend(Source(name) for name in _expand(path, skipped))
+    return ResolvedInputs(tuple(sources), tuple(skipped))
 
 
-def _expand(path: str) -> list[str]:
+def _expand(path: str, skipped: list[tuple[str, str]]) -> list[str]:
     if path == STDIN:
         return [STDIN]
     if "://" in path:  # s3://, gs://, https://...: escalate._report._remote, imported when used
@@ -53,30 +81,65 @@ def _expand(path: str) -> list[str]:
 
         return expand_remote(path)
     if os.path.isdir(path):
-        return _walk(path)
+        return _walk(path, skipped)
     if os.path.exists(path):
-        _check_readable(path)
+        _check_given(path)
         return [path]
     if glob.has_magic(path):
         matches = sorted(glob.glob(path, recursive=True))
-        files = [match for match in matches if os.path.isfile(match)]
+        files = _readable([m for m in matches if not os.path.isdir(m)], skipped)
         if files:
             return files
-        raise InputError(f"{path}: no file matches this pattern")
+        raise InputError(f"{path}: no readable file matches this pattern")
     raise InputError(f"{path}: no such file or directory")
 
 
-def _walk(directory: str) -> list[str]:
+def _walk(directory: str, skipped: list[tuple[str, str]]) -> list[str]:
     found: list[str] = []
-    for root, dirs, files in os.walk(directory):
+
+    def unreadable(error: OSError) -> None:
+        skipped.append((str(error.filename or directory), REASON_UNREADABLE))
+
+    for root, dirs, files in os.walk(directory, onerror=unreadable):
         dirs.sort()
-        found.extend(os.path.join(root, name) for name in sorted(files) if not name.startswith("."))
+        names = [os.path.join(root, n) for n in sorted(files) if not n.startswith(".")]
+        found.extend(_readable(names, skipped))
     if not found:
-        raise InputError(f"{directory}: directory holds no files")
+        raise InputError(f"{directory}: directory holds no readable files")
     return found
 
 
-def _check_readable(path: str) -> None:
+def _readable(paths: list[str], skipped: list[tuple[str, str]]) -> list[str]:
+    """The paths that are readable regular files; the others go to `skipped` with a reason."""
+    found = []
+    for path in paths:
+        problem = _entry_problem(path)
+        if problem is None:
+            found.append(path)
+        else:
+            skipped.append((path, problem))
+    return found
+
+
+def _entry_problem(path: str) -> str | None:
+    """Why a directory entry cannot be read as a log, or None (symlinks are followed)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:  # a dangling symlink, a symlink loop, a vanished file
+        return REASON_UNREADABLE
+    if not stat.S_ISREG(mode):
+        return REASON_NOT_REGULAR
+    return None if os.access(path, os.R_OK) else REASON_UNREADABLE
+
+
+def _check_given(path: str) -> None:
+    """A path given by name: a regular file or a pipe (`<(zcat log.gz)`), and readable."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as error:
+        raise InputError(f"{path}: {error.strerror or error}") from None
+    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
+        raise InputError(f"{path}: not a regular file or a pipe")
     if not os.access(path, os.R_OK):
         raise InputError(f"{path}: permission denied")
 
@@ -128,18 +191,44 @@ def _decompressed(raw: io.BufferedReader, name: str, chunk_size: int) -> Iterato
         if head.startswith(_GZIP_MAGIC):
             yield from _chunks(gzip.GzipFile(fileobj=raw, mode="rb"), chunk_size)
         elif head.startswith(_ZSTD_MAGIC):
-            yield from _chunks(_zstd_reader(raw), chunk_size)
+            yield from _zstd_chunks(raw, name, chunk_size)
         else:
             yield from _chunks(raw, chunk_size)
-    except (OSError, EOFError) as error:
+    except (OSError, EOFError, zlib.error) as error:  # zlib.error: a corrupt deflate stream
         raise InputError(f"{name}: cannot read: {error}") from None
 
 
-def _zstd_reader(raw: IO[bytes]) -> IO[bytes]:
+def _zstd_chunks(raw: IO[bytes], name: str, chunk_size: int) -> Iterator[bytes]:
+    """Decompress zstd frames in chunks of about `chunk_size`; corrupt or cut short: InputError.
+
+    `stream_reader` returns nothing at all for a truncated frame; `decompressobj` says whether
+    its frame ended (`eof`), and fed small blocks, its output stays bounded.
+    """
     import zstandard
 
-    reader: IO[bytes] = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True)
-    return reader
+    decompressor = zstandard.ZstdDecompressor()
+    frame, in_frame = decompressor.decompressobj(), False
+    pending: list[bytes] = []
+    size = 0
+    try:
+        while block := raw.read(_ZSTD_INPUT_BLOCK):
+            while block:
+                output, in_frame = frame.decompress(block), True
+                pending.append(output)
+                size += len(output)
+                block = b""
+                if frame.eof:
+                    block, in_frame = frame.unused_data, False
+                    frame = decompressor.decompressobj()
+            if size >= chunk_size:
+                yield b"".join(pending)
+                pending, size = [], 0
+    except zstandard.ZstdError as error:
+        raise InputError(f"{name}: cannot read: corrupt zstd data ({error})") from None
+    if in_frame:
+        raise InputError(f"{name}: cannot read: zstd data ends before its frame does (truncated)")
+    if size:
+        yield b"".join(pending)
 
 
 def _chunks(stream: IO[bytes] | gzip.GzipFile, chunk_size: int) -> Iterator[bytes]:

@@ -11,13 +11,30 @@ alone is 2 s, half of parsing every line with orjson.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 from escalate._schema import KIND_CALL, KIND_WEBHOOK, SCHEMA, SCHEMA_NAME, SCHEMA_VERSION
 
 REASON_WRONG_TYPES = "wrong_types"
 REASON_NEWER_SCHEMA = "newer_schema"
+#: A record's timestamp is a real date of these years: arithmetic on it (a delivery grace, a
+#: timeline slice, `--since`) cannot leave what `datetime` holds (year 1 and 9999 crashed it).
+MIN_YEAR: Final = 1970
+MAX_YEAR: Final = 2999
+#: The canonical timestamp text, months' lengths checked (29 February takes the slow path, which
+#: parses it). The fast path (_fold.py) checks a timestamp whole when its second is new, and only
+#: the fraction's digits while the second lasts (a whole check per record cost it 20% CPU).
+_CANONICAL_TS_RE: Final = re.compile(
+    r"(?:19[7-9][0-9]|2[0-9]{3})-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8]))"
+    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{6}Z"
+)
+#: Records are at most 32 levels deep when captured (deeper becomes `<deep>`); a deeper one is
+#: another writer's, and orjson cannot write one 255 levels deep back out.
+MAX_DEPTH: Final = 64
+_TEXT_OR_NULL: Final = (str, type(None))
 
 
 class BrokenRecord(ValueError):
@@ -75,13 +92,36 @@ def canonical_ts(value: object) -> str:
     """Return `value` as the canonical timestamp text, or raise `BrokenRecord`."""
     if not isinstance(value, str):
         raise BrokenRecord(REASON_WRONG_TYPES)
-    if len(value) == 27 and value[10] == "T" and value[26] == "Z":
+    if _CANONICAL_TS_RE.fullmatch(value):
         return value
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
         raise BrokenRecord(REASON_WRONG_TYPES) from None
+    if not MIN_YEAR <= parsed.year <= MAX_YEAR:
+        raise BrokenRecord(REASON_WRONG_TYPES)
     return format_ts(parsed)
+
+
+def is_canonical_ts(value: str) -> bool:
+    """Whether `value` is the canonical text of a real date from MIN_YEAR to MAX_YEAR."""
+    return _CANONICAL_TS_RE.fullmatch(value) is not None
+
+
+def within_depth(value: object, limit: int = MAX_DEPTH) -> bool:
+    """Whether `value` nests lists and objects at most `limit` levels deep."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if type(item) is dict else item if type(item) is list else ()
+        for child in children:
+            if type(child) is dict or type(child) is list:
+                if depth >= limit:
+                    return False
+                pending.append((child, depth + 1))
+    return True
 
 
 def format_ts(moment: datetime) -> str:
@@ -92,8 +132,15 @@ def format_ts(moment: datetime) -> str:
 
 
 def parse_ts(value: str) -> datetime:
-    """Parse a canonical timestamp back into an aware UTC datetime."""
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    """Parse a canonical timestamp back into an aware UTC datetime.
+
+    A fraction that is not six ASCII digits counts as none: within a second the fast path checks
+    `isdigit` (true for other scripts' digits too), not each character.
+    """
+    try:
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=timezone.utc)
 
 
 def record_from_object(obj: object) -> Record:
@@ -102,6 +149,8 @@ def record_from_object(obj: object) -> Record:
         raise BrokenRecord(REASON_WRONG_TYPES)
     if obj.get("schema") != SCHEMA:
         _check_schema(obj.get("schema"))
+    if not within_depth(obj):
+        raise BrokenRecord(REASON_WRONG_TYPES)
     kind = obj.get("kind")
     try:
         if kind == KIND_CALL:
@@ -131,8 +180,7 @@ def _call_from(obj: dict[str, Any]) -> CallRecord:
     ts, stage, method, route = get("ts"), get("stage"), get("method"), get("route")
     status, outcome, auth, token = get("status"), get("outcome"), get("auth"), get("token")
     idempotency, response = get("idempotency"), get("response")
-    if type(ts) is not str or len(ts) != 27 or ts[26] != "Z":
-        ts = canonical_ts(ts)
+    ts = canonical_ts(ts)
     if (
         type(stage) is not str or type(method) is not str or type(route) is not str
         or type(outcome) is not str or (status is not None and type(status) is not int)
@@ -148,6 +196,8 @@ def _call_from(obj: dict[str, Any]) -> CallRecord:
     for text in texts:
         if text is not None and type(text) is not str:
             raise BrokenRecord(REASON_WRONG_TYPES)
+    if not _ids_are_texts(token, response):
+        raise BrokenRecord(REASON_WRONG_TYPES)
     present = idempotency.get("present") if idempotency else None
     if present is not None and type(present) is not bool:
         raise BrokenRecord(REASON_WRONG_TYPES)
@@ -164,13 +214,25 @@ def _text_or_none(value: object) -> str | None:
     return value if type(value) is str else None
 
 
+def _ids_are_texts(token: dict[str, Any] | None, response: dict[str, Any] | None) -> bool:
+    """The ids the report keys sets and maps on are strings or null (a list is unhashable): the
+    token's fingerprint and every `results[].messageId` of a send's response."""
+    if token is not None and type(token.get("fingerprint")) not in _TEXT_OR_NULL:
+        return False
+    results = response.get("results") if response is not None else None
+    if type(results) is not list:
+        return True
+    return all(
+        type(item) is not dict or type(item.get("messageId")) in _TEXT_OR_NULL for item in results
+    )
+
+
 def _webhook_from(obj: dict[str, Any]) -> WebhookRecord:
     get: Any = obj.get
     ts, route, event, message_id = get("ts"), get("route"), get("event"), get("message_id")
     signature, skew, status = get("signature"), get("timestamp_skew_s"), get("response_status")
     reference = get("external_reference")
-    if type(ts) is not str or len(ts) != 27 or ts[26] != "Z":
-        ts = canonical_ts(ts)
+    ts = canonical_ts(ts)
     if (
         type(signature) is not str or (status is not None and type(status) is not int)
         or (event is not None and type(event) is not str)

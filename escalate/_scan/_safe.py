@@ -54,6 +54,7 @@ KNOWN_ENUMS: Final = frozenset(
         "null",
         "yes",
         "no",
+        "n/a",
         "client_credentials",
         "ACTIVE",
         "QUEUED",

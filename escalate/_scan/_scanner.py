@@ -21,6 +21,7 @@ import hashlib
 import hmac
 import re
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any, Final, TypeVar
 
 from escalate._scan._config import ScanConfig
@@ -29,7 +30,6 @@ from escalate._scan._rules import (
     VALUE_RULES,
     ValueRule,
     is_high_entropy,
-    key_value_rule,
     secret_term,
 )
 from escalate._scan._safe import MARKER_RE, is_only_markers, is_safe_string
@@ -37,6 +37,8 @@ from escalate._scan._safe import MARKER_RE, is_only_markers, is_safe_string
 MARKER_KEY: Final = b"escalate.scan/1"
 _MAX_PASSES: Final = 8
 _CACHE_SIZE: Final = 8192
+#: Only short strings are remembered: 8192 cached 1 MiB lines would hold 8 GiB.
+_CACHE_MAX_TEXT: Final = 4096
 _MARKER_SPLIT_RE: Final = re.compile(f"({MARKER_RE.pattern})")
 _T = TypeVar("_T")
 
@@ -66,7 +68,7 @@ class SecretScanner:
         config = config or ScanConfig()
         self._terms = SECRET_KEY_TERMS + config.extra_keys
         extra = tuple(ValueRule(name, re.compile(rx)) for name, rx in config.extra_patterns)
-        self._rules = (*extra, *VALUE_RULES, key_value_rule(self._terms))
+        self._rules = (*extra, *VALUE_RULES)
         self._counts: Counter[str] = Counter()
         #: Logs repeat the same strings (routes, descriptors, ids): remember recent results.
         self._cache: dict[str, tuple[str, tuple[tuple[str, int], ...]]] = {}
@@ -82,9 +84,10 @@ class SecretScanner:
         if cached is None:
             found: Counter[str] = Counter()
             cached = (self._text(text, found), tuple(found.items()))
-            if len(self._cache) >= _CACHE_SIZE:
-                self._cache.clear()
-            self._cache[text] = cached
+            if len(text) <= _CACHE_MAX_TEXT:
+                if len(self._cache) >= _CACHE_SIZE:
+                    self._cache.clear()
+                self._cache[text] = cached
         for rule, count in cached[1]:
             self._counts[rule] += count
         return cached[0]
@@ -135,17 +138,28 @@ class SecretScanner:
         found: list[tuple[int, int, int, str]] = []
         lowered = segment.lower()
         for index, rule in enumerate(self._rules):
-            if rule.trigger is not None and rule.trigger not in lowered:
-                continue
-            for match in rule.pattern.finditer(segment):
-                secret = match.group(rule.group)
-                if not secret or (rule.accept is not None and not rule.accept(secret)):
-                    continue
-                name = rule.name
-                if rule.named_by_key:
-                    name = secret_term(match.group(1), self._terms) or rule.name
-                found.append((*match.span(rule.group), index, name))
+            if rule.trigger is None or rule.trigger in lowered:
+                found.extend((*span, index, name) for span, name in self._matches(rule, segment))
         return found
+
+    def _matches(self, rule: ValueRule, segment: str) -> Iterator[tuple[tuple[int, int], str]]:
+        """The secrets one rule finds: `(span, marker name)`.
+
+        A match starting inside the secret of the rule's previous match is not looked at (as
+        `finditer` would not with the secret inside the match): that keeps `locate` linear.
+        """
+        covered = 0
+        for match in rule.pattern.finditer(segment):
+            name = secret_term(match.group(1), self._terms) if rule.named_by_key else rule.name
+            if name is None or match.start() < covered:
+                continue
+            span = rule.locate(match) if rule.locate is not None else match.span(rule.group)
+            if span is None:
+                continue
+            covered = span[1]
+            secret = segment[span[0] : span[1]]
+            if secret and (rule.accept is None or rule.accept(secret)):
+                yield span, name
 
     def _value(self, obj: Any, term: str | None) -> Any:
         """Scan one JSON-like value; `term` is the secret-ish key it sits under, if any."""

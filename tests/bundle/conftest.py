@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ._logs import capture_traffic, salted_log
+from ._logs import capture_traffic, payload_secret_log, salted_log
 
 
 @pytest.fixture(scope="session")
@@ -21,3 +21,9 @@ def traffic_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def salted(traffic_log: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The traffic log with canary secrets in every field and in free text."""
     return salted_log(traffic_log, tmp_path_factory.mktemp("salted") / "salted.jsonl")
+
+
+@pytest.fixture(scope="session")
+def payload_secret(traffic_log: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The traffic log with `"client_secret": "hunter2"` in every call's payload shape."""
+    return payload_secret_log(traffic_log, tmp_path_factory.mktemp("payload") / "payload.jsonl")

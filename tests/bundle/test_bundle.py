@@ -193,11 +193,13 @@ def test_verify_catches_added_and_removed_files(traffic_log: Path, tmp_path: Pat
 
 
 def test_verify_rejects_a_file_that_is_not_a_zip(tmp_path: Path) -> None:
-    """A non-zip file fails verification with exit 3, not a traceback."""
+    """A non-zip file is an input error (exit 2, as the README's table says), not a failed
+    verification, and not a traceback."""
     bogus = tmp_path / "ticket.zip"
     bogus.write_bytes(b"not a zip")
     result = CliRunner().invoke(main, ["bundle", "--verify", str(bogus)])
-    assert result.exit_code == ExitCode.VERIFY_FAILED
+    assert result.exit_code == ExitCode.USAGE
+    assert "not a zip archive" in result.output
 
 
 def test_missing_input_is_a_usage_error(tmp_path: Path) -> None:
@@ -249,3 +251,26 @@ def test_repeated_citations_select_a_bounded_number_of_records(
     lines = _members(data)["evidence.jsonl"].splitlines()
     sends = [line for line in lines if b'"stage":"send"' in line]
     assert 0 < len(sends) <= 5 * 5
+
+
+def test_captured_records_hold_only_schema_fields(traffic_log: Path) -> None:
+    """Every field the capture writes is one the bundle ships (the schema lists are complete)."""
+    from escalate._schema import FIELDS_BY_KIND
+
+    for record in read_records(traffic_log):
+        assert set(record) <= FIELDS_BY_KIND[record["kind"]], (
+            set(record) - FIELDS_BY_KIND[record["kind"]]
+        )
+
+
+def test_evidence_pass_skips_a_line_over_the_limit(traffic_log: Path, tmp_path: Path) -> None:
+    """A marked line over MAX_LINE between records is left out; the records around it are kept."""
+    from escalate._report._reader import MAX_LINE
+
+    lines = traffic_log.read_bytes().splitlines(keepends=True)
+    long_line = b'{"schema":"escalate.evidence/1","x":"' + b"a" * MAX_LINE + b'"}\n'
+    log = tmp_path / "long.jsonl"
+    log.write_bytes(b"".join([*lines[:3], long_line, *lines[3:]]))
+    _, with_long = build_bundle([str(log)])
+    _, without = build_bundle([str(traffic_log)])
+    assert with_long.evidence_records == without.evidence_records > 0

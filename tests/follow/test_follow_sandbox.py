@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 
 import escalate
-from escalate.sandbox import RedCloudSandbox
+from escalate.sandbox import RedCloudSandbox, WebhookSink
 
 from ._follower import Follower
 
@@ -20,13 +20,19 @@ def _send(client: httpx.Client, auth: dict[str, str], sender: str, key: str) -> 
     return client.post("/api/core/messages/send", json=body, headers=headers).status_code
 
 
-def test_follower_exits_1_when_the_live_client_starts_failing(tmp_path: Path) -> None:
-    """Token, whoami, numbers, an accepted send: all pass; then a forbidden send: exit 1."""
+def test_follower_exits_1_when_the_live_client_starts_failing(
+    tmp_path: Path, webhook_sink: WebhookSink
+) -> None:
+    """Token, whoami, numbers, an accepted send: all pass; then a forbidden send: exit 1.
+
+    The sandbox has a webhook URL, so whoami says the delivery webhook is configured (without one
+    the webhooks stage fails at once, before the forbidden send)."""
     log = tmp_path / "evidence.jsonl"
     log.touch()
     escalate.configure(path=log)
     try:
-        with RedCloudSandbox() as rc, httpx.Client(base_url=rc.base_url, timeout=5) as raw, \
+        with RedCloudSandbox(webhook_url=webhook_sink.url) as rc, \
+                httpx.Client(base_url=rc.base_url, timeout=5) as raw, \
                 Follower(["evidence.jsonl", "--fail-fast"], cwd=tmp_path) as follower:
             client = escalate.instrument(raw)
             form = {"grant_type": "client_credentials", "client_id": rc.client_id,

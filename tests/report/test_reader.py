@@ -146,7 +146,7 @@ def test_directory_is_read_recursively(tmp_path: Path) -> None:
 
 def test_empty_directory_is_an_input_error(tmp_path: Path) -> None:
     """A directory with no file is an error, not an empty report."""
-    with pytest.raises(InputError, match="holds no files"):
+    with pytest.raises(InputError, match="holds no readable files"):
         list(iter_records([str(tmp_path)]))
 
 
