@@ -7,9 +7,6 @@ from typing import Final
 SCHEMA_NAME: Final = "escalate.evidence"
 SCHEMA_VERSION: Final = 1
 SCHEMA: Final = f"{SCHEMA_NAME}/{SCHEMA_VERSION}"
-#: Byte marker a reader searches for before parsing a line; every record contains it.
-RECORD_MARKER: Final = b'"schema":"escalate.evidence/'
-
 KIND_CALL: Final = "call"
 KIND_WEBHOOK: Final = "webhook"
 
@@ -80,7 +77,8 @@ def stage_for_route(route: str) -> str:
 #: may carry more, e.g. a service's structlog context; those keys are left out).
 COMMON_FIELDS: Final = ("schema", "kind", "ts", "pid", "seq")
 CALL_FIELDS: Final = (
-    *COMMON_FIELDS, "client", "method", "host", "route", "stage", "duration_ms", "status",
+    *COMMON_FIELDS, "client", "method", "host", "client_id", "route", "stage", "duration_ms",
+    "status",
     "outcome", "exception", "request_id", "error_code", "error_message", "auth", "token",
     "content_type", "payload", "idempotency", "operation", "response",
 )  # fmt: skip
@@ -89,4 +87,5 @@ WEBHOOK_FIELDS: Final = (
     "provider_message_ref", "failure", "signature", "timestamp_skew_s", "response_status",
     "body_size", "body_sha256", "parse_error",
 )  # fmt: skip
-FIELDS_BY_KIND: Final = {KIND_CALL: frozenset(CALL_FIELDS), KIND_WEBHOOK: frozenset(WEBHOOK_FIELDS)}
+#: each kind's fields in the order docs/record-schema.md lists them
+FIELDS_BY_KIND: Final = {KIND_CALL: CALL_FIELDS, KIND_WEBHOOK: WEBHOOK_FIELDS}

@@ -8,8 +8,9 @@ small and says nothing about unrelated traffic. A selected record keeps the fiel
 docs/record-schema.md only: keys another writer added (structlog context such as a customer's
 e-mail) are left out.
 
-Lines are read as the report's reader reads them: a line over `MAX_LINE` is skipped without being
-held (the report counts it as `line_too_long`), so memory stays bounded whatever the input.
+Records are found by the report's own reader (any JSON spacing, the envelopes it unwraps, the
+same framing); a line over its `MAX_LINE` is skipped without being held, so memory stays bounded
+whatever the input.
 
 Each cited value selects a bounded number of records (the first ones in input order): a requestId
 or a timestamp `MAX_PER_CALL_CITATION`, a messageId `MAX_PER_MESSAGE` (its send, the lifecycle
@@ -22,15 +23,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from escalate._report._client import with_client
 from escalate._report._filters import ReportOptions, build_filter, call_message_ids
 from escalate._report._inputs import Source, read_chunks, resolve_sources
 from escalate._report._model import Report
-from escalate._report._reader import MAX_LINE, LineStats, line_blocks
+from escalate._report._reader import Consume, LineStats, parsed, scan_steps
 from escalate._report._records import BrokenRecord, CallRecord, Record, record_from_object
-from escalate._schema import FIELDS_BY_KIND, RECORD_MARKER, STAGE_WEBHOOKS
+from escalate._schema import FIELDS_BY_KIND, STAGE_WEBHOOKS
 
 #: (source index, line number): where a record was read, its identity and its tie-breaker.
 Position = tuple[int, int]
@@ -85,11 +84,12 @@ class _Selection:
         self.cited[position] = raw
 
     def records(self) -> list[dict[str, Any]]:
-        """The selected records in input order."""
+        """The selected records in time order (input order among equal times): the same for a
+        log and its newest-first export."""
         chosen = dict(self.cited)
         for marks in self.stages.values():
             chosen.update(marks.chosen())
-        return [chosen[position] for position in sorted(chosen)]
+        return [chosen[position] for position in sorted(chosen, key=lambda p: (chosen[p]["ts"], p))]
 
 
 def _limit(kind: str) -> int:
@@ -156,29 +156,45 @@ def _failed(record: Record) -> bool:
 
 
 def _records(sources: Sequence[Source]) -> Iterator[tuple[Position, dict[str, Any], Record]]:
-    """Yield every usable record with its position and its schema fields; skip everything else."""
+    """Yield every usable record with its position and its schema fields, found as the report's
+    reader finds them (any JSON spacing, envelopes, bounded lines); skip everything else."""
     for index, source in enumerate(sources):
-        for number, line in enumerate(_lines(source), start=1):
-            if RECORD_MARKER not in line:
-                continue
-            try:
-                raw = orjson.loads(line)
-                record = record_from_object(raw)
-            except (orjson.JSONDecodeError, BrokenRecord):
-                continue
-            yield (index, number), schema_fields(raw), record
+        found: list[tuple[dict[str, Any], Record]] = []
+        number = 0
+        stats = LineStats()
+        for _ in scan_steps(read_chunks(source), stats, parsed(_keeping(found), stats)):
+            for raw, record in found:
+                number += 1
+                yield (index, number), schema_fields(raw), record
+            found.clear()
+
+
+def _keeping(found: list[tuple[dict[str, Any], Record]]) -> Consume:
+    """The reader's record consumer that keeps each usable record with its parsed value."""
+
+    def keep(value: object) -> str | None:
+        try:
+            record = record_from_object(value)
+        except BrokenRecord as broken:
+            return broken.reason
+        if isinstance(value, dict):  # always: record_from_object takes JSON objects only
+            found.append((value, record))
+        return None
+
+    return keep
 
 
 def schema_fields(raw: dict[str, Any]) -> dict[str, Any]:
-    """The record with only the fields its kind has in docs/record-schema.md."""
+    """The record with only the fields its kind has in docs/record-schema.md, in that order;
+    nested objects with their keys sorted (the same record however its writer ordered them)."""
     kind = raw.get("kind")
-    fields = FIELDS_BY_KIND.get(kind, frozenset()) if isinstance(kind, str) else frozenset()
-    return {key: value for key, value in raw.items() if key in fields}
+    fields = FIELDS_BY_KIND.get(kind, ()) if isinstance(kind, str) else ()
+    return {key: _sorted_keys(raw[key]) for key in fields if key in raw}
 
 
-def _lines(source: Source) -> Iterator[bytes]:
-    """Yield the lines of a source without their newline; a line over MAX_LINE is left out."""
-    for buffer, begin, end in line_blocks(read_chunks(source), LineStats()):
-        for line in buffer[begin : end - 1].split(b"\n"):
-            if len(line) <= MAX_LINE:
-                yield line
+def _sorted_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _sorted_keys(value[key]) for key in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted_keys(item) for item in value]
+    return value

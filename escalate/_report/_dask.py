@@ -78,7 +78,7 @@ def aggregate_where_it_lives(
     if location != task.name:
         state.examples = [(reason, task.name, s, line) for reason, _, s, line in state.examples]
         state.segments = {(task.name, start): n for (_, start), n in state.segments.items()}
-        state.file_records = {task.name: counts for counts in state.file_records.values()}
+        state.file_records = {task.name: state.file_records.pop(location, [0, 0])}
     return state
 
 

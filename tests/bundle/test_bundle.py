@@ -18,6 +18,7 @@ from escalate._cli import main
 from escalate._cli._exit import ExitCode
 from escalate._report import ReportOptions
 from escalate._scan import ScanConfig
+from tests.report.envelopes import WRAPPERS
 
 from ._logs import FORBIDDEN, read_records
 
@@ -258,8 +259,8 @@ def test_captured_records_hold_only_schema_fields(traffic_log: Path) -> None:
     from escalate._schema import FIELDS_BY_KIND
 
     for record in read_records(traffic_log):
-        assert set(record) <= FIELDS_BY_KIND[record["kind"]], (
-            set(record) - FIELDS_BY_KIND[record["kind"]]
+        assert set(record) <= set(FIELDS_BY_KIND[record["kind"]]), (
+            set(record) - set(FIELDS_BY_KIND[record["kind"]])
         )
 
 
@@ -274,3 +275,17 @@ def test_evidence_pass_skips_a_line_over_the_limit(traffic_log: Path, tmp_path: 
     _, with_long = build_bundle([str(log)])
     _, without = build_bundle([str(traffic_log)])
     assert with_long.evidence_records == without.evidence_records > 0
+
+
+@pytest.mark.parametrize("envelope", sorted(WRAPPERS))
+def test_evidence_of_a_wrapped_log_is_the_bare_logs(
+    traffic_log: Path, tmp_path: Path, envelope: str
+) -> None:
+    """A log spaced by another JSON encoder or kept in a platform's envelope gives the bundle the
+    same evidence records as the bare log: the bundle finds records as the report does."""
+    _, wrap = WRAPPERS[envelope]
+    wrapped = tmp_path / "wrapped.log"
+    wrapped.write_bytes(wrap(traffic_log.read_bytes().splitlines()))
+    bare, _ = build_bundle([str(traffic_log)])
+    other, _ = build_bundle([str(wrapped)])
+    assert _members(other)["evidence.jsonl"] == _members(bare)["evidence.jsonl"]
