@@ -86,7 +86,7 @@ def call(route: str, status: int | None = 200, at: float = 0.0, **fields: Any) -
     return record
 
 
-def token_call(status: int = 200, at: float = 0.0, **fields: Any) -> dict[str, Any]:
+def token_call(status: int | None = 200, at: float = 0.0, **fields: Any) -> dict[str, Any]:
     """A token request (form-encoded, Basic auth)."""
     response = {"token_type": "bearer", "expires_in": 3600, "token_fingerprint": TOKEN_FP}
     base = {

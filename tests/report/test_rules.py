@@ -52,6 +52,15 @@ def test_token_request_failed(make_report: MakeReport) -> None:
     assert report.first_failing_stage == "token"
 
 
+def test_token_timeouts_leave_the_credentials_unjudged(make_report: MakeReport) -> None:
+    """Token requests that got no answer say nothing of the credentials: unknown, not passed, and
+    the reachability cause ranks first."""
+    failing = [token_call(None, at=i, exception="ReadTimeout") for i in range(2)]
+    found = finding(make_report(failing), "token_request_failed")
+    assert check_verdict(found, "the credentials are accepted")[0] == "unknown"
+    assert "reachable" in found.causes[0].text
+
+
 def test_token_request_not_form_encoded(make_report: MakeReport) -> None:
     """A JSON token request fails the form-encoding check."""
     failing = token_call(400, error_code="invalid_request", content_type="application/json")
