@@ -1,14 +1,14 @@
 """aiohttp: a `TraceConfig` whose signals build the exchange of each request.
 
-aiohttp reports the response body to traces only when the user calls `read()` (which `json()`
-and `text()` do). The record is written then; if the user streams `response.content` instead,
-it is written without the response summary when the response object is garbage-collected.
+aiohttp reports the response body to traces when it is read. The trace reads an error's body
+itself (small, and it holds the `requestId`), so its record is complete even when the
+application only checks the status; a success's body is copied when the application reads it,
+and the record is written then, or when the response is collected.
 """
 
 from __future__ import annotations
 
 import time
-import weakref
 from types import SimpleNamespace
 from typing import Any
 
@@ -16,50 +16,32 @@ import aiohttp
 from yarl import URL
 
 from escalate import _schema
-from escalate._capture._emit import BodyTee, count_error, emit_exchange
-from escalate._capture._exchange import MAX_TEED_BYTES, Exchange, host_of, is_json_type
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+from escalate._capture._emit import count_error
+from escalate._capture._exchange import Request
+from escalate._capture._exchange import host_of as _host_of
+from escalate._capture._tee import ResponseRecorder, emit_failure
 
 
 class _Call:
     """Per-request state kept in the trace context."""
 
-    __slots__ = ("done", "duration", "finalizer", "headers", "method", "mono", "request_body",
-                 "response", "started", "url")
+    __slots__ = ("body", "headers", "method", "mono", "recorder", "started", "url")
 
-    def __init__(self, method: str, url: URL) -> None:
-        self.method = method
-        self.url = url
-        self.started = time.time()
-        self.mono = time.perf_counter()
-        self.duration = 0.0
-        self.headers: Any = {}
-        self.request_body = BodyTee()
-        self.response: Any = None
-        self.finalizer: weakref.finalize[Any, Any] | None = None
-        self.done = False
+    def __init__(self, method: str, url: URL, headers: Any) -> None:
+        self.method, self.url, self.headers = method, url, headers
+        self.started, self.mono = time.time(), time.perf_counter()
+        self.body: list[bytes] = []
+        self.recorder: ResponseRecorder | None = None
 
-    def emit(self, **outcome: Any) -> None:
-        if self.done:
-            return
-        self.done = True
-        if self.finalizer is not None:
-            self.finalizer.detach()
-        try:
-            emit_exchange(self._exchange(outcome))
-        except Exception as error:
-            count_error("aiohttp", error)
-
-    def _exchange(self, outcome: dict[str, Any]) -> Exchange:
-        url, headers = self.url, self.headers
-        body = self.request_body.body(None)
-        host = host_of(url.host or "", url.port, _DEFAULT_PORTS.get(url.scheme))
-        return Exchange(
-            "aiohttp", self.method, host, url.path, self.started, self.mono, self.duration,
-            headers.get("Authorization"), headers.get("Content-Type"),
-            headers.get(_schema.HEADER_IDEMPOTENCY_KEY), body or None, False, **outcome,
-        )
+    def request(self) -> Request:
+        url = self.url
+        body = b"".join(self.body)
+        return Request(
+            client="aiohttp", method=self.method,
+            host=_host_of(url.scheme, url.raw_host or "", url.port),
+            raw_path=url.raw_path or "/", query=url.raw_query_string,
+            headers=list(self.headers.items()), body=body or None, streamed=False,
+            started=self.started, started_monotonic=self.mono)
 
 
 def _call(context: SimpleNamespace) -> _Call | None:
@@ -79,8 +61,7 @@ async def _on_request_start(
     _session: Any, context: SimpleNamespace, params: aiohttp.TraceRequestStartParams
 ) -> None:
     try:
-        context.escalate_call = _Call(params.method, params.url)
-        context.escalate_call.headers = params.headers
+        context.escalate_call = _Call(params.method, params.url, params.headers)
     except Exception as error:
         count_error("aiohttp", error)
 
@@ -97,8 +78,8 @@ async def _on_request_chunk_sent(
     _session: Any, context: SimpleNamespace, params: aiohttp.TraceRequestChunkSentParams
 ) -> None:
     call = _call(context)
-    if call is not None:
-        call.request_body.keep(params.chunk)
+    if call is not None and sum(map(len, call.body)) < (1 << 20):
+        call.body.append(bytes(params.chunk))
 
 
 async def _on_request_end(
@@ -107,35 +88,36 @@ async def _on_request_end(
     call = _call(context)
     if call is None:
         return
+    response = params.response
     try:
-        call.duration = time.perf_counter() - call.mono
-        _wait_for_body_or_emit(call, params.response)
+        recorder = call.recorder = ResponseRecorder(
+            call.request(), time.perf_counter() - call.mono, response.status,
+            response.headers.get("Content-Type"))
+        if not recorder.needs_body:
+            recorder.finish()
+            return
+        recorder.watch(response)
     except Exception as error:
         count_error("aiohttp", error)
-
-
-def _wait_for_body_or_emit(call: _Call, response: aiohttp.ClientResponse) -> None:
-    content_type = response.headers.get("Content-Type")
-    stage = _schema.stage_for_route(call.url.path)
-    needs_body = is_json_type(content_type) and (
-        stage != _schema.STAGE_OTHER or response.status >= 400)
-    if not needs_body:
-        call.emit(status=response.status, response_content_type=content_type)
         return
-    call.response = (response.status, content_type)
-    call.finalizer = weakref.finalize(
-        response, call.emit, status=response.status, response_content_type=content_type)
+    if recorder.read_now:
+        await _read_error(response, recorder)
+
+
+async def _read_error(response: aiohttp.ClientResponse, recorder: ResponseRecorder) -> None:
+    """Read an error's body (cached by aiohttp for the application's own `read()`)."""
+    try:
+        await response.read()
+    except Exception as exc:  # the application meets the same failure when it reads
+        recorder.fail(exc, _failure_outcome(exc))
 
 
 async def _on_response_chunk_received(
     _session: Any, context: SimpleNamespace, params: aiohttp.TraceResponseChunkReceivedParams
 ) -> None:
     call = _call(context)
-    if call is None or call.response is None:
-        return
-    status, content_type = call.response
-    call.emit(status=status, response_content_type=content_type,
-              response_body=params.chunk[:MAX_TEED_BYTES])
+    if call is not None and call.recorder is not None:
+        call.recorder.finish(bytes(params.chunk))
 
 
 async def _on_request_exception(
@@ -145,12 +127,14 @@ async def _on_request_exception(
     if call is None:
         return
     exc = params.exception
-    call.duration = time.perf_counter() - call.mono
-    if isinstance(exc, aiohttp.ClientResponseError) and exc.status:
-        call.emit(status=exc.status, exception=exc,
-                  exception_outcome=_schema.OUTCOME_HTTP_ERROR)
-        return
-    call.emit(exception=exc, exception_outcome=_failure_outcome(exc))
+    duration = time.perf_counter() - call.mono
+    try:
+        if isinstance(exc, aiohttp.ClientResponseError) and exc.status:
+            emit_failure(call.request(), duration, exc, _schema.OUTCOME_HTTP_ERROR, exc.status)
+        else:
+            emit_failure(call.request(), duration, exc, _failure_outcome(exc))
+    except Exception as error:
+        count_error("aiohttp", error)
 
 
 def trace_config() -> aiohttp.TraceConfig:

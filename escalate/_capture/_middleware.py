@@ -12,13 +12,13 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Mu
 from typing import Any
 
 from escalate import _schema
-from escalate._capture._sink import SINK
 from escalate._capture._stats import STATS
 from escalate._capture._webhook import (
     Text,
     build_webhook_record,
     lower_headers,
     signature_outcome,
+    write_webhook_record,
 )
 
 Scope = MutableMapping[str, Any]
@@ -72,7 +72,7 @@ class _Receipt:
         except Exception as exc:  # never raise into the receiver
             STATS.error("webhook", exc)
             return
-        SINK.emit(record)
+        write_webhook_record(record)
 
 
 def _new_receipt(receiver: str, route: str, headers: Any, body: bytes,
