@@ -9,15 +9,16 @@ and the record is written then, or when the response is collected.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from yarl import URL
 
 from escalate import _schema
 from escalate._capture._emit import count_error
-from escalate._capture._exchange import Request
+from escalate._capture._exchange import MAX_TEED_BYTES, Request
 from escalate._capture._exchange import host_of as _host_of
 from escalate._capture._tee import ResponseRecorder, emit_failure
 
@@ -44,17 +45,30 @@ class _Call:
             started=self.started, started_monotonic=self.mono)
 
 
-def _call(context: SimpleNamespace) -> _Call | None:
-    call = getattr(context, "escalate_call", None)
-    return call if isinstance(call, _Call) else None
-
-
 def _failure_outcome(exc: BaseException) -> str:
     if isinstance(exc, TimeoutError | aiohttp.ServerTimeoutError):
         return _schema.OUTCOME_TIMEOUT
     if isinstance(exc, aiohttp.ClientConnectionError):
         return _schema.OUTCOME_CONNECTION_ERROR
     return _schema.OUTCOME_ERROR
+
+
+Params = TypeVar("Params")
+Signal = Callable[[Any, SimpleNamespace, Params], Awaitable[None]]
+
+
+def _traced(handler: Callable[[_Call, Params], Awaitable[None]]) -> Signal[Params]:
+    """A trace signal that finds the request's `_Call` in the context and hands it to `handler`;
+    nothing it raises reaches the application."""
+    async def signal(_session: Any, context: SimpleNamespace, params: Params) -> None:
+        call = getattr(context, "escalate_call", None)
+        if isinstance(call, _Call):
+            try:
+                await handler(call, params)
+            except Exception as error:
+                count_error("aiohttp", error)
+
+    return signal
 
 
 async def _on_request_start(
@@ -66,84 +80,54 @@ async def _on_request_start(
         count_error("aiohttp", error)
 
 
-async def _on_request_headers_sent(
-    _session: Any, context: SimpleNamespace, params: aiohttp.TraceRequestHeadersSentParams
-) -> None:
-    call = _call(context)
-    if call is not None:
-        call.headers = params.headers
+async def _on_request_headers_sent(call: _Call,
+                                   params: aiohttp.TraceRequestHeadersSentParams) -> None:
+    call.headers = params.headers
 
 
-async def _on_request_chunk_sent(
-    _session: Any, context: SimpleNamespace, params: aiohttp.TraceRequestChunkSentParams
-) -> None:
-    call = _call(context)
-    if call is not None and sum(map(len, call.body)) < (1 << 20):
+async def _on_request_chunk_sent(call: _Call, params: aiohttp.TraceRequestChunkSentParams) -> None:
+    if sum(map(len, call.body)) < MAX_TEED_BYTES:
         call.body.append(bytes(params.chunk))
 
 
-async def _on_request_end(
-    _session: Any, context: SimpleNamespace, params: aiohttp.TraceRequestEndParams
-) -> None:
-    call = _call(context)
-    if call is None:
-        return
+async def _on_request_end(call: _Call, params: aiohttp.TraceRequestEndParams) -> None:
     response = params.response
-    try:
-        recorder = call.recorder = ResponseRecorder(
-            call.request(), time.perf_counter() - call.mono, response.status,
-            response.headers.get("Content-Type"))
-        if not recorder.needs_body:
-            recorder.finish()
-            return
-        recorder.watch(response)
-    except Exception as error:
-        count_error("aiohttp", error)
+    recorder = call.recorder = ResponseRecorder(
+        call.request(), time.perf_counter() - call.mono, response.status,
+        response.headers.get("Content-Type"))
+    if not recorder.needs_body:
+        recorder.finish()
         return
+    recorder.watch(response)
     if recorder.read_now:
-        await _read_error(response, recorder)
-
-
-async def _read_error(response: aiohttp.ClientResponse, recorder: ResponseRecorder) -> None:
-    """Read an error's body (cached by aiohttp for the application's own `read()`)."""
-    try:
-        await response.read()
-    except Exception as exc:  # the application meets the same failure when it reads
-        recorder.fail(exc, _failure_outcome(exc))
+        try:  # aiohttp caches the body for the application's own `read()`
+            await response.read()
+        except Exception as exc:  # the application meets the same failure when it reads
+            recorder.fail(exc, _failure_outcome(exc))
 
 
 async def _on_response_chunk_received(
-    _session: Any, context: SimpleNamespace, params: aiohttp.TraceResponseChunkReceivedParams
-) -> None:
-    call = _call(context)
-    if call is not None and call.recorder is not None:
+        call: _Call, params: aiohttp.TraceResponseChunkReceivedParams) -> None:
+    if call.recorder is not None:
         call.recorder.finish(bytes(params.chunk))
 
 
-async def _on_request_exception(
-    _session: Any, context: SimpleNamespace, params: aiohttp.TraceRequestExceptionParams
-) -> None:
-    call = _call(context)
-    if call is None:
-        return
-    exc = params.exception
-    duration = time.perf_counter() - call.mono
-    try:
-        if isinstance(exc, aiohttp.ClientResponseError) and exc.status:
-            emit_failure(call.request(), duration, exc, _schema.OUTCOME_HTTP_ERROR, exc.status)
-        else:
-            emit_failure(call.request(), duration, exc, _failure_outcome(exc))
-    except Exception as error:
-        count_error("aiohttp", error)
+async def _on_request_exception(call: _Call,
+                                params: aiohttp.TraceRequestExceptionParams) -> None:
+    exc, duration = params.exception, time.perf_counter() - call.mono
+    if isinstance(exc, aiohttp.ClientResponseError) and exc.status:
+        emit_failure(call.request(), duration, exc, _schema.OUTCOME_HTTP_ERROR, exc.status)
+    else:
+        emit_failure(call.request(), duration, exc, _failure_outcome(exc))
 
 
 def trace_config() -> aiohttp.TraceConfig:
     """A new `TraceConfig` recording every request of the sessions it is given to."""
     config = aiohttp.TraceConfig()
     config.on_request_start.append(_on_request_start)
-    config.on_request_headers_sent.append(_on_request_headers_sent)
-    config.on_request_chunk_sent.append(_on_request_chunk_sent)
-    config.on_request_end.append(_on_request_end)
-    config.on_response_chunk_received.append(_on_response_chunk_received)
-    config.on_request_exception.append(_on_request_exception)
+    config.on_request_headers_sent.append(_traced(_on_request_headers_sent))
+    config.on_request_chunk_sent.append(_traced(_on_request_chunk_sent))
+    config.on_request_end.append(_traced(_on_request_end))
+    config.on_response_chunk_received.append(_traced(_on_response_chunk_received))
+    config.on_request_exception.append(_traced(_on_request_exception))
     return config

@@ -89,10 +89,7 @@ class Summarizer:
         if isinstance(body.get("capabilities"), list):
             summary["capabilities"] = [self.kept(item, "capabilities")
                                        for item in body["capabilities"][:MAX_CAPABILITIES]]
-        counts = body.get("assignedNumbers")
-        if isinstance(counts, dict):
-            summary["assignedNumbers"] = {key: value for key, value in counts.items()
-                                          if key in _COUNTS and _is_int(value)}
+        summary.update(_counts(body.get("assignedNumbers")))
         summary.update({flag: body[flag] for flag in _FLAGS if isinstance(body.get(flag), bool)})
         return summary
 
@@ -145,6 +142,13 @@ _SUCCESS_SUMMARIES: dict[str, Callable[[Summarizer, dict[str, Any]], dict[str, A
     _schema.STAGE_WHOAMI: Summarizer._whoami,
     _schema.STAGE_NUMBERS: Summarizer._numbers,
 }
+
+
+def _counts(counts: Any) -> dict[str, Any]:
+    if not isinstance(counts, dict):
+        return {}
+    return {"assignedNumbers": {key: value for key, value in counts.items()
+                                if key in _COUNTS and _is_int(value)}}
 
 
 def _is_int(value: Any) -> bool:
