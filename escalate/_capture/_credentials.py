@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import NamedTuple
 from urllib.parse import parse_qsl
 
@@ -24,6 +24,24 @@ class Authorization(NamedTuple):
     bearer: str | None = None
     basic_user: str | None = None
     basic_password: str | None = None
+
+
+#: The request headers a record reads, by their lower-case name as text or bytes.
+_WANTED: dict[str | bytes, str] = {
+    spelling: name for name in ("authorization", "content-type", "idempotency-key")
+    for spelling in (name, name.encode())}
+
+
+def wanted_headers(pairs: HeaderPairs) -> dict[str, str]:
+    """The headers a record reads (`authorization`, `content-type`, `idempotency-key`), like
+    `header_map` but decoding only those."""
+    found: dict[str, str] = {}
+    for name, value in pairs:
+        key = _WANTED.get(name.lower())
+        if key is not None:
+            text = value.decode("latin-1") if isinstance(value, bytes) else value
+            found[key] = f"{found[key]}, {text}" if key in found else text
+    return found
 
 
 def header_map(pairs: HeaderPairs) -> dict[str, str]:
@@ -60,11 +78,11 @@ def _basic_parts(credentials: str) -> tuple[str | None, str | None]:
     return user, password
 
 
-def hidden_request_values(headers: Mapping[str, str], authorization: Authorization | None,
+def hidden_request_values(pairs: HeaderPairs, authorization: Authorization | None,
                           query: str, shaped_away: Iterable[str]) -> list[str]:
     """Every value of the request the record does not show verbatim: header values (but
     plumbing), the Authorization parts, query values, and what the shaper replaced."""
-    hidden = [value for name, value in headers.items() if name not in _PLAIN_HEADERS]
+    hidden = [value for name, value in header_map(pairs).items() if name not in _PLAIN_HEADERS]
     if authorization is not None:
         hidden += [part for part in (authorization.bearer, authorization.basic_password) if part]
         if authorization.basic_user is not None and authorization.basic_password:

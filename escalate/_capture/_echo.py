@@ -8,7 +8,7 @@ body must not put X into the evidence.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import quote, quote_plus
 
 import orjson
@@ -38,7 +38,7 @@ class EchoScrubber:
     """Replaces the forms of a set of request values in response text; the forms are worked
     out on the first text to scrub (most records have none)."""
 
-    def __init__(self, values: Iterable[str]) -> None:
+    def __init__(self, values: Callable[[], Iterable[str]]) -> None:
         self._values = values
         self._forms: list[str] | None = None
 
@@ -46,7 +46,7 @@ class EchoScrubber:
         """`text` with every form of every value replaced by `<redacted>`, longest first."""
         if self._forms is None:
             every: set[str] = set()
-            for value in self._values:
+            for value in self._values():
                 if len(value) >= MIN_ECHOED_LENGTH:
                     every |= forms(value)
             self._forms = sorted(every, key=len, reverse=True)

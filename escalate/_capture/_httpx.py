@@ -2,7 +2,8 @@
 
 The response stream is wrapped in a tee that writes the record when the stream is closed; a
 response whose body the transport already read (`httpx.MockTransport`, `Response(content=...)`)
-is recorded at once with that body, and any other at the latest when it is collected.
+is recorded at once with that body, and any other at the latest when it is collected (the tee,
+and the recorder it owns, go with it).
 """
 
 from __future__ import annotations
@@ -100,12 +101,11 @@ def _attach(client: str, request: httpx.Request, started: float, mono: float,
             response.status_code, headers.get("content-type"), headers.get("content-encoding"))
         if not recorder.needs_body:
             recorder.finish()
-        elif _already_read(response) is not None:
+        elif isinstance(response.stream, httpx.ByteStream):  # read already: no stream to tee
             recorder.finish(response.content)
         else:
             stream: Any = response.stream
             response.stream = (_AsyncTeeStream if asynchronous else _TeeStream)(stream, recorder)
-            recorder.watch(response)
             return recorder.read_now
     except Exception as error:
         count_error(client, error)
@@ -131,15 +131,6 @@ async def _aread_error(response: httpx.Response) -> None:
     finally:
         await stream.aclose()
     response.stream = httpx.ByteStream(body)
-
-
-def _already_read(response: httpx.Response) -> bytes | None:
-    """The decoded body when the transport read it before returning (`Response(content=...)`,
-    `httpx.MockTransport`): no stream will be read or closed."""
-    try:
-        return response.content
-    except httpx.ResponseNotRead:
-        return None
 
 
 class EvidenceTransport(httpx.BaseTransport):

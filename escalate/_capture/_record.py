@@ -6,18 +6,21 @@ It runs on the writer thread (or the caller's, when configured so); nothing here
 from __future__ import annotations
 
 import datetime
+import functools
 import os
+from collections.abc import Callable
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 import orjson
 
 from escalate import _schema
+from escalate._capture._caches import BoundedCache
 from escalate._capture._credentials import (
     Authorization,
-    header_map,
     hidden_request_values,
     parse_authorization,
+    wanted_headers,
 )
 from escalate._capture._echo import EchoScrubber
 from escalate._capture._exchange import Exchange, Request
@@ -30,38 +33,65 @@ from escalate._capture._tokens import TOKENS
 MAX_PARSED_BYTES = 1 << 20
 
 
+_last_second: list[tuple[int, str]] = [(-1, "")]
+
+
 def utc_timestamp(wall: float) -> str:
-    """`2026-11-27T11:08:55.123456Z` for a `time.time()` value."""
-    moment = datetime.datetime.fromtimestamp(wall, datetime.timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """`2026-11-27T11:08:55.123456Z` for a `time.time()` value (microseconds truncated). The
+    formatted second is kept for the next record: formatting it costs most of the builder's
+    fixed work, and records come many to a second."""
+    second = int(wall)
+    known, prefix = _last_second[0]
+    if second != known:
+        moment = datetime.datetime.fromtimestamp(second, datetime.timezone.utc)
+        prefix = moment.strftime("%Y-%m-%dT%H:%M:%S.")
+        _last_second[0] = (second, prefix)
+    return f"{prefix}{int((wall - second) * 1_000_000):06d}Z"
+
+
+class Site(NamedTuple):
+    """What a call site (URL path, `Authorization` value, `Content-Type`) implies."""
+
+    route: Route
+    media_type: str | None
+    authorization: Authorization | None
+    auth_fingerprint: str | None  #: of the token, the Basic user or the value
+
+
+def _site(key: tuple[str, str | None, str | None]) -> Site:
+    raw_path, authorization_value, content_type = key
+    authorization = parse_authorization(authorization_value)
+    return Site(route_of(raw_path), media_type(content_type), authorization,
+                None if authorization is None else fingerprint(authorization.fingerprinted))
+
+
+#: Call site -> `Site`: the costliest facts that repeat on every call.
+_SITES: BoundedCache[tuple[str, str | None, str | None], Site] = BoundedCache(1024)
 
 
 class RequestView(NamedTuple):
     """The request as the record shows it, and what it hides."""
 
-    route: Route
-    media_type: str | None
-    authorization: Authorization | None
+    site: Site
     idempotency_key: str | None
     payload: Any  #: the body's shape
     parsed: Any  #: the body parsed as JSON, or None
     client_id: str | None
-    hidden: list[str]  #: values not shown verbatim (what the echo scrubber looks for)
+    hidden: Callable[[], list[str]]  #: values not shown verbatim (what echoes are scrubbed of)
 
 
 def view_request(request: Request) -> RequestView:
     """Shape the request: route, media type, credentials, payload."""
-    headers = header_map(request.headers)
-    media = media_type(headers.get("content-type"))
-    authorization = parse_authorization(headers.get("authorization"))
+    headers = wanted_headers(request.headers)
+    site = _SITES.get((request.raw_path, headers.get("authorization"),
+                       headers.get("content-type")), _site)
     shaper = Shaper()
-    payload, parsed = _payload(request, media, shaper)
-    route = route_of(request.raw_path)
+    payload, parsed = _payload(request, site.media_type, shaper)
     return RequestView(
-        route=route, media_type=media, authorization=authorization,
-        idempotency_key=headers.get(_schema.HEADER_IDEMPOTENCY_KEY.lower()), payload=payload,
-        parsed=parsed, client_id=_client_id(route, request, media, parsed, authorization),
-        hidden=hidden_request_values(headers, authorization, request.query, shaper.hidden))
+        site=site, idempotency_key=headers.get("idempotency-key"), payload=payload,
+        parsed=parsed, client_id=_client_id(site, request, parsed),
+        hidden=functools.partial(hidden_request_values, request.headers, site.authorization,
+                                 request.query, shaper.hidden))
 
 
 def _payload(request: Request, media: str | None, shaper: Shaper) -> tuple[Any, Any]:
@@ -84,14 +114,14 @@ def _payload(request: Request, media: str | None, shaper: Shaper) -> tuple[Any, 
     return f"<unparsed:{len(body)} bytes>", None
 
 
-def _client_id(route: Route, request: Request, media: str | None, parsed: Any,
-               authorization: Authorization | None) -> str | None:
+def _client_id(site: Site, request: Request, parsed: Any) -> str | None:
     """The OAuth client id of a token request: the form's (or JSON body's) `client_id`, else
     the Basic user name. An identifier, not a secret: kept verbatim."""
-    if route.stage != _schema.STAGE_TOKEN:
+    if site.route.stage != _schema.STAGE_TOKEN:
         return None
     found: Any = None
-    if media == FORM_MEDIA_TYPE and request.body:
+    authorization = site.authorization
+    if site.media_type == FORM_MEDIA_TYPE and request.body:
         found = dict(parse_qsl(request.body.decode("utf-8", "replace"))).get("client_id")
     elif isinstance(parsed, dict):
         found = parsed.get("client_id")
@@ -125,21 +155,21 @@ def build_call_record(exchange: Exchange) -> dict[str, Any]:
     summarizer = Summarizer(Shaper(), EchoScrubber(view.hidden))
     errors = summarizer.error_fields(body)
     ok = exchange.status is not None and 200 <= exchange.status < 300
-    stage = view.route.stage
+    stage = view.site.route.stage
     if ok and stage == _schema.STAGE_TOKEN:
         _remember_token(exchange, body)
     return {
         "schema": _schema.SCHEMA, "kind": _schema.KIND_CALL,
         "ts": utc_timestamp(request.started), "pid": os.getpid(), "seq": exchange.seq,
         "client": request.client, "method": request.method, "host": request.host,
-        "route": view.route.route, "stage": stage,
+        "route": view.site.route.route, "stage": stage,
         "duration_ms": round(exchange.duration_s * 1000, 3), "status": exchange.status,
         "outcome": _outcome(exchange),
         "exception": None if exchange.exception is None else type(exchange.exception).__name__,
         "request_id": errors.request_id, "error_code": errors.error_code,
         "error_message": errors.error_message,
         **_credential_fields(view, request),
-        "content_type": view.media_type, "payload": view.payload,
+        "content_type": view.site.media_type, "payload": view.payload,
         **_send_fields(view),
         "response": summarizer.summary(stage, ok, body),
     }
@@ -147,19 +177,21 @@ def build_call_record(exchange: Exchange) -> dict[str, Any]:
 
 def _credential_fields(view: RequestView, request: Request) -> dict[str, Any]:
     """`auth`, `client_id`, `token`."""
-    authorization = view.authorization
+    site = view.site
+    authorization, auth_fingerprint = site.authorization, site.auth_fingerprint
     auth = None if authorization is None else {
-        "scheme": authorization.scheme, "fingerprint": fingerprint(authorization.fingerprinted)}
+        "scheme": authorization.scheme, "fingerprint": auth_fingerprint}
     bearer = None if authorization is None else authorization.bearer
     token = None
-    if bearer is not None and view.route.stage != _schema.STAGE_TOKEN:
-        token = TOKENS.freshness(bearer, request.started_monotonic, request.started)
+    if bearer is not None and site.route.stage != _schema.STAGE_TOKEN:
+        token = TOKENS.freshness(bearer, request.started_monotonic, request.started,
+                                 token_fingerprint=auth_fingerprint)
     return {"auth": auth, "client_id": view.client_id, "token": token}
 
 
 def _send_fields(view: RequestView) -> dict[str, Any]:
     """`idempotency` (a send, or any request carrying a key) and `operation` (a send)."""
-    key, is_send = view.idempotency_key, view.route.stage == _schema.STAGE_SEND
+    key, is_send = view.idempotency_key, view.site.route.stage == _schema.STAGE_SEND
     idempotency = None
     if is_send or key is not None:
         idempotency = {"present": key is not None,

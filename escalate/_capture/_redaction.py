@@ -8,55 +8,62 @@ remembers every string it did not keep, so what the server echoes back can be sc
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 from urllib.parse import parse_qsl
 
 from escalate._capture import _settings
 from escalate._capture._scan import phone_marker
 
 
-class Rule(enum.Enum):
-    """How a string under a key is shown."""
+class Rule(NamedTuple):
+    """How a string under a key is shown: verbatim when `verbatim` matches it whole (and it is
+    not phone-like), else a descriptor."""
 
-    ENUMERATION = "enumeration"  #: verbatim when short, word-like, with a letter
-    CODE = "code"  #: an API error code (`INVALID_RECIPIENT`): verbatim when upper-case words
-    IDENTIFIER = "identifier"  #: an id support needs (`messageId`): verbatim when id-like
-    CLIENT_ID = "client_id"  #: the OAuth client id: an identifier, not a secret
-    TEXT = "text"  #: message text: `<text:len=N>`
-    MEDIA = "media"  #: media URLs: `<media:count=N>`
-    REFERENCE = "reference"  #: `externalReference`: a fingerprint (verbatim by configuration)
-    PLAIN = "plain"  #: anything else: a phone marker or `<str:len=N>`
+    name: str
+    verbatim: re.Pattern[str] | None = None
 
 
-#: The one redaction table: field name -> rule. A field not listed is `Rule.PLAIN`.
+#: Verbatim when short, word-like, with a letter (`SMS`, `QUEUED`, `client_credentials`).
+ENUMERATION = Rule("enumeration", re.compile(r"(?=[^A-Za-z]*[A-Za-z])[A-Za-z0-9_.:\-]{1,64}"))
+#: An API error code (`INVALID_RECIPIENT`, `invalid_client`).
+CODE = Rule("code", re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{0,63}"))
+#: An id support needs (`messageId`, `numberId`).
+IDENTIFIER = Rule("identifier", re.compile(r"[A-Za-z0-9_.:\-]{1,128}"))
+#: The OAuth client id: an identifier, not a secret.
+CLIENT_ID = Rule("client_id", re.compile(r"[A-Za-z0-9_.:@\-]{1,128}"))
+TEXT = Rule("text")  #: message text: `<text:len=N>`
+MEDIA = Rule("media")  #: media URLs: `<media:count=N>`
+REFERENCE = Rule("reference")  #: `externalReference`: a fingerprint (verbatim by configuration)
+PLAIN = Rule("plain")  #: anything else: a phone marker or `<str:len=N>`
+
+#: The one redaction table: field name -> rule. A field not listed is `PLAIN`.
 REDACTION: Final[Mapping[str, Rule]] = {
-    "messageType": Rule.ENUMERATION,
-    "grant_type": Rule.ENUMERATION,
-    "status": Rule.ENUMERATION,
-    "token_type": Rule.ENUMERATION,
-    "apiClientStatus": Rule.ENUMERATION,
-    "capabilities": Rule.ENUMERATION,
-    "type": Rule.ENUMERATION,
-    "event": Rule.ENUMERATION,
-    "code": Rule.CODE,
-    "error": Rule.CODE,
-    "sendFrom": Rule.IDENTIFIER,
-    "numberId": Rule.IDENTIFIER,
-    "messageId": Rule.IDENTIFIER,
-    "requestId": Rule.IDENTIFIER,
-    "apiClientId": Rule.IDENTIFIER,
-    "providerMessageRef": Rule.IDENTIFIER,
-    "client_id": Rule.CLIENT_ID,
-    "text": Rule.TEXT,
-    "body": Rule.TEXT,
-    "message": Rule.TEXT,
-    "media": Rule.MEDIA,
-    "mediaUrls": Rule.MEDIA,
-    "mediaUrl": Rule.MEDIA,
-    "externalReference": Rule.REFERENCE,
+    "messageType": ENUMERATION,
+    "grant_type": ENUMERATION,
+    "status": ENUMERATION,
+    "token_type": ENUMERATION,
+    "apiClientStatus": ENUMERATION,
+    "capabilities": ENUMERATION,
+    "type": ENUMERATION,
+    "event": ENUMERATION,
+    "code": CODE,
+    "error": CODE,
+    "sendFrom": IDENTIFIER,
+    "numberId": IDENTIFIER,
+    "messageId": IDENTIFIER,
+    "requestId": IDENTIFIER,
+    "apiClientId": IDENTIFIER,
+    "providerMessageRef": IDENTIFIER,
+    "client_id": CLIENT_ID,
+    "text": TEXT,
+    "body": TEXT,
+    "message": TEXT,
+    "media": MEDIA,
+    "mediaUrls": MEDIA,
+    "mediaUrl": MEDIA,
+    "externalReference": REFERENCE,
 }
 
 #: Object keys of the API's schema (docs/api-reference), shown as they are; any other key is
@@ -70,21 +77,10 @@ SCHEMA_KEYS: Final = frozenset({
     "reason", "failure", "data", "sequence", "eventType", "event_type",
 })
 
-_VERBATIM: Final[Mapping[Rule, re.Pattern[str]]] = {
-    Rule.ENUMERATION: re.compile(r"(?=[^A-Za-z]*[A-Za-z])[A-Za-z0-9_.:\-]{1,64}"),
-    Rule.CODE: re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{0,63}"),
-    Rule.IDENTIFIER: re.compile(r"[A-Za-z0-9_.:\-]{1,128}"),
-    Rule.CLIENT_ID: re.compile(r"[A-Za-z0-9_.:@\-]{1,128}"),
-}
 MAX_ARRAY_ITEMS = 20
 MAX_DEPTH = 32
 #: A form body (the token request's) is shaped as a form, not parsed as JSON.
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
-
-
-def rule_of(key: str | None) -> Rule:
-    """The rule of a field (`Rule.PLAIN` when the table does not list it)."""
-    return Rule.PLAIN if key is None else REDACTION.get(key, Rule.PLAIN)
 
 
 def length(value: str) -> str:
@@ -99,21 +95,6 @@ def reference(value: str) -> str:
     return f"<fp:{_settings.fingerprint(value)}>"
 
 
-def apply_rule(rule: Rule, value: str, reference: Callable[[str], str] = reference) -> str:
-    """How `value` is shown under `rule`; `reference` shows an `externalReference`."""
-    if rule is Rule.TEXT:
-        return f"<text:len={len(value)}>"
-    if rule is Rule.MEDIA:
-        return "<media:count=1>"
-    marker = phone_marker(value)
-    if marker is not None:
-        return marker
-    pattern = _VERBATIM.get(rule)
-    if pattern is not None and pattern.fullmatch(value):
-        return value
-    return reference(value) if rule is Rule.REFERENCE else length(value)
-
-
 class Shaper:
     """Shapes values by the table; `hidden` collects every string it did not show verbatim."""
 
@@ -123,17 +104,36 @@ class Shaper:
 
     def string(self, value: str, key: str | None = None) -> str:
         """A string under `key`, as the table says."""
-        shown = apply_rule(rule_of(key), value, self._reference)
+        rule = REDACTION.get(key, PLAIN) if key else PLAIN
+        if rule is TEXT:
+            shown = f"<text:len={len(value)}>"
+        elif rule is MEDIA:
+            shown = "<media:count=1>"
+        else:
+            shown = phone_marker(value) or (
+                value if rule.verbatim is not None and rule.verbatim.fullmatch(value)
+                else self._reference(value) if rule is REFERENCE else length(value))
         if shown != value:
             self.hidden.append(value)
         return shown
 
     def shape(self, value: Any, key: str | None = None, depth: int = 0) -> Any:
         """Shape a parsed JSON value found under `key`."""
-        if isinstance(value, str):
+        kind = type(value)
+        if kind is str:
             return self.string(value, key)
+        if kind is dict or kind is list:
+            if depth >= MAX_DEPTH:
+                return "<deep>"
+            return self._object(value, depth) if kind is dict else self._array(value, key, depth)
+        return self._other(value, key, depth)
+
+    def _other(self, value: Any, key: str | None, depth: int) -> Any:
+        """Scalars, and values of other types (subclasses, tuples, mappings)."""
         if value is None or isinstance(value, bool | int | float):
             return _scalar(value)
+        if isinstance(value, str):
+            return self.string(str(value), key)
         if depth >= MAX_DEPTH:
             return "<deep>"
         if isinstance(value, Mapping):
@@ -144,8 +144,8 @@ class Shaper:
 
     def key(self, name: Any, index: int) -> str:
         """An object key: itself when the schema knows it, else `<key#index>`."""
-        if isinstance(name, str) and name in SCHEMA_KEYS:
-            return name
+        if name in SCHEMA_KEYS and type(name) is str:
+            return str(name)
         self.hidden.append(str(name))
         return f"<key#{index}>"
 
@@ -156,11 +156,12 @@ class Shaper:
                 for index, (name, value) in enumerate(pairs)}
 
     def _object(self, value: Mapping[Any, Any], depth: int) -> dict[str, Any]:
-        return {self.key(name, index): self.shape(item, str(name), depth + 1)
+        return {self.key(name, index): self.string(item, name) if type(item) is str
+                else self.shape(item, str(name), depth + 1)
                 for index, (name, item) in enumerate(value.items())}
 
     def _array(self, value: list[Any] | tuple[Any, ...], key: str | None, depth: int) -> Any:
-        if rule_of(key) is Rule.MEDIA:
+        if key is not None and REDACTION.get(key) is MEDIA:
             return f"<media:count={len(value)}>"
         shaped = [self.shape(item, key, depth + 1) for item in value[:MAX_ARRAY_ITEMS]]
         if len(value) > MAX_ARRAY_ITEMS:

@@ -138,7 +138,6 @@ def _read_or_tee(recorder: ResponseRecorder, response: requests.Response, stream
     if stream and not recorder.read_now:
         try:
             response.raw = _TeeRaw(response.raw, recorder)
-            recorder.watch(response)
         except Exception as error:
             count_error("requests", error)
         return

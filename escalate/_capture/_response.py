@@ -43,10 +43,14 @@ class Summarizer:
         self._shaper, self._scrub = shaper, scrub
 
     def kept(self, value: Any, key: str) -> str | None:
-        """A value under `key` as the table shows it, scrubbed of the request's values."""
-        if value is None:
-            return None
-        return self._scrub(self._shaper.string(str(value), key))
+        """A value under `key` as the table shows it."""
+        return None if value is None else self._shaper.string(str(value), key)
+
+    def echoed(self, value: Any, key: str) -> str | None:
+        """A value of an error the server wrote, as the table shows it, scrubbed of the
+        request's values."""
+        kept = self.kept(value, key)
+        return None if kept is None else self._scrub(kept)
 
     def message(self, value: Any) -> str | None:
         """Free text: scrubbed of the request's values, then of patterns, cut at 300."""
@@ -62,8 +66,8 @@ class Summarizer:
             code, message = error.get("code"), error.get("message")
         elif isinstance(error, str):
             code, message = error, body.get("error_description")
-        return ErrorFields(self.kept(body.get("requestId"), "requestId"),
-                           self.kept(code, "code"), self.message(message))
+        return ErrorFields(self.echoed(body.get("requestId"), "requestId"),
+                           self.echoed(code, "code"), self.message(message))
 
     def summary(self, stage: str, ok: bool, body: Any) -> dict[str, Any] | None:
         """The `response` field: what the diagnosis needs from this stage's body."""

@@ -27,9 +27,15 @@ def is_phone_like(value: str) -> bool:
     return sum(char.isdigit() for char in value) >= 7
 
 
+#: What a phone-like value starts with: a cheap test before any regular expression.
+_PHONE_FIRST = frozenset("+(0123456789 ")
+
+
 def phone_marker(value: str) -> str | None:
     """`<e164>` (`+` then 8-15 digits, the first not 0), `<phone:not_e164>` for another
     phone-like value, else None."""
+    if value[:1] not in _PHONE_FIRST:
+        return None
     if _E164.fullmatch(value):
         return E164_MARKER
     return NOT_E164_MARKER if is_phone_like(value) else None

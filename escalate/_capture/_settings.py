@@ -8,7 +8,7 @@ import hmac
 import secrets
 import threading
 
-from escalate._capture import _keys
+from escalate._capture import _caches, _keys
 from escalate._capture._stats import STATS
 
 MAX_KEY_BYTES = 64  # BLAKE2b's longest key
@@ -74,9 +74,12 @@ class Fingerprinter:
         return self._key
 
     def __call__(self, value: str | bytes) -> str:
-        self.key()
-        assert self._keyed is not None  # set with the key
-        state = self._keyed.copy()
+        keyed = self._keyed
+        if keyed is None:
+            self.key()
+            keyed = self._keyed
+            assert keyed is not None  # set with the key
+        state = keyed.copy()
         state.update(value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value)
         return "fp_" + state.hexdigest()
 
@@ -90,8 +93,10 @@ def current() -> Settings:
 
 
 def install(settings: Settings) -> None:
-    """Replace the settings in force (one reference swap: safe against concurrent readers)."""
+    """Replace the settings in force (one reference swap: safe against concurrent readers) and
+    empty the caches, which may hold fingerprints under the old key."""
     _current[0] = Fingerprinter(settings)
+    _caches.clear_all()
 
 
 def fingerprint(value: str | bytes) -> str:

@@ -3,6 +3,7 @@ record written exactly once, whatever the client library or transport does with 
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 import zlib
 
@@ -62,8 +63,14 @@ class ResponseRecorder:
         return self.needs_body and self._status >= 400
 
     def watch(self, response: object) -> None:
-        """Write the record when `response` is collected, if nothing wrote it before."""
+        """Write the record when `response` is collected, if nothing wrote it before (for a
+        recorder that the response does not own; one that it owns, through a tee stream, is
+        written when it is collected with the response: `__del__`)."""
         weakref.finalize(response, self.finish)
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # at interpreter exit modules may be gone
+            self.finish()
 
     def finish(self, body: bytes | None = None) -> None:
         """Write the record (once) with `body`, or with what the tee kept."""

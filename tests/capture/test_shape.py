@@ -11,14 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import escalate
-from escalate._capture._redaction import REDACTION, SCHEMA_KEYS, Rule, shape_form, shape_json
+from escalate._capture._redaction import REDACTION, SCHEMA_KEYS, shape_form, shape_json
 from escalate._capture._settings import fingerprint
 
 _DESCRIPTOR = re.compile(
     r"<(e164|phone:not_e164|text:len=\d+|str:len=\d+|media:count=\d+|int|float|bool|deep"
     r"|fp:fp_[0-9a-f]{12}|\+\d+ more)>")
-_VERBATIM_KEYS = frozenset(key for key, rule in REDACTION.items() if rule in (
-    Rule.ENUMERATION, Rule.CODE, Rule.IDENTIFIER, Rule.CLIENT_ID))
+_VERBATIM_KEYS = frozenset(key for key, rule in REDACTION.items() if rule.verbatim is not None)
 _SAMPLED_KEYS = _VERBATIM_KEYS | {"text", "media", "externalReference", "to"}
 
 
