@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from escalate._capture._exchange import Exchange, Request
+from escalate._capture._exchange import Exchange
 from escalate._capture._record import build_call_record
 from escalate._capture._sink import SINK
 from escalate._capture._stats import STATS
@@ -20,17 +20,15 @@ def next_seq() -> int:
     return next(_SEQUENCE)
 
 
-def exchange_of(request: Request, duration_s: float, **outcome: Any) -> Exchange:
-    """The exchange of a call that ended now, numbered in the order calls end."""
-    return Exchange(request=request, seq=next_seq(), duration_s=duration_s, **outcome)
-
-
 def emit_exchange(exchange: Exchange) -> None:
     """Record one exchange. A call that raised or got a status of 400 or more returns only once
     its record is written (docs/capture.md, "Guarantees")."""
     status = exchange.status
-    urgent = exchange.exception is not None or (status is not None and status >= 400)
-    submit(exchange, urgent=urgent)
+    if not SINK.background:
+        write_item(exchange)
+        return
+    WRITER.submit(exchange, wait=exchange.exception is not None or (
+        status is not None and status >= 400))
 
 
 def submit(item: Exchange | dict[str, Any], *, urgent: bool) -> None:

@@ -59,7 +59,7 @@ class _TeeStream(httpx.SyncByteStream):
         self._inner, self._recorder = inner, recorder
 
     def __iter__(self) -> Iterator[bytes]:
-        keep = self._recorder.tee.keep
+        keep = self._recorder.keep
         for chunk in self._inner:
             keep(chunk)
             yield chunk
@@ -78,7 +78,7 @@ class _AsyncTeeStream(httpx.AsyncByteStream):
         self._inner, self._recorder = inner, recorder
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        keep = self._recorder.tee.keep
+        keep = self._recorder.keep
         async for chunk in self._inner:
             keep(chunk)
             yield chunk

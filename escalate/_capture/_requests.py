@@ -60,7 +60,7 @@ class _TeeRaw:
     def stream(self, *args: Any, **kwargs: Any) -> Iterator[bytes]:
         """The raw response's chunks, each copied; the record once they are all read."""
         for chunk in self._raw.stream(*args, **kwargs):
-            self._recorder.tee.keep(chunk)
+            self._recorder.keep(chunk)
             yield chunk
         self._recorder.finish()
 

@@ -8,6 +8,7 @@ from typing import NamedTuple
 from urllib.parse import unquote
 
 from escalate import _schema
+from escalate._capture._caches import BoundedCache
 from escalate._capture._redaction import length
 from escalate._capture._scan import phone_marker
 
@@ -28,13 +29,22 @@ class Route(NamedTuple):
 def route_of(raw_path: str) -> Route:
     """The route and stage of a percent-encoded URL path (query removed by the caller).
 
-    A trailing slash, or percent-encoding, still names the documented route it spells.
+    A trailing slash, or percent-encoding, still names the documented route it spells. Asked
+    on the caller's thread for every call (`needs_response_body`): kept per path.
     """
+    return _ROUTES.get(raw_path, _route_of)
+
+
+def _route_of(raw_path: str) -> Route:
     path = unquote(raw_path) or "/"
     stage = _schema.stage_for_route(path)
     if stage != _schema.STAGE_OTHER:
         return Route(path.rstrip("/"), stage)
     return Route(shape_path(path), stage)
+
+
+#: Percent-encoded path -> its route: a service calls few paths.
+_ROUTES: BoundedCache[str, Route] = BoundedCache(1024)
 
 
 def shape_path(path: str) -> str:
