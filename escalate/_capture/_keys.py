@@ -28,11 +28,17 @@ class KeyFileError(Exception):
 
 def default_key_file() -> Path:
     """`$ESCALATE_FINGERPRINT_KEY_FILE`, else `$XDG_STATE_HOME/escalate/fingerprint.key`
-    (`~/.local/state/escalate/fingerprint.key` when XDG_STATE_HOME is unset)."""
+    (`~/.local/state/escalate/fingerprint.key` when XDG_STATE_HOME is unset); `KeyFileError`
+    without a home directory."""
     named = os.environ.get(KEY_FILE_ENV)
     if named:
         return Path(named)
-    state = os.environ.get("XDG_STATE_HOME") or os.path.join(Path.home(), ".local", "state")
+    state = os.environ.get("XDG_STATE_HOME")
+    if not state:
+        try:
+            state = os.path.join(Path.home(), ".local", "state")
+        except RuntimeError as exc:  # no home directory to be found
+            raise KeyFileError(f"fingerprint key file: {exc}") from exc
     return Path(state) / "escalate" / KEY_FILE_NAME
 
 
