@@ -21,7 +21,9 @@ the machine inflates every figure: compare within one run).
 escalate runs as shipped: successful calls' records are built and written by its writer thread,
 so the run also prints that thread's CPU per record and the total added CPU (caller + writer)
 against OpenTelemetry's; `--inline` (`configure(background=False)`) puts all of it back on the
-calling thread.
+calling thread. The benchmark handles SIGTERM as a server does; `--default-sigterm` leaves it at
+its default, where escalate writes every record on the calling thread (nothing could write
+pending records when SIGTERM ends such a process).
 `--vary` sends a new message on every call (recipient, text, externalReference and
 Idempotency-Key, as in real traffic: every fingerprint is computed, not found in a cache); the
 server's reply stays the same. Not a test: absolute times drift between machines, compare ratios.
@@ -64,6 +66,7 @@ import multiprocessing
 import os
 import random
 import re
+import signal
 import statistics
 import subprocess
 import sys
@@ -433,17 +436,15 @@ def _step_workload(step: str) -> Callable[[], Any]:
     client = httpx.Client(transport=CannedTransport([REPLY]))
     request = client.build_request("POST", "http://127.0.0.1:9" + ROUTE, content=BODY,
                                    headers=HEADERS)
-    method, host, path, authorization, content_type, key, body, streamed = (
-        _httpx.request_facts(request))
-    exchange = Exchange("httpx", method, host, path, time.time(), time.perf_counter(), 0.001,
-                        authorization, content_type, key, body, streamed, status=202,
+    facts = _httpx.request_of("httpx", request, time.time(), time.perf_counter())
+    exchange = Exchange(request=facts, seq=1, duration_s=0.001, status=202,
                         response_content_type="application/json", response_body=REPLY)
     record = _record.build_call_record(exchange)
     line = orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
     descriptor = os.open(os.devnull if step == "devnull" else _evidence_path(),
                          os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     steps: dict[str, Callable[[], Any]] = {
-        "facts": lambda: _httpx.request_facts(request),
+        "facts": lambda: _httpx.request_of("httpx", request, 0.0, 0.0),
         "record": lambda: _record.build_call_record(exchange),
         "sink": lambda: _sink.SINK.emit(record),
         "render": lambda: orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE),
@@ -620,6 +621,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="configure escalate with background=False: every record is built "
                         "and written on the calling thread (default: successful calls' records "
                         "on escalate's writer thread)")
+    parser.add_argument("--default-sigterm", action="store_true",
+                        help="leave SIGTERM at its default disposition (the process would die "
+                        "without running Python code, so escalate writes every record on the "
+                        "calling thread); by default the benchmark handles SIGTERM as a server "
+                        "does")
     parser.add_argument("--max-load", type=float, default=None,
                         help="before each round, wait until the 1-minute load is under this")
     parser.add_argument("--patience", type=float, default=60.0,
@@ -668,6 +674,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _time_modes(args: argparse.Namespace) -> None:
+    if not args.default_sigterm:  # as a server does (uvicorn, gunicorn, celery): exit cleanly
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     loads = [_load()]
     with tempfile.TemporaryDirectory() as folder, server() as base, \
             contextlib.ExitStack() as stack:
@@ -693,7 +701,8 @@ def _time_modes(args: argparse.Namespace) -> None:
     every = "call by call" if args.block == 1 else f"in blocks of {args.block} calls"
     messages = f"{POOL_SIZE} different messages in turn" if args.vary else "the same message"
     where = "on the calling thread (--inline)" if args.inline else (
-        "successful calls' records on escalate's writer thread (the default)")
+        "on the calling thread (SIGTERM at its default)" if args.default_sigterm else
+        "successful calls' records on escalate's writer thread (the default; SIGTERM handled)")
     print(f"{args.calls} calls x {args.rounds} rounds per mode, modes interleaved {every}, "
           f"POST {ROUTE} over loopback ({messages}); escalate writes {where}; load average "
           f"(1/5/15 min) at start {loads[0]}, after each round {', '.join(loads[1:])}")

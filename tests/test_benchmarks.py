@@ -16,10 +16,11 @@ ROOT = Path(__file__).resolve().parents[1]
 CAPTURE = ROOT / "benchmarks" / "capture_overhead.py"
 
 
-@pytest.mark.parametrize("options", [[], ["--vary"], ["--block", "2"], ["--inline"]])
+@pytest.mark.parametrize("options", [[], ["--vary"], ["--block", "2"], ["--inline"],
+                                     ["--default-sigterm"]])
 def test_capture_overhead_runs_and_prints_every_mode(tmp_path: Path, options: list[str]) -> None:
     """A three-call run over loopback prints each mode's row, the writer thread's CPU (not with
-    `--inline`) and the records escalate wrote (bounded: two minutes at most)."""
+    `--inline` nor `--default-sigterm`) and the records escalate wrote (two minutes at most)."""
     result = subprocess.run(
         [sys.executable, str(CAPTURE), "--calls", "3", "--rounds", "1", *options], cwd=tmp_path,
         capture_output=True, text=True, timeout=120, check=True)
@@ -28,7 +29,7 @@ def test_capture_overhead_runs_and_prints_every_mode(tmp_path: Path, options: li
         assert re.search(rf"^{re.escape(mode)}\s+\d", result.stdout, re.MULTILINE), mode
     writer = re.search(r"^escalate's writer thread: [\d.]+ us CPU per record", result.stdout,
                        re.MULTILINE)
-    assert (writer is None) == ("--inline" in options)
+    assert (writer is None) == ("--inline" in options or "--default-sigterm" in options)
     # 50 warm-up calls and 3 timed ones, for each of the two escalate clients
     assert "escalate: 106 records written, 0 errors swallowed" in result.stdout
     assert list(tmp_path.iterdir()) == []  # its files live in a temporary folder

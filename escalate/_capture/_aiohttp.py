@@ -1,70 +1,48 @@
 """aiohttp: a `TraceConfig` whose signals build the exchange of each request.
 
-aiohttp reports the response body to traces only when the user calls `read()` (which `json()`
-and `text()` do). The record is written then; if the user streams `response.content` instead,
-it is written without the response summary when the response object is garbage-collected.
+aiohttp reports the response body to traces when it is read. The trace reads an error's body
+itself (small, and it holds the `requestId`), so its record is complete even when the
+application only checks the status; a success's body is copied when the application reads it,
+and the record is written then, or when the response is collected.
 """
 
 from __future__ import annotations
 
 import time
-import weakref
+from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from yarl import URL
 
 from escalate import _schema
-from escalate._capture._emit import BodyTee, count_error, emit_exchange
-from escalate._capture._exchange import MAX_TEED_BYTES, Exchange, host_of, is_json_type
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
+from escalate._capture._emit import count_error
+from escalate._capture._exchange import MAX_TEED_BYTES, Request
+from escalate._capture._exchange import host_of as _host_of
+from escalate._capture._tee import ResponseRecorder, emit_failure
 
 
 class _Call:
     """Per-request state kept in the trace context."""
 
-    __slots__ = ("done", "duration", "finalizer", "headers", "method", "mono", "request_body",
-                 "response", "started", "url")
+    __slots__ = ("body", "headers", "method", "mono", "recorder", "started", "url")
 
-    def __init__(self, method: str, url: URL) -> None:
-        self.method = method
-        self.url = url
-        self.started = time.time()
-        self.mono = time.perf_counter()
-        self.duration = 0.0
-        self.headers: Any = {}
-        self.request_body = BodyTee()
-        self.response: Any = None
-        self.finalizer: weakref.finalize[Any, Any] | None = None
-        self.done = False
+    def __init__(self, method: str, url: URL, headers: Any) -> None:
+        self.method, self.url, self.headers = method, url, headers
+        self.started, self.mono = time.time(), time.perf_counter()
+        self.body: list[bytes] = []
+        self.recorder: ResponseRecorder | None = None
 
-    def emit(self, **outcome: Any) -> None:
-        if self.done:
-            return
-        self.done = True
-        if self.finalizer is not None:
-            self.finalizer.detach()
-        try:
-            emit_exchange(self._exchange(outcome))
-        except Exception as error:
-            count_error("aiohttp", error)
-
-    def _exchange(self, outcome: dict[str, Any]) -> Exchange:
-        url, headers = self.url, self.headers
-        body = self.request_body.body(None)
-        host = host_of(url.host or "", url.port, _DEFAULT_PORTS.get(url.scheme))
-        return Exchange(
-            "aiohttp", self.method, host, url.path, self.started, self.mono, self.duration,
-            headers.get("Authorization"), headers.get("Content-Type"),
-            headers.get(_schema.HEADER_IDEMPOTENCY_KEY), body or None, False, **outcome,
-        )
-
-
-def _call(context: SimpleNamespace) -> _Call | None:
-    call = getattr(context, "escalate_call", None)
-    return call if isinstance(call, _Call) else None
+    def request(self) -> Request:
+        url = self.url
+        body = b"".join(self.body)
+        return Request(
+            client="aiohttp", method=self.method,
+            host=_host_of(url.scheme, url.raw_host or "", url.port),
+            raw_path=url.raw_path or "/", query=url.raw_query_string,
+            headers=list(self.headers.items()), body=body or None, streamed=False,
+            started=self.started, started_monotonic=self.mono)
 
 
 def _failure_outcome(exc: BaseException) -> str:
@@ -75,91 +53,81 @@ def _failure_outcome(exc: BaseException) -> str:
     return _schema.OUTCOME_ERROR
 
 
+Params = TypeVar("Params")
+Signal = Callable[[Any, SimpleNamespace, Params], Awaitable[None]]
+
+
+def _traced(handler: Callable[[_Call, Params], Awaitable[None]]) -> Signal[Params]:
+    """A trace signal that finds the request's `_Call` in the context and hands it to `handler`;
+    nothing it raises reaches the application."""
+    async def signal(_session: Any, context: SimpleNamespace, params: Params) -> None:
+        call = getattr(context, "escalate_call", None)
+        if isinstance(call, _Call):
+            try:
+                await handler(call, params)
+            except Exception as error:
+                count_error("aiohttp", error)
+
+    return signal
+
+
 async def _on_request_start(
     _session: Any, context: SimpleNamespace, params: aiohttp.TraceRequestStartParams
 ) -> None:
     try:
-        context.escalate_call = _Call(params.method, params.url)
-        context.escalate_call.headers = params.headers
+        context.escalate_call = _Call(params.method, params.url, params.headers)
     except Exception as error:
         count_error("aiohttp", error)
 
 
-async def _on_request_headers_sent(
-    _session: Any, context: SimpleNamespace, params: aiohttp.TraceRequestHeadersSentParams
-) -> None:
-    call = _call(context)
-    if call is not None:
-        call.headers = params.headers
+async def _on_request_headers_sent(call: _Call,
+                                   params: aiohttp.TraceRequestHeadersSentParams) -> None:
+    call.headers = params.headers
 
 
-async def _on_request_chunk_sent(
-    _session: Any, context: SimpleNamespace, params: aiohttp.TraceRequestChunkSentParams
-) -> None:
-    call = _call(context)
-    if call is not None:
-        call.request_body.keep(params.chunk)
+async def _on_request_chunk_sent(call: _Call, params: aiohttp.TraceRequestChunkSentParams) -> None:
+    if sum(map(len, call.body)) < MAX_TEED_BYTES:
+        call.body.append(bytes(params.chunk))
 
 
-async def _on_request_end(
-    _session: Any, context: SimpleNamespace, params: aiohttp.TraceRequestEndParams
-) -> None:
-    call = _call(context)
-    if call is None:
+async def _on_request_end(call: _Call, params: aiohttp.TraceRequestEndParams) -> None:
+    response = params.response
+    recorder = call.recorder = ResponseRecorder(
+        call.request(), time.perf_counter() - call.mono, response.status,
+        response.headers.get("Content-Type"))
+    if not recorder.needs_body:
+        recorder.finish()
         return
-    try:
-        call.duration = time.perf_counter() - call.mono
-        _wait_for_body_or_emit(call, params.response)
-    except Exception as error:
-        count_error("aiohttp", error)
-
-
-def _wait_for_body_or_emit(call: _Call, response: aiohttp.ClientResponse) -> None:
-    content_type = response.headers.get("Content-Type")
-    stage = _schema.stage_for_route(call.url.path)
-    needs_body = is_json_type(content_type) and (
-        stage != _schema.STAGE_OTHER or response.status >= 400)
-    if not needs_body:
-        call.emit(status=response.status, response_content_type=content_type)
-        return
-    call.response = (response.status, content_type)
-    call.finalizer = weakref.finalize(
-        response, call.emit, status=response.status, response_content_type=content_type)
+    recorder.watch(response)
+    if recorder.read_now:
+        try:  # aiohttp caches the body for the application's own `read()`
+            await response.read()
+        except Exception as exc:  # the application meets the same failure when it reads
+            recorder.fail(exc, _failure_outcome(exc))
 
 
 async def _on_response_chunk_received(
-    _session: Any, context: SimpleNamespace, params: aiohttp.TraceResponseChunkReceivedParams
-) -> None:
-    call = _call(context)
-    if call is None or call.response is None:
-        return
-    status, content_type = call.response
-    call.emit(status=status, response_content_type=content_type,
-              response_body=params.chunk[:MAX_TEED_BYTES])
+        call: _Call, params: aiohttp.TraceResponseChunkReceivedParams) -> None:
+    if call.recorder is not None:
+        call.recorder.finish(bytes(params.chunk))
 
 
-async def _on_request_exception(
-    _session: Any, context: SimpleNamespace, params: aiohttp.TraceRequestExceptionParams
-) -> None:
-    call = _call(context)
-    if call is None:
-        return
-    exc = params.exception
-    call.duration = time.perf_counter() - call.mono
+async def _on_request_exception(call: _Call,
+                                params: aiohttp.TraceRequestExceptionParams) -> None:
+    exc, duration = params.exception, time.perf_counter() - call.mono
     if isinstance(exc, aiohttp.ClientResponseError) and exc.status:
-        call.emit(status=exc.status, exception=exc,
-                  exception_outcome=_schema.OUTCOME_HTTP_ERROR)
-        return
-    call.emit(exception=exc, exception_outcome=_failure_outcome(exc))
+        emit_failure(call.request(), duration, exc, _schema.OUTCOME_HTTP_ERROR, exc.status)
+    else:
+        emit_failure(call.request(), duration, exc, _failure_outcome(exc))
 
 
 def trace_config() -> aiohttp.TraceConfig:
     """A new `TraceConfig` recording every request of the sessions it is given to."""
     config = aiohttp.TraceConfig()
     config.on_request_start.append(_on_request_start)
-    config.on_request_headers_sent.append(_on_request_headers_sent)
-    config.on_request_chunk_sent.append(_on_request_chunk_sent)
-    config.on_request_end.append(_on_request_end)
-    config.on_response_chunk_received.append(_on_response_chunk_received)
-    config.on_request_exception.append(_on_request_exception)
+    config.on_request_headers_sent.append(_traced(_on_request_headers_sent))
+    config.on_request_chunk_sent.append(_traced(_on_request_chunk_sent))
+    config.on_request_end.append(_traced(_on_request_end))
+    config.on_response_chunk_received.append(_traced(_on_response_chunk_received))
+    config.on_request_exception.append(_traced(_on_request_exception))
     return config

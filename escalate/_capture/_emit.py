@@ -1,36 +1,50 @@
-"""The hand-off every adapter uses: an `Exchange` in, a record built and written, nothing raised."""
+"""The hand-off every adapter uses: an `Exchange` in, its record built and written (on the writer
+thread or the caller's), nothing raised."""
 
 from __future__ import annotations
 
-import atexit
-import os
-import zlib
+import itertools
+from typing import Any
 
-from escalate._capture._exchange import MAX_TEED_BYTES, Exchange
+from escalate._capture._exchange import Exchange
 from escalate._capture._record import build_call_record
 from escalate._capture._sink import SINK
 from escalate._capture._stats import STATS
 from escalate._capture._writer import FLUSH_TIMEOUT_S, BackgroundWriter
 
+_SEQUENCE = itertools.count(1)
+
+
+def next_seq() -> int:
+    """The next per-process record sequence number (a forked child goes on from its parent's)."""
+    return next(_SEQUENCE)
+
 
 def emit_exchange(exchange: Exchange) -> None:
-    """Record one exchange: on the writer thread, or on this one when the target wants that.
-
-    A call that raised or got a status of 400 or more returns only once its record is written
-    (docs/capture.md, "The writer thread").
-    """
-    if not SINK.background:
-        write_exchange(exchange)
-        return
+    """Record one exchange. A call that raised or got a status of 400 or more returns only once
+    its record is written (docs/capture.md, "Guarantees")."""
     status = exchange.status
+    if not SINK.background:
+        write_item(exchange)
+        return
     WRITER.submit(exchange, wait=exchange.exception is not None or (
         status is not None and status >= 400))
 
 
-def write_exchange(exchange: Exchange) -> None:
-    """Build the call record and write it; count and swallow any failure."""
+def submit(item: Exchange | dict[str, Any], *, urgent: bool) -> None:
+    """Queue a call's exchange or a built webhook record for the writer (or write it now when the
+    target or the process needs that: `SINK.background`, `WRITER` decides)."""
+    if not SINK.background:
+        write_item(item)
+        return
+    WRITER.submit(item, wait=urgent)
+
+
+def write_item(item: Exchange | dict[str, Any]) -> None:
+    """Build the call record (a webhook record comes built) and write it; count and swallow
+    any failure."""
     try:
-        record = build_call_record(exchange)
+        record = item if isinstance(item, dict) else build_call_record(item)
     except Exception as exc:  # an escalate bug must never reach the user's call
         STATS.error("record", exc)
         return
@@ -38,10 +52,8 @@ def write_exchange(exchange: Exchange) -> None:
 
 
 #: The one writer thread of this process.
-WRITER = BackgroundWriter(write_exchange)
-atexit.register(WRITER.close)
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=WRITER.after_fork_in_child)
+WRITER = BackgroundWriter(write_item)
+WRITER.install_exit_hooks()
 
 
 def flush(timeout: float = FLUSH_TIMEOUT_S) -> bool:
@@ -51,34 +63,6 @@ def flush(timeout: float = FLUSH_TIMEOUT_S) -> bool:
     return WRITER.flush(timeout)
 
 
-def count_error(where: str, exc: Exception) -> None:
+def count_error(where: str, exc: BaseException) -> None:
     """Count an error an adapter swallowed."""
     STATS.error(where, exc)
-
-
-class BodyTee:
-    """Keeps a copy of the first `MAX_TEED_BYTES` of a body as the user reads it."""
-
-    __slots__ = ("_chunks", "_size")
-
-    def __init__(self) -> None:
-        self._chunks: list[bytes] = []
-        self._size = 0
-
-    def keep(self, chunk: bytes) -> None:
-        """Copy a chunk (or the part of it under the cap)."""
-        room = MAX_TEED_BYTES - self._size
-        if room > 0 and chunk:
-            self._chunks.append(chunk[:room] if len(chunk) > room else chunk)
-            self._size += min(len(chunk), room)
-
-    def body(self, content_encoding: str | None) -> bytes:
-        """The kept bytes, decompressed when the transport saw them gzip/deflate-encoded."""
-        raw = b"".join(self._chunks)
-        encoding = (content_encoding or "").strip().lower()
-        if encoding not in ("gzip", "deflate") or not raw:
-            return raw
-        try:
-            return zlib.decompressobj(47).decompress(raw, MAX_TEED_BYTES)
-        except zlib.error:
-            return b""

@@ -1,32 +1,40 @@
-"""The neutral value every client adapter builds: one HTTP exchange, library-independent."""
+"""The values that cross from a client adapter to the record builder: one HTTP exchange, as raw
+as the adapter saw it (redaction happens on the writer's side), built by keyword."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 #: How many response (and request) body bytes capture keeps at most.
 MAX_TEED_BYTES = 1 << 20
+#: Request headers as the client holds them: `(name, value)` pairs, text or bytes.
+HeaderPairs = Sequence[tuple[str, str]] | Sequence[tuple[bytes, bytes]]
+
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
+
+
+class Request(NamedTuple):
+    """What was sent, and when."""
+
+    client: str  #: `httpx`, `httpx-async`, `requests`, `aiohttp`
+    method: str
+    host: str  #: `host_of(...)`
+    raw_path: str  #: percent-encoded, without the query
+    query: str  #: the raw query string ('' without one)
+    headers: HeaderPairs
+    body: bytes | None
+    streamed: bool  #: the body was a stream escalate did not read
+    started: float  #: wall clock (time.time) at request start
+    started_monotonic: float  #: time.perf_counter at request start
 
 
 class Exchange(NamedTuple):
-    """What happened on one call, as raw as the adapter saw it; redaction happens later.
+    """One call: its request and what came back (a response, or an exception)."""
 
-    Immutable like a frozen dataclass, but a NamedTuple: it is built on every call and a frozen
-    dataclass's `__init__` (one `object.__setattr__` per field) costs several microseconds.
-    """
-
-    client: str
-    method: str
-    host: str
-    path: str
-    started: float  #: wall clock (time.time) at request start
-    started_monotonic: float
+    request: Request
+    seq: int  #: the record's sequence number, taken when the call ended
     duration_s: float  #: request start to response headers, or to the failure
-    authorization: str | None
-    content_type: str | None
-    idempotency_key: str | None
-    request_body: bytes | None
-    request_streamed: bool
     status: int | None = None
     response_content_type: str | None = None
     response_body: bytes | None = None
@@ -34,39 +42,12 @@ class Exchange(NamedTuple):
     exception_outcome: str | None = None
 
 
-_MEDIA_TYPES: dict[str, str | None] = {}
-
-
-def media_type(content_type: str | None) -> str | None:
-    """`Content-Type` without parameters, lower case (cached: a service sends few distinct)."""
-    if not content_type:
-        return None
-    media = _MEDIA_TYPES.get(content_type)
-    if media is None:
-        media = content_type.split(";", 1)[0].strip().lower() or None
-        if len(_MEDIA_TYPES) < 256:
-            _MEDIA_TYPES[content_type] = media
-    return media
-
-
-_JSON_TYPES: dict[str | None, bool] = {}
-#: `is_json_type`'s cache, for hot paths that look it up themselves (a miss: call it).
-JSON_TYPES = _JSON_TYPES
-
-
-def is_json_type(content_type: str | None) -> bool:
-    """True for `application/json` and `+json` media types (or no type at all); cached."""
-    known = _JSON_TYPES.get(content_type)
-    if known is None:
-        media = media_type(content_type)
-        known = media is None or media == "application/json" or media.endswith("+json")
-        if len(_JSON_TYPES) < 256:
-            _JSON_TYPES[content_type] = known
-    return known
-
-
-def host_of(hostname: str, port: int | None, default_port: int | None) -> str:
-    """`host[:port]`, the port only when it is not the scheme's default."""
-    if port is None or port == default_port:
-        return hostname
-    return f"{hostname}:{port}"
+def host_of(scheme: str, hostname: str, port: int | None) -> str:
+    """`host[:port]`, lower case, the port only when it is not the scheme's default, an IPv6
+    address in brackets: the same for every client library."""
+    host = hostname.lower()
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    if port is None or port == _DEFAULT_PORTS.get(scheme.lower()):
+        return host
+    return f"{host}:{port}"

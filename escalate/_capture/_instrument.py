@@ -65,9 +65,13 @@ def configure(
     on the first record. Records pending on the writer thread are written first, where they
     were going and as they were keyed.
 
+    `fingerprint_key`: the key of every fingerprint; None: `$ESCALATE_FINGERPRINT_KEY`, else
+    the installation's key file, created on first use (docs/capture.md, "Fingerprints and their
+    key").
+
     `background`: a successful call's record is built and written on escalate's writer thread
-    (the default; a `logger` is always called on the caller's thread). False: every record is
-    written before the call returns, at about 150 us of the caller's time a call.
+    (the default, while the process handles or ignores SIGTERM; a `logger` is always called on
+    the caller's thread). False: every record is written before the call returns.
     """
     chosen = [target for target in (path, file, logger) if target is not None]
     if len(chosen) > 1:

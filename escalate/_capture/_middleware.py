@@ -9,16 +9,16 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, MutableMapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from escalate import _schema
-from escalate._capture._sink import SINK
 from escalate._capture._stats import STATS
 from escalate._capture._webhook import (
     Text,
     build_webhook_record,
     lower_headers,
     signature_outcome,
+    write_webhook_record,
 )
 
 Scope = MutableMapping[str, Any]
@@ -72,7 +72,7 @@ class _Receipt:
         except Exception as exc:  # never raise into the receiver
             STATS.error("webhook", exc)
             return
-        SINK.emit(record)
+        write_webhook_record(record)
 
 
 def _new_receipt(receiver: str, route: str, headers: Any, body: bytes,
@@ -88,15 +88,22 @@ def _wanted(paths: frozenset[str] | None, method: str, path: str) -> bool:
     return method == "POST" if paths is None else path in paths
 
 
-class WebhookMiddleware:
-    """ASGI middleware: records every webhook request (POSTs, or the given `paths`)."""
+AppT = TypeVar("AppT")
 
-    def __init__(self, app: ASGIApp, *, secret: Text | None = None,
+
+class _Receiver(Generic[AppT]):
+    """What both middlewares hold: the app, the secret, the paths, whether to reject."""
+
+    def __init__(self, app: AppT, *, secret: Text | None = None,
                  paths: Iterable[str] | None = None, reject_invalid: bool = False) -> None:
         self.app = app
         self.secret = secret
         self.paths = None if paths is None else frozenset(paths)
         self.reject_invalid = reject_invalid
+
+
+class WebhookMiddleware(_Receiver[ASGIApp]):
+    """ASGI middleware: records every webhook request (POSTs, or the given `paths`)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Buffer the body, check the signature, call the app (or answer 401), record."""
@@ -155,15 +162,8 @@ async def _reject(receipt: _Receipt, send: Send) -> None:
     await send({"type": "http.response.body", "body": _REJECTED_BODY})
 
 
-class WSGIWebhookMiddleware:
+class WSGIWebhookMiddleware(_Receiver[WSGIApp]):
     """WSGI middleware: records every webhook request (POSTs, or the given `paths`)."""
-
-    def __init__(self, app: WSGIApp, *, secret: Text | None = None,
-                 paths: Iterable[str] | None = None, reject_invalid: bool = False) -> None:
-        self.app = app
-        self.secret = secret
-        self.paths = None if paths is None else frozenset(paths)
-        self.reject_invalid = reject_invalid
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         """Buffer the body, check the signature, call the app (or answer 401), record."""

@@ -1,214 +1,210 @@
-"""The one record builder: an `Exchange` in, a redacted `kind: call` record (a plain dict) out."""
+"""The one record builder: an `Exchange` in, a redacted `kind: call` record (a plain dict) out.
+
+It runs on the writer thread (or the caller's, when configured so); nothing here is cached.
+"""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import datetime
-import itertools
+import functools
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
+from urllib.parse import parse_qsl
 
 import orjson
 
 from escalate import _schema
-from escalate._capture import _response, _scan, _settings
-from escalate._capture._exchange import JSON_TYPES, Exchange, is_json_type, media_type
-from escalate._capture._settings import FINGERPRINTER, Fingerprinter, fingerprint
-from escalate._capture._shape import FORM_MEDIA_TYPE, MAX_PARSED_BYTES, shape_body, shape_payload
+from escalate._capture._caches import BoundedCache
+from escalate._capture._credentials import (
+    Authorization,
+    hidden_request_values,
+    parse_authorization,
+    wanted_headers,
+)
+from escalate._capture._echo import EchoScrubber
+from escalate._capture._exchange import Exchange, Request
+from escalate._capture._redaction import FORM_MEDIA_TYPE, Shaper
+from escalate._capture._response import Summarizer
+from escalate._capture._routes import Route, is_json_type, media_type, route_of
+from escalate._capture._settings import fingerprint
 from escalate._capture._tokens import TOKENS
 
-_SEQUENCE = itertools.count(1)
-_PID = [os.getpid()]
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=lambda: _PID.__setitem__(0, os.getpid()))
-
-
-def current_pid() -> int:
-    """The writer's process id (cached; refreshed in a forked child)."""
-    return _PID[0]
-
-
-def next_seq() -> int:
-    """The next per-process record sequence number."""
-    return next(_SEQUENCE)
+MAX_PARSED_BYTES = 1 << 20
 
 
 _last_second: list[tuple[int, str]] = [(-1, "")]
 
 
 def utc_timestamp(wall: float) -> str:
-    """`2026-11-27T11:08:55.123456Z` for a `time.time()` value (the seconds part is cached; the
-    microseconds are `%06d` of the fraction, truncated like `int()`)."""
+    """`2026-11-27T11:08:55.123456Z` for a `time.time()` value (microseconds truncated). The
+    formatted second is kept for the next record: formatting it costs most of the builder's
+    fixed work, and records come many to a second."""
     second = int(wall)
-    cached_second, prefix = _last_second[0]
-    if second != cached_second:
+    known, prefix = _last_second[0]
+    if second != known:
         moment = datetime.datetime.fromtimestamp(second, datetime.timezone.utc)
         prefix = moment.strftime("%Y-%m-%dT%H:%M:%S.")
         _last_second[0] = (second, prefix)
-    return "%s%06dZ" % (prefix, (wall - second) * 1_000_000)  # noqa: UP031 (fastest here)
+    return f"{prefix}{int((wall - second) * 1_000_000):06d}Z"
 
 
-def milliseconds(seconds: float) -> float:
-    """Seconds as milliseconds to 3 decimals (`round(x, 3)` formats the float to round it:
-    three times dearer than this integer division, which gives the same value)."""
-    return int(seconds * 1_000_000.0 + 0.5) / 1000
+class Site(NamedTuple):
+    """What a call site (URL path, `Authorization` value, `Content-Type`) implies."""
+
+    route: Route
+    media_type: str | None
+    authorization: Authorization | None
+    auth_fingerprint: str | None  #: of the token, the Basic user or the value
+
+
+def _site(key: tuple[str, str | None, str | None]) -> Site:
+    raw_path, authorization_value, content_type = key
+    authorization = parse_authorization(authorization_value)
+    return Site(route_of(raw_path), media_type(content_type), authorization,
+                None if authorization is None else fingerprint(authorization.fingerprinted))
+
+
+#: Call site -> `Site`: the costliest facts that repeat on every call.
+_SITES: BoundedCache[tuple[str, str | None, str | None], Site] = BoundedCache(1024)
+
+
+class RequestView(NamedTuple):
+    """The request as the record shows it, and what it hides."""
+
+    site: Site
+    idempotency_key: str | None
+    payload: Any  #: the body's shape
+    parsed: Any  #: the body parsed as JSON, or None
+    client_id: str | None
+    hidden: Callable[[], list[str]]  #: values not shown verbatim (what echoes are scrubbed of)
+
+
+def view_request(request: Request) -> RequestView:
+    """Shape the request: route, media type, credentials, payload."""
+    headers = wanted_headers(request.headers)
+    site = _SITES.get((request.raw_path, headers.get("authorization"),
+                       headers.get("content-type")), _site)
+    shaper = Shaper()
+    payload, parsed = _payload(request, site.media_type, shaper)
+    return RequestView(
+        site=site, idempotency_key=headers.get("idempotency-key"), payload=payload,
+        parsed=parsed, client_id=_client_id(site, request, parsed),
+        hidden=functools.partial(hidden_request_values, request.headers, site.authorization,
+                                 request.query, shaper.hidden))
+
+
+def _payload(request: Request, media: str | None, shaper: Shaper) -> tuple[Any, Any]:
+    """(the body's shape, the body parsed as JSON or None)."""
+    body = request.body
+    if request.streamed:
+        return "<stream>", None
+    if not body:
+        return None, None
+    if len(body) <= MAX_PARSED_BYTES:
+        if media == FORM_MEDIA_TYPE:
+            return shaper.form(body), None
+        try:
+            parsed = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass
+        else:
+            return shaper.shape(parsed), parsed
+    shaper.hidden.append(body[:MAX_PARSED_BYTES].decode("utf-8", "replace"))
+    return f"<unparsed:{len(body)} bytes>", None
+
+
+def _client_id(site: Site, request: Request, parsed: Any) -> str | None:
+    """The OAuth client id of a token request: the form's (or JSON body's) `client_id`, else
+    the Basic user name. An identifier, not a secret: kept verbatim."""
+    if site.route.stage != _schema.STAGE_TOKEN:
+        return None
+    found: Any = None
+    authorization = site.authorization
+    if site.media_type == FORM_MEDIA_TYPE and request.body:
+        found = dict(parse_qsl(request.body.decode("utf-8", "replace"))).get("client_id")
+    elif isinstance(parsed, dict):
+        found = parsed.get("client_id")
+    if not found and authorization is not None:
+        found = authorization.basic_user
+    return found if isinstance(found, str) and found else None
+
+
+def _parsed_response(exchange: Exchange) -> Any:
+    body = exchange.response_body
+    if not body or not is_json_type(exchange.response_content_type):
+        return None
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _outcome(exchange: Exchange) -> str:
+    if exchange.exception is not None:
+        return exchange.exception_outcome or _schema.OUTCOME_ERROR
+    status = exchange.status
+    return _schema.OUTCOME_HTTP_ERROR if status is not None and status >= 400 else (
+        _schema.OUTCOME_OK)
 
 
 def build_call_record(exchange: Exchange) -> dict[str, Any]:
-    """Build the `kind: call` record of one exchange (docs/record-schema.md).
-
-    This runs on every instrumented call, so it makes few Python calls: what depends only on
-    the call site (route, stage, media type, the parsed `Authorization`, its fingerprint) is
-    looked up once per site; both bodies are parsed here; the request body goes to the compiled
-    shaper of its key layout and a send's response to the send summary (the same values as the
-    general ones); fingerprints are cache lookups, but for the operation's (never cached); the
-    record is one dict literal in the contract's key order.
-    """
-    (client, method, host, path, started, mono, duration, authorization, content_type, key,
-     request_body, streamed, status, response_type, response_body, exception,
-     exception_outcome) = exchange
-    site = _SITES.get((path, authorization, content_type))
-    if site is None:
-        site = _learn_site(path, authorization, content_type)
-    route, stage, request_media, is_send, auth, token, token_fingerprint = site
-    body = request_json = None
-    if response_body and (JSON_TYPES.get(response_type) or is_json_type(response_type)):
-        try:
-            body = orjson.loads(response_body)
-        except orjson.JSONDecodeError:
-            body = None
-    parsed = not streamed and _parses(request_body, request_media)
-    if parsed:
-        try:
-            request_json = orjson.loads(request_body or b"")
-        except orjson.JSONDecodeError:
-            parsed = False
-    fingerprinter = FINGERPRINTER[0]
-    errors = _response.error_fields(stage, body) if type(body) is dict and (
-        "error" in body or "requestId" in body) else _response.NO_ERROR
+    """Build the `kind: call` record of one exchange (docs/record-schema.md)."""
+    request, view = exchange.request, view_request(exchange.request)
+    body = _parsed_response(exchange)
+    summarizer = Summarizer(Shaper(), EchoScrubber(view.hidden))
+    errors = summarizer.error_fields(body)
+    ok = exchange.status is not None and 200 <= exchange.status < 300
+    stage = view.site.route.stage
+    if ok and stage == _schema.STAGE_TOKEN:
+        _remember_token(exchange, body)
     return {
-        "schema": _schema.SCHEMA,
-        "kind": _schema.KIND_CALL,
-        "ts": utc_timestamp(started),
-        "pid": _PID[0],
-        "seq": next(_SEQUENCE),
-        "client": client,
-        "method": method,
-        "host": host,
-        "route": route,
-        "stage": stage,
-        "duration_ms": int(duration * 1_000_000.0 + 0.5) / 1000,  # milliseconds(), inline
-        "status": status,
-        "outcome": (exception_outcome or _schema.OUTCOME_ERROR) if exception is not None
-        else _schema.OUTCOME_HTTP_ERROR if status is not None and status >= 400
-        else _schema.OUTCOME_OK,
-        "exception": None if exception is None else type(exception).__name__,
-        "request_id": errors["request_id"],
-        "error_code": errors["error_code"],
-        "error_message": errors["error_message"],
-        "auth": None if auth is None else dict(auth),
-        "token": None if token is None else TOKENS.freshness(
-            token, mono, started, token_fingerprint=token_fingerprint),
-        "content_type": request_media,
-        "payload": shape_payload(request_json) if parsed else "<stream>" if streamed
-        else _unparsed_payload(request_body, request_media),
-        "idempotency": {"present": key is not None, "fingerprint": None if key is None
-                        else fingerprinter.cache.get(key) or fingerprinter(key)}
-        if is_send or key is not None else None,
-        "operation": _operation(fingerprinter, request_json) if is_send and parsed else None,
-        "response": None if body is None else _response.send_summary(body) if is_send
-        else _summary(exchange, stage, body),
+        "schema": _schema.SCHEMA, "kind": _schema.KIND_CALL,
+        "ts": utc_timestamp(request.started), "pid": os.getpid(), "seq": exchange.seq,
+        "client": request.client, "method": request.method, "host": request.host,
+        "route": view.site.route.route, "stage": stage,
+        "duration_ms": round(exchange.duration_s * 1000, 3), "status": exchange.status,
+        "outcome": _outcome(exchange),
+        "exception": None if exchange.exception is None else type(exchange.exception).__name__,
+        "request_id": errors.request_id, "error_code": errors.error_code,
+        "error_message": errors.error_message,
+        **_credential_fields(view, request),
+        "content_type": view.site.media_type, "payload": view.payload,
+        **_send_fields(view),
+        "response": summarizer.summary(stage, ok, body),
     }
 
 
-def _parses(body: bytes | None, request_media: str | None) -> bool:
-    """Whether a request body is parsed as JSON (one that is not valid JSON is not shaped)."""
-    if not body or len(body) > MAX_PARSED_BYTES:
-        return False
-    return request_media != FORM_MEDIA_TYPE
+def _credential_fields(view: RequestView, request: Request) -> dict[str, Any]:
+    """`auth`, `client_id`, `token`."""
+    site = view.site
+    authorization, auth_fingerprint = site.authorization, site.auth_fingerprint
+    auth = None if authorization is None else {
+        "scheme": authorization.scheme, "fingerprint": auth_fingerprint}
+    bearer = None if authorization is None else authorization.bearer
+    token = None
+    if bearer is not None and site.route.stage != _schema.STAGE_TOKEN:
+        token = TOKENS.freshness(bearer, request.started_monotonic, request.started,
+                                 token_fingerprint=auth_fingerprint)
+    return {"auth": auth, "client_id": view.client_id, "token": token}
 
 
-def _operation(fingerprinter: Fingerprinter, request_json: Any) -> str:
-    """The fingerprint of the request body with its keys sorted (what is being sent).
-
-    Not cached: the canonical body holds the message text and recipients, which escalate keeps
-    no longer than the call (and a new send rarely repeats one).
-    """
-    return fingerprinter.uncached(orjson.dumps(request_json, option=orjson.OPT_SORT_KEYS))
-
-
-#: What a call site (path, Authorization value, Content-Type) implies, worked out once:
-#: route, stage, media type, is it a send, the `auth` field, the bearer token whose freshness
-#: is recorded (None on the token route or without one) and that token's fingerprint.
-Site = tuple[str, str, "str | None", bool, "dict[str, str] | None", "str | None", "str | None"]
-_SITES: dict[tuple[str, str | None, str | None], Site] = {}
-_settings.DERIVED_CACHES.append(_SITES)  # it holds fingerprints: emptied on a new key
-MAX_CACHED = 1024
+def _send_fields(view: RequestView) -> dict[str, Any]:
+    """`idempotency` (a send, or any request carrying a key) and `operation` (a send)."""
+    key, is_send = view.idempotency_key, view.site.route.stage == _schema.STAGE_SEND
+    idempotency = None
+    if is_send or key is not None:
+        idempotency = {"present": key is not None,
+                       "fingerprint": None if key is None else fingerprint(key)}
+    operation = None
+    if is_send and view.parsed is not None:
+        operation = fingerprint(orjson.dumps(view.parsed, option=orjson.OPT_SORT_KEYS))
+    return {"idempotency": idempotency, "operation": operation}
 
 
-def _learn_site(path: str, authorization: str | None, content_type: str | None) -> Site:
-    route, stage = _route(path), _schema.stage_for_route(path)
-    auth, token, token_fingerprint = None, None, None
-    if authorization:
-        scheme, secret, bearer = _parse_authorization(authorization)
-        auth = {"scheme": scheme, "fingerprint": fingerprint(secret)}
-        if bearer is not None and stage != _schema.STAGE_TOKEN:
-            token, token_fingerprint = bearer, auth["fingerprint"]
-    site = (route, stage, media_type(content_type), stage == _schema.STAGE_SEND, auth, token,
-            token_fingerprint)
-    if len(_SITES) >= MAX_CACHED:
-        _SITES.clear()
-    _SITES[path, authorization, content_type] = site
-    return site
-
-
-def _parse_authorization(authorization: str) -> tuple[str, str, str | None]:
-    """(scheme, what is fingerprinted, bearer token or None)."""
-    scheme, _, credentials = authorization.strip().partition(" ")
-    scheme = scheme.lower()
-    if scheme == "bearer":
-        token = credentials.strip()
-        return "bearer", token, token or None
-    if scheme == "basic":
-        return "basic", _basic_user(credentials), None
-    return "other", authorization, None
-
-
-def _route(path: str) -> str:
-    if path in _schema.STAGE_BY_ROUTE:
-        return path
-    return "/".join(_scan.phone_marker(part) or part for part in path.split("/"))
-
-
-def _basic_user(credentials: str) -> str:
-    try:
-        decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8", "replace")
-    except (binascii.Error, ValueError):
-        return credentials
-    return decoded.partition(":")[0]
-
-
-def _unparsed_payload(body: bytes | None, request_media: str | None) -> Any:
-    """The payload of a body that did not parse as JSON: form-encoded, unparsed, or none."""
-    if not body:
-        return None
-    return shape_body(body, request_media)
-
-
-def _summary(exchange: Exchange, stage: str, body: Any) -> dict[str, Any] | None:
-    ok = exchange.status is not None and 200 <= exchange.status < 300
-    if ok and stage == _schema.STAGE_TOKEN and isinstance(body, dict):
-        _remember_token(exchange, body)
-    return _response.summarize(stage, ok, body)
-
-
-def _remember_token(exchange: Exchange, body: dict[str, Any]) -> None:
-    token = body.get("access_token")
+def _remember_token(exchange: Exchange, body: Any) -> None:
+    token = body.get("access_token") if isinstance(body, dict) else None
     if isinstance(token, str):
         expires_in = body.get("expires_in")
-        TOKENS.acquired(
-            fingerprint(token),
-            expires_in if isinstance(expires_in, int) else None,
-            exchange.started_monotonic + exchange.duration_s,
-        )
+        TOKENS.acquired(fingerprint(token), expires_in if isinstance(expires_in, int) else None,
+                        exchange.request.started_monotonic + exchange.duration_s)

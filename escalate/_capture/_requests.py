@@ -1,15 +1,15 @@
 """requests: an adapter wrapper mounted in place of each of the session's adapters.
 
 With `stream=False` the session reads the body right after the adapter returns anyway, so the
-wrapper reads it first (the same bytes, cached on the response) and records the summary. With
-`stream=True` the body belongs to the user: the record is written at headers time, without the
-response summary.
+wrapper reads it first (the same bytes, cached on the response) when the record needs it. With
+`stream=True` the body belongs to the user: it is copied as the user reads it, and the record is
+written when the response is closed or collected.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -17,53 +17,20 @@ import requests
 from requests.adapters import BaseAdapter
 
 from escalate import _schema
-from escalate._capture._emit import count_error, emit_exchange
-from escalate._capture._exchange import MAX_TEED_BYTES, Exchange, host_of, is_json_type
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-#: URL -> (host, path): a session calls few distinct URLs (bounded).
-_URLS: dict[str, tuple[str, str]] = {}
-MAX_CACHED = 1024
+from escalate._capture._emit import count_error
+from escalate._capture._exchange import Request, host_of
+from escalate._capture._tee import ResponseRecorder, emit_failure
 
 
-def _host_and_path(url: str) -> tuple[str, str]:
-    cached = _URLS.get(url)
-    if cached is None:
-        parts = urlsplit(url)
-        cached = (host_of(parts.hostname or "", parts.port, _DEFAULT_PORTS.get(parts.scheme)),
-                  parts.path)
-        if len(_URLS) >= MAX_CACHED:
-            _URLS.clear()
-        _URLS[url] = cached
-    return cached
-
-
-class _Call:
-    """What is known about one prepared request when it starts."""
-
-    __slots__ = ("duration", "mono", "request", "started")
-
-    def __init__(self, request: requests.PreparedRequest) -> None:
-        self.request = request
-        self.started = time.time()
-        self.mono = time.perf_counter()
-        self.duration = 0.0
-
-    def stop(self) -> None:
-        self.duration = time.perf_counter() - self.mono
-
-    def exchange(self, **outcome: Any) -> Exchange:
-        request = self.request
-        headers = request.headers
-        host, path = _host_and_path(request.url or "")
-        body, streamed = _request_body(request.body)
-        return Exchange(
-            "requests", request.method or "", host, path, self.started, self.mono,
-            self.duration, headers.get("Authorization"), headers.get("Content-Type"),
-            headers.get(_schema.HEADER_IDEMPOTENCY_KEY), body, streamed, **outcome,
-        )
+def request_of(request: requests.PreparedRequest, started: float, mono: float) -> Request:
+    """What the record needs from a prepared request."""
+    parts = urlsplit(request.url or "")
+    body, streamed = _request_body(request.body)
+    return Request(
+        client="requests", method=request.method or "",
+        host=host_of(parts.scheme, parts.hostname or "", parts.port), raw_path=parts.path or "/",
+        query=parts.query, headers=list(request.headers.items()), body=body, streamed=streamed,
+        started=started, started_monotonic=mono)
 
 
 def _request_body(body: Any) -> tuple[bytes | None, bool]:
@@ -84,18 +51,21 @@ def _failure_outcome(exc: BaseException) -> str:
     return _schema.OUTCOME_ERROR
 
 
-def _record(call: _Call, **outcome: Any) -> None:
-    try:
-        emit_exchange(call.exchange(**outcome))
-    except Exception as error:
-        count_error("requests", error)
+class _TeeRaw:
+    """The urllib3 response's `stream`, copying what the user reads for the record."""
 
+    def __init__(self, raw: Any, recorder: ResponseRecorder) -> None:
+        self._raw, self._recorder = raw, recorder
 
-def _needs_body(call: _Call, content_type: str | None, status: int, stream: bool) -> bool:
-    if stream or not is_json_type(content_type):
-        return False
-    _, path = _host_and_path(call.request.url or "")
-    return _schema.stage_for_route(path) != _schema.STAGE_OTHER or status >= 400
+    def stream(self, *args: Any, **kwargs: Any) -> Iterator[bytes]:
+        """The raw response's chunks, each copied; the record once they are all read."""
+        for chunk in self._raw.stream(*args, **kwargs):
+            self._recorder.keep(chunk)
+            yield chunk
+        self._recorder.finish()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
 
 
 class EvidenceAdapter(BaseAdapter):
@@ -110,35 +80,16 @@ class EvidenceAdapter(BaseAdapter):
         verify: Any = True, cert: Any = None, proxies: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """Send through the inner adapter; record; re-raise its exception unchanged."""
-        call = _Call(request)
+        started, mono = time.time(), time.perf_counter()
         try:
             response = self.inner.send(request, stream=stream, timeout=timeout, verify=verify,
                                        cert=cert, proxies=proxies)
         except BaseException as exc:
-            call.stop()
-            _record(call, exception=exc, exception_outcome=_failure_outcome(exc))
+            _record_failure(request, started, mono, exc)
             raise
-        call.stop()
-        return self._finish(call, response, stream)
-
-    def _finish(self, call: _Call, response: requests.Response, stream: bool) -> requests.Response:
-        try:
-            content_type = response.headers.get("Content-Type")
-            needs_body = _needs_body(call, content_type, response.status_code, stream)
-        except Exception as error:  # e.g. a URL urlsplit rejects: never the user's problem
-            count_error("requests", error)
-            return response
-        if not needs_body:
-            _record(call, status=response.status_code, response_content_type=content_type)
-            return response
-        try:
-            body = response.content
-        except BaseException as exc:
-            _record(call, status=response.status_code, response_content_type=content_type,
-                    exception=exc, exception_outcome=_failure_outcome(exc))
-            raise
-        _record(call, status=response.status_code, response_content_type=content_type,
-                response_body=body[:MAX_TEED_BYTES] if body else body)
+        recorder = _recorder(request, started, mono, response)
+        if recorder is not None and recorder.needs_body:
+            _read_or_tee(recorder, response, stream)
         return response
 
     def close(self) -> None:
@@ -156,6 +107,46 @@ class EvidenceAdapter(BaseAdapter):
             object.__setattr__(self, name, value)
         else:
             setattr(self.inner, name, value)
+
+
+def _record_failure(request: requests.PreparedRequest, started: float, mono: float,
+                    exc: BaseException) -> None:
+    try:
+        emit_failure(request_of(request, started, mono), time.perf_counter() - mono, exc,
+                     _failure_outcome(exc))
+    except Exception as error:
+        count_error("requests", error)
+
+
+def _recorder(request: requests.PreparedRequest, started: float, mono: float,
+              response: requests.Response) -> ResponseRecorder | None:
+    """The call's recorder, its record written already when no body is needed."""
+    try:
+        recorder = ResponseRecorder(
+            request_of(request, started, mono), time.perf_counter() - mono,
+            response.status_code, response.headers.get("Content-Type"))
+        if not recorder.needs_body:
+            recorder.finish()
+    except Exception as error:  # e.g. a URL urlsplit rejects: never the user's problem
+        count_error("requests", error)
+        return None
+    return recorder
+
+
+def _read_or_tee(recorder: ResponseRecorder, response: requests.Response, stream: bool) -> None:
+    """Read the body now (the session would), or copy it as the streaming user reads it."""
+    if stream and not recorder.read_now:
+        try:
+            response.raw = _TeeRaw(response.raw, recorder)
+        except Exception as error:
+            count_error("requests", error)
+        return
+    try:
+        body = response.content
+    except BaseException as exc:
+        recorder.fail(exc, _failure_outcome(exc))
+        raise
+    recorder.finish(body)
 
 
 def instrument(session: requests.Session) -> None:

@@ -1,201 +1,163 @@
-"""Summaries of parsed response bodies, by stage, and the error fields of any JSON body."""
+"""The response summarizer: what the diagnosis needs from a parsed response body, by stage, every
+string shown as the redaction table says, and the error fields of any JSON body.
+
+Text the server wrote (an error message) is scrubbed of the request's own values first (`scrub`,
+`escalate._capture._echo`), then of phone numbers and token-like runs (`_scan.scan_text`).
+"""
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 from escalate import _schema
 from escalate._capture import _scan
+from escalate._capture._redaction import Shaper
 from escalate._capture._settings import fingerprint
-from escalate._capture._shape import plain_string, shape_json
 
 MAX_NUMBERS = 500
 MAX_RESULTS = 500
 MAX_ERRORS = 20
+MAX_CAPABILITIES = 50
+_COUNTS = ("total", "smsEnabledCount", "mmsEnabledCount")
+_FLAGS = ("inboundWebhookConfigured", "deliveryWebhookConfigured")
 
-_ENUM = re.compile(r"[A-Za-z0-9_.:\-]{1,64}")
-_IDENTIFIER = re.compile(r"[A-Za-z0-9_\-]{1,128}")
-
-
-_NO_ERROR: dict[str, Any] = {"request_id": None, "error_code": None, "error_message": None}
-#: `error_fields` of a body without `error` or `requestId` (shared: never mutate it).
-NO_ERROR = _NO_ERROR
+Scrub = Callable[[str], str]
 
 
-def error_fields(stage: str, body: Any) -> dict[str, Any]:
-    """`request_id`, `error_code`, `error_message` from a CORE wrapper or an OAuth error body.
+class ErrorFields(NamedTuple):
+    """`request_id`, `error_code`, `error_message` of a record."""
 
-    The result may be shared: callers copy it (`dict.update`), never mutate it.
-    """
-    if not isinstance(body, dict) or ("error" not in body and "requestId" not in body):
-        return _NO_ERROR
-    fields = dict(_NO_ERROR)
-    fields["request_id"] = identifier(body.get("requestId"))
-    error = body.get("error")
-    if isinstance(error, dict):
-        fields["error_code"] = enum(error.get("code"))
-        fields["error_message"] = _message(error.get("message"))
-    elif isinstance(error, str):
-        fields["error_code"] = enum(error)
-        fields["error_message"] = _message(body.get("error_description"))
-    return fields
+    request_id: str | None = None
+    error_code: str | None = None
+    error_message: str | None = None
 
 
-def summarize(stage: str, ok: bool, body: Any) -> dict[str, Any] | None:
-    """The `response` field: what the diagnosis needs from this stage's body."""
-    if not isinstance(body, dict):
-        return None
-    if stage == _schema.STAGE_SEND:
-        return _send(body)
-    if not ok:
-        return None
-    if stage == _schema.STAGE_TOKEN:
-        return _token(body)
-    if stage == _schema.STAGE_WHOAMI:
-        return _whoami(body)
-    if stage == _schema.STAGE_NUMBERS:
-        return _numbers(body)
-    return None
+NO_ERROR = ErrorFields()
 
 
-def identifier(value: Any) -> str | None:
-    """An identifier kept verbatim when it looks like one (never a phone number)."""
-    if type(value) is str and _IDENTIFIER.fullmatch(value) and (
-            value[0] not in _scan.PHONE_FIRST_CHARACTERS or _scan.phone_marker(value) is None):
-        return value
-    return None if value is None else _scan.scan_text(str(value), 128)
+class Summarizer:
+    """Summaries and error fields of one response, shown by `shaper`, scrubbed by `scrub`."""
 
+    def __init__(self, shaper: Shaper, scrub: Scrub) -> None:
+        self._shaper, self._scrub = shaper, scrub
 
-def enum(value: Any) -> str | None:
-    """A short enumeration value kept verbatim; anything else scanned (remembered, bounded:
-    statuses and error codes are few and repeat on every call)."""
-    if type(value) is str:
-        found = _ENUMS.get(value)
-        if found is None:
-            found = _ENUMS[value] = _enum(value)
-            if len(_ENUMS) > MAX_REMEMBERED_ENUMS:
-                _ENUMS.clear()
-        return found
-    return None if value is None else _scan.scan_text(str(value), 64)
+    def kept(self, value: Any, key: str) -> str | None:
+        """A value under `key` as the table shows it."""
+        return None if value is None else self._shaper.string(str(value), key)
 
+    def echoed(self, value: Any, key: str) -> str | None:
+        """A value of an error the server wrote, as the table shows it, scrubbed of the
+        request's values."""
+        kept = self.kept(value, key)
+        return None if kept is None else self._scrub(kept)
 
-def _enum(value: str) -> str:
-    if _ENUM.fullmatch(value) and _scan.phone_marker(value) is None:
-        return value
-    return _scan.scan_text(value, 64)
+    def message(self, value: Any) -> str | None:
+        """Free text: scrubbed of the request's values, then of patterns, cut at 300."""
+        return None if value is None else _scan.scan_text(self._scrub(str(value)))
 
+    def error_fields(self, body: Any) -> ErrorFields:
+        """From a CORE error wrapper or an OAuth error body (or a top-level `requestId`)."""
+        if not isinstance(body, dict) or ("error" not in body and "requestId" not in body):
+            return NO_ERROR
+        error = body.get("error")
+        code, message = None, None
+        if isinstance(error, dict):
+            code, message = error.get("code"), error.get("message")
+        elif isinstance(error, str):
+            code, message = error, body.get("error_description")
+        return ErrorFields(self.echoed(body.get("requestId"), "requestId"),
+                           self.echoed(code, "code"), self.message(message))
 
-_ENUMS: dict[str, str] = {}
-MAX_REMEMBERED_ENUMS = 1024
+    def summary(self, stage: str, ok: bool, body: Any) -> dict[str, Any] | None:
+        """The `response` field: what the diagnosis needs from this stage's body."""
+        if not isinstance(body, dict):
+            return None
+        if stage == _schema.STAGE_SEND:
+            return self._send(body)
+        summarize = _SUCCESS_SUMMARIES.get(stage) if ok else None
+        return None if summarize is None else summarize(self, body)
 
+    def _token(self, body: dict[str, Any]) -> dict[str, Any]:
+        token, expires_in = body.get("access_token"), body.get("expires_in")
+        return {"token_type": self.kept(body.get("token_type"), "token_type"),
+                "expires_in": expires_in if _is_int(expires_in) else None,
+                "token_fingerprint": fingerprint(token) if isinstance(token, str) else None}
 
-def _message(value: Any) -> str | None:
-    return None if value is None else _scan.scan_text(str(value))
+    def _whoami(self, body: dict[str, Any]) -> dict[str, Any]:
+        summary: dict[str, Any] = {}
+        if "apiClientId" in body:
+            summary["apiClientId"] = self.kept(body["apiClientId"], "apiClientId")
+        if isinstance(body.get("apiClientStatus"), str):
+            summary["apiClientStatus"] = self.kept(body["apiClientStatus"], "apiClientStatus")
+        if isinstance(body.get("capabilities"), list):
+            summary["capabilities"] = [self.kept(item, "capabilities")
+                                       for item in body["capabilities"][:MAX_CAPABILITIES]]
+        summary.update(_counts(body.get("assignedNumbers")))
+        summary.update({flag: body[flag] for flag in _FLAGS if isinstance(body.get(flag), bool)})
+        return summary
 
+    def _numbers(self, body: dict[str, Any]) -> dict[str, Any]:
+        numbers = body.get("numbers")
+        if not isinstance(numbers, list):
+            return {"numbers": None}
+        return {"numbers": [self._number(item) for item in numbers[:MAX_NUMBERS]
+                            if isinstance(item, dict)]}
 
-def _token(body: dict[str, Any]) -> dict[str, Any]:
-    token = body.get("access_token")
-    expires_in = body.get("expires_in")
-    return {
-        "token_type": enum(body.get("token_type")),
-        "expires_in": expires_in if isinstance(expires_in, int) else None,
-        "token_fingerprint": fingerprint(token) if isinstance(token, str) else None,
-    }
-
-
-def _whoami(body: dict[str, Any]) -> dict[str, Any]:
-    summary: dict[str, Any] = {}
-    if "apiClientId" in body:
-        summary["apiClientId"] = identifier(body["apiClientId"])
-    if isinstance(body.get("apiClientStatus"), str):
-        summary["apiClientStatus"] = enum(body["apiClientStatus"])
-    if isinstance(body.get("capabilities"), list):
-        summary["capabilities"] = [enum(item) for item in body["capabilities"][:50]]
-    counts = body.get("assignedNumbers")
-    if isinstance(counts, dict):
-        summary["assignedNumbers"] = {
-            key: value for key, value in counts.items()
-            if key in ("total", "smsEnabledCount", "mmsEnabledCount") and isinstance(value, int)
+    def _number(self, item: dict[str, Any]) -> dict[str, Any]:
+        e164 = item.get("e164")
+        return {
+            "numberId": self.kept(item.get("numberId"), "numberId"),
+            "status": self.kept(item.get("status"), "status"),
+            "smsEnabled": _bool_or_none(item.get("smsEnabled")),
+            "mmsEnabled": _bool_or_none(item.get("mmsEnabled")),
+            "campaignRegistered": bool(item.get("campaignRegId", item.get("campaignregId"))),
+            "e164": _scan.phone_marker(e164) if isinstance(e164, str) else None,
         }
-    for flag in ("inboundWebhookConfigured", "deliveryWebhookConfigured"):
-        if isinstance(body.get(flag), bool):
-            summary[flag] = body[flag]
-    return summary
+
+    def _send(self, body: dict[str, Any]) -> dict[str, Any]:
+        results, errors = body.get("results"), body.get("errors")
+        errors = errors if isinstance(errors, list) else []
+        return {
+            "results": [self._result(item) for item in results[:MAX_RESULTS]
+                        if isinstance(item, dict)] if isinstance(results, list) else [],
+            "errors_count": len(errors),
+            "errors": [self._scrubbed(self._shaper.shape(item)) for item in errors[:MAX_ERRORS]],
+        }
+
+    def _result(self, item: dict[str, Any]) -> dict[str, Any]:
+        to = item.get("to")
+        return {"to": self.kept(to, "to") if isinstance(to, str) else None,
+                "messageId": self.kept(item.get("messageId"), "messageId"),
+                "status": self.kept(item.get("status"), "status")}
+
+    def _scrubbed(self, shaped: Any) -> Any:
+        if isinstance(shaped, str):
+            return self._scrub(shaped)
+        if isinstance(shaped, dict):
+            return {key: self._scrubbed(value) for key, value in shaped.items()}
+        if isinstance(shaped, list):
+            return [self._scrubbed(value) for value in shaped]
+        return shaped
 
 
-def _numbers(body: dict[str, Any]) -> dict[str, Any]:
-    numbers = body.get("numbers")
-    if not isinstance(numbers, list):
-        return {"numbers": None}
-    return {"numbers": [_number(item) for item in numbers[:MAX_NUMBERS] if isinstance(item, dict)]}
+_SUCCESS_SUMMARIES: dict[str, Callable[[Summarizer, dict[str, Any]], dict[str, Any]]] = {
+    _schema.STAGE_TOKEN: Summarizer._token,
+    _schema.STAGE_WHOAMI: Summarizer._whoami,
+    _schema.STAGE_NUMBERS: Summarizer._numbers,
+}
 
 
-def _number(item: dict[str, Any]) -> dict[str, Any]:
-    e164 = item.get("e164")
-    registration = item.get("campaignRegId", item.get("campaignregId"))
-    return {
-        "numberId": identifier(item.get("numberId")),
-        "status": enum(item.get("status")),
-        "smsEnabled": item.get("smsEnabled") if isinstance(item.get("smsEnabled"), bool) else None,
-        "mmsEnabled": item.get("mmsEnabled") if isinstance(item.get("mmsEnabled"), bool) else None,
-        "campaignRegistered": bool(registration),
-        "e164": _scan.phone_marker(e164) if isinstance(e164, str) else None,
-    }
+def _counts(counts: Any) -> dict[str, Any]:
+    if not isinstance(counts, dict):
+        return {}
+    return {"assignedNumbers": {key: value for key, value in counts.items()
+                                if key in _COUNTS and _is_int(value)}}
 
 
-def _send(body: dict[str, Any]) -> dict[str, Any]:
-    results = body.get("results")
-    errors = body.get("errors")
-    if not isinstance(errors, list):
-        errors = None
-    return {
-        "results": [_result(item) for item in results[:MAX_RESULTS] if isinstance(item, dict)]
-        if isinstance(results, list) else [],
-        "errors_count": 0 if errors is None else len(errors),
-        "errors": [shape_json(item) for item in errors[:MAX_ERRORS]] if errors else [],
-    }
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
-def send_summary(body: Any) -> dict[str, Any] | None:
-    """`summarize(STAGE_SEND, ok, body)` in one call for the documented layout (`results` a
-    list of objects whose `to`, `messageId` and `status` are strings): their rules' common
-    cases inline (an E.164 `to`, an identifier-like `messageId`, a remembered status).
-    Anything else goes to the general summary; tests/capture/test_flat_paths.py proves both
-    give the same value.
-    """
-    if type(body) is not dict:
-        return summarize(_schema.STAGE_SEND, True, body)
-    results, errors = body.get("results"), body.get("errors")
-    if type(results) is not list or len(results) > MAX_RESULTS or type(errors) is not list:
-        return _send(body)
-    summaries: list[dict[str, Any]] = []
-    for item in results:
-        if type(item) is not dict:
-            continue
-        to, message_id, status = item.get("to"), item.get("messageId"), item.get("status")
-        if not to or type(to) is not str or type(message_id) is not str or type(
-                status) is not str:
-            summaries.append(_result(item))
-            continue
-        summaries.append({
-            "to": _scan.E164_MARKER if 9 <= len(to) <= 16 and to[0] == "+"
-            and to[1] in _scan.FIRST_DIGITS and to[2:].isdecimal() else plain_string(to),
-            "messageId": message_id if message_id[0] not in _scan.PHONE_FIRST_CHARACTERS
-            and _is_identifier(message_id) else identifier(message_id),
-            "status": _ENUMS.get(status) or enum(status),
-        })
-    return {"results": summaries, "errors_count": len(errors),
-            "errors": [shape_json(item) for item in errors[:MAX_ERRORS]] if errors else []}
-
-
-_is_identifier = _IDENTIFIER.fullmatch
-
-
-def _result(item: dict[str, Any]) -> dict[str, Any]:
-    to, message_id, status = item.get("to"), item.get("messageId"), item.get("status")
-    return {
-        "to": plain_string(to) if isinstance(to, str) else None,
-        "messageId": identifier(message_id),
-        "status": enum(status),
-    }
+def _bool_or_none(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None

@@ -55,19 +55,43 @@ class Target(Protocol):
         """Release what this target opened."""
 
 
-class _LineWriter:
+def write_fully(write: Callable[[bytes], int | None], line: bytes) -> None:
+    """Write all of `line`: a short write is completed by writing the rest."""
+    while line:
+        written = write(line)
+        if written is None:  # a buffered stream takes everything or raises
+            return
+        if written <= 0:
+            raise OSError("short write: the target took no bytes (is the disk full?)")
+        line = line[written:]
+
+
+class _Lines:
+    """What the writers share: a line that failed part-way is followed by a newline, so the
+    next record starts on a fresh line instead of being glued to the broken one."""
+
+    def __init__(self) -> None:
+        self._broken = False
+
+    def _put(self, write: Callable[[bytes], int | None], line: bytes) -> None:
+        if self._broken:
+            line = b"\n" + line
+        self._broken = True
+        write_fully(write, line)
+        self._broken = False
+
+
+class _LineWriter(_Lines):
     """The structlog 'logger' at the end of the chain for a stream: one `write` per line."""
 
-    __slots__ = ("_flush", "_write", "stream")
-
     def __init__(self, stream: IO[bytes], flush: bool) -> None:
-        self._write = stream.write
+        super().__init__()
         self._flush = stream.flush if flush else None
         self.stream = stream
 
     def msg(self, line: bytes) -> None:
-        """Write the rendered line with one call (and flush a buffered stream)."""
-        self._write(line)
+        """Write the rendered line (and flush a buffered stream)."""
+        self._put(self.stream.write, line)
         if self._flush is not None:
             self._flush()
 
@@ -76,19 +100,40 @@ class _LineWriter:
         self.stream.close()
 
 
-class _DescriptorWriter:
-    """The structlog 'logger' for a path: one `write(2)` per line on an `O_APPEND` descriptor."""
-
-    __slots__ = ("_fd",)
+class _DescriptorWriter(_Lines):
+    """The structlog 'logger' for a path: one `write(2)` per line on an `O_APPEND` descriptor,
+    reopened when the file at the path was renamed or deleted (as `WatchedFileHandler` does)."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__()
+        self._path = os.fspath(path)
+        self._fd, self._identity = self._open()
+
+    def _open(self) -> tuple[int, tuple[int, int]]:
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
-        self._fd = os.open(path, flags, 0o666)
+        descriptor = os.open(self._path, flags, 0o666)
+        status = os.fstat(descriptor)
+        return descriptor, (status.st_dev, status.st_ino)
+
+    def _reopen_if_moved(self) -> None:
+        try:
+            status = os.stat(self._path)
+            moved = (status.st_dev, status.st_ino) != self._identity
+        except FileNotFoundError:
+            moved = True
+        if moved:
+            old = self._fd
+            self._fd, self._identity = self._open()
+            self._broken = False
+            os.close(old)
 
     def msg(self, line: bytes) -> None:
-        """Append the line with one system call; a short write (disk full) is an error."""
-        if os.write(self._fd, line) != len(line):
-            raise OSError("short write: the disk may be full")
+        """Append the line; a short write is completed."""
+        self._reopen_if_moved()
+        self._put(self._write, line)
+
+    def _write(self, data: bytes) -> int:
+        return os.write(self._fd, data)
 
     def close(self) -> None:
         """Close the descriptor."""
@@ -140,6 +185,15 @@ def _require(stream: IO[bytes] | None) -> IO[bytes]:
     return stream
 
 
+class LoggerRaised(Exception):
+    """A logger target raised a `BaseException` that is not the application's to see."""
+
+
+def _may_be_the_apps_signal(exc: BaseException) -> bool:
+    return isinstance(exc, KeyboardInterrupt | SystemExit) and (
+        threading.current_thread() is threading.main_thread())
+
+
 class LoggerTarget:
     """Records handed to a service's own structlog logger as key-value pairs."""
 
@@ -153,10 +207,20 @@ class LoggerTarget:
 
         structlog's positional `event` becomes the line's `event` key: a webhook record's own
         `event` is passed there; a call record (no `event` field) passes `escalate.evidence`.
+        Whatever the logger raises is re-raised as an `Exception` (counted, never the app's),
+        but for `KeyboardInterrupt` and `SystemExit` on the main thread: there they may be the
+        application's own signal handler, which escalate cannot tell apart.
         """
         fields = dict(record)
         event = fields.pop("event") if "event" in fields else LOGGER_EVENT
-        self._info(event, **fields)
+        try:
+            self._info(event, **fields)
+        except Exception:
+            raise
+        except BaseException as exc:
+            if _may_be_the_apps_signal(exc):
+                raise
+            raise LoggerRaised(type(exc).__name__) from exc
 
     def close(self) -> None:
         """Nothing to release: the logger belongs to the service."""
@@ -201,7 +265,7 @@ class Sink:
         except Exception as exc:  # an escalate failure must never reach the user's call
             STATS.error("sink", exc)
         else:
-            next(STATS.written)  # counted without a lock: one C call
+            STATS.written()
 
     def _open_default(self) -> Target:
         with self._lock:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections import Counter
 from typing import Any
@@ -15,9 +14,13 @@ class CaptureStats:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        #: Advanced once per record with `next(STATS.written)`: one C call (atomic, no lock).
-        self.written = itertools.count()
+        self._written = 0
         self._errors: Counter[str] = Counter()
+
+    def written(self) -> None:
+        """Count one record written."""
+        with self._lock:
+            self._written += 1
 
     def error(self, where: str, exc: BaseException) -> None:
         """Count one swallowed error as `<where>.<ExceptionClass>`."""
@@ -28,15 +31,10 @@ class CaptureStats:
         """Return a copy: `records_written`, `errors_total` and `errors` by kind."""
         with self._lock:
             return {
-                "records_written": _current_value(self.written),
+                "records_written": self._written,
                 "errors_total": sum(self._errors.values()),
                 "errors": dict(self._errors),
             }
-
-
-def _current_value(counter: itertools.count[int]) -> int:
-    """The next value of a count without advancing it (its repr is `count(N)`)."""
-    return int(repr(counter)[len("count("):-1])
 
 
 STATS = CaptureStats()

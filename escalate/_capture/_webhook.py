@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
+import os
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeAlias
@@ -12,10 +13,11 @@ from typing import Any, TypeAlias
 import orjson
 
 from escalate import _schema
-from escalate._capture import _response
-from escalate._capture._record import current_pid, next_seq, utc_timestamp
-from escalate._capture._shape import external_reference, shape_json
-from escalate._capture._sink import SINK
+from escalate._capture._emit import next_seq, submit
+from escalate._capture._record import utc_timestamp
+from escalate._capture._redaction import Shaper
+from escalate._capture._routes import shape_path
+from escalate._capture._settings import current, fingerprint, keyed_sha256
 from escalate._capture._stats import STATS
 
 Text: TypeAlias = str | bytes
@@ -73,28 +75,41 @@ def build_webhook_record(
     body = _parse(raw_body)
     data = body.get("data") if isinstance(body, dict) else None
     lookup = _Lookup(body if isinstance(body, dict) else {}, data if isinstance(data, dict) else {})
-    event = _response.enum(lookup.first(_EVENT_KEYS))
+    shaper = Shaper()
+    event = _kept(shaper, lookup.first(_EVENT_KEYS), "event")
     return {
         "schema": _schema.SCHEMA,
         "kind": _schema.KIND_WEBHOOK,
         "ts": utc_timestamp(received),
-        "pid": current_pid(),
+        "pid": os.getpid(),
         "seq": next_seq(),
         "receiver": receiver,
-        "route": route,
+        "route": None if route is None else shape_path(route),
         "event": event,
-        "message_id": _message_id(lookup, body),
+        "message_id": _kept(shaper, _message_id(lookup, body), "messageId"),
         "external_reference": external_reference(lookup.first(("externalReference",))),
         "sequence": _sequence(lookup.first(("sequence",))),
-        "provider_message_ref": _response.identifier(lookup.first(("providerMessageRef",))),
-        "failure": _failure(lookup) if event == _schema.EVENT_FAILED else None,
+        "provider_message_ref": _kept(shaper, lookup.first(("providerMessageRef",)),
+                                      "providerMessageRef"),
+        "failure": _failure(shaper, lookup) if event == _schema.EVENT_FAILED else None,
         "signature": signature,
         "timestamp_skew_s": _skew(headers.get(_TIMESTAMP), received),
         "response_status": response_status,
         "body_size": len(raw_body),
-        "body_sha256": hashlib.sha256(raw_body).hexdigest(),
+        "body_sha256": keyed_sha256(raw_body),
         "parse_error": not isinstance(body, dict),
     }
+
+
+def _kept(shaper: Shaper, value: Any, key: str) -> str | None:
+    return None if value is None else shaper.string(str(value), key)
+
+
+def external_reference(value: Any) -> str | None:
+    """A webhook's `externalReference`: fingerprint, or verbatim when configured so."""
+    if not isinstance(value, str):
+        return None
+    return value if current().keep_external_reference else fingerprint(value)
 
 
 class _Lookup:
@@ -118,12 +133,12 @@ def _parse(raw_body: bytes) -> Any:
         return None
 
 
-def _message_id(lookup: _Lookup, body: Any) -> str | None:
+def _message_id(lookup: _Lookup, body: Any) -> Any:
     found = lookup.first(("messageId",))
     message = body.get("message") if isinstance(body, dict) else None
     if found is None and isinstance(message, dict):
         found = message.get("messageId")
-    return _response.identifier(found)
+    return found
 
 
 def _sequence(value: Any) -> int | None:
@@ -136,9 +151,9 @@ def _sequence(value: Any) -> int | None:
     return None
 
 
-def _failure(lookup: _Lookup) -> Any:
+def _failure(shaper: Shaper, lookup: _Lookup) -> Any:
     found = lookup.first(_FAILURE_KEYS)
-    return None if found is None else shape_json({"failure": found})["failure"]
+    return None if found is None else shaper.shape(found, "failure", 1)
 
 
 def _skew(timestamp: str | None, received: float) -> float | None:
@@ -183,5 +198,12 @@ def record_webhook(
     except Exception as exc:  # never raise into the receiver
         STATS.error("webhook", exc)
         return {}
-    SINK.emit(record)
+    write_webhook_record(record)
     return record
+
+
+def write_webhook_record(record: dict[str, Any]) -> None:
+    """Hand a webhook record to the writer: written before returning when the receiver did not
+    answer 2xx (or answered nothing), like a failed call's."""
+    status = record.get("response_status")
+    submit(record, urgent=not isinstance(status, int) or not 200 <= status < 300)

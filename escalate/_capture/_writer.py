@@ -1,50 +1,49 @@
-"""The writer thread: successful calls' records are built and written off the caller's thread.
+"""The writer thread: records are built and written off the caller's thread, when nothing can be
+lost that way.
 
-Building a record (parse, shape, fingerprints, render) and writing it cost the calling thread
-about 150 us a call on the benchmark machine, mostly in cold CPU caches after the wait for the
-response. Queued for one daemon thread instead, the call only pays for an `append`; the thread
-wakes once for a batch (`BATCH_DELAY_S` after the first record of it) and writes it `CHUNK`
-records at a time, its code and data warm from one record to the next: about half the CPU a
-record cost the caller. The pattern of the standard library's `QueueHandler` /
-`QueueListener` and of OpenTelemetry's batch span processor.
+Queued for one daemon thread, a successful call only pays for an `append`; the thread wakes once
+for a batch (`BATCH_DELAY_S` after the first record of it) and writes it `CHUNK` records at a
+time. The pattern of the standard library's `QueueHandler` / `QueueListener` and of
+OpenTelemetry's batch span processor.
 
-What stays as before:
+What is never lost:
 - **Failures are on disk before the call returns.** A call that raised or got a status of 400
-  or more writes, on its own thread, every record still pending and then its own: that is the
-  evidence that matters most.
+  or more (and a webhook answered with a non-2xx status) writes, on its own thread, every
+  record still pending and then its own.
 - **Order.** Records leave the queue only under one lock, oldest first, whoever writes them.
-- **Nothing is dropped.** Past `MAX_PENDING` records pending, the call writes them itself, which
-  bounds the memory and slows only a caller that outruns its own writer.
-- **Exit.** Pending records are written at interpreter exit, by `escalate.flush()`, and before
+- **Memory.** Past `MAX_PENDING` records pending, the call writes them itself.
+- **Exit.** Pending records are written at interpreter exit, when a `multiprocessing` child
+  ends (it leaves with `os._exit`, which skips `atexit`), by `escalate.flush()`, and before
   `escalate.configure()` changes the target or the settings.
-
-What changes: a process killed outright (SIGKILL, `os._exit`, a crash in C) loses the records of
-the successful calls of its last `BATCH_DELAY_S` or so. `escalate.configure(..., background=False)`
-writes every record on the caller's thread instead.
+- **SIGTERM.** A process whose SIGTERM disposition is the default dies without running any
+  Python code, so escalate installs no handler behind the application's back and writes every
+  record on the caller's thread while that is so. An application that handles SIGTERM (servers
+  do: they exit through `sys.exit`, which runs `atexit`) or ignores it gets the writer thread.
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from queue import SimpleQueue
+from typing import Generic, TypeVar
 
-from escalate._capture._exchange import Exchange
 from escalate._capture._stats import STATS
+
+Item = TypeVar("Item")
 
 #: The writer thread's name (the benchmark finds it by name to read its CPU clock).
 THREAD_NAME = "escalate-writer"
 #: How long the writer lets a batch gather after its first record.
 BATCH_DELAY_S = 0.1
-#: The writer sleeps this long after every `CHUNK` records of a batch. CPython hands the GIL
-#: over on I/O only to a thread that is already running, so a writer going through a whole
-#: batch kept it from a caller whose response had arrived until the 5 ms switch interval ran
-#: out (+1 ms at the p99 of bulk sends, `--block 500`). Sleeping after every record instead
-#: cost the writer three times the CPU (each record a cold start, and a GIL hand-off each way).
+#: The writer sleeps this long after every `CHUNK` records of a batch, so that a caller whose
+#: response arrived gets the GIL back (CPython hands it over on I/O only to a running thread).
 YIELD_S = 0.0001
-#: Records the writer writes between two such sleeps (16: about 1 ms of work).
+#: Records the writer writes between two such sleeps.
 CHUNK = 16
 #: Records pending beyond which a call writes them (and its own) itself.
 MAX_PENDING = 1024
@@ -55,33 +54,43 @@ WAIT_TIMEOUT_S = 5.0
 FLUSH_TIMEOUT_S = 10.0
 
 
-class BackgroundWriter:
-    """Pending exchanges, handed to `write` in order by one daemon thread or by a caller that
-    must not return before its record is written.
+def sigterm_kills_outright() -> bool:
+    """True while SIGTERM would end this process without running Python code (its default
+    disposition, or a handler Python does not know): pending records would be lost."""
+    if not hasattr(signal, "SIGTERM"):
+        return False
+    handler = signal.getsignal(signal.SIGTERM)
+    return handler is signal.SIG_DFL or handler is None
 
-    `write` must not raise (`write_exchange` counts and swallows every error). The thread starts
-    with the first record, not on import, and again in a forked child, which starts with
-    nothing pending (the parent's pending records are the parent's to write).
+
+class BackgroundWriter(Generic[Item]):
+    """Pending items, handed to `write` in order by one daemon thread or by a caller that must
+    not return before its record is written.
+
+    `write` must not raise. The thread starts with the first deferred record, not on import,
+    and again in a forked child, which starts with nothing pending (the parent's records are the
+    parent's to write).
     """
 
-    def __init__(self, write: Callable[[Exchange], None]) -> None:
+    def __init__(self, write: Callable[[Item], None]) -> None:
         self._write = write
-        self._pending: deque[Exchange] = deque()
+        self._pending: deque[Item] = deque()
         #: One item per batch: put when a record arrives to an empty queue.
         self._wake: SimpleQueue[None] = SimpleQueue()
         #: Held by whoever writes pending records: they leave in order.
         self._writing = threading.Lock()
         self._start_lock = threading.Lock()
-        #: False before the thread runs, once interpreter exit began, or when it cannot start:
-        #: then every record is written on the caller's thread.
+        #: False before the thread runs, once interpreter exit began, or when it cannot start.
         self.running = False
         self._closed = False
 
-    def submit(self, exchange: Exchange, *, wait: bool) -> None:
-        """Queue `exchange`; with `wait` (or too many pending), write it before returning."""
+    def submit(self, item: Item, *, wait: bool) -> None:
+        """Queue `item`; write it before returning with `wait`, with too many pending, or when
+        a deferred record could be lost (`sigterm_kills_outright`)."""
         pending = self._pending
-        pending.append(exchange)
-        if wait or len(pending) > MAX_PENDING or not (self.running or self._start()):
+        pending.append(item)
+        if (wait or len(pending) > MAX_PENDING or sigterm_kills_outright()
+                or not (self.running or self._start())):
             if not self._write_pending(WAIT_TIMEOUT_S):
                 STATS.error("writer", TimeoutError("the target did not take records in time"))
         elif len(pending) == 1:
@@ -97,6 +106,22 @@ class BackgroundWriter:
         self._closed = True
         self.running = False
         self.flush()
+
+    def install_exit_hooks(self) -> None:
+        """Write pending records at interpreter exit and when a `multiprocessing` child ends;
+        start anew in a forked child."""
+        import atexit
+        import multiprocessing.util
+
+        atexit.register(self.close)
+        multiprocessing.util.register_after_fork(self, BackgroundWriter._flush_at_child_exit)
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=self.after_fork_in_child)
+
+    def _flush_at_child_exit(self) -> None:
+        import multiprocessing.util
+
+        multiprocessing.util.Finalize(None, self.close, exitpriority=0)
 
     def _write_pending(self, timeout: float, most: int = -1) -> bool:
         """Write the pending records oldest first (all, or `most` of them) under the writing

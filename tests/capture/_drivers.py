@@ -36,6 +36,8 @@ class Call:
     form: dict[str, str] | None = None
     json: Any = None
     timeout: float = 5.0
+    #: False: the application looks at the status only and never reads the body.
+    read_body: bool = True
 
 
 def _parse(response_json: Any, text: str) -> Any:
@@ -54,8 +56,11 @@ class HttpxDriver:
         """Make the call with a fresh instrumented client."""
         with escalate.instrument(httpx.Client(timeout=call.timeout)) as client:
             try:
-                response = client.request(call.method, call.url, headers=call.headers,
-                                          data=call.form, json=call.json)
+                with client.stream(call.method, call.url, headers=call.headers, data=call.form,
+                                   json=call.json) as response:
+                    if not call.read_body:
+                        return Reply(response.status_code, None)
+                    response.read()
             except httpx.HTTPError as exc:
                 return Reply(None, None, type(exc).__name__)
             return Reply(response.status_code, _parse(response.json, response.text))
@@ -73,8 +78,11 @@ class HttpxAsyncDriver:
     async def _call(self, call: Call) -> Reply:
         async with escalate.instrument(httpx.AsyncClient(timeout=call.timeout)) as client:
             try:
-                response = await client.request(call.method, call.url, headers=call.headers,
-                                                data=call.form, json=call.json)
+                async with client.stream(call.method, call.url, headers=call.headers,
+                                         data=call.form, json=call.json) as response:
+                    if not call.read_body:
+                        return Reply(response.status_code, None)
+                    await response.aread()
             except httpx.HTTPError as exc:
                 return Reply(None, None, type(exc).__name__)
             return Reply(response.status_code, _parse(response.json, response.text))
@@ -90,9 +98,13 @@ class RequestsDriver:
         with escalate.instrument(requests.Session()) as session:
             try:
                 response = session.request(call.method, call.url, headers=call.headers,
-                                           data=call.form, json=call.json, timeout=call.timeout)
+                                           data=call.form, json=call.json, timeout=call.timeout,
+                                           stream=not call.read_body)
             except requests.RequestException as exc:
                 return Reply(None, None, type(exc).__name__)
+            if not call.read_body:
+                response.close()
+                return Reply(response.status_code, None)
             return Reply(response.status_code, _parse(response.json, response.text))
 
 
@@ -112,6 +124,8 @@ class AiohttpDriver:
             try:
                 async with session.request(call.method, call.url, headers=call.headers,
                                            data=call.form, json=call.json) as response:
+                    if not call.read_body:
+                        return Reply(response.status, None)
                     text = await response.text()
                     return Reply(response.status, _parse(lambda: _loads(text), text))
             except (aiohttp.ClientError, TimeoutError) as exc:

@@ -16,15 +16,18 @@ from escalate._capture._record import build_call_record, utc_timestamp
 from escalate._capture._settings import fingerprint
 from escalate._capture._tokens import TOKENS
 
+from ._exchanges import exchange
 
-def _exchange(path: str = "/api/core/whoami", **fields: Any) -> Exchange:
-    values: dict[str, Any] = {
-        "client": "httpx", "method": "GET", "host": "api.test", "path": path,
-        "started": time.time(), "started_monotonic": time.perf_counter(), "duration_s": 0.0123,
-        "authorization": None, "content_type": None, "idempotency_key": None,
-        "request_body": None, "request_streamed": False}
-    values.update(fields)
-    return Exchange(**values)
+
+def _exchange(path: str = "/api/core/whoami", *, method: str = "GET",
+              authorization: str | None = None, content_type: str | None = None,
+              idempotency_key: str | None = None, request_body: bytes | None = None,
+              request_streamed: bool = False, **outcome: Any) -> Exchange:
+    headers = {name: value for name, value in (
+        ("Authorization", authorization), ("Content-Type", content_type),
+        ("Idempotency-Key", idempotency_key)) if value is not None}
+    built = exchange(path, method=method, headers=headers, body=request_body, **outcome)
+    return built._replace(request=built.request._replace(streamed=request_streamed))
 
 
 def test_schema_is_the_first_key() -> None:
@@ -39,10 +42,53 @@ def test_timestamp_format() -> None:
 
 
 def test_stage_and_other_routes() -> None:
-    """Known routes map to their stage; anything else is `other` and kept as is."""
+    """Known routes map to their stage; anything else is `other`, its word segments kept."""
     assert build_call_record(_exchange("/api/core/numbers"))["stage"] == "numbers"
     record = build_call_record(_exchange("/api/core/numbers/search"))
     assert (record["stage"], record["route"]) == ("other", "/api/core/numbers/search")
+
+
+def test_documented_route_spellings_record_the_template() -> None:
+    """A trailing slash or percent-encoding still records the documented route."""
+    for path in ("/api/core/whoami/", "/api/core/%77hoami"):
+        record = build_call_record(_exchange(path))
+        assert (record["route"], record["stage"]) == ("/api/core/whoami", "whoami")
+
+
+def test_opaque_path_segments_become_descriptors() -> None:
+    """Ids and long opaque segments of an unknown path (a token in the URL) are not kept."""
+    record = build_call_record(_exchange("/api/partner/sk_live_4f9a8b7c6d5e/orders/12345/v2"))
+    assert record["route"] == "/api/partner/<str:len=20>/orders/<str:len=5>/v2"
+
+
+def test_content_type_keeps_the_media_type_only() -> None:
+    """Content-Type parameters (a boundary, a charset, anything a client puts there) are dropped."""
+    record = build_call_record(_exchange(content_type="application/json; token=sk_live_1"))
+    assert record["content_type"] == "application/json"
+
+
+def test_token_call_records_the_client_id_from_the_form() -> None:
+    """A token request's form `client_id` is recorded verbatim, the secret never."""
+    body = b"grant_type=client_credentials&client_id=rc_client_9&client_secret=cs_secret_9"
+    record = build_call_record(_exchange(
+        "/api/auth/token", method="POST", request_body=body,
+        content_type="application/x-www-form-urlencoded"))
+    assert record["client_id"] == "rc_client_9"
+    assert record["payload"]["client_id"] == "rc_client_9"
+    assert "cs_secret_9" not in orjson.dumps(record).decode()
+
+
+def test_token_call_records_the_client_id_from_basic_auth() -> None:
+    """With Basic credentials the client id is their user name."""
+    credentials = base64.b64encode(b"rc_client_b:cs_secret_b").decode()
+    record = build_call_record(_exchange("/api/auth/token", authorization=f"Basic {credentials}"))
+    assert record["client_id"] == "rc_client_b"
+    assert "cs_secret_b" not in orjson.dumps(record).decode()
+
+
+def test_client_id_only_on_token_calls() -> None:
+    """Other calls have `client_id` null."""
+    assert build_call_record(_exchange())["client_id"] is None
 
 
 def test_phone_number_in_other_route_is_replaced() -> None:
@@ -159,9 +205,8 @@ def _retained_strings(value: Any, depth: int = 0) -> Iterator[str]:
 
 
 def test_no_cache_keeps_message_text_or_recipients() -> None:
-    """After sends (each twice: caches and compiled layouts kick in on repeats), no module-level
-    value of escalate's capture (caches, memos, layouts, the fingerprinter) holds a message's
-    text or recipient: they live no longer than the call."""
+    """After sends (each twice), no module-level value of escalate's capture (the fingerprinter,
+    the token registry) holds a message's text or recipient: they live no longer than the call."""
     send = "/api/core/messages/send"
     for index in range(3):
         body = orjson.dumps({"sendFrom": "num_abc123", "to": [f"+1555765432{index}"],
@@ -172,7 +217,7 @@ def test_no_cache_keeps_message_text_or_recipients() -> None:
     modules = [module for name, module in sys.modules.items()
                if name.startswith("escalate._capture")]
     holders = [vars(module) for module in modules] + [
-        vars(_settings.FINGERPRINTER[0]), vars(TOKENS)]
+        vars(_settings._current[0]), vars(TOKENS)]
     retained = [text for holder in holders for value in holder.values()
                 for text in _retained_strings(value)]
     assert retained, "the walk found nothing: it does not see the caches"
@@ -187,7 +232,7 @@ def test_partial_acceptance_summary() -> None:
                                          response_body=body))
     assert record["response"] == {
         "results": [{"to": "<e164>", "messageId": "msg_1", "status": "QUEUED"}],
-        "errors_count": 1, "errors": [{"to": "<str:len=2>", "code": "<str:len=17>"}]}
+        "errors_count": 1, "errors": [{"to": "<str:len=2>", "code": "INVALID_RECIPIENT"}]}
 
 
 def test_streamed_request_body() -> None:

@@ -11,19 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import escalate
+from escalate._capture._redaction import REDACTION, SCHEMA_KEYS, shape_form, shape_json
 from escalate._capture._settings import fingerprint
-from escalate._capture._shape import (
-    ENUM_KEYS,
-    IDENTIFIER_KEYS,
-    shape_body,
-    shape_form,
-    shape_json,
-)
 
 _DESCRIPTOR = re.compile(
     r"<(e164|phone:not_e164|text:len=\d+|str:len=\d+|media:count=\d+|int|float|bool|deep"
     r"|fp:fp_[0-9a-f]{12}|\+\d+ more)>")
-_VERBATIM_KEYS = ENUM_KEYS | IDENTIFIER_KEYS
+_VERBATIM_KEYS = frozenset(key for key, rule in REDACTION.items() if rule.verbatim is not None)
 _SAMPLED_KEYS = _VERBATIM_KEYS | {"text", "media", "externalReference", "to"}
 
 
@@ -50,8 +44,8 @@ def test_media_becomes_a_count() -> None:
 
 def test_scalars_and_null() -> None:
     """Numbers and booleans become their type; null stays null."""
-    assert shape_json({"a": 1, "b": 1.5, "c": True, "d": None}) == {
-        "a": "<int>", "b": "<float>", "c": "<bool>", "d": None}
+    assert shape_json({"total": 1, "npa": 1.5, "smsEnabled": True, "city": None}) == {
+        "total": "<int>", "npa": "<float>", "smsEnabled": "<bool>", "city": None}
 
 
 def test_enum_value_kept_only_when_enum_like() -> None:
@@ -68,27 +62,34 @@ def test_long_arrays_are_cut() -> None:
 
 def test_phone_number_key_is_replaced() -> None:
     """A key that is a phone number becomes `<key#N>`."""
-    assert shape_json({"ok": 1, "+15551234567": "x"}) == {"ok": "<int>", "<key#1>": "<str:len=1>"}
+    assert shape_json({"to": 1, "+15551234567": "x"}) == {"to": "<int>", "<key#1>": "<str:len=1>"}
+
+
+def test_keys_outside_the_schema_are_replaced() -> None:
+    """An identifier-like key the API's schema does not have (it may be a token) is hidden."""
+    assert shape_json({"sendFrom": "num_1", "sk_live_abc123": "x"}) == {
+        "sendFrom": "num_1", "<key#1>": "<str:len=1>"}
 
 
 def test_deep_nesting_is_cut() -> None:
     """Nesting beyond the depth limit becomes `<deep>` instead of recursing forever."""
     value: Any = "leaf"
     for _ in range(100):
-        value = {"a": value}
+        value = {"data": value}
     assert "<deep>" in orjson.dumps(shape_json(value)).decode()
 
 
 def test_form_token_request() -> None:
-    """Form bodies: grant_type kept, client_id fingerprinted, client_secret a length."""
+    """Form bodies: grant_type and client_id (an identifier) kept, client_secret a length."""
     shaped = shape_form(b"grant_type=client_credentials&client_id=rc_1&client_secret=s3cr3t")
-    assert shaped == {"grant_type": "client_credentials",
-                      "client_id": f"<fp:{fingerprint('rc_1')}>", "client_secret": "<str:len=6>"}
+    assert shaped == {"grant_type": "client_credentials", "client_id": "rc_1",
+                      "client_secret": "<str:len=6>"}
 
 
-def test_unparsed_body() -> None:
-    """A body that is neither JSON nor form-encoded is described by its size only."""
-    assert shape_body(b"\x00\x01secret", "application/octet-stream") == "<unparsed:8 bytes>"
+def test_send_error_codes_are_kept() -> None:
+    """Per-recipient error codes are API enumerations: kept verbatim."""
+    assert shape_json({"to": "+15551234567", "code": "INVALID_RECIPIENT"}) == {
+        "to": "<e164>", "code": "INVALID_RECIPIENT"}
 
 
 def test_keep_external_reference_opt_in(tmp_path: Any) -> None:
@@ -114,7 +115,8 @@ def _leaves(value: Any, key: str | None = None) -> Iterator[tuple[str | None, An
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
     lambda children: st.lists(children, max_size=5)
-    | st.dictionaries(st.sampled_from(sorted(_SAMPLED_KEYS)) | st.text(max_size=12),
+    | st.dictionaries(st.sampled_from(sorted(_SAMPLED_KEYS | {"code", "client_id"}))
+                      | st.text(max_size=12),
                       children, max_size=5),
     max_leaves=30,
 )
@@ -141,3 +143,12 @@ def test_every_output_leaf_is_a_descriptor_or_allowlisted(payload: Any) -> None:
     """Each output leaf is null, a descriptor, or a value kept under an allowlisted key."""
     for key, leaf in _leaves(shape_json(payload)):
         assert leaf is None or _DESCRIPTOR.fullmatch(leaf) or key in _VERBATIM_KEYS
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json)
+def test_every_output_key_is_in_the_schema_or_a_position(payload: Any) -> None:
+    """Object keys in a shape are the API's own or `<key#N>`."""
+    shaped = orjson.dumps(shape_json(payload))
+    for key in re.findall(rb'"((?:[^"\\]|\\.)*)":', shaped):
+        assert key.decode() in SCHEMA_KEYS or re.fullmatch(r"<key#\d+>", key.decode())

@@ -4,6 +4,7 @@ order kept, nothing lost at exit, on `configure`, under pressure or across a for
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -25,6 +26,14 @@ from ._evidence import CLIENT_ID, CLIENT_SECRET, Evidence, closed_port
 
 TOKEN_FORM = {"grant_type": "client_credentials", "client_id": CLIENT_ID,
               "client_secret": CLIENT_SECRET}
+
+
+@pytest.fixture(autouse=True)
+def _handles_sigterm() -> Any:
+    """This process handles SIGTERM, as a server does: the writer thread may defer records."""
+    previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    yield
+    signal.signal(signal.SIGTERM, previous)
 
 
 @pytest.fixture

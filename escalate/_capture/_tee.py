@@ -1,0 +1,98 @@
+"""One call after its response headers arrived: a capped copy of the body as it is read (the one
+tee of every adapter), and the record written exactly once, whatever the client library or
+transport does with the stream."""
+
+from __future__ import annotations
+
+import contextlib
+import weakref
+import zlib
+
+from escalate._capture._emit import count_error, emit_exchange, next_seq
+from escalate._capture._exchange import MAX_TEED_BYTES, Exchange, Request
+from escalate._capture._routes import needs_response_body
+
+
+class ResponseRecorder:
+    """The record of one call whose headers arrived, written once: at once when the body is not
+    needed (`needs_response_body`, one decision for every adapter), else when the body was read
+    or its stream closed, and at the latest when the response object is collected."""
+
+    __slots__ = ("__weakref__", "_chunks", "_done", "_duration", "_encoding", "_request",
+                 "_size", "_status", "_type", "needs_body")
+
+    def __init__(self, request: Request, duration_s: float, status: int,
+                 content_type: str | None, content_encoding: str | None = None) -> None:
+        self._request, self._duration, self._status = request, duration_s, status
+        self._type, self._encoding = content_type, content_encoding
+        self.needs_body = needs_response_body(request.raw_path, status, content_type)
+        self._chunks: list[bytes] = []
+        self._size = 0
+        self._done = False
+
+    def keep(self, chunk: bytes) -> None:
+        """Copy a chunk of the body as it is read (or the part of it under `MAX_TEED_BYTES`)."""
+        room = MAX_TEED_BYTES - self._size
+        if room > 0 and chunk:
+            self._chunks.append(bytes(chunk[:room]))
+            self._size += min(len(chunk), room)
+
+    def body(self) -> bytes:
+        """The kept bytes, decompressed when they were gzip/deflate-encoded."""
+        raw = b"".join(self._chunks)
+        encoding = (self._encoding or "").strip().lower()
+        if encoding not in ("gzip", "deflate") or not raw:
+            return raw
+        try:
+            return zlib.decompressobj(47).decompress(raw, MAX_TEED_BYTES)
+        except zlib.error:
+            return b""
+
+    @property
+    def read_now(self) -> bool:
+        """Whether the adapter reads the body itself, before the user: an error's body is small
+        and holds the `requestId` support asks for, even when the application never reads it."""
+        return self.needs_body and self._status >= 400
+
+    def watch(self, response: object) -> None:
+        """Write the record when `response` is collected, if nothing wrote it before (for a
+        recorder that the response does not own; one that it owns, through a tee stream, is
+        written when it is collected with the response: `__del__`)."""
+        weakref.finalize(response, self.finish)
+
+    def __del__(self) -> None:
+        if not self._done:
+            with contextlib.suppress(Exception):  # at interpreter exit modules may be gone
+                self.finish()
+
+    def finish(self, body: bytes | None = None) -> None:
+        """Write the record (once) with `body`, or with what the tee kept."""
+        if self._done:
+            return
+        self._done = True
+        try:
+            if body is None and self.needs_body:
+                body = self.body() or None
+            emit_exchange(Exchange(
+                request=self._request, seq=next_seq(), duration_s=self._duration,
+                status=self._status, response_content_type=self._type,
+                response_body=body[:MAX_TEED_BYTES] if body and self.needs_body else None))
+        except Exception as error:  # never the user's problem
+            count_error(self._request.client, error)
+
+    def fail(self, exc: BaseException, outcome: str) -> None:
+        """Write the record of a call whose body could not be read."""
+        if self._done:
+            return
+        self._done = True
+        emit_failure(self._request, self._duration, exc, outcome, status=self._status)
+
+
+def emit_failure(request: Request, duration_s: float, exc: BaseException, outcome: str,
+                 status: int | None = None) -> None:
+    """Record a call that raised (re-raising is the adapter's part)."""
+    try:
+        emit_exchange(Exchange(request=request, seq=next_seq(), duration_s=duration_s,
+                               status=status, exception=exc, exception_outcome=outcome))
+    except Exception as error:
+        count_error(request.client, error)
