@@ -12,6 +12,7 @@ records what each sample's report must say; the tests hold the reports to it.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import subprocess
 import sys
@@ -25,6 +26,9 @@ from escalate.sandbox import RedCloudSandbox
 
 HERE = Path(__file__).resolve().parent
 WEBHOOK_SECRET = "whsec_samples_receiver_secret"
+#: one fingerprint key for the sending service and its receiver (a separate process), as a fleet
+#: shares one (docs/capture.md), and for every regeneration: samples differ only where behaviour did
+os.environ["ESCALATE_FINGERPRINT_KEY"] = "escalate-samples-fingerprint-key"
 
 
 def _start_receiver(log: Path, sample: Sample) -> tuple[subprocess.Popen[str], str]:
