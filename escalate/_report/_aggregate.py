@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from escalate._report._records import CallRecord, Record, WebhookRecord
+from escalate._report._records import CallRecord, Record
 from escalate._report._shapes import shape_of, token_class
 from escalate._report._state import (
     CallGroup,
-    GroupKey,
+    CallKey,
     Operation,
     OperationStats,
     WebhookGroup,
     WebhookKey,
-    _earlier,
-    _later,
     _sum_into,
     count_at,
     payload_reference,
@@ -45,31 +44,36 @@ LIFECYCLE_ONLY = 1  #: a message seen in lifecycle webhooks, its send not (yet) 
 RESOLVED = 2  #: a message accepted by a send and followed by a lifecycle event
 _NO_RESPONSE = ("timeout", "connection_error")
 _BAD_SIGNATURES = (SIGNATURE_INVALID, SIGNATURE_MISSING)
+#: no longer text sorts between a second and the second + _TOP (see `row_for`)
+_TOP = "\U0010ffff"
+_new = tuple.__new__
 
 
 class AggregateState:
-    """Everything the diagnosis needs, from one or more partial passes."""
+    """Everything the diagnosis needs, from one or more partial passes.
+
+    Records come in through `add` (a decoded `Record`, the reference path) or through `_fold`
+    (fields decoded straight from the line); both update the state only through the transitions
+    below (`count_call`, `webhook_arrived`, `first_attempt_accepted`, ...), so the two paths
+    cannot drift apart. The totals (records, calls, webhooks, first, last) follow from the groups.
+    """
 
     __slots__ = (
-        "_minute",
         "_row",
+        "_second",
+        "_second_end",
         "broken",
-        "calls",
         "examples",
-        "first",
         "groups",
-        "last",
         "lines",
         "messages",
         "not_evidence",
         "numbers",
         "operations",
-        "records",
         "references",
         "segments",
         "timeline",
         "webhook_groups",
-        "webhooks",
         "whoami",
     )
 
@@ -79,10 +83,7 @@ class AggregateState:
         self.broken: dict[str, int] = {}
         self.examples: list[tuple[str, str, int, int]] = []  #: reason, file, range start, line
         self.segments: dict[tuple[str, int], int] = {}  #: (file, range start) -> lines
-        self.records = self.calls = self.webhooks = 0
-        self.first: str | None = None
-        self.last: str | None = None
-        self.groups: dict[GroupKey, CallGroup] = {}
+        self.groups: dict[CallKey, CallGroup] = {}
         self.webhook_groups: dict[WebhookKey, WebhookGroup] = {}
         self.whoami: tuple[str, dict[str, Any], str | None] | None = None  #: ts, summary, token fp
         self.numbers: tuple[str, tuple[dict[str, Any], ...]] | None = None
@@ -95,29 +96,54 @@ class AggregateState:
         self.references: dict[str, str] = {}
         #: second or minute (see `row_at`) -> [ok, failed] per stage at TIMELINE_SLOT[stage]
         self.timeline: dict[str, list[int]] = {}
-        self._minute = ""  # the row of the last minute counted: records come mostly in order
+        # the row of the last second counted (records come mostly in order): a text starts with
+        # `_second` exactly when _second <= text < _second_end, two comparisons and no slicing
+        self._second = self._second_end = "\0"
         self._row: list[int] = []
 
+    @property
+    def calls(self) -> int:
+        """Calls counted (each in exactly one group)."""
+        return sum(group.count for group in self.groups.values())
+
+    @property
+    def webhooks(self) -> int:
+        """Webhook receipts counted (each in exactly one group)."""
+        return sum(group.count for group in self.webhook_groups.values())
+
+    @property
+    def records(self) -> int:
+        """Usable records: calls and webhook receipts."""
+        return self.calls + self.webhooks
+
+    @property
+    def first(self) -> str | None:
+        """The earliest record's timestamp."""
+        return min((group.first for group in self._all_groups() if group.first), default=None)
+
+    @property
+    def last(self) -> str | None:
+        """The latest record's timestamp."""
+        return max((group.last for group in self._all_groups() if group.last), default=None)
+
+    def _all_groups(self) -> Iterator[CallGroup | WebhookGroup]:
+        yield from self.groups.values()
+        yield from self.webhook_groups.values()
+
     def add(self, record: Record) -> None:
-        """Fold one record into the state."""
-        self.stamp(record.ts)
-        if type(record) is CallRecord:
+        """Fold one decoded record into the state (the reference path)."""
+        if isinstance(record, CallRecord):
             self._add_call(record)
         else:
-            self._add_webhook(record)  # type: ignore[arg-type]
+            key = _new(WebhookKey, (record.signature, record.response_status, record.event))
+            self.webhook_arrived(key, record.ts, record.message_id, record.external_reference,
+                                 record.timestamp_skew_s, record.parse_error)  # fmt: skip
 
-    def stamp(self, ts: str) -> list[int]:
-        """Count one record at `ts` (records, first/last seen); return its minute's timeline row."""
-        self.records += 1
-        if self.last is None:
-            self.first = self.last = ts
-        elif ts > self.last:
-            self.last = ts
-        elif ts < self.first:  # type: ignore[operator]
-            self.first = ts
-        second = ts[:SECOND_KEY]
-        if second != self._minute:
-            self._minute, self._row = second, self.row_at(ts)
+    def row_for(self, ts: str) -> list[int]:
+        """The timeline row holding `ts` (the last one again while records stay in its second)."""
+        if not self._second <= ts < self._second_end:
+            self._second = ts[:SECOND_KEY]
+            self._second_end, self._row = self._second + _TOP, self.row_at(ts)
         return self._row
 
     def row_at(self, ts: str) -> list[int]:
@@ -133,32 +159,72 @@ class AggregateState:
             row = self.timeline[key] = [0] * TIMELINE_WIDTH
         return row
 
-    def settle(self) -> None:
-        """Recompute the totals (records, calls, webhooks, first and last) from the groups.
-
-        Every record is counted in exactly one group, so the totals follow from the groups;
-        the fast path (`_fold`) leaves them to this call rather than update them per record.
-        """
-        calls, hooks = self.groups.values(), self.webhook_groups.values()
-        self.calls = sum(group.count for group in calls)
-        self.webhooks = sum(group.count for group in hooks)
-        self.records = self.calls + self.webhooks
-        firsts = [g.first for g in calls if g.first] + [g.first for g in hooks if g.first]
-        lasts = [g.last for g in calls if g.last] + [g.last for g in hooks if g.last]
-        self.first, self.last = min(firsts, default=None), max(lasts, default=None)
-
-    def _add_call(self, call: CallRecord) -> None:
-        self.calls += 1
-        ts, stage, response = call.ts, call.stage, call.response
-        ok = call.outcome == OUTCOME_OK
-        partial = ok and stage == STAGE_SEND and _errors_count(response) > 0
-        code = PARTIAL if partial else call.error_code
-        key = (stage, call.method, call.route, call.status, call.outcome, code)
+    def count_call(self, key: CallKey, ts: str) -> CallGroup:
+        """Count a call in its group (created when new) and in its second's timeline row."""
         group = self.groups.get(key)
         if group is None:
             group = self.groups[key] = CallGroup()
         count_at(group, ts)
-        self._row[TIMELINE_SLOT.get(stage, TIMELINE_OTHER) + (not ok)] += 1
+        failed = key.outcome != OUTCOME_OK
+        self.row_for(ts)[TIMELINE_SLOT.get(key.stage, TIMELINE_OTHER) + failed] += 1
+        return group
+
+    def webhook_arrived(
+        self,
+        key: WebhookKey,
+        ts: str,
+        message_id: str | None,
+        reference: str | None,
+        skew_s: float | None,
+        parse_error: bool,
+    ) -> None:
+        """Count a webhook receipt; a failed one's details, a healthy one's lifecycle event."""
+        group = self.webhook_groups.get(key)
+        if group is None:
+            group = self.webhook_groups[key] = WebhookGroup()
+        count_at(group, ts)
+        failed = webhook_failed(key.signature, key.response_status)
+        self.row_for(ts)[_WEBHOOK_SLOT + failed] += 1
+        if failed:
+            group.add_detail(ts, message_id, skew_s, parse_error)
+        elif message_id and key.event in LIFECYCLE_EVENTS:
+            self.lifecycle_arrived(message_id, reference)
+
+    def lifecycle_arrived(self, message_id: str, reference: str | None) -> None:
+        """A healthy lifecycle webhook of `message_id`: it resolves an accepted message."""
+        seen = self.messages.get(message_id)
+        if seen is None or seen == LIFECYCLE_ONLY:
+            self.messages[message_id] = LIFECYCLE_ONLY
+            if reference:
+                keep_reference(self.references, message_id, reference)
+        elif type(seen) is str:
+            self.messages[message_id] = RESOLVED
+
+    def first_attempt_accepted(
+        self, operation: str, ts: str, fingerprint: str | None, message_id: str
+    ) -> None:
+        """A new operation's first attempt, accepted with one messageId: the common send."""
+        self.operations[operation] = (ts, fingerprint, message_id)
+        self.message_accepted(message_id, ts)
+
+    def message_accepted(self, message_id: str, ts: str) -> None:
+        """A send was accepted with `message_id` (pending until a lifecycle webhook)."""
+        seen = self.messages.get(message_id)
+        if seen is None:
+            self.messages[message_id] = ts
+        elif type(seen) is str:
+            self.messages[message_id] = min(seen, ts)
+        else:
+            self.messages[message_id] = RESOLVED
+            self.references.pop(message_id, None)
+
+    def _add_call(self, call: CallRecord) -> None:
+        ts, stage, response = call.ts, call.stage, call.response
+        ok = call.outcome == OUTCOME_OK
+        partial = ok and stage == STAGE_SEND and _errors_count(response) > 0
+        code = PARTIAL if partial else call.error_code
+        key = _new(CallKey, (stage, call.method, call.route, call.status, call.outcome, code))
+        group = self.count_call(key, ts)
         if stage == STAGE_SEND:
             self._add_send(call, group, ok and not partial)
         elif ok and response is not None:
@@ -179,17 +245,18 @@ class AggregateState:
     def _add_send(self, call: CallRecord, group: CallGroup, accepted: bool) -> None:
         ok = call.outcome == OUTCOME_OK
         message_ids = _message_ids(call.response) if ok else ()
-        if accepted and (not group.rows or call.ts < group.rows[-1].ts):
+        if accepted and wants_example(group, call.ts):
             group.add_row(call)  # an example of an accepted send, for the package
         operation = call.operation
         if accepted and len(message_ids) == 1 and operation and operation not in self.operations:
-            self.operations[operation] = (call.ts, call.idempotency_fingerprint, message_ids[0])
-            self._accept(message_ids[0], call.ts)
+            self.first_attempt_accepted(
+                operation, call.ts, call.idempotency_fingerprint, message_ids[0]
+            )
             return
         stats = self._operation(call, ok, message_ids)
         for message_id in message_ids:
             if stats is None or message_id not in stats.message_ids:
-                self._accept(message_id, call.ts)
+                self.message_accepted(message_id, call.ts)
             if not accepted:  # partial acceptance: keep samples for its evidence
                 group.add_message_id(call.ts, message_id)
         if stats is not None and message_ids:
@@ -215,38 +282,6 @@ class AggregateState:
             stats.references.add(reference)
         return stats
 
-    def _accept(self, message_id: str, ts: str) -> None:
-        seen = self.messages.get(message_id)
-        if seen is None:
-            self.messages[message_id] = ts
-        elif type(seen) is str:
-            self.messages[message_id] = min(seen, ts)
-        else:
-            self.messages[message_id] = RESOLVED
-            self.references.pop(message_id, None)
-
-    def _add_webhook(self, hook: WebhookRecord) -> None:
-        self.webhooks += 1
-        signature, status, event, ts = hook.signature, hook.response_status, hook.event, hook.ts
-        key = (signature, status, event)
-        group = self.webhook_groups.get(key)
-        if group is None:
-            group = self.webhook_groups[key] = WebhookGroup()
-        count_at(group, ts)
-        failed = signature in _BAD_SIGNATURES or (status is not None and not 200 <= status < 300)
-        if failed:
-            group.add_detail(hook)
-        self._row[_WEBHOOK_SLOT + failed] += 1
-        message_id = hook.message_id
-        if not failed and message_id and event in LIFECYCLE_EVENTS:
-            seen = self.messages.get(message_id)
-            if seen is None or seen == LIFECYCLE_ONLY:
-                self.messages[message_id] = LIFECYCLE_ONLY
-                if hook.external_reference:
-                    keep_reference(self.references, message_id, hook.external_reference)
-            elif type(seen) is str:
-                self.messages[message_id] = RESOLVED
-
     @property
     def events(self) -> dict[str, int]:
         """Webhook receipts by event type (`unknown` when the record had none)."""
@@ -258,12 +293,11 @@ class AggregateState:
 
     def merge(self, other: AggregateState) -> AggregateState:
         """Add a partial state into this one (the result does not depend on the order)."""
-        for name in ("lines", "not_evidence", "records", "calls", "webhooks"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.lines += other.lines
+        self.not_evidence += other.not_evidence
         _sum_into(self.broken, other.broken)
         self.examples = sorted(self.examples + other.examples)
         _sum_into(self.segments, other.segments)
-        self.first, self.last = _earlier(self.first, other.first), _later(self.last, other.last)
         _merge_groups(self.groups, other.groups)
         _merge_groups(self.webhook_groups, other.webhook_groups)
         _merge_operations(self.operations, other.operations)
@@ -287,6 +321,11 @@ def keep_reference(references: dict[str, str], message_id: str, reference: str) 
     known = references.get(message_id)
     if known is None or reference < known:
         references[message_id] = reference
+
+
+def wants_example(group: CallGroup, ts: str) -> bool:
+    """An accepted send at `ts` is kept as an example of its group (the earliest are kept)."""
+    return not group.rows or ts < group.rows[-1].ts
 
 
 def webhook_failed(signature: str, response_status: int | None) -> bool:

@@ -82,6 +82,13 @@ def canonical_ts(value: object) -> str:
     return format_ts(parsed)
 
 
+def record_ts(value: object) -> str:
+    """A record's `ts`: canonical text as it is (the common case, two checks), else converted."""
+    if type(value) is str and len(value) == 27 and value[26] == "Z":
+        return value
+    return canonical_ts(value)
+
+
 def format_ts(moment: datetime) -> str:
     """Format an aware (or naive UTC) datetime as the canonical timestamp text."""
     if moment.tzinfo is not None:
@@ -129,8 +136,7 @@ def _call_from(obj: dict[str, Any]) -> CallRecord:
     ts, stage, method, route = get("ts"), get("stage"), get("method"), get("route")
     status, outcome, auth, token = get("status"), get("outcome"), get("auth"), get("token")
     idempotency, response = get("idempotency"), get("response")
-    if type(ts) is not str or len(ts) != 27 or ts[26] != "Z":
-        ts = canonical_ts(ts)
+    ts = record_ts(ts)
     if (
         type(stage) is not str or type(method) is not str or type(route) is not str
         or type(outcome) is not str or (status is not None and type(status) is not int)
@@ -161,8 +167,7 @@ def _webhook_from(obj: dict[str, Any]) -> WebhookRecord:
     ts, route, event, message_id = get("ts"), get("route"), get("event"), get("message_id")
     signature, skew, status = get("signature"), get("timestamp_skew_s"), get("response_status")
     reference = get("external_reference")
-    if type(ts) is not str or len(ts) != 27 or ts[26] != "Z":
-        ts = canonical_ts(ts)
+    ts = record_ts(ts)
     if (
         type(signature) is not str or (status is not None and type(status) is not int)
         or (event is not None and type(event) is not str)

@@ -10,17 +10,35 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Set as AbstractSet
-from typing import Any
+from typing import Any, NamedTuple
 
-from escalate._report._records import CallRecord, WebhookRecord
+from escalate._report._records import CallRecord
 from escalate._report._shapes import Shape
 
 SAMPLE_SIZE = 20
 ROW_SAMPLES = 2  #: earliest calls kept per group (plus the latest)
-GroupKey = tuple[
-    str, str, str, "int | None", str, "str | None"
-]  # stage method route status outcome code
-WebhookKey = tuple[str, "int | None", "str | None"]  # signature, response status, event
+
+
+class CallKey(NamedTuple):
+    """What the calls of one `CallGroup` share."""
+
+    stage: str
+    method: str
+    route: str
+    status: int | None
+    outcome: str
+    error_code: str | None  #: or PARTIAL: a 2xx send with `errors[]`
+
+
+class WebhookKey(NamedTuple):
+    """What the receipts of one `WebhookGroup` share."""
+
+    signature: str
+    response_status: int | None
+    event: str | None
+
+
+GroupKey = CallKey  #: the name the rules know
 
 
 def keep_earliest(samples: list[tuple[str, str]], size: int = SAMPLE_SIZE) -> list[tuple[str, str]]:
@@ -231,14 +249,16 @@ class WebhookGroup:
         self.max_skew_s: float | None = None
         self.message_ids: list[tuple[str, str]] = []
 
-    def add_detail(self, hook: WebhookRecord) -> None:
+    def add_detail(
+        self, ts: str, message_id: str | None, skew_s: float | None, parse_error: bool
+    ) -> None:
         """Keep what the diagnosis needs of a failed receipt (count and times are kept apart)."""
-        self.parse_errors += hook.parse_error
-        if hook.timestamp_skew_s is not None:
-            skew = abs(hook.timestamp_skew_s)
+        self.parse_errors += parse_error
+        if skew_s is not None:
+            skew = abs(skew_s)
             self.max_skew_s = skew if self.max_skew_s is None else max(self.max_skew_s, skew)
-        if hook.message_id:
-            _add_sample(self.message_ids, hook.ts, hook.message_id)
+        if message_id:
+            _add_sample(self.message_ids, ts, message_id)
 
     def merge(self, other: WebhookGroup) -> None:
         """Add another partial group of the same key."""

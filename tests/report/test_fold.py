@@ -79,7 +79,6 @@ def _reference(data: bytes) -> tuple[AggregateState, LineStats]:
 def _fast(data: bytes) -> tuple[AggregateState, LineStats]:
     state, stats = AggregateState(), LineStats()
     scan_into([data], stats, folder(state))
-    state.settle()
     return state, stats
 
 
