@@ -136,8 +136,9 @@ class AggregateState:
             self._add_call(record)
         else:
             key = _new(WebhookKey, (record.signature, record.response_status, record.event))
-            self.webhook_arrived(key, record.ts, record.message_id, record.external_reference,
-                                 record.timestamp_skew_s, record.parse_error)  # fmt: skip
+            self.webhook_arrived(self.webhook_group(key), record.ts, record.message_id,
+                                 record.external_reference, record.timestamp_skew_s,
+                                 record.parse_error)  # fmt: skip
 
     def row_for(self, ts: str) -> list[int]:
         """The timeline row holding `ts` (the last one again while records stay in its second)."""
@@ -159,19 +160,31 @@ class AggregateState:
             row = self.timeline[key] = [0] * TIMELINE_WIDTH
         return row
 
-    def count_call(self, key: CallKey, ts: str) -> CallGroup:
-        """Count a call in its group (created when new) and in its second's timeline row."""
+    def call_group(self, key: CallKey) -> CallGroup:
+        """The group of the calls with this key, created when new."""
         group = self.groups.get(key)
         if group is None:
-            group = self.groups[key] = CallGroup()
+            slot = TIMELINE_SLOT.get(key.stage, TIMELINE_OTHER) + (key.outcome != OUTCOME_OK)
+            group = self.groups[key] = CallGroup(slot)
+        return group
+
+    def call_counted(self, group: CallGroup, ts: str) -> None:
+        """Count a call in its group and in its second's timeline row."""
         count_at(group, ts)
-        failed = key.outcome != OUTCOME_OK
-        self.row_for(ts)[TIMELINE_SLOT.get(key.stage, TIMELINE_OTHER) + failed] += 1
+        self.row_for(ts)[group.timeline_slot] += 1
+
+    def webhook_group(self, key: WebhookKey) -> WebhookGroup:
+        """The group of the webhook receipts with this key, created when new."""
+        group = self.webhook_groups.get(key)
+        if group is None:
+            failed = webhook_failed(key.signature, key.response_status)
+            lifecycle = key.event in LIFECYCLE_EVENTS
+            group = self.webhook_groups[key] = WebhookGroup(failed, lifecycle)
         return group
 
     def webhook_arrived(
         self,
-        key: WebhookKey,
+        group: WebhookGroup,
         ts: str,
         message_id: str | None,
         reference: str | None,
@@ -179,15 +192,12 @@ class AggregateState:
         parse_error: bool,
     ) -> None:
         """Count a webhook receipt; a failed one's details, a healthy one's lifecycle event."""
-        group = self.webhook_groups.get(key)
-        if group is None:
-            group = self.webhook_groups[key] = WebhookGroup()
         count_at(group, ts)
-        failed = webhook_failed(key.signature, key.response_status)
+        failed = group.failed
         self.row_for(ts)[_WEBHOOK_SLOT + failed] += 1
         if failed:
             group.add_detail(ts, message_id, skew_s, parse_error)
-        elif message_id and key.event in LIFECYCLE_EVENTS:
+        elif message_id and group.lifecycle:
             self.lifecycle_arrived(message_id, reference)
 
     def lifecycle_arrived(self, message_id: str, reference: str | None) -> None:
@@ -224,7 +234,8 @@ class AggregateState:
         partial = ok and stage == STAGE_SEND and _errors_count(response) > 0
         code = PARTIAL if partial else call.error_code
         key = _new(CallKey, (stage, call.method, call.route, call.status, call.outcome, code))
-        group = self.count_call(key, ts)
+        group = self.call_group(key)
+        self.call_counted(group, ts)
         if stage == STAGE_SEND:
             self._add_send(call, group, ok and not partial)
         elif ok and response is not None:

@@ -92,11 +92,13 @@ class CallGroup:
         "request_ids",
         "rows",
         "shapes",
+        "timeline_slot",
         "token_classes",
         "token_fps",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, timeline_slot: int) -> None:
+        self.timeline_slot = timeline_slot  #: where its calls count in a timeline row
         self.count = 0
         self.first: str | None = None
         self.last: str | None = None
@@ -239,9 +241,20 @@ def operation_fps(value: OperationStats | SingleAttempt) -> AbstractSet[str]:
 class WebhookGroup:
     """Webhook receipts sharing signature verdict, answered status and event."""
 
-    __slots__ = ("count", "first", "last", "max_skew_s", "message_ids", "parse_errors")
+    __slots__ = (
+        "count",
+        "failed",
+        "first",
+        "last",
+        "lifecycle",
+        "max_skew_s",
+        "message_ids",
+        "parse_errors",
+    )
 
-    def __init__(self) -> None:
+    def __init__(self, failed: bool, lifecycle: bool) -> None:
+        self.failed = failed  #: its receipts were rejected or could not be verified
+        self.lifecycle = lifecycle  #: its event tells a message's fate (sent, delivered, failed)
         self.count = 0
         self.parse_errors = 0
         self.first: str | None = None
