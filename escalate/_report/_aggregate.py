@@ -17,6 +17,7 @@ from escalate._report._state import (
     _sum_into,
     count_at,
     payload_reference,
+    with_member,
 )
 from escalate._schema import (
     LIFECYCLE_EVENTS,
@@ -287,10 +288,10 @@ class AggregateState:
         stats.timeouts += no_response
         fingerprint = call.idempotency_fingerprint
         if fingerprint:
-            stats.idempotency_fps.add(fingerprint)
+            stats.idempotency_fps = with_member(stats.idempotency_fps, fingerprint)
         reference = payload_reference(call.payload)
         if reference:
-            stats.references.add(reference)
+            stats.references = with_member(stats.references, reference)
         return stats
 
     @property

@@ -180,11 +180,11 @@ class OperationStats:
         self.accepted = 0
         self.first = ts
         self.last = ts
-        #: grown in place: a storm of attempts under new keys stays linear
-        self.idempotency_fps: set[str] = set()
+        #: a storm of attempts under new keys grows a set in place: linear (see `with_member`)
+        self.idempotency_fps: Members = ()
         self.message_ids: tuple[str, ...] = ()  #: at most 5
         #: the attempts' externalReferences (`payload_reference`); one body, so usually one
-        self.references: set[str] = set()
+        self.references: Members = ()
 
     @classmethod
     def of(cls, value: Operation) -> OperationStats:
@@ -194,7 +194,7 @@ class OperationStats:
         ts, fingerprint, message_id = value
         stats = cls(ts)
         stats.attempts = stats.accepted = 1
-        stats.idempotency_fps = {fingerprint} if fingerprint else set()
+        stats.idempotency_fps = (fingerprint,) if fingerprint else ()
         stats.message_ids = (message_id,)
         return stats
 
@@ -205,9 +205,30 @@ class OperationStats:
         self.accepted += other.accepted
         self.first = min(self.first, other.first)
         self.last = max(self.last, other.last)
-        self.idempotency_fps |= other.idempotency_fps
+        self.idempotency_fps = members_union(self.idempotency_fps, other.idempotency_fps)
         self.message_ids = tuple(sorted(set(self.message_ids + other.message_ids)))[:5]
-        self.references |= other.references
+        self.references = members_union(self.references, other.references)
+
+
+#: distinct texts: a tuple while there is at most one (an empty set alone costs 216 B, and most
+#: operations have one key and one reference), a set from two on, grown in place
+Members = tuple[str, ...] | set[str]
+
+
+def with_member(members: Members, value: str) -> Members:
+    """`members` with `value` added (the same set, grown in place, once there are two)."""
+    if isinstance(members, set):
+        members.add(value)
+        return members
+    if not members:
+        return (value,)
+    return members if members[0] == value else {members[0], value}
+
+
+def members_union(mine: Members, other: Members) -> Members:
+    """The distinct texts of both, in the canonical form (a tuple for at most one)."""
+    union = {*mine, *other}
+    return union if len(union) > 1 else tuple(union)
 
 
 def payload_reference(payload: object) -> str | None:
@@ -234,7 +255,8 @@ Operation = OperationStats | SingleAttempt
 def operation_fps(value: OperationStats | SingleAttempt) -> AbstractSet[str]:
     """The idempotency fingerprints an operation was sent under."""
     if isinstance(value, OperationStats):
-        return value.idempotency_fps
+        fingerprints = value.idempotency_fps
+        return fingerprints if isinstance(fingerprints, set) else frozenset(fingerprints)
     return frozenset((value[1],)) if value[1] else frozenset()
 
 
