@@ -5,6 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from escalate._report._messages import LIFECYCLE_ONLY as LIFECYCLE_ONLY  # the rules' import
+from escalate._report._messages import RESOLVED as RESOLVED
+from escalate._report._messages import MessageStates
 from escalate._report._records import CallRecord, Record
 from escalate._report._shapes import shape_of, token_class
 from escalate._report._state import (
@@ -17,6 +20,7 @@ from escalate._report._state import (
     _sum_into,
     count_at,
     payload_reference,
+    single_attempt,
     with_member,
 )
 from escalate._schema import (
@@ -41,8 +45,6 @@ SECOND_KEY, MINUTE_KEY = 19, 16
 MAX_SECOND_ROWS = 20_000
 _WEBHOOK_SLOT = TIMELINE_SLOT[STAGE_WEBHOOKS]
 PARTIAL = "partial_acceptance"  #: error-code slot of the group of 2xx sends with `errors[]`
-LIFECYCLE_ONLY = 1  #: a message seen in lifecycle webhooks, its send not (yet) seen
-RESOLVED = 2  #: a message accepted by a send and followed by a lifecycle event
 _NO_RESPONSE = ("timeout", "connection_error")
 _BAD_SIGNATURES = (SIGNATURE_INVALID, SIGNATURE_MISSING)
 #: no longer text sorts between a second and the second + _TOP (see `row_for`)
@@ -90,7 +92,7 @@ class AggregateState:
         self.numbers: tuple[str, tuple[dict[str, Any], ...]] | None = None
         self.operations: dict[str, Operation] = {}
         #: messageId -> accepted ts (pending), LIFECYCLE_ONLY or RESOLVED
-        self.messages: dict[str, str | int] = {}
+        self.messages = MessageStates()
         #: messageId -> externalReference, for messages while they are LIFECYCLE_ONLY (the
         #: least reference when their webhooks differ): the evidence that an unanswered send
         #: was accepted after all. Bounded by `messages`; dropped once a send accepts them.
@@ -203,30 +205,19 @@ class AggregateState:
 
     def lifecycle_arrived(self, message_id: str, reference: str | None) -> None:
         """A healthy lifecycle webhook of `message_id`: it resolves an accepted message."""
-        seen = self.messages.get(message_id)
-        if seen is None or seen == LIFECYCLE_ONLY:
-            self.messages[message_id] = LIFECYCLE_ONLY
-            if reference:
-                keep_reference(self.references, message_id, reference)
-        elif type(seen) is str:
-            self.messages[message_id] = RESOLVED
+        if self.messages.lifecycle(message_id) and reference:
+            keep_reference(self.references, message_id, reference)
 
     def first_attempt_accepted(
         self, operation: str, ts: str, fingerprint: str | None, message_id: str
     ) -> None:
         """A new operation's first attempt, accepted with one messageId: the common send."""
-        self.operations[operation] = (ts, fingerprint, message_id)
+        self.operations[operation] = single_attempt(ts, fingerprint, message_id)
         self.message_accepted(message_id, ts)
 
     def message_accepted(self, message_id: str, ts: str) -> None:
         """A send was accepted with `message_id` (pending until a lifecycle webhook)."""
-        seen = self.messages.get(message_id)
-        if seen is None:
-            self.messages[message_id] = ts
-        elif type(seen) is str:
-            self.messages[message_id] = min(seen, ts)
-        else:
-            self.messages[message_id] = RESOLVED
+        if self.messages.accepted(message_id, ts):
             self.references.pop(message_id, None)
 
     def _add_call(self, call: CallRecord) -> None:
@@ -317,8 +308,8 @@ class AggregateState:
         self.numbers = max(
             (s for s in (self.numbers, other.numbers) if s), default=None, key=_by_ts
         )
-        combined = _merge_messages(self.messages, other.messages)
-        _merge_references(self.references, other.references, combined)
+        self.messages.merge(other.messages)
+        _merge_references(self.references, other.references, self.messages)
         for minute, counts in other.timeline.items():
             row = self.timeline.get(minute)
             if row is None:
@@ -359,38 +350,20 @@ def _merge_groups(mine: dict[Any, Any], other: dict[Any, Any]) -> None:
             mine[key] = group
 
 
-def _merge_messages(
-    mine: dict[str, str | int], other: dict[str, str | int]
-) -> dict[str, str | int]:
-    """Merge the message maps; return the combined entries of the messages both saw."""
-    # only the messages both sides saw need combining: a per-entry loop over the rest cost
-    # 20 ms per 40,000 messages, a dict update a tenth of that
-    both = mine.keys() & other.keys()
-    combined = {message_id: _combine(mine[message_id], other[message_id]) for message_id in both}
-    mine.update(other)
-    mine.update(combined)
-    return combined
+def _merge_references(mine: dict[str, str], other: dict[str, str], messages: MessageStates) -> None:
+    """Union of the references (least per message), less the messages no longer lifecycle-only.
 
-
-def _merge_references(
-    mine: dict[str, str], other: dict[str, str], combined: dict[str, str | int]
-) -> None:
-    """Union of the references (least per message), less the messages a send now accepts.
-
-    Two files, a sender's and a receiver's, of 40,000 messages: about 20 ms more than the message
-    map's own merge (25-30 ms), adding and then dropping the receiver's references of accepted
-    messages; within one file (byte ranges) a part's references are the few messages whose send
-    is in another range, and this costs next to nothing.
+    References exist only for lifecycle-only messages (a receiver's log, or the few webhooks
+    whose send is in another file or byte range), so the check costs little.
     """
     if other:
         both = mine.keys() & other.keys()
         least = {message_id: min(mine[message_id], other[message_id]) for message_id in both}
         mine.update(other)
         mine.update(least)
-    if mine:
-        for message_id in mine.keys() & combined.keys():
-            if combined[message_id] != LIFECYCLE_ONLY:
-                del mine[message_id]
+    states = messages.open
+    for message_id in [m for m in mine if states.get(m) != LIFECYCLE_ONLY]:
+        del mine[message_id]
 
 
 def _merge_operations(mine: dict[str, Operation], other: dict[str, Operation]) -> None:
@@ -405,14 +378,6 @@ def _merge_operations(mine: dict[str, Operation], other: dict[str, Operation]) -
             stats = OperationStats.of(known)
             stats.merge(OperationStats.of(value))
             mine[key] = stats
-
-
-def _combine(a: str | int, b: str | int) -> str | int:
-    if type(a) is str and type(b) is str:
-        return min(a, b)
-    if type(a) is str or type(b) is str:
-        return RESOLVED
-    return max(a, b)
 
 
 def _errors_count(response: dict[str, Any] | None) -> int:

@@ -188,10 +188,14 @@ class OperationStats:
 
     @classmethod
     def of(cls, value: Operation) -> OperationStats:
-        """The stats of an operation value (a single accepted attempt is kept as a tuple)."""
+        """The stats of an operation value (a single accepted attempt is kept packed)."""
         if isinstance(value, OperationStats):
             return value
-        ts, fingerprint, message_id = value
+        return cls.accepted_once(*value.split(_PACKED, 2))
+
+    @classmethod
+    def accepted_once(cls, ts: str, fingerprint: str | None, message_id: str) -> OperationStats:
+        """The stats of an operation seen once, accepted with one messageId."""
         stats = cls(ts)
         stats.attempts = stats.accepted = 1
         stats.idempotency_fps = (fingerprint,) if fingerprint else ()
@@ -246,18 +250,30 @@ def payload_reference(payload: object) -> str | None:
     return value
 
 
-#: an operation seen once, accepted: (ts, idempotency fingerprint, messageId); the common case
-#: stays a tuple (cheap to build, pickle and merge) until a second attempt is seen
-SingleAttempt = tuple[str, str | None, str]
+#: an operation seen once, accepted: `ts NUL fingerprint NUL messageId` in one text, the common
+#: case (cheap to build, pickle and merge) until a second attempt is seen. One text rather than a
+#: tuple of three: 107 B against 64 B plus the texts a tuple keeps alive once the message is
+#: resolved (a timestamp 76 B, a messageId ~63 B), for 1 M sends 130 MB less.
+SingleAttempt = str
 Operation = OperationStats | SingleAttempt
+_PACKED = "\0"
 
 
-def operation_fps(value: OperationStats | SingleAttempt) -> AbstractSet[str]:
+def single_attempt(ts: str, fingerprint: str | None, message_id: str) -> Operation:
+    """The value of an operation seen once, accepted with `message_id` (packed when it can be)."""
+    fingerprint = fingerprint or ""  # no fingerprint and an empty one count alike
+    if _PACKED in ts or _PACKED in fingerprint:
+        return OperationStats.accepted_once(ts, fingerprint, message_id)
+    return f"{ts}{_PACKED}{fingerprint}{_PACKED}{message_id}"
+
+
+def operation_fps(value: Operation) -> AbstractSet[str]:
     """The idempotency fingerprints an operation was sent under."""
     if isinstance(value, OperationStats):
         fingerprints = value.idempotency_fps
         return fingerprints if isinstance(fingerprints, set) else frozenset(fingerprints)
-    return frozenset((value[1],)) if value[1] else frozenset()
+    fingerprint = value.split(_PACKED, 2)[1]
+    return frozenset((fingerprint,)) if fingerprint else frozenset()
 
 
 class WebhookGroup:

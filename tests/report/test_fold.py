@@ -93,7 +93,7 @@ def _snapshot(state: AggregateState) -> dict[str, Any]:
     snapshot["groups"] = {key: _slots(group) for key, group in state.groups.items()}
     snapshot["webhook_groups"] = {key: _slots(g) for key, g in state.webhook_groups.items()}
     snapshot["operations"] = {
-        key: value if isinstance(value, tuple) else _slots(value)
+        key: value if isinstance(value, str) else _slots(value)
         for key, value in state.operations.items()
     }
     return snapshot
