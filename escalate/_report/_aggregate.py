@@ -18,7 +18,6 @@ from escalate._report._state import (
     WebhookGroup,
     WebhookKey,
     _sum_into,
-    count_at,
     payload_reference,
     single_attempt,
     with_member,
@@ -150,6 +149,19 @@ class AggregateState:
             self._second_end, self._row = self._second + _TOP, self.row_at(ts)
         return self._row
 
+    def _count(self, group: CallGroup | WebhookGroup, ts: str, slot: int) -> None:
+        """Count one record in its group (widening its first..last) and at `slot` of its row.
+
+        The per-record core of both paths, written flat: `row_for` only on a new second.
+        """
+        group.count += 1
+        if group.last is None or ts > group.last:
+            group.last = ts
+        if group.first is None or ts < group.first:
+            group.first = ts
+        row = self._row if self._second <= ts < self._second_end else self.row_for(ts)
+        row[slot] += 1
+
     def row_at(self, ts: str) -> list[int]:
         """The timeline row holding `ts`, created empty when new.
 
@@ -173,8 +185,7 @@ class AggregateState:
 
     def call_counted(self, group: CallGroup, ts: str) -> None:
         """Count a call in its group and in its second's timeline row."""
-        count_at(group, ts)
-        self.row_for(ts)[group.timeline_slot] += 1
+        self._count(group, ts, group.timeline_slot)
 
     def webhook_group(self, key: WebhookKey) -> WebhookGroup:
         """The group of the webhook receipts with this key, created when new."""
@@ -195,18 +206,12 @@ class AggregateState:
         parse_error: bool,
     ) -> None:
         """Count a webhook receipt; a failed one's details, a healthy one's lifecycle event."""
-        count_at(group, ts)
         failed = group.failed
-        self.row_for(ts)[_WEBHOOK_SLOT + failed] += 1
+        self._count(group, ts, _WEBHOOK_SLOT + failed)
         if failed:
             group.add_detail(ts, message_id, skew_s, parse_error)
-        elif message_id and group.lifecycle:
-            self.lifecycle_arrived(message_id, reference)
-
-    def lifecycle_arrived(self, message_id: str, reference: str | None) -> None:
-        """A healthy lifecycle webhook of `message_id`: it resolves an accepted message."""
-        if self.messages.lifecycle(message_id) and reference:
-            keep_reference(self.references, message_id, reference)
+        elif message_id and group.lifecycle and self.messages.lifecycle(message_id) and reference:
+            keep_reference(self.references, message_id, reference)  # not accepted (yet)
 
     def first_attempt_accepted(
         self, operation: str, ts: str, fingerprint: str | None, message_id: str

@@ -69,15 +69,6 @@ def _sum_into(target: dict[Any, int], source: dict[Any, int]) -> None:
         target[key] = target.get(key, 0) + count
 
 
-def count_at(group: CallGroup | WebhookGroup, ts: str) -> None:
-    """Count one record of `group` seen at `ts`, widening the group's first..last."""
-    group.count += 1
-    if group.last is None or ts > group.last:
-        group.last = ts
-    if group.first is None or ts < group.first:
-        group.first = ts
-
-
 class CallGroup:
     """Calls sharing stage, method, route, status, outcome and error code."""
 
