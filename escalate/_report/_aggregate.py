@@ -13,10 +13,12 @@ from escalate._report._shapes import shape_of, token_class
 from escalate._report._state import (
     CallGroup,
     CallKey,
+    NumbersSummary,
     Operation,
     OperationStats,
     WebhookGroup,
     WebhookKey,
+    WhoamiSummary,
     _sum_into,
     payload_reference,
     single_attempt,
@@ -87,8 +89,8 @@ class AggregateState:
         self.segments: dict[tuple[str, int], int] = {}  #: (file, range start) -> lines
         self.groups: dict[CallKey, CallGroup] = {}
         self.webhook_groups: dict[WebhookKey, WebhookGroup] = {}
-        self.whoami: tuple[str, dict[str, Any], str | None] | None = None  #: ts, summary, token fp
-        self.numbers: tuple[str, tuple[dict[str, Any], ...]] | None = None
+        self.whoami: WhoamiSummary | None = None
+        self.numbers: NumbersSummary | None = None
         self.operations: dict[str, Operation] = {}
         #: messageId -> accepted ts (pending), LIFECYCLE_ONLY or RESOLVED
         self.messages = MessageStates()
@@ -244,11 +246,12 @@ class AggregateState:
     def _add_summary(self, call: CallRecord) -> None:
         if call.stage == STAGE_WHOAMI and (self.whoami is None or call.ts > self.whoami[0]):
             fingerprint = call.token.get("fingerprint") if call.token else None
-            self.whoami = (call.ts, call.response or {}, fingerprint)
+            self.whoami = WhoamiSummary(call.ts, call.response or {}, fingerprint)
         elif call.stage == STAGE_NUMBERS and (self.numbers is None or call.ts > self.numbers[0]):
             numbers = (call.response or {}).get("numbers")
             if isinstance(numbers, list):
-                self.numbers = (call.ts, tuple(n for n in numbers if isinstance(n, dict)))
+                listed = tuple(n for n in numbers if isinstance(n, dict))
+                self.numbers = NumbersSummary(call.ts, listed)
 
     def _add_send(self, call: CallRecord, group: CallGroup, accepted: bool) -> None:
         ok = call.outcome == OUTCOME_OK

@@ -41,6 +41,21 @@ class WebhookKey(NamedTuple):
 GroupKey = CallKey  #: the name the rules know
 
 
+class WhoamiSummary(NamedTuple):
+    """The latest successful `whoami`: what it said and the token it was asked with."""
+
+    ts: str
+    response: dict[str, Any]
+    token_fingerprint: str | None
+
+
+class NumbersSummary(NamedTuple):
+    """The latest successful numbers listing."""
+
+    ts: str
+    numbers: tuple[dict[str, Any], ...]
+
+
 def keep_earliest(samples: list[tuple[str, str]], size: int = SAMPLE_SIZE) -> list[tuple[str, str]]:
     """Keep the `size` earliest distinct (ts, value) samples: the same result in any order."""
     return sorted(set(samples))[:size]
