@@ -7,7 +7,7 @@ from typing import Any
 
 from escalate._report._messages import LIFECYCLE_ONLY as LIFECYCLE_ONLY  # the rules' import
 from escalate._report._messages import RESOLVED as RESOLVED
-from escalate._report._messages import MessageStates
+from escalate._report._messages import MessageStates, keep_reference, merge_references
 from escalate._report._records import CallRecord, Record
 from escalate._report._shapes import shape_of, token_class
 from escalate._report._state import (
@@ -317,7 +317,7 @@ class AggregateState:
             (s for s in (self.numbers, other.numbers) if s), default=None, key=_by_ts
         )
         self.messages.merge(other.messages)
-        _merge_references(self.references, other.references, self.messages)
+        merge_references(self.references, other.references, self.messages)
         for minute, counts in other.timeline.items():
             row = self.timeline.get(minute)
             if row is None:
@@ -325,13 +325,6 @@ class AggregateState:
             else:
                 row[:] = [a + b for a, b in zip(row, counts, strict=True)]
         return self
-
-
-def keep_reference(references: dict[str, str], message_id: str, reference: str) -> None:
-    """Note a lifecycle-only message's externalReference; the least one when webhooks differ."""
-    known = references.get(message_id)
-    if known is None or reference < known:
-        references[message_id] = reference
 
 
 def wants_example(group: CallGroup, ts: str) -> bool:
@@ -356,22 +349,6 @@ def _merge_groups(mine: dict[Any, Any], other: dict[Any, Any]) -> None:
             mine[key].merge(group)
         else:
             mine[key] = group
-
-
-def _merge_references(mine: dict[str, str], other: dict[str, str], messages: MessageStates) -> None:
-    """Union of the references (least per message), less the messages no longer lifecycle-only.
-
-    References exist only for lifecycle-only messages (a receiver's log, or the few webhooks
-    whose send is in another file or byte range), so the check costs little.
-    """
-    if other:
-        both = mine.keys() & other.keys()
-        least = {message_id: min(mine[message_id], other[message_id]) for message_id in both}
-        mine.update(other)
-        mine.update(least)
-    states = messages.open
-    for message_id in [m for m in mine if states.get(m) != LIFECYCLE_ONLY]:
-        del mine[message_id]
 
 
 def _merge_operations(mine: dict[str, Operation], other: dict[str, Operation]) -> None:

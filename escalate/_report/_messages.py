@@ -5,7 +5,9 @@ change that afterwards, and no finding cites a resolved message (only how many t
 resolved message leaves the map of open messages for a set of its id's bytes: about 75 B a
 message instead of about 110 B (a dict entry, a text and its accepted timestamp), and with the
 packed single attempt of its operation (`_state.SingleAttempt`) nothing else holds its texts.
-The ids are kept exactly, not hashed: a collision would hide a pending message.
+The ids are kept exactly, not hashed: a collision would hide a pending message. A lifecycle-only
+message's externalReference is kept beside it (`keep_reference`, `merge_references`): the
+evidence that an unanswered send was accepted after all.
 """
 
 from __future__ import annotations
@@ -140,3 +142,26 @@ class _Values(ValuesView[MessageState]):
     def __iter__(self) -> Iterator[MessageState]:
         yield from self._mapping.open.values()
         yield from repeat(RESOLVED, len(self._mapping.resolved))
+
+
+def keep_reference(references: dict[str, str], message_id: str, reference: str) -> None:
+    """Note a lifecycle-only message's externalReference; the least one when webhooks differ."""
+    known = references.get(message_id)
+    if known is None or reference < known:
+        references[message_id] = reference
+
+
+def merge_references(mine: dict[str, str], other: dict[str, str], messages: MessageStates) -> None:
+    """Union of the references (least per message), less the messages no longer lifecycle-only.
+
+    References exist only for lifecycle-only messages (a receiver's log, or the few webhooks
+    whose send is in another file or byte range), so the check costs little.
+    """
+    if other:
+        both = mine.keys() & other.keys()
+        least = {message_id: min(mine[message_id], other[message_id]) for message_id in both}
+        mine.update(other)
+        mine.update(least)
+    states = messages.open
+    for message_id in [m for m in mine if states.get(m) != LIFECYCLE_ONLY]:
+        del mine[message_id]
