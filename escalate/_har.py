@@ -1,9 +1,14 @@
 """HAR 1.2 export of evidence records: the format support teams ask for.
 
-Built from records that have already been through the secret scan: request bodies are the
-recorded *shapes* (as JSON text), responses are the recorded summaries, and the only request
-headers are `Content-Type` and `Idempotency-Key` (as its fingerprint). Authorization and Cookie
-are never written: the records do not hold them.
+Built from records that have already been through the secret scan, and labelled so that no
+reader takes a summary for the real thing (HAR `comment` members):
+
+- request bodies are the recorded *shapes* (as JSON text): `postData.comment` says so;
+- responses are the recorded summaries: `content.comment` says "shape summary";
+- `Idempotency-Key` is the key's fingerprint as a descriptor (`<fp:fp_...>`), with a comment;
+- `Authorization` shows that a credential was sent and its scheme, never the credential:
+  `Bearer <redacted>` / `Basic <redacted>`, the comment giving its fingerprint. Cookies are never
+  written: the records do not hold them.
 
 Records carry the host but not the scheme: `http` is used for loopback hosts (`127.0.0.1`,
 `localhost`, `[::1]`), `https` for every other host. Webhook receipts carry no host at all:
@@ -19,13 +24,32 @@ from typing import Any, Final
 
 import orjson
 
-from escalate._schema import KIND_CALL, STAGE_WEBHOOKS
+from escalate._capture._scan import TOKEN_MARKER
+from escalate._scan._safe import FINGERPRINT_RE
+from escalate._schema import HEADER_IDEMPOTENCY_KEY, KIND_CALL, STAGE_WEBHOOKS
 from escalate._version import __version__
 
 HAR_VERSION: Final = "1.2"
 WEBHOOK_HOST: Final = "webhook-receiver.invalid"
 _LOOPBACK: Final = ("127.", "localhost", "[::1]")
 _JSON: Final = "application/json"
+#: How the `Authorization` header reads for each recorded scheme.
+_AUTH_SCHEMES: Final = {"bearer": "Bearer ", "basic": "Basic "}
+LOG_COMMENT: Final = (
+    "Redacted evidence written by escalate: request bodies are shapes, responses are shape "
+    "summaries, credentials and Idempotency-Keys are never included (see each comment)."
+)
+WEBHOOK_BODY_COMMENT: Final = (
+    "The fields escalate recorded from the webhook body; the body itself is never stored "
+    "(its SHA-256 is _escalate.bodySha256)."
+)
+REQUEST_BODY_COMMENT: Final = (
+    "Shape of the request body: each value replaced by a descriptor (<e164>, <text:len=N>, ...)."
+)
+RESPONSE_BODY_COMMENT: Final = (
+    "Shape summary of the response body recorded by escalate (the fields support needs, "
+    "phone numbers and text as descriptors), not the body as received."
+)
 
 
 def har_document(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -38,7 +62,7 @@ def har_document(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
             "creator": {"name": "escalate", "version": __version__},
             "pages": [],
             "entries": entries,
-            "comment": "Redacted evidence: request bodies are shapes, not content.",
+            "comment": LOG_COMMENT,
         }
     }
 
@@ -88,19 +112,47 @@ def _call_request(record: dict[str, Any]) -> dict[str, Any]:
         request["postData"] = {
             "mimeType": str(record.get("content_type") or "application/octet-stream"),
             "text": _json_text(record["payload"]),
+            "comment": REQUEST_BODY_COMMENT,
         }
     return request
 
 
 def _request_headers(record: dict[str, Any]) -> list[dict[str, str]]:
-    """The allowlisted request headers: Content-Type, Idempotency-Key as its fingerprint."""
+    """The allowlisted request headers: Content-Type; Authorization, Idempotency-Key redacted."""
     headers = []
     if isinstance(record.get("content_type"), str):
         headers.append({"name": "Content-Type", "value": record["content_type"]})
+    redacted = (_authorization_header(record.get("auth")), _idempotency_header(record))
+    return headers + [header for header in redacted if header is not None]
+
+
+def _idempotency_header(record: dict[str, Any]) -> dict[str, str] | None:
+    """`Idempotency-Key: <fp:fp_...>`: the key's fingerprint, marked as one."""
     idempotency = record.get("idempotency")
-    if isinstance(idempotency, dict) and isinstance(idempotency.get("fingerprint"), str):
-        headers.append({"name": "Idempotency-Key", "value": idempotency["fingerprint"]})
-    return headers
+    if not isinstance(idempotency, dict):
+        return None
+    fingerprint = _fingerprint(idempotency.get("fingerprint"))
+    if fingerprint is None:
+        return None
+    return {
+        "name": HEADER_IDEMPOTENCY_KEY,
+        "value": f"<fp:{fingerprint}>",
+        "comment": f"Fingerprint of the key, not the key: equal keys have equal fingerprints "
+        f"({fingerprint}).",
+    }
+
+
+def _authorization_header(auth: object) -> dict[str, str] | None:
+    """`Bearer <redacted>` (or Basic) with the credential's fingerprint in the comment."""
+    if not isinstance(auth, dict):
+        return None
+    scheme = _AUTH_SCHEMES.get(str(auth.get("scheme")), "")
+    fingerprint = _fingerprint(auth.get("fingerprint"))
+    what = {"Basic ": "the client id", "Bearer ": "the token"}.get(scheme, "the credential")
+    comment = "A credential was sent; it is never recorded."
+    if fingerprint is not None:
+        comment += f" Fingerprint of {what}: {fingerprint}."
+    return {"name": "Authorization", "value": scheme + TOKEN_MARKER, "comment": comment}
 
 
 def _response(status: object, summary: object, record: dict[str, Any]) -> dict[str, Any]:
@@ -113,11 +165,26 @@ def _response(status: object, summary: object, record: dict[str, Any]) -> dict[s
         "httpVersion": "HTTP/1.1" if code else "",
         "cookies": [],
         "headers": [],
-        "content": {"size": len(text.encode()), "mimeType": _JSON if text else "", "text": text},
+        "content": _content(text),
         "redirectURL": "",
         "headersSize": -1,
         "bodySize": -1,
     }
+
+
+def _fingerprint(value: object) -> str | None:
+    """A recorded fingerprint (`fp_` and 12 hex digits), or None for anything else."""
+    return value if isinstance(value, str) and FINGERPRINT_RE.fullmatch(value) else None
+
+
+def _content(text: str) -> dict[str, Any]:
+    """A response's content: the recorded summary, labelled as such."""
+    content: dict[str, Any] = {
+        "size": len(text.encode()), "mimeType": _JSON if text else "", "text": text,
+    }  # fmt: skip
+    if text:
+        content["comment"] = RESPONSE_BODY_COMMENT
+    return content
 
 
 def _status_text(code: int, record: dict[str, Any]) -> str:
@@ -150,7 +217,11 @@ def _webhook_entry(record: dict[str, Any]) -> dict[str, Any]:
             "cookies": [],
             "headersSize": -1,
             "bodySize": body_size if isinstance(body_size, int) else -1,
-            "postData": {"mimeType": _JSON, "text": _json_text(received)},
+            "postData": {
+                "mimeType": _JSON,
+                "text": _json_text(received),
+                "comment": WEBHOOK_BODY_COMMENT,
+            },
         },
         "response": _response(record.get("response_status"), None, record),
         "cache": {},

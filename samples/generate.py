@@ -32,6 +32,7 @@ def _start_receiver(log: Path, sample: Sample) -> tuple[subprocess.Popen[str], s
                "--secret", WEBHOOK_SECRET, "--status", str(sample.receiver_status)]
     if sample.name == "webhook_signature_invalid":
         command.append("--reject-invalid")
+    command.extend(sample.receiver_args)
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
     return process, process.stdout.readline().strip()
@@ -46,13 +47,15 @@ def generate(sample: Sample) -> None:
     receiver, url = _start_receiver(folder / "webhooks.jsonl", sample)
     try:
         escalate.configure(path=folder / "app.jsonl")
-        with RedCloudSandbox(webhook_url=url, webhook_secret=WEBHOOK_SECRET) as rc:
+        options = {"webhook_url": url, "webhook_secret": WEBHOOK_SECRET} | sample.sandbox_options
+        with RedCloudSandbox(**options) as rc:
             sample.scenario(rc)
             rc.wait_for_webhooks(30)
     finally:
         escalate.configure(path=folder / "app.jsonl")  # closes the sample's file
         receiver.communicate("", timeout=10)
     (folder / "webhooks.jsonl").touch()
+    (folder / "app.jsonl").touch()
 
 
 _SERVICES = ("billing", "checkout", "auth-gateway", "inventory")
@@ -91,6 +94,9 @@ def write_manifest() -> None:
     manifest = {sample.name: {"first_failing_stage": sample.first_failing_stage,
                               "findings": list(sample.findings),
                               "report_args": list(sample.report_args),
+                              "exit_code": sample.exit_code if sample.exit_code is not None
+                              else int(bool(sample.findings)),
+                              "expect_text": list(sample.expect_text),
                               "description": (sample.scenario.__doc__ or "").strip()}
                 for sample in SAMPLES}
     (HERE / "manifest.json").write_bytes(orjson.dumps(manifest, option=orjson.OPT_INDENT_2))

@@ -144,13 +144,64 @@ def send_invalid_request(rc: RedCloudSandbox) -> None:
     app.send(body, new_key())
 
 
-def send_forbidden(rc: RedCloudSandbox) -> None:
-    """sendFrom is another API client's number: 403 FORBIDDEN on every attempt."""
+def missing_idempotency_key(rc: RedCloudSandbox) -> None:
+    """Sends without an Idempotency-Key header: 400 INVALID_REQUEST every time."""
     app = Integration(rc)
     app.startup()
+    for index in range(2):
+        app.send(sms(["+15557654321"], reference=f"order_{index}"), None)
+
+
+def send_forbidden(rc: RedCloudSandbox) -> None:
+    """sendFrom is another API client's number, never checked against /numbers: 403 FORBIDDEN."""
+    app = Integration(rc)
+    app.acquire_token()
+    app.whoami()
     for _ in range(3):
         app.send(sms(["+15557654321"], send_from="num_other_client"), new_key())
         time.sleep(0.1)
+
+
+def token_endpoint_timeout(rc: RedCloudSandbox) -> None:
+    """The token endpoint answers slower than the client's timeout: no token, no CORE call."""
+    rc.faults.delay_s = 0.6
+    app = Integration(rc, timeout=0.3)
+    for _ in range(2):
+        with contextlib.suppress(httpx.TimeoutException):
+            app.acquire_token()
+
+
+def webhook_not_configured(rc: RedCloudSandbox) -> None:
+    """No delivery webhook is configured for the API client: sends accepted, no webhook ever."""
+    app = Integration(rc)
+    app.startup()
+    for index in range(2):
+        app.send(sms(["+15557654321"], reference=f"order_{index}"), new_key())
+
+
+def webhook_unreachable(rc: RedCloudSandbox) -> None:
+    """The delivery webhook URL points where nothing listens: every delivery attempt fails."""
+    app = Integration(rc)
+    app.startup()
+    for index in range(2):
+        app.send(sms(["+15557654321"], reference=f"order_{index}"), new_key())
+    time.sleep(3)
+    app.whoami()
+
+
+def webhook_handler_reserialized(rc: RedCloudSandbox) -> None:
+    """The handler checks the HMAC over re-serialized JSON: correctly signed webhooks get 401."""
+    app = Integration(rc)
+    app.startup()
+    app.send(sms(["+15557654321"]), new_key())
+    rc.wait_for_webhooks(10)
+
+
+def no_evidence(rc: RedCloudSandbox) -> None:
+    """Capture was never set up: the service's client is not instrumented, the logs stay empty."""
+    with httpx.Client(base_url=rc.base_url, timeout=5) as client:
+        client.post("/api/auth/token", data={"grant_type": "client_credentials"},
+                    auth=(rc.client_id, rc.client_secret))
 
 
 def accepted_not_delivered(rc: RedCloudSandbox) -> None:
@@ -307,32 +358,86 @@ class Sample:
     findings: tuple[str, ...]
     receiver_status: int = 200
     report_args: tuple[str, ...] = ()
+    #: the report's words a support engineer must find in every format: the top cause of the
+    #: first finding, the API's own error message, who and where (`client_id`, host)
+    expect_text: tuple[str, ...] = ()
+    exit_code: int | None = None  #: None: 1 with findings, else 0
+    sandbox_options: dict[str, Any] = field(default_factory=dict)
+    receiver_args: tuple[str, ...] = ()
 
+
+HOST = "127.0.0.1"
+CLIENT = "rc_test_client_123"
 
 SAMPLES: tuple[Sample, ...] = (
-    Sample("healthy", healthy, None, ()),
-    Sample("token_request_failed", token_request_failed, "token", ("token_request_failed",)),
-    Sample("whoami_failed", whoami_failed, "whoami", ("whoami_failed",)),
-    Sample("numbers_failed", numbers_failed, "numbers", ("numbers_failed",)),
+    Sample("healthy", healthy, None, (), expect_text=(CLIENT, HOST)),
+    Sample("token_request_failed", token_request_failed, "token", ("token_request_failed",),
+           expect_text=("invalid credentials", "Correct the credentials",
+                        "Client authentication failed", HOST)),
+    Sample("token_endpoint_timeout", token_endpoint_timeout, "token", ("token_request_failed",),
+           expect_text=("the token endpoint is not reachable", "Make the token endpoint "
+                        "reachable", "ReadTimeout", HOST)),
+    Sample("whoami_failed", whoami_failed, "whoami", ("whoami_failed",),
+           expect_text=("missing or malformed Authorization header", "Send the token as",
+                        "Invalid or missing bearer token", HOST)),
+    Sample("numbers_failed", numbers_failed, "numbers", ("numbers_failed",),
+           expect_text=("inactive client context", "API client is ACTIVE",
+                        "Invalid or missing bearer token", CLIENT, HOST)),
     Sample("send_failed_after_numbers_ok", send_failed_after_numbers_ok, "send",
-           ("send_failed_after_numbers_ok", "send_invalid_request")),
-    Sample("send_invalid_request", send_invalid_request, "send", ("send_invalid_request",)),
-    Sample("send_forbidden", send_forbidden, "send",
-           ("send_failed_after_numbers_ok", "send_forbidden")),
+           ("send_failed_after_numbers_ok",),
+           expect_text=("using E.164 in sendFrom", "Put the numberId",
+                        "sendFrom must be a numberId", CLIENT, HOST)),
+    Sample("send_invalid_request", send_invalid_request, "send", ("send_invalid_request",),
+           expect_text=("missing Idempotency-Key", "invalid recipient format",
+                        "Idempotency-Key header is required", CLIENT, HOST)),
+    Sample("missing_idempotency_key", missing_idempotency_key, "send", ("send_invalid_request",),
+           expect_text=("missing Idempotency-Key", "Send an Idempotency-Key header with every "
+                        "send", "Idempotency-Key header is required", CLIENT, HOST)),
+    Sample("send_forbidden", send_forbidden, "send", ("send_forbidden",),
+           expect_text=("number ownership mismatch", "sendFrom is not owned by this API client",
+                        CLIENT, HOST)),
     Sample("accepted_not_delivered", accepted_not_delivered, "webhooks",
-           ("accepted_not_delivered",), report_args=("--delivery-grace", "2s")),
+           ("accepted_not_delivered",), report_args=("--delivery-grace", "2s"),
+           expect_text=("the lifecycle stopped after message.queued",
+                        "Escalate to Red Cloud with the messageIds", CLIENT, HOST)),
     Sample("no_webhook_events", no_webhook_events, "webhooks", ("no_webhook_events",),
-           report_args=("--delivery-grace", "2s")),
-    Sample("duplicate_messages", duplicate_messages, "send", ("duplicate_messages",)),
-    Sample("idempotency_conflict", idempotency_conflict, "send", ("idempotency_conflict",)),
+           report_args=("--delivery-grace", "2s"),
+           expect_text=("unreachable endpoint", "holds no webhook request", CLIENT, HOST)),
+    Sample("webhook_unreachable", webhook_unreachable, "webhooks", ("no_webhook_events",),
+           report_args=("--delivery-grace", "2s"),
+           sandbox_options={"webhook_url": "http://127.0.0.1:9/webhooks/redcloud"},
+           expect_text=("unreachable endpoint", "holds no webhook request", CLIENT, HOST)),
+    Sample("webhook_not_configured", webhook_not_configured, "webhooks", ("no_webhook_events",),
+           sandbox_options={"delivery_webhook_configured": False},
+           expect_text=("the delivery webhook is not configured",
+                        "Enable the delivery webhook configuration for API client " + CLIENT,
+                        "holds no webhook request", HOST)),
+    Sample("duplicate_messages", duplicate_messages, "send", ("duplicate_messages",),
+           expect_text=(CLIENT, HOST)),
+    Sample("idempotency_conflict", idempotency_conflict, "send", ("idempotency_conflict",),
+           expect_text=("Idempotency-Key was already used with a different payload", CLIENT,
+                        HOST)),
     Sample("token_expired_mid_session", token_expired_mid_session, "token",
-           ("token_expired_mid_session",)),
-    Sample("server_error", server_error, "send", ("server_error",)),
+           ("token_expired_mid_session",),
+           expect_text=("expired token reused", "no: cached", "expired",
+                        "Invalid or missing bearer token", CLIENT, HOST)),
+    Sample("server_error", server_error, "send", ("server_error",),
+           expect_text=("upstream platform dependency error", "Upstream platform dependency "
+                        "error", CLIENT, HOST)),
     Sample("webhook_signature_invalid", webhook_signature_invalid, "webhooks",
-           ("webhook_signature_invalid",)),
+           ("webhook_signature_invalid",),
+           expect_text=("wrong or rotated signing secret", CLIENT, HOST)),
+    Sample("webhook_handler_reserialized", webhook_handler_reserialized, "webhooks",
+           ("webhook_rejected",), receiver_args=("--verify-reserialized",),
+           expect_text=("your handler verifies something other than the raw body",
+                        "Fix the handler's signature check", CLIENT, HOST)),
     Sample("webhook_rejected", webhook_rejected, "webhooks", ("webhook_rejected",),
-           receiver_status=500),
-    Sample("partial_acceptance", partial_acceptance, None, ("partial_acceptance",)),
-    Sample("mixed", mixed, "send",
-           ("send_failed_after_numbers_ok", "send_forbidden", "server_error")),
+           receiver_status=500,
+           expect_text=("webhook processing bug", CLIENT, HOST)),
+    Sample("partial_acceptance", partial_acceptance, None, ("partial_acceptance",),
+           expect_text=("invalid recipient format", CLIENT, HOST)),
+    Sample("mixed", mixed, "send", ("send_failed_after_numbers_ok", "server_error"),
+           expect_text=(CLIENT, HOST)),
+    Sample("no_evidence", no_evidence, None, (), exit_code=4,
+           expect_text=("No evidence to judge", "check that capture is configured")),
 )

@@ -10,6 +10,7 @@ import importlib
 
 import click
 
+from escalate._cli._command import unknown_command_message
 from escalate._version import __version__
 
 #: command name -> "module:attribute" of its click command
@@ -22,7 +23,10 @@ COMMANDS = {
 
 
 class LazyGroup(click.Group):
-    """A group whose commands are imported on first use."""
+    """A group whose commands are imported on first use.
+
+    An unknown command name is not quoted back: it may be a secret typed in the wrong place.
+    """
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         """Every command name, sorted."""
@@ -36,6 +40,15 @@ class LazyGroup(click.Group):
         module, attribute = target.split(":")
         command: click.Command = getattr(importlib.import_module(module), attribute)
         return command
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Resolve as click does, except that an unknown name is not repeated in the error."""
+        name = args[0]
+        if name in COMMANDS or name.startswith("-") or ctx.resilient_parsing:
+            return super().resolve_command(ctx, args)
+        ctx.fail(unknown_command_message(name, COMMANDS))
 
 
 @click.group("escalate", cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

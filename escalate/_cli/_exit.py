@@ -12,4 +12,5 @@ class ExitCode(enum.IntEnum):
     FINDINGS = 1  #: `report`/`doctor`: at least one finding
     USAGE = 2  #: a wrong option or argument, or input that cannot be read (click's own code too)
     VERIFY_FAILED = 3  #: `bundle --verify`: a checksum mismatch or a secret found
+    NO_EVIDENCE = 4  #: `report`: no evidence record to judge (never a pass: nothing was checked)
     INTERNAL = 70  #: a bug in escalate (EX_SOFTWARE); the message asks for a bug report

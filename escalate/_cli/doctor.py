@@ -12,6 +12,7 @@ from pathlib import Path
 
 import click
 
+from escalate._cli._command import EscalateCommand
 from escalate._cli._exit import ExitCode
 from escalate._cli._options import (
     InputProblem,
@@ -44,7 +45,11 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: str) -> float:
         raise click.BadParameter(str(error)) from None
 
 
-@click.command("doctor")
+@click.command(
+    "doctor", cls=EscalateCommand,
+    extra_arguments_hint="doctor takes options only; set RC_CLIENT_ID and RC_CLIENT_SECRET in the "
+    "environment",
+)  # fmt: skip
 @click.option("--base-url", help="The Red Cloud API host [default: $RC_BASE_URL].")
 @click.option("--log", "log_path", type=click.Path(dir_okay=False),
               help="Evidence log to append to [default: $ESCALATE_LOG or ./redcloud-evidence.jsonl].")  # noqa: E501  # fmt: skip

@@ -1,7 +1,7 @@
 """The `escalate report` command: parse options, build the report, render it, map errors to exits.
 
 Exit codes (escalate/_cli/_exit.py): 0 no findings, 1 findings (or a failing stage that no rule
-names, e.g. a 404 on /api/core/numbers), 2 usage or input error.
+names, e.g. a 404 on /api/core/numbers), 2 usage or input error, 4 no evidence record to judge.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from escalate._cli._options import (
     write_output,
 )
 from escalate._report import InputError, OptionError, ReportOptions, build_report
+from escalate._report._filters import Engine
 from escalate._report._model import Report
 from escalate._report._redact import redact_report
 from escalate._scan import SecretScanner
@@ -82,6 +83,19 @@ def renderer_name(fmt: OutputFormat) -> str:
 @report_filters
 @scan_config_option
 @click.option(
+    "--engine",
+    type=click.Choice([engine.value for engine in Engine]),
+    default=Engine.LOCAL.value,
+    show_default=True,
+    help="Where logs are read: this machine (--jobs) or a Dask cluster.",
+)
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Dask scheduler, e.g. tcp://10.0.0.5:8786 [default: $DASK_SCHEDULER_ADDRESS, else a "
+    "local cluster].",
+)
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="Progress bar on stderr (default: on a terminal, for large inputs).",
@@ -93,11 +107,14 @@ def report_command(
     output: Path | None,
     progress: bool | None,
     scan_config: Path | None,
+    engine: str,
+    scheduler: str | None,
     **filters: Any,
 ) -> None:
-    """Diagnose evidence logs (files, directories, globs, - for stdin; .gz and .zst too)."""
+    """Diagnose evidence logs (files, directories, globs, - for stdin; .gz and .zst too;
+    s3://, gs://, https:// URLs with the matching extra)."""
     inputs = list(paths) or _default_inputs()
-    options = report_options(filters)
+    options = _with_engine(report_options(filters), Engine(engine), scheduler)
     scanner = SecretScanner(load_config_or_exit(scan_config))
     try:
         with _progress_bar(inputs, progress) as on_progress:
@@ -112,8 +129,23 @@ def report_command(
             "command line you ran"
         ) from error
     write_output(text, output)
+    click.get_current_context().exit(int(report_exit_code(report)))
+
+
+def report_exit_code(report: Report) -> ExitCode:
+    """The exit status of a report: no evidence is never a pass."""
+    if report.no_evidence is not None:
+        return ExitCode.NO_EVIDENCE
     failed = report.findings or report.first_failing_stage is not None
-    click.get_current_context().exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))
+    return ExitCode.FINDINGS if failed else ExitCode.OK
+
+
+def _with_engine(options: ReportOptions, engine: Engine, scheduler: str | None) -> ReportOptions:
+    if engine is Engine.LOCAL and scheduler is not None:
+        raise click.UsageError("--scheduler is for --engine dask")
+    if engine is Engine.DASK and options.jobs > 1:
+        raise click.UsageError("--jobs is for --engine local: a Dask cluster has its workers")
+    return dataclasses.replace(options, engine=engine, scheduler=scheduler)
 
 
 def _default_inputs() -> list[str]:

@@ -6,6 +6,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from typing import Final
+from urllib.parse import urlsplit
 
 ENV_CLIENT_ID: Final = "RC_CLIENT_ID"
 ENV_CLIENT_SECRET: Final = "RC_CLIENT_SECRET"
@@ -74,9 +75,19 @@ def credentials_from_env(environ: dict[str, str] | None = None) -> tuple[str, st
 
 
 def base_url_from(option: str | None, environ: dict[str, str] | None = None) -> str:
-    """`--base-url`, else RC_BASE_URL; must be an http(s) URL."""
+    """`--base-url`, else RC_BASE_URL; an http(s) URL without `user:secret@`.
+
+    httpx would send userinfo as HTTP Basic credentials, in place of RC_CLIENT_ID and
+    RC_CLIENT_SECRET: refused, and the error never repeats the URL (it holds a secret).
+    """
     env = os.environ if environ is None else environ
+    source = "--base-url" if option else ENV_BASE_URL
     url = (option or env.get(ENV_BASE_URL, "")).rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise SettingsError(f"give --base-url or set {ENV_BASE_URL} to the API host (https://...)")
+    if "@" in urlsplit(url).netloc:
+        raise SettingsError(
+            f"{source} must not carry credentials (user:secret@host; the URL is not shown): give "
+            f"the host only, and set {ENV_CLIENT_ID} and {ENV_CLIENT_SECRET} in the environment"
+        )
     return url

@@ -6,6 +6,7 @@ results here are only doctor's running commentary, the diagnosis is the report's
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
@@ -32,6 +33,12 @@ if TYPE_CHECKING:  # httpx is an optional extra: imported when a call is made
     import httpx
 
 _UNAUTHORIZED: Final = 401
+RETRIED_NOTE: Final = (
+    "refused again with a freshly acquired token (doctor already retried once): another retry "
+    "will not help"
+)
+#: The API refuses a send from such a number: 400 "sendFrom must have campaignregId configured".
+NO_CAMPAIGN: Final = "no campaignRegId (sends from it are refused)"
 
 
 @dataclass(frozen=True)
@@ -76,10 +83,11 @@ def whoami_step(session: Session) -> StepResult:
     """Call whoami; on 401 get a fresh token and retry once, as the guide advises."""
     response = _call(session, "GET", ROUTE_WHOAMI, headers=_bearer(session))
     retry = not isinstance(response, str) and response.status_code == _UNAUTHORIZED
-    if retry and token_step(session).ok:
+    retried = retry and token_step(session).ok
+    if retried:
         response = _call(session, "GET", ROUTE_WHOAMI, headers=_bearer(session))
     if failed := _failure(STAGE_WHOAMI, response):
-        return failed
+        return dataclasses.replace(failed, notes=(RETRIED_NOTE,)) if retried else failed
     assert not isinstance(response, str)
     body = _json(response)
     return StepResult(
@@ -142,6 +150,8 @@ def number_note(number: dict[str, Any]) -> str:
         problems.append("not ACTIVE")
     if not number.get("smsEnabled") and not number.get("mmsEnabled"):
         problems.append("neither SMS nor MMS enabled")
+    if not _campaign_registered(number):
+        problems.append(NO_CAMPAIGN)
     flags = f"SMS {_yes(number.get('smsEnabled'))}, MMS {_yes(number.get('mmsEnabled'))}"
     verdict = "; ".join(problems) if problems else "ok"
     return f"{number.get('numberId')}: {number.get('status')}, {flags}: {verdict}"
@@ -158,7 +168,14 @@ def _send_number_notes(session: Session) -> tuple[str, ...]:
     flag = "smsEnabled" if spec.message_type == "SMS" else "mmsEnabled"
     if chosen[0].get("status") != "ACTIVE" or not chosen[0].get(flag):
         return (f"--from {spec.from_number} is not ACTIVE with {flag}",)
+    if not _campaign_registered(chosen[0]):
+        return (f"--from {spec.from_number} has {NO_CAMPAIGN}",)
     return ()
+
+
+def _campaign_registered(number: dict[str, Any]) -> bool:
+    """A campaign registration id, under the read spelling or the update field's (as capture)."""
+    return bool(number.get("campaignRegId", number.get("campaignregId")))
 
 
 def _call(session: Session, method: str, route: str, **kwargs: Any) -> httpx.Response | str:

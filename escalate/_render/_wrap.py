@@ -30,9 +30,11 @@ def wrap_columns(text: str, width: int, indent: str) -> list[str]:
             lines.append(line.rstrip())
             line = indent
         while display_width(line + token) > width:
-            head, token = _split_at_width(token, width - display_width(line))
-            lines.append(line + head)
-            line = indent
+            head, rest = _split_at_width(token, width - display_width(line))
+            if display_width(line + head) > width and line.strip():
+                head, rest = "", token  # a wide character that does not fit: break before it
+            lines.append((line + head).rstrip())
+            line, token = indent, rest
         line += token
     if line.strip():
         lines.append(line.rstrip())

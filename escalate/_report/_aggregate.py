@@ -67,8 +67,13 @@ class AggregateState:
         "_second",
         "_second_end",
         "broken",
+        "client_ids",
+        "envelopes",
         "examples",
+        "file_records",
+        "filtered_out",
         "groups",
+        "hosts",
         "lines",
         "messages",
         "not_evidence",
@@ -85,12 +90,19 @@ class AggregateState:
         self.lines = 0
         self.not_evidence = 0
         self.broken: dict[str, int] = {}
+        self.envelopes: dict[str, int] = {}  #: envelope name -> records it gave
         self.examples: list[tuple[str, str, int, int]] = []  #: reason, file, range start, line
         self.segments: dict[tuple[str, int], int] = {}  #: (file, range start) -> lines
         self.groups: dict[CallKey, CallGroup] = {}
         self.webhook_groups: dict[WebhookKey, WebhookGroup] = {}
         self.whoami: WhoamiSummary | None = None
         self.numbers: NumbersSummary | None = None
+        #: calls by `host[:port]` (the fast path counts its sends too), and by token client_id
+        self.hosts: dict[str, int] = {}
+        self.client_ids: dict[str, int] = {}
+        self.filtered_out = 0  #: evidence records the report's filters left out
+        #: input file -> [calls, webhooks] it held (after filters), for "which logs were given"
+        self.file_records: dict[str, list[int]] = {}
         self.operations: dict[str, Operation] = {}
         #: messageId -> accepted ts (pending), LIFECYCLE_ONLY or RESOLVED
         self.messages = MessageStates()
@@ -185,9 +197,15 @@ class AggregateState:
             group = self.groups[key] = CallGroup(slot)
         return group
 
-    def call_counted(self, group: CallGroup, ts: str) -> None:
-        """Count a call in its group and in its second's timeline row."""
+    def call_counted(
+        self, group: CallGroup, ts: str, host: str | None, client_id: str | None
+    ) -> None:
+        """Count a call in its group, its second's timeline row, its host and client_id."""
         self._count(group, ts, group.timeline_slot)
+        if host is not None:
+            self.hosts[host] = self.hosts.get(host, 0) + 1
+        if client_id is not None:
+            self.client_ids[client_id] = self.client_ids.get(client_id, 0) + 1
 
     def webhook_group(self, key: WebhookKey) -> WebhookGroup:
         """The group of the webhook receipts with this key, created when new."""
@@ -234,7 +252,7 @@ class AggregateState:
         code = PARTIAL if partial else call.error_code
         key = _new(CallKey, (stage, call.method, call.route, call.status, call.outcome, code))
         group = self.call_group(key)
-        self.call_counted(group, ts)
+        self.call_counted(group, ts, call.host, call.client_id)
         if stage == STAGE_SEND:
             self._add_send(call, group, ok and not partial)
         elif ok and response is not None:
@@ -306,7 +324,14 @@ class AggregateState:
         """Add a partial state into this one (the result does not depend on the order)."""
         self.lines += other.lines
         self.not_evidence += other.not_evidence
+        self.filtered_out += other.filtered_out
         _sum_into(self.broken, other.broken)
+        _sum_into(self.hosts, other.hosts)
+        _sum_into(self.client_ids, other.client_ids)
+        for name, counts in other.file_records.items():
+            mine = self.file_records.setdefault(name, [0, 0])
+            mine[:] = [a + b for a, b in zip(mine, counts, strict=True)]
+        _sum_into(self.envelopes, other.envelopes)
         self.examples = sorted(self.examples + other.examples)
         _sum_into(self.segments, other.segments)
         _merge_groups(self.groups, other.groups)

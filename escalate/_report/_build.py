@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from escalate._report._aggregate import AggregateState
 from escalate._report._client import spool_stdin, with_client
+from escalate._report._coverage import missing_logs, no_evidence
 from escalate._report._diagnosis import (
     evaluate_rules,
     first_failing,
@@ -15,11 +16,20 @@ from escalate._report._diagnosis import (
     stage_verdicts,
 )
 from escalate._report._engine import absolute_examples, aggregate_sources
-from escalate._report._filters import ReportOptions, build_filter, filter_description
-from escalate._report._inputs import resolve_sources
-from escalate._report._model import InputSummary, Report, SkippedLines
+from escalate._report._filters import (
+    Engine,
+    RecordFilter,
+    ReportOptions,
+    build_filter,
+    filter_description,
+)
+from escalate._report._inputs import Source, resolve_sources
+from escalate._report._model import Finding, InputSummary, Report, ReportVerdict, SkippedLines
+from escalate._report._related import with_operations
 from escalate._report._timeline import build_timeline
 from escalate._report.rules import RuleContext
+from escalate._report.rules._webhooks import accepted_count
+from escalate._schema import STAGE_WEBHOOKS
 from escalate._version import __version__
 
 _CLIENT_KEYS = (
@@ -38,17 +48,33 @@ def build_report(paths: Sequence[str], *, options: ReportOptions) -> Report:
     sources = resolve_sources(paths)
     spooled = None
     try:
-        if options.client is not None:
+        if record_filter is not None and (record_filter.message_id or record_filter.request_id):
             sources, spooled = spool_stdin(sources)
+            record_filter = with_operations(sources, record_filter)
+        if options.client is not None:
+            if spooled is None:
+                sources, spooled = spool_stdin(sources)
             record_filter = with_client(sources, record_filter, options.client)
-        state = aggregate_sources(
-            sources, record_filter, jobs=max(options.jobs, 1), progress=options.progress
-        )
+        state = _aggregate(sources, record_filter, options)
     finally:
         if spooled:
             os.unlink(spooled)
     names = tuple(dict.fromkeys(source.name for source in resolve_sources(paths)))
     return report_from_state(state, options, names)
+
+
+def _aggregate(
+    sources: Sequence[Source], record_filter: RecordFilter | None, options: ReportOptions
+) -> AggregateState:
+    if options.engine is Engine.DASK:
+        from escalate._report._dask import aggregate_on_dask  # only a Dask run pays for it
+
+        return aggregate_on_dask(
+            sources, record_filter, options.scheduler, progress=options.progress
+        )
+    return aggregate_sources(
+        sources, record_filter, jobs=max(options.jobs, 1), progress=options.progress
+    )
 
 
 def report_from_state(
@@ -61,17 +87,29 @@ def report_from_state(
     first = first_failing(stages)
     findings = mark_caused_by(findings, first)
     timeline, slice_s = build_timeline(state)
+    absent = no_evidence(state, filter_description(options))
+    webhook_findings = sum(1 for f in findings if f.stage == STAGE_WEBHOOKS)
+    missing = missing_logs(state, accepted_count(state), webhook_findings)
     return Report(
         generated_by=f"escalate {__version__}",
         inputs=_inputs(state, options, files),
         stages=stages,
         first_failing_stage=first,
-        headline=headline(stages, findings, state),
+        headline=headline(stages, findings, state, absent, missing),
         findings=findings,
         client_context=_client_context(state),
+        verdict="no_evidence" if absent else _verdict(first, findings),
+        no_evidence=absent,
+        missing_logs=missing,
         timeline=timeline,
         timeline_slice_s=slice_s,
     )
+
+
+def _verdict(first: str | None, findings: tuple[Finding, ...]) -> ReportVerdict:
+    if first is not None:
+        return "fail"
+    return "warnings" if findings else "pass"
 
 
 def _inputs(state: AggregateState, options: ReportOptions, files: tuple[str, ...]) -> InputSummary:
@@ -90,14 +128,25 @@ def _inputs(state: AggregateState, options: ReportOptions, files: tuple[str, ...
         last_seen=state.last,
         filters=filter_description(options),
         skipped=skipped,
+        envelopes=tuple(sorted(state.envelopes.items())),
     )
 
 
 def _client_context(state: AggregateState) -> tuple[tuple[str, str], ...]:
-    if state.whoami is None:
-        return ()
-    summary = state.whoami[1]
-    return tuple((key, _text(summary[key])) for key in _CLIENT_KEYS if key in summary)
+    """Who and where: the token requests' client_id, whoami's facts, the API host(s)."""
+    pairs: list[tuple[str, str]] = []
+    if state.client_ids:
+        pairs.append(("client_id (token request)", _most_first(state.client_ids)))
+    if state.whoami is not None:
+        summary = state.whoami[1]
+        pairs.extend((key, _text(summary[key])) for key in _CLIENT_KEYS if key in summary)
+    if state.hosts:
+        pairs.append(("API host", _most_first(state.hosts)))
+    return tuple(pairs)
+
+
+def _most_first(counts: dict[str, int]) -> str:
+    return ", ".join(sorted(counts, key=lambda name: (-counts[name], name)))
 
 
 def _text(value: object) -> str:
@@ -106,5 +155,6 @@ def _text(value: object) -> str:
     if isinstance(value, list):
         return ", ".join(str(item) for item in value)
     if isinstance(value, dict):
-        return ", ".join(f"{key}={item}" for key, item in value.items())
+        # sorted: a record's key order is the encoder's (a log platform may sort keys)
+        return ", ".join(f"{key}={item}" for key, item in sorted(value.items()))
     return str(value)

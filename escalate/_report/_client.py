@@ -7,6 +7,7 @@ only those. Standard input is spooled to a temporary file so it can be read thre
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import sys
 import tempfile
@@ -45,24 +46,18 @@ def with_client(sources: Sequence[Source], base: RecordFilter | None, client: st
         if call.stage == STAGE_SEND and call.token and call.token.get("fingerprint") in tokens
         for message_id in call_message_ids(call)
     )
-    narrowed = base or RecordFilter()
-    return RecordFilter(
-        since=narrowed.since,
-        until=narrowed.until,
-        message_id=narrowed.message_id,
-        request_id=narrowed.request_id,
-        route=narrowed.route,
-        client_tokens=tokens,
-        client_messages=messages,
+    return dataclasses.replace(
+        base or RecordFilter(), client_tokens=tokens, client_messages=messages
     )
 
 
 def _calls(sources: Sequence[Source]) -> Iterator[CallRecord]:
+    for record in read_records(sources):
+        if type(record) is CallRecord:
+            yield record
+
+
+def read_records(sources: Sequence[Source]) -> Iterator[Record]:
+    """Every record of the sources, for a cheap extra pass (its line counts are not kept)."""
     for source in sources:
-        for record in _records(source):
-            if type(record) is CallRecord:
-                yield record
-
-
-def _records(source: Source) -> Iterator[Record]:
-    return scan_chunks(read_chunks(source), LineStats())
+        yield from scan_chunks(read_chunks(source), LineStats())

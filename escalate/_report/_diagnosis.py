@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 from escalate._report._aggregate import AggregateState, webhook_failed
-from escalate._report._model import Finding, StageVerdict, Verdict
+from escalate._report._model import Finding, NoEvidence, StageVerdict, Verdict
 from escalate._report.rules import RULES, RuleContext
+from escalate._report.rules._package import plural
 from escalate._report.rules._select import failed
 from escalate._report.rules._webhooks import accepted_count, overdue_messages
 from escalate._schema import (
@@ -28,8 +29,14 @@ STAGE_TITLES = {
 
 
 def evaluate_rules(state: AggregateState, context: RuleContext) -> tuple[Finding, ...]:
-    """Run every rule; findings ordered by stage, then errors before warnings."""
+    """Run every rule; findings ordered by stage, then errors before warnings.
+
+    A finding another one covers (the same failed sends, see `Finding.covers`) is left out: one
+    problem, one finding.
+    """
     findings = [f for rule in RULES if (f := rule.evaluate(state, context)) is not None]
+    covered = {symptom for f in findings for symptom in f.covers}
+    findings = [f for f in findings if f.symptom not in covered]
     return tuple(sorted(findings, key=lambda f: (_stage_index(f.stage), f.severity != "error")))
 
 
@@ -114,8 +121,13 @@ def _summary(
         return f"no {stage} {noun} in the logs"
     text = _counts_text(attempts, failures, noun)
     if errors:
-        text += "; " + ", ".join(f.symptom for f in errors)
+        text += "; " + _titles(errors)
     return text
+
+
+def _titles(findings: list[Finding] | tuple[Finding, ...]) -> str:
+    """The findings' headings, for prose (rule ids belong to the findings themselves)."""
+    return "; ".join(f.title for f in findings)
 
 
 def _counts_text(attempts: int, failures: int, noun: str) -> str:
@@ -129,7 +141,7 @@ def _counts_text(attempts: int, failures: int, noun: str) -> str:
 def _no_webhooks_summary(state: AggregateState, errors: list[Finding], context: RuleContext) -> str:
     accepted = accepted_count(state)
     if errors:
-        return "no webhook request in the logs; " + ", ".join(f.symptom for f in errors)
+        return "no webhook request in the logs; " + _titles(errors)
     if accepted:
         waiting = accepted - len(overdue_messages(state, context.delivery_grace_s))
         return (
@@ -163,23 +175,37 @@ def mark_caused_by(findings: tuple[Finding, ...], first_stage: str | None) -> tu
 
 
 def headline(
+    stages: tuple[StageVerdict, ...],
+    findings: tuple[Finding, ...],
+    state: AggregateState,
+    absent: NoEvidence | None = None,
+    missing: tuple[str, ...] = (),
+) -> str:
+    """One sentence (or two) for a person at the top of the report, without rule ids."""
+    if absent is not None:
+        return f"No evidence to judge: {absent.reason}. What to do: {absent.action}."
+    text = _verdict_sentence(stages, findings, state)
+    if missing:
+        text += ". Logs that seem missing: " + "; ".join(missing)
+    return text
+
+
+def _verdict_sentence(
     stages: tuple[StageVerdict, ...], findings: tuple[Finding, ...], state: AggregateState
 ) -> str:
-    """One sentence for the top of the report."""
     first = first_failing(stages)
     if first is None:
         if findings:
-            return f"No stage failed, but {len(findings)} warnings: " + ", ".join(
-                f.symptom for f in findings
-            )
+            return f"No stage failed, but {plural(len(findings), 'warning')}: " + _titles(findings)
         return f"No failure found in {state.calls:,} calls and {state.webhooks:,} webhook requests"
     verdict = next(stage for stage in stages if stage.id == first)
     noun = "webhook requests" if first == STAGE_WEBHOOKS else "calls"
     lead = next((f for f in findings if f.stage == first), None)
-    text = f"The first failing stage is {first}: "
-    text += _counts_text(verdict.attempts, verdict.failures, noun) if verdict.failures else ""
+    text = f"The first failing stage is {first}"
+    if verdict.failures:
+        text += ": " + _counts_text(verdict.attempts, verdict.failures, noun)
     if lead is not None:
-        text += ("; " if verdict.failures else "") + f"{lead.symptom}: {lead.summary}"
+        text += f". {lead.title}: {lead.summary}"
     later = sum(1 for f in findings if f.caused_by)
     if later:
         text += f". {later} later finding{'s are' if later > 1 else ' is'} probably caused by it"

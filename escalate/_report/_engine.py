@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from escalate._report._aggregate import AggregateState
 from escalate._report._filters import RecordFilter
 from escalate._report._fold import folder
+from escalate._report._framing import file_layout
 from escalate._report._inputs import STDIN, Source, read_chunks, split_file
 from escalate._report._prefetch import prefetched
 from escalate._report._reader import LineStats, scan_chunks, scan_into
@@ -128,18 +129,22 @@ def aggregate_source(
     """
     state = AggregateState()
     stats = LineStats()
+    # a byte range past the start reads as its file's layout, not its own first line's
+    layout = file_layout(source.name) if source.start else None
     chunks = read_chunks(source)
     chunks = _reporting(prefetched(chunks, depth=1) if read_ahead else chunks, progress)
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
         if record_filter is None:
-            scan_into(chunks, stats, folder(state))
+            scan_into(chunks, stats, folder(state, stats), layout)
         else:
             accepts, add = record_filter.accepts, state.add
-            for record in scan_chunks(chunks, stats):
+            for record in scan_chunks(chunks, stats, layout):
                 if accepts(record):
                     add(record)
+                else:
+                    state.filtered_out += 1
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -151,8 +156,10 @@ def _absorb_stats(state: AggregateState, source: Source, stats: LineStats) -> No
     state.lines = stats.lines
     state.not_evidence = stats.not_evidence
     state.broken = dict(stats.broken)
+    state.envelopes = dict(stats.envelopes)
     state.examples = [(reason, source.name, source.start, line) for reason, line in stats.examples]
     state.segments = {(source.name, source.start): stats.lines}
+    state.file_records = {source.name: [state.calls, state.webhooks]}
 
 
 def _reporting(chunks: Iterable[bytes], progress: Progress | None) -> Iterator[bytes]:

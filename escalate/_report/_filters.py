@@ -6,12 +6,13 @@ and offsets allowed; no offset means UTC) or a duration before now (`--since 2h`
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from escalate._report._records import CallRecord, Record, format_ts
+from escalate._report._records import CallRecord, Record, WebhookRecord, format_ts
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -48,6 +49,13 @@ def parse_time(text: str, now: datetime | None = None) -> str:
     return format_ts(parsed)
 
 
+class Engine(enum.Enum):
+    """Where the logs are read and folded: this machine (`--jobs`) or a Dask cluster."""
+
+    LOCAL = "local"
+    DASK = "dask"
+
+
 @dataclass(frozen=True)
 class ReportOptions:
     """How to build a report; every field has a default."""
@@ -61,6 +69,8 @@ class ReportOptions:
     delivery_grace_s: float = DEFAULT_DELIVERY_GRACE_S
     jobs: int = 1
     progress: Callable[[int], None] | None = None  #: called with the bytes read since its last call
+    engine: Engine = Engine.LOCAL
+    scheduler: str | None = None  #: Dask's; None: $DASK_SCHEDULER_ADDRESS, else a local cluster
 
 
 @dataclass(frozen=True)
@@ -74,6 +84,11 @@ class RecordFilter:
     route: str | None = None
     client_tokens: frozenset[str] | None = None  #: token fingerprints of the `--client`
     client_messages: frozenset[str] | None = None
+    #: the send operations the message or request id belongs to (see `_related`): when set, they
+    #: replace the plain id match, so every attempt, key and webhook of the operation is kept
+    operations: frozenset[str] | None = None
+    operation_messages: frozenset[str] = frozenset()
+    operation_references: frozenset[str] = frozenset()
 
     def accepts(self, record: Record) -> bool:
         """True when the record passes every filter."""
@@ -85,21 +100,36 @@ class RecordFilter:
             return False
         if type(record) is CallRecord:
             return self._accepts_call(record)
-        return self._accepts_webhook(record.message_id)  # type: ignore[union-attr]
+        return self._accepts_webhook(record)  # type: ignore[arg-type]
 
     def _accepts_call(self, call: CallRecord) -> bool:
-        if self.request_id is not None and call.request_id != self.request_id:
-            return False
-        if self.message_id is not None and self.message_id not in call_message_ids(call):
+        if self.operations is not None:
+            if call.operation not in self.operations and not self._carries_id(call):
+                return False
+        elif not self._carries_id(call):
             return False
         return self.client_tokens is None or bool(self.client_tokens & call_token_fps(call))
 
-    def _accepts_webhook(self, message_id: str | None) -> bool:
+    def _carries_id(self, call: CallRecord) -> bool:
+        if self.request_id is not None and call.request_id != self.request_id:
+            return False
+        return self.message_id is None or self.message_id in call_message_ids(call)
+
+    def _accepts_webhook(self, hook: WebhookRecord) -> bool:
+        if not self._webhook_of_id(hook):
+            return False
+        return self.client_messages is None or hook.message_id in self.client_messages
+
+    def _webhook_of_id(self, hook: WebhookRecord) -> bool:
+        """The receipt belongs to the operations, or to the message id; a request id has none."""
+        if self.operations is not None:
+            return (
+                hook.message_id in self.operation_messages
+                or hook.external_reference in self.operation_references
+            )
         if self.request_id is not None:
             return False
-        if self.message_id is not None and message_id != self.message_id:
-            return False
-        return self.client_messages is None or message_id in self.client_messages
+        return self.message_id is None or hook.message_id == self.message_id
 
 
 def call_message_ids(call: CallRecord) -> tuple[str, ...]:

@@ -36,7 +36,7 @@ from typing import Any, Literal
 import msgspec
 
 from escalate._report._aggregate import AggregateState, wants_example
-from escalate._report._reader import ConsumeLine, parsed
+from escalate._report._reader import ConsumeLine, LineStats, parsed
 from escalate._report._records import BrokenRecord, CallRecord, record_from_object, record_ts
 from escalate._report._state import CallGroup, CallKey, WebhookGroup, WebhookKey
 from escalate._schema import (
@@ -118,6 +118,9 @@ class _Send(msgspec.Struct, tag_field="kind", tag=KIND_CALL, kw_only=True):
     idempotency: _Idempotency | None = None
     operation: str | None = None
     response: _Response | None = None
+    # context: a non-text value takes the reference path, which ignores it
+    host: str | None = None
+    client_id: str | None = None
 
 
 class _Call(msgspec.Struct, kw_only=True):
@@ -142,6 +145,8 @@ class _Call(msgspec.Struct, kw_only=True):
     idempotency: _Idempotency | None = None
     operation: str | None = None
     response: dict[str, Any] | None = None
+    host: str | None = None
+    client_id: str | None = None
 
 
 #: the fields each fast path reads (tests vary them)
@@ -154,10 +159,11 @@ _decode_call = msgspec.json.Decoder(_Call).decode
 _REFUSED = (msgspec.DecodeError, RecursionError)
 
 
-def folder(state: AggregateState) -> ConsumeLine:
+def folder(state: AggregateState, stats: LineStats | None = None) -> ConsumeLine:
     """The callback folding each candidate line into `state`.
 
-    The callback returns None, or the reason the line is not a usable record.
+    The callback returns None, or the reason the line is not a usable record; lines that are
+    not bare records are unwrapped by the reference path, which counts envelopes in `stats`.
     """
 
     def add_record(value: object) -> str | None:
@@ -168,7 +174,7 @@ def folder(state: AggregateState) -> ConsumeLine:
         state.add(record)
         return None
 
-    reference = parsed(add_record)
+    reference = parsed(add_record, stats)
     webhook_arrived, webhook_group = state.webhook_arrived, state.webhook_group
     #: the groups by plain key tuple: a NamedTuple key is built once per group, not per record
     hook_groups: dict[tuple[str, int | None, str | None], WebhookGroup] = {}
@@ -218,7 +224,7 @@ def call_record(call: _Call) -> CallRecord:
         record_ts(call.ts), call.stage, call.method, call.route, call.status, call.outcome,
         call.exception, call.request_id, call.error_code, call.error_message,
         auth.scheme if auth is not None else None, call.token, call.content_type, call.payload,
-        present, fingerprint, call.operation, call.response,
+        present, fingerprint, call.operation, call.response, call.host, call.client_id,
     ))  # fmt: skip
 
 
@@ -243,7 +249,7 @@ def fold_send(state: AggregateState, send: _Send, groups: dict[int, CallGroup]) 
         groups[send.status] = group
     if message_id is None or wants_example(group, ts):
         return False  # the reference path keeps the example
-    state.call_counted(group, ts)
+    state.call_counted(group, ts, send.host, send.client_id)
     fingerprint = send.idempotency.fingerprint if send.idempotency else None
     state.first_attempt_accepted(operation, ts, fingerprint, message_id)
     return True

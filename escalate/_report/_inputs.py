@@ -16,6 +16,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
+from escalate._report._framing import SNIFF_BYTES, Layout, next_final_line_end, sniff
+
 CHUNK_SIZE = 16 * 1024 * 1024
 STDIN = "-"
 _GZIP_MAGIC = b"\x1f\x8b"
@@ -46,6 +48,10 @@ def resolve_sources(paths: Sequence[str]) -> tuple[Source, ...]:
 def _expand(path: str) -> list[str]:
     if path == STDIN:
         return [STDIN]
+    if "://" in path:  # s3://, gs://, https://...: escalate._report._remote, imported when used
+        from escalate._report._remote import expand_remote
+
+        return expand_remote(path)
     if os.path.isdir(path):
         return _walk(path)
     if os.path.exists(path):
@@ -81,7 +87,7 @@ def read_chunks(source: Source, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]
         yield from _decompressed(_stdin(), source.name, chunk_size)
         return
     try:
-        handle = open(source.name, "rb")  # noqa: SIM115 - closed below, generator-friendly
+        handle = open_binary(source.name)
     except OSError as error:
         raise InputError(f"{source.name}: {error.strerror or error}") from None
     with handle:
@@ -89,6 +95,15 @@ def read_chunks(source: Source, chunk_size: int = CHUNK_SIZE) -> Iterator[bytes]
             yield from _byte_range(handle, source.start, source.end, chunk_size)
         else:
             yield from _decompressed(handle, source.name, chunk_size)
+
+
+def open_binary(name: str) -> io.BufferedReader:
+    """A local file, or the object a URL names (`s3://`, `https://`: escalate._report._remote)."""
+    if "://" not in name:
+        return open(name, "rb")
+    from escalate._report._remote import open_remote
+
+    return open_remote(name)
 
 
 def _stdin() -> io.BufferedReader:
@@ -133,17 +148,23 @@ def _chunks(stream: IO[bytes] | gzip.GzipFile, chunk_size: int) -> Iterator[byte
 
 
 def split_file(name: str, parts: int, min_part: int) -> tuple[Source, ...]:
-    """Split a plain (uncompressed) file into up to `parts` newline-aligned byte ranges."""
+    """Split a plain (uncompressed) file into up to `parts` newline-aligned byte ranges.
+
+    A JSON document (values over many lines) is not split; a CRI log is cut after final lines.
+    """
     if name == STDIN or parts < 2:
         return (Source(name),)
     try:
-        size = os.path.getsize(name)
-        with open(name, "rb") as handle:
-            head = handle.read(4)
+        with open_binary(name) as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(0)
+            head = handle.read(SNIFF_BYTES)
             compressed = head.startswith(_GZIP_MAGIC) or head.startswith(_ZSTD_MAGIC)
-            if compressed or size < 2 * min_part:
+            layout = sniff(head)  # a JSON document cannot be cut by lines
+            if compressed or size < 2 * min_part or layout is Layout.DOCUMENT:
                 return (Source(name),)
-            cuts = [_next_line_start(handle, size * index // parts) for index in range(1, parts)]
+            cut = next_final_line_end if layout is Layout.CRI else _next_line_start
+            cuts = [cut(handle, size * index // parts) for index in range(1, parts)]
     except OSError as error:
         raise InputError(f"{name}: {error.strerror or error}") from None
     bounds = sorted({0, *cuts, size})

@@ -14,6 +14,7 @@ REPORT_SCHEMA = "escalate.report/1"
 
 Verdict = Literal["pass", "fail", "unknown"]
 CheckVerdict = Literal["passed", "failed", "unknown"]
+ReportVerdict = Literal["fail", "warnings", "pass", "no_evidence"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,10 @@ class Cause:
 
     text: str
     weight: int  #: observations supporting it; 0 = listed by the guide only
-    evidence: str = ""
+    evidence: str = ""  #: the observations, required when `weight` > 0
+    action: str = ""  #: the best next action when this cause is ranked first
+    #: the text of the finding's check this cause contradicts: the cause claims that check fails
+    check: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,8 +61,11 @@ class PackageRow:
     timestamp: str
     request_id: str | None
     payload_shape: str  #: compact JSON of the shape descriptor
-    token_fresh: str  #: "yes (age 2s)", "no (age 3712s, expired)", "unknown"
+    #: the guide's "was this a new token or a cached old one?": "yes (acquired 0.01 s before,
+    #: expires in 3600 s)", "no: cached, age 3712 s, expired", "unknown (...)"
+    token_fresh: str
     message_ids: tuple[str, ...] = ()
+    error_message: str | None = None  #: the CORE wrapper's `error.message` (OAuth description)
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,9 @@ class Finding:
     evidence: Evidence
     package: EscalationPackage
     caused_by: str | None = None  #: id of an earlier stage that probably explains this finding
+    #: ids of rules whose every observation this finding explains (the same failed sends): their
+    #: findings are not reported separately
+    covers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,6 +132,16 @@ class InputSummary:
     last_seen: str | None
     filters: tuple[tuple[str, str], ...] = ()  #: ("--since", "2026-11-27T10:00:00Z"), ...
     skipped: SkippedLines = field(default_factory=SkippedLines)
+    #: envelopes unwrapped and the records each gave: ("docker", 1204), ... (docs/inputs.md)
+    envelopes: tuple[tuple[str, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class NoEvidence:
+    """Why a report has no evidence record to judge, and what to do about it."""
+
+    reason: str  #: "the 2 input files are empty", "120 records, none matches --since 2h", ...
+    action: str  #: "check that capture is configured and ESCALATE_LOG is the file you passed"
 
 
 @dataclass(frozen=True)
@@ -149,9 +169,15 @@ class Report:
     inputs: InputSummary
     stages: tuple[StageVerdict, ...]  #: always the five stages, in the debugging order
     first_failing_stage: str | None
-    headline: str  #: "The first failing stage is send: ..." or "No failure found in 1,204 calls"
+    headline: str  #: one sentence for a person: what fails first, and why
     findings: tuple[Finding, ...]  #: ordered by stage, then severity
-    client_context: tuple[tuple[str, str], ...] = ()  #: from whoami: ("apiClientId", "rc_..."), ...
+    #: who and where: ("client_id", "rc_..."), ("apiClientId", "rc_..."), ("API host", ...), ...
+    client_context: tuple[tuple[str, str], ...] = ()
+    #: `fail`, `warnings`, `pass`, or `no_evidence` (no evidence record left to judge)
+    verdict: ReportVerdict = "pass"
+    no_evidence: NoEvidence | None = None
+    #: logs that seem missing when only part of the debugging order has evidence
+    missing_logs: tuple[str, ...] = ()
     redactions: Redactions = field(default_factory=Redactions)
     #: at most 60 equal slices over the input's time span, every stage per slice
     timeline: tuple[TimelineBucket, ...] = ()
@@ -163,8 +189,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
 
     Top-level keys: `schema`, `generated_by`, `inputs`, `stages` (an object keyed by stage id, in
     the debugging order, each with `verdict`), `first_failing_stage`, `headline`, `findings` (a
-    list, each with its rule id under `symptom`), `client_context`, `redactions`, `timeline`,
-    `timeline_slice_s`.
+    list, each with its rule id under `symptom`), `client_context`, `verdict`, `no_evidence`,
+    `missing_logs`, `redactions`, `timeline`, `timeline_slice_s`.
     """
     data = dataclasses.asdict(report)
     data["stages"] = {stage["id"]: stage for stage in data["stages"]}
@@ -176,6 +202,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         {"reason": reason, "file": path, "line": line} for reason, path, line in skipped["examples"]
     ]
     data["inputs"]["filters"] = dict(data["inputs"]["filters"])
+    data["inputs"]["envelopes"] = dict(data["inputs"]["envelopes"])
     for finding in data["findings"]:
         finding["evidence"]["details"] = dict(finding["evidence"]["details"])
     return {"schema": REPORT_SCHEMA, **data}

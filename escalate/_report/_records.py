@@ -49,6 +49,8 @@ class CallRecord(NamedTuple):
     idempotency_fingerprint: str | None
     operation: str | None
     response: dict[str, Any] | None
+    host: str | None = None  #: `host[:port]` the call went to
+    client_id: str | None = None  #: the token request's `client_id` (an identifier, not a secret)
 
 
 class WebhookRecord(NamedTuple):
@@ -156,10 +158,16 @@ def _call_from(obj: dict[str, Any]) -> CallRecord:
     if present is not None and type(present) is not bool:
         raise BrokenRecord(REASON_WRONG_TYPES)
     exception, request_id, code, message, scheme, content_type, key, operation = texts
+    # context only, not checked: the fast path, which skips them, must not accept more than this
+    host, client = _text_or_none(get("host")), _text_or_none(get("client_id"))
     return _new(CallRecord, (
         ts, stage, method, route, status, outcome, exception, request_id, code, message, scheme,
-        token, content_type, get("payload"), present, key, operation, response,
+        token, content_type, get("payload"), present, key, operation, response, host, client,
     ))  # fmt: skip
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if type(value) is str else None
 
 
 def _webhook_from(obj: dict[str, Any]) -> WebhookRecord:

@@ -131,13 +131,21 @@ def _token_shape(call: CallRecord) -> TokenRequestShape:
     )
 
 
+#: a token issued at most this long before a call was freshly acquired for it, in the guide's
+#: sense ("was this a new token or a cached old one?"): the token of a run that acquired it and
+#: then called whoami, numbers and send, or of a retry, not one kept from an earlier run
+FRESH_WITHIN_S = 60.0
+
+
 def token_class(token: dict[str, Any] | None) -> str:
     """Classify the bearer token a call used: `none`, `expired`, `fresh`, `valid`, `unknown`."""
     if token is None:
         return "none"
     if token.get("expired") is True or _aged_out(token):
         return "expired"
-    if token.get("fresh") is True:
+    age = token.get("age_s")
+    recent = isinstance(age, (int, float)) and 0 <= age <= FRESH_WITHIN_S
+    if token.get("fresh") is True or (recent and token.get("source") in ("acquired", "jwt")):
         return "fresh"
     if token.get("source") in ("acquired", "jwt") and token.get("expired") is False:
         return "valid"
@@ -151,16 +159,33 @@ def _aged_out(token: dict[str, Any]) -> bool:
 
 
 def token_freshness_text(token: dict[str, Any] | None) -> str:
-    """Describe token freshness for the escalation package: "yes (age 2s)", "no (...)"."""
+    """The guide's "was this a new token or a cached old one?", with the token's age and life.
+
+    `yes (acquired 0.01 s before, expires in 3600 s)` for a token issued at most
+    `FRESH_WITHIN_S` before the call (or its first CORE call), `no: cached, age 3712 s, expired` or
+    `no: cached, age 120 s, expires in 3480 s` for an older one.
+    """
     kind = token_class(token)
     if token is None:
         return "no bearer token sent"
-    age = token.get("age_s")
-    age_text = f"age {age:.0f}s" if isinstance(age, (int, float)) else "age unknown"
+    age, lifetime = token.get("age_s"), token.get("expires_in")
+    numbers = (int, float)
+    age_text = f"age {_seconds(age)} s" if isinstance(age, numbers) else "age unknown"
+    left = (
+        f"expires in {_seconds(lifetime - age)} s"
+        if isinstance(age, numbers) and isinstance(lifetime, numbers)
+        else "lifetime unknown"
+    )
     if kind == "expired":
-        return f"no ({age_text}, expired)"
+        return f"no: cached, {age_text}, expired"
     if kind == "fresh":
-        return f"yes ({age_text})"
+        before = f"acquired {_seconds(age)} s before" if isinstance(age, numbers) else age_text
+        return f"yes ({before}, {left})"
     if kind == "valid":
-        return f"no, reused ({age_text}, not expired)"
+        return f"no: cached, {age_text}, {left}"
     return f"unknown (token source {token.get('source', 'unknown')})"
+
+
+def _seconds(value: float) -> str:
+    """`0.004`, `0.01`, `2.5`, `3712`: two significant digits below 10 s, whole seconds above."""
+    return f"{value:.2g}" if value < 10 else f"{value:.0f}"

@@ -22,6 +22,9 @@ SHAPE_RE: Final = re.compile(
     r"|fp:fp_[0-9a-f]{12})>"
 )
 _NUMBER_RE: Final = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
+#: The placeholder capture writes for a credential (`_capture._scan.TOKEN_MARKER`), after an
+#: optional scheme: the HAR's `Authorization: Bearer <redacted>` header says a token was sent.
+_PLACEHOLDER_RE: Final = re.compile(r"(?:(?i:bearer|basic) )?<redacted>")
 _ONLY_MARKERS_RE: Final = re.compile(
     r"(?:\s|[,;:=]|(?i:bearer|basic)|" + MARKER_RE.pattern + r")*"
 )
@@ -73,6 +76,7 @@ def is_safe_string(value: str) -> bool:
         or SHAPE_RE.fullmatch(value) is not None
         or _NUMBER_RE.fullmatch(value) is not None
         or MARKER_RE.fullmatch(value) is not None
+        or _PLACEHOLDER_RE.fullmatch(value) is not None
     )
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Final, NamedTuple
+
+from escalate._schema import STAGE_BY_ROUTE
 
 DEFAULT_CLIENT_ID = "rc_test_client_123"
 DEFAULT_CLIENT_SECRET = "rc_secret_abc123"
@@ -43,36 +45,53 @@ def default_numbers() -> list[SandboxNumber]:
     ]
 
 
+#: What a route fault names: a CORE path, or the stage names of `escalate._schema`.
+FAULT_ROUTES: Final = (*STAGE_BY_ROUTE, *STAGE_BY_ROUTE.values())
+
+
+def _switch(help: str, metavar: str | None = None, **more: object) -> dict[str, object]:
+    """A fault's documentation, read by `python -m escalate.sandbox` to make its switch."""
+    return {"help": help, "metavar": metavar, **more}
+
+
 @dataclass
 class Faults:
     """Failure switches, mutable at runtime: a change takes effect on the next request.
 
+    Each field's `metadata["help"]` says what it does; `python -m escalate.sandbox` makes one
+    command-line switch per field from it (`--expired-tokens`, `--server-error-routes send`).
     Routes in `server_error_routes` / `upstream_error_routes` are paths such as
     `/api/core/messages/send`; the stage names of `escalate._schema` (`token`, `whoami`,
     `numbers`, `send`) are accepted too. Webhook faults are read when a send is accepted and
     apply to that send's whole lifecycle.
     """
 
-    #: Token route -> 401 invalid_client; CORE routes with an issued token -> 401 UNAUTHORIZED.
-    inactive_client: bool = False
-    #: Every token is already expired when used: CORE routes -> 401 UNAUTHORIZED.
-    expired_tokens: bool = False
-    #: `expires_in` of newly issued tokens; a token is expired once its age reaches it.
-    token_lifetime_s: int = 3600
-    #: These routes answer 500 SERVER_ERROR (the token route: OAuth `server_error`).
-    server_error_routes: set[str] = field(default_factory=set)
-    #: These routes answer 502 UPSTREAM_ERROR (the token route: OAuth `server_error`, 502).
-    upstream_error_routes: set[str] = field(default_factory=set)
-    #: Every response is delayed by this many seconds (to provoke client timeouts).
-    delay_s: float = 0.0
-    #: Accepted sends produce no webhooks at all.
-    drop_webhooks: bool = False
-    #: Webhooks are signed with a wrong secret.
-    bad_webhook_signatures: bool = False
-    #: The lifecycle is queued -> failed instead of queued -> sent -> delivery.
-    fail_deliveries: bool = False
-    #: The lifecycle stops after message.queued (accepted but never delivered).
-    stop_after_queued: bool = False
+    inactive_client: bool = field(default=False, metadata=_switch(
+        "the API client is inactive: the token route answers 401 invalid_client, CORE routes "
+        "with an issued token 401 UNAUTHORIZED"))
+    expired_tokens: bool = field(default=False, metadata=_switch(
+        "every token is already expired when used: CORE routes answer 401 UNAUTHORIZED, "
+        "even with a freshly acquired token"))
+    token_lifetime_s: int = field(default=3600, metadata=_switch(
+        "expires_in of newly issued tokens; a token is expired once its age "
+        "reaches it: a short lifetime rehearses a token expiring mid-session", "SECONDS"))
+    server_error_routes: set[str] = field(default_factory=set, metadata=_switch(
+        "these routes answer 500 SERVER_ERROR (the token route: OAuth server_error), before "
+        "any other check", "ROUTE", choices=FAULT_ROUTES))
+    upstream_error_routes: set[str] = field(default_factory=set, metadata=_switch(
+        "these routes answer 502 UPSTREAM_ERROR (the token route: OAuth server_error, 502)",
+        "ROUTE", choices=FAULT_ROUTES))
+    delay_s: float = field(default=0.0, metadata=_switch(
+        "delay every response by this many seconds, to provoke client timeouts; a delayed send "
+        "is still accepted, so a retry under a new key sends twice", "SECONDS"))
+    drop_webhooks: bool = field(default=False, metadata=_switch(
+        "accepted sends produce no webhooks at all"))
+    bad_webhook_signatures: bool = field(default=False, metadata=_switch(
+        "webhooks are signed with a wrong secret (the receiver's signature check fails)"))
+    fail_deliveries: bool = field(default=False, metadata=_switch(
+        "the lifecycle is message.queued -> message.failed instead of queued -> sent -> delivery"))
+    stop_after_queued: bool = field(default=False, metadata=_switch(
+        "the lifecycle stops after message.queued (accepted but never delivered)"))
 
 
 class RecordedRequest(NamedTuple):

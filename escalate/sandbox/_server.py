@@ -152,7 +152,9 @@ class RedCloudSandbox:
 
     def answer(self, request: Request) -> Reply:
         """Answer one request: route it, queue its webhooks, apply the delay, log it."""
-        flags = WebhookFlags(self.inbound_webhook_configured, self.delivery_webhook_configured)
+        # whoami reports the delivery webhook configured only when there is a URL to deliver to
+        delivery = self.delivery_webhook_configured and self.webhook_url is not None
+        flags = WebhookFlags(self.inbound_webhook_configured, delivery)
         outcome = route_request(request, self._state, flags)
         for message in outcome.accepted:
             self._schedule_lifecycle(message)

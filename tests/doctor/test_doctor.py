@@ -2,66 +2,27 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from escalate._cli import main
 from escalate._cli._exit import ExitCode
 from escalate.sandbox import Faults, RedCloudSandbox
 
-WEBHOOK_SECRET = "whsec_doctor_tests"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-@pytest.fixture
-def listen_port() -> int:
-    """A free loopback port for doctor's webhook listener."""
-    return _free_port()
-
-
-@pytest.fixture
-def sandbox(listen_port: int) -> Iterator[RedCloudSandbox]:
-    """A sandbox that delivers webhooks to doctor's listener, signed with the test secret."""
-    url = f"http://127.0.0.1:{listen_port}/hooks"
-    with RedCloudSandbox(webhook_url=url, webhook_secret=WEBHOOK_SECRET) as running:
-        yield running
-
-
-def _env(rc: RedCloudSandbox) -> dict[str, str]:
-    return {"RC_CLIENT_ID": rc.client_id, "RC_CLIENT_SECRET": rc.client_secret,
-            "RC_BASE_URL": rc.base_url, "RC_WEBHOOK_SECRET": WEBHOOK_SECRET}  # fmt: skip
-
-
-def _doctor(rc: RedCloudSandbox, log: Path, *args: str) -> Result:
-    command = ["doctor", "--log", str(log), "--format", "json", "--wait", "3s", *args]
-    return CliRunner().invoke(main, command, env=_env(rc))
-
-
-def _send_args(port: int, number: str = "num_abc123") -> list[str]:
-    return ["--send", "--to", "+15551234567", "--from", number, "--webhook-listen", str(port)]
-
-
-def _first_failing(result: Result) -> Any:
-    return orjson.loads(result.stdout)["first_failing_stage"]
-
-
-def _stages_called(log: Path) -> list[str]:
-    lines = log.read_bytes().splitlines()
-    return [orjson.loads(line).get("stage", "webhooks") for line in lines]
+from ._doctor import (
+    env_for,
+    first_failing,
+    free_port,
+    run_doctor,
+    send_args,
+    stages_called,
+)
 
 
 def _inactive(faults: Faults) -> None:
@@ -107,9 +68,9 @@ def test_doctor_names_the_failing_stage(
 ) -> None:  # fmt: skip
     """With one fault switched on, the report's first failing stage is the faulty one."""
     fault(sandbox.faults)
-    result = _doctor(sandbox, tmp_path / "e.jsonl", *_send_args(listen_port, number))
+    result = run_doctor(sandbox, tmp_path / "e.jsonl", *send_args(listen_port, number))
     assert result.exit_code == ExitCode.FINDINGS, result.output
-    assert _first_failing(result) == stage
+    assert first_failing(result) == stage
 
 
 def test_healthy_run_passes_every_stage(
@@ -117,9 +78,9 @@ def test_healthy_run_passes_every_stage(
 ) -> None:
     """No fault: exit 0, no failing stage, the lifecycle webhooks were received and verified."""
     log = tmp_path / "e.jsonl"
-    result = _doctor(sandbox, log, *_send_args(listen_port))
+    result = run_doctor(sandbox, log, *send_args(listen_port))
     assert result.exit_code == ExitCode.OK, result.output
-    assert _first_failing(result) is None
+    assert first_failing(result) is None
     hooks = [r for r in map(orjson.loads, log.read_bytes().splitlines()) if r["kind"] == "webhook"]
     assert {hook["signature"] for hook in hooks} == {"valid"}
     assert "message.delivery" in {hook["event"] for hook in hooks}
@@ -129,8 +90,8 @@ def test_doctor_stops_at_the_first_failing_stage(sandbox: RedCloudSandbox, tmp_p
     """With the token failing, no CORE route is called at all."""
     sandbox.faults.inactive_client = True
     log = tmp_path / "e.jsonl"
-    _doctor(sandbox, log)
-    assert _stages_called(log) == ["token"]
+    run_doctor(sandbox, log)
+    assert stages_called(log) == ["token"]
 
 
 def test_whoami_is_retried_once_with_a_fresh_token(
@@ -139,16 +100,16 @@ def test_whoami_is_retried_once_with_a_fresh_token(
     """On 401 from whoami, doctor gets a new token and retries once, as the guide advises."""
     sandbox.faults.expired_tokens = True
     log = tmp_path / "e.jsonl"
-    _doctor(sandbox, log)
-    assert _stages_called(log) == ["token", "whoami", "token", "whoami"]
+    run_doctor(sandbox, log)
+    assert stages_called(log) == ["token", "whoami", "token", "whoami"]
 
 
 def test_no_send_without_the_send_flag(sandbox: RedCloudSandbox, tmp_path: Path) -> None:
     """Without --send, doctor stops after numbers and never calls the send route."""
     log = tmp_path / "e.jsonl"
-    result = _doctor(sandbox, log)
+    result = run_doctor(sandbox, log)
     assert result.exit_code == ExitCode.OK, result.output
-    assert _stages_called(log) == ["token", "whoami", "numbers"]
+    assert stages_called(log) == ["token", "whoami", "numbers"]
 
 
 def test_send_uses_a_stable_idempotency_key(
@@ -156,8 +117,8 @@ def test_send_uses_a_stable_idempotency_key(
 ) -> None:
     """Two runs with the same arguments send under the same Idempotency-Key fingerprint."""
     log = tmp_path / "e.jsonl"
-    _doctor(sandbox, log, "--send", "--to", "+15551234567", "--from", "num_abc123")
-    _doctor(sandbox, log, "--send", "--to", "+15551234567", "--from", "num_abc123")
+    run_doctor(sandbox, log, "--send", "--to", "+15551234567", "--from", "num_abc123")
+    run_doctor(sandbox, log, "--send", "--to", "+15551234567", "--from", "num_abc123")
     records = [orjson.loads(line) for line in log.read_bytes().splitlines()]
     keys = [r["idempotency"]["fingerprint"] for r in records if r.get("stage") == "send"]
     assert len(keys) == 2 and keys[0] == keys[1]
@@ -169,16 +130,16 @@ def test_evidence_is_appended_and_the_report_covers_this_run(
     """Earlier lines of the log are kept; the report counts only this run's calls."""
     log = tmp_path / "e.jsonl"
     log.write_bytes(b'{"msg":"earlier line"}\n')
-    _doctor(sandbox, log)
-    result = _doctor(sandbox, log)
+    run_doctor(sandbox, log)
+    result = run_doctor(sandbox, log)
     assert log.read_bytes().startswith(b'{"msg":"earlier line"}\n')
     assert orjson.loads(result.stdout)["inputs"]["calls"] == 3
-    assert len(_stages_called(log)) == 1 + 6
+    assert len(stages_called(log)) == 1 + 6
 
 
 def test_numbers_are_checked_for_active_and_flags(sandbox: RedCloudSandbox, tmp_path: Path) -> None:
     """Each number gets a line: an INACTIVE number is called out."""
-    result = _doctor(sandbox, tmp_path / "e.jsonl")
+    result = run_doctor(sandbox, tmp_path / "e.jsonl")
     assert "num_inactive: INACTIVE, SMS yes, MMS yes: not ACTIVE" in result.stderr
     assert "num_abc123: ACTIVE, SMS yes, MMS yes: ok" in result.stderr
 
@@ -188,7 +149,7 @@ def test_client_secret_never_appears_in_output_or_log(
 ) -> None:
     """The secret from RC_CLIENT_SECRET is in neither the output nor the evidence."""
     log = tmp_path / "e.jsonl"
-    result = _doctor(sandbox, log)
+    result = run_doctor(sandbox, log)
     assert sandbox.client_secret not in result.output
     assert sandbox.client_secret.encode() not in log.read_bytes()
 
@@ -217,25 +178,25 @@ def test_usage_errors_exit_2(
     assert message in result.output
 
 
-def test_installed_command_runs_doctor(sandbox: RedCloudSandbox, tmp_path: Path) -> None:
+def test_installed_command_runsrun_doctor(sandbox: RedCloudSandbox, tmp_path: Path) -> None:
     """The installed `escalate doctor` runs against the sandbox and writes the report."""
     log = tmp_path / "e.jsonl"
     command = [str(Path(sys.executable).with_name("escalate")), "doctor", "--log", str(log),
                "--format", "markdown"]  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, timeout=120,
-                          env={**_env(sandbox), "PATH": "/usr/bin:/bin"})  # fmt: skip
+                          env={**env_for(sandbox), "PATH": "/usr/bin:/bin"})  # fmt: skip
     assert done.returncode == ExitCode.OK, done.stderr
     assert "no failing stage" in done.stdout.lower() or "No failure" in done.stdout
-    assert _stages_called(log) == ["token", "whoami", "numbers"]
+    assert stages_called(log) == ["token", "whoami", "numbers"]
 
 
 def test_unreachable_host_fails_the_token_stage(tmp_path: Path) -> None:
     """With nothing listening, doctor names the token stage (no response)."""
     env = {"RC_CLIENT_ID": "id", "RC_CLIENT_SECRET": "s",
-           "RC_BASE_URL": f"http://127.0.0.1:{_free_port()}"}  # fmt: skip
+           "RC_BASE_URL": f"http://127.0.0.1:{free_port()}"}  # fmt: skip
     result = CliRunner().invoke(
         main, ["doctor", "--log", str(tmp_path / "e.jsonl"), "--format", "json",
                "--timeout", "2s"], env=env,
     )  # fmt: skip
     assert result.exit_code == ExitCode.FINDINGS, result.output
-    assert _first_failing(result) == "token"
+    assert first_failing(result) == "token"

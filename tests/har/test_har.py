@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -41,14 +42,17 @@ def test_installed_command_writes_a_valid_har_file(traffic_log: Path, tmp_path: 
     jsonschema.validate(json.loads(output.read_text(encoding="utf-8")), SCHEMA)
 
 
-def test_har_has_no_authorization_or_cookie_header(traffic_log: Path) -> None:
-    """Only Content-Type and Idempotency-Key (as a fingerprint) are written as headers."""
+def test_har_headers_are_the_redacted_allowlist(traffic_log: Path) -> None:
+    """Only Content-Type, Authorization (a placeholder) and Idempotency-Key (a fingerprint)."""
     entries = _har(str(traffic_log))["log"]["entries"]
-    names = {h["name"] for e in entries for h in e["request"]["headers"] + e["response"]["headers"]}
-    assert names <= {"Content-Type", "Idempotency-Key"}
-    keys = [h["value"] for e in entries for h in e["request"]["headers"]
-            if h["name"] == "Idempotency-Key"]  # fmt: skip
-    assert keys and all(key.startswith("fp_") for key in keys)
+    headers = [h for e in entries for h in e["request"]["headers"] + e["response"]["headers"]]
+    assert {h["name"] for h in headers} <= {"Content-Type", "Authorization", "Idempotency-Key"}
+    values: dict[str, set[str]] = {h["name"]: set() for h in headers}
+    for header in headers:
+        values[header["name"]].add(header["value"])
+    assert values["Authorization"] == {"Bearer <redacted>"}
+    assert values["Idempotency-Key"]
+    assert all(re.fullmatch(r"<fp:fp_[0-9a-f]{12}>", key) for key in values["Idempotency-Key"])
 
 
 def test_request_bodies_are_shapes(traffic_log: Path) -> None:

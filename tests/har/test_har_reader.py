@@ -12,7 +12,7 @@ from escalate._cli import main
 
 
 def test_haralyzer_reads_every_entry(traffic_log: Path, tmp_path: Path) -> None:
-    """haralyzer parses the file: every entry has its method, URL, status, start time and time."""
+    """haralyzer parses every entry (method, URL, status, times) and reads the Authorization."""
     output = tmp_path / "evidence.har"
     result = CliRunner().invoke(main, ["har", str(traffic_log), "-o", str(output)])
     assert result.exit_code == 0, result.output
@@ -24,3 +24,5 @@ def test_haralyzer_reads_every_entry(traffic_log: Path, tmp_path: Path) -> None:
     assert all(entry.request.url.startswith("http") for entry in entries)
     assert all(entry.startTime is not None and entry.time >= 0 for entry in entries)
     assert any(entry.response.status == 403 for entry in entries)
+    sent = {entry.request.get_header_value("Authorization") for entry in entries}
+    assert "Bearer <redacted>" in sent

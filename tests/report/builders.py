@@ -41,7 +41,7 @@ def referenced(reference: str) -> dict[str, Any]:
     return {**SEND_BODY, "externalReference": reference}
 
 
-def token_info(age: float = 5.0, expires_in: int = 3600, fresh: bool = False) -> dict[str, Any]:
+def token_info(age: float = 120.0, expires_in: int = 3600, fresh: bool = False) -> dict[str, Any]:
     """The `token` member of a call made with an acquired bearer token."""
     return {
         "fingerprint": TOKEN_FP,

@@ -158,4 +158,4 @@ def test_escalation_package_ready(make_report: MakeReport) -> None:
     package = finding(make_report(records), "send_forbidden").package
     assert package.ready, package.missing
     assert package.rows[0].request_id == "req_0"
-    assert package.rows[0].token_fresh == "no, reused (age 5s, not expired)"
+    assert package.rows[0].token_fresh == "no: cached, age 120 s, expires in 3480 s"

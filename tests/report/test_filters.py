@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 
 from escalate._report import OptionError, parse_duration, parse_time
-from tests.report.builders import healthy_run, send_call, ts, webhook
+from tests.report.builders import healthy_run, referenced, send_call, ts, webhook
 from tests.report.conftest import MakeReport
 
 
@@ -63,18 +63,54 @@ def test_route_filter(make_report: MakeReport) -> None:
 
 
 def test_request_id_filter(make_report: MakeReport) -> None:
-    """--request-id keeps only the call with that requestId."""
-    records = [*healthy_run(), send_call(403, at=20, message_id=None, request_id="req_9")]
-    report = make_report(records, request_id="req_9")
+    """--request-id keeps the call with that requestId (its operation has no other attempt)."""
+    forbidden = send_call(403, at=20, message_id=None, request_id="req_9", operation="fp_op_9")
+    report = make_report([*healthy_run(), forbidden], request_id="req_9")
     assert report.inputs.records == 1
     assert report.findings[0].evidence.request_ids == ("req_9",)
 
 
 def test_message_id_filter(make_report: MakeReport) -> None:
     """--message-id keeps the send that got it and its webhooks."""
-    records = [*healthy_run(), *healthy_run(at=50, message_id="msg_2"), webhook(message_id="x")]
+    second = healthy_run(at=50, message_id="msg_2")
+    second[3]["operation"] = "fp_op_2"
+    records = [*healthy_run(), *second, webhook(message_id="x")]
     report = make_report(records, message_id="msg_2")
     assert (report.inputs.calls, report.inputs.webhooks) == (1, 2)
+
+
+def _duplicate(reference: str = "fp_ref000001") -> list[dict[str, object]]:
+    """A send timed out (its message seen only in webhooks), retried under a new key."""
+    body = referenced(f"<fp:{reference}>")
+    return [
+        send_call(None, at=1, message_id=None, key="fp_key_1", payload=body),
+        webhook("message.queued", "msg_1", at=2, external_reference=reference),
+        send_call(202, at=40, message_id="msg_2", key="fp_key_2", payload=body),
+        webhook("message.queued", "msg_2", at=41, external_reference=reference),
+    ]
+
+
+def test_message_id_filter_keeps_the_whole_operation(make_report: MakeReport) -> None:
+    """--message-id of a duplicate's second message keeps every attempt: still a duplicate."""
+    other = healthy_run(at=100, message_id="msg_9")
+    other[3]["operation"] = "fp_op_other"
+    report = make_report([*_duplicate(), *other], message_id="msg_2")
+    assert "duplicate_messages" in [f.symptom for f in report.findings]
+    assert (report.inputs.calls, report.inputs.webhooks) == (2, 2)
+
+
+def test_message_id_seen_only_in_webhooks_finds_its_operation(make_report: MakeReport) -> None:
+    """--message-id of the message whose send got no answer finds the operation by reference."""
+    report = make_report(_duplicate(), message_id="msg_1")
+    assert "duplicate_messages" in [f.symptom for f in report.findings]
+
+
+def test_request_id_filter_keeps_the_operations_other_attempts(make_report: MakeReport) -> None:
+    """--request-id of a failed attempt keeps the operation's retry and its webhooks."""
+    failed = send_call(502, at=1, message_id=None, request_id="req_1", error_code="UPSTREAM_ERROR")
+    retry = send_call(202, at=5, message_id="msg_5")
+    report = make_report([failed, retry, webhook(message_id="msg_5", at=6)], request_id="req_1")
+    assert (report.inputs.calls, report.inputs.webhooks) == (2, 1)
 
 
 def test_client_filter(make_report: MakeReport) -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from escalate._report import ReportOptions, build_report
 from tests.report.builders import (
     NUMBERS,
     SEND_BODY,
@@ -17,6 +20,7 @@ from tests.report.builders import (
     token_info,
     webhook,
     whoami_call,
+    write_log,
 )
 from tests.report.conftest import MakeReport, check_verdict, finding
 
@@ -76,9 +80,9 @@ def test_send_from_e164_decided_by_evidence(make_report: MakeReport) -> None:
 def test_send_from_not_in_numbers_list_is_ownership_mismatch(make_report: MakeReport) -> None:
     """A numberId absent from the numbers list seen earlier is an ownership mismatch."""
     sends = [_forbidden(i, "num_someone_else") for i in range(4)]
-    found = finding(make_report([*_SETUP, *sends]), "send_forbidden")
-    assert check_verdict(found, "`sendFrom` belongs")[0] == "failed"
-    assert found.causes[0].text == "number ownership mismatch"
+    found = finding(make_report([*_SETUP, *sends]), "send_failed_after_numbers_ok")
+    assert check_verdict(found, "`sendFrom` is one of the numbers")[0] == "failed"
+    assert found.causes[0].text == "using a number not owned by the API client"
 
 
 def test_number_not_enabled_for_message_type(make_report: MakeReport) -> None:
@@ -232,16 +236,38 @@ def test_no_webhook_events_says_no_receiver_log(make_report: MakeReport) -> None
     """Accepted sends and zero webhook records: no_webhook_events naming the missing log."""
     report = make_report([*_SETUP, send_call(at=3)], delivery_grace_s=0)
     found = finding(report, "no_webhook_events")
-    assert "no webhook-receiver log was given" in found.summary
+    assert "no webhook-receiver log seems to be given" in found.summary
     assert not found.package.ready
 
 
+def test_no_webhook_events_names_an_empty_receiver_log(tmp_path: Path) -> None:
+    """A receiver log that was passed but is empty is named as holding no webhook request."""
+    app = write_log(tmp_path / "app.jsonl", [*_SETUP, send_call(at=3)])
+    receiver = write_log(tmp_path / "webhooks.jsonl", [])
+    options = ReportOptions(delivery_grace_s=0)
+    found = finding(build_report([str(app), str(receiver)], options=options), "no_webhook_events")
+    assert f"{receiver} holds no webhook request" in found.summary
+    assert "no webhook-receiver log" not in found.summary
+
+
 def test_no_webhook_events_with_delivery_not_configured(make_report: MakeReport) -> None:
-    """whoami deliveryWebhookConfigured=false fails the configuration check."""
+    """whoami deliveryWebhookConfigured=false fails the configuration check, ranked first."""
     setup = [token_call(), whoami_call(at=1, delivery=False), numbers_call(at=2)]
     found = finding(make_report([*setup, send_call(at=3)], delivery_grace_s=0), "no_webhook_events")
     assert check_verdict(found, "inbound and delivery webhook")[0] == "failed"
-    assert found.causes[0].text == "webhook configuration issue"
+    assert found.causes[0].text.startswith("webhook configuration issue")
+
+
+def test_delivery_webhook_off_fails_at_once_whatever_the_grace(make_report: MakeReport) -> None:
+    """deliveryWebhookConfigured=false and an accepted send fail webhooks within the grace."""
+    setup = [token_call(), whoami_call(at=1, delivery=False), numbers_call(at=2)]
+    report = make_report([*setup, send_call(at=3)], delivery_grace_s=86400)
+    found = finding(report, "no_webhook_events")
+    assert report.first_failing_stage == "webhooks"
+    assert "deliveryWebhookConfigured=false for rc_test_client_123" in found.causes[0].evidence
+    assert found.next_action.startswith(
+        "Enable the delivery webhook configuration for API client rc_test_client_123"
+    )
 
 
 def test_webhook_signature_invalid(make_report: MakeReport) -> None:
@@ -382,17 +408,27 @@ def test_duplicate_package_shows_the_send_payload_shape(make_report: MakeReport)
 
 
 def test_status_rule_points_to_the_specific_send_from_finding(make_report: MakeReport) -> None:
-    """A 403 from a numberId missing from the list: send_forbidden says see also, both fire."""
+    """403s from a numberId missing from the list are one problem: one finding naming the other."""
     sends = [_forbidden(i, "num_someone_else") for i in range(2)]
+    report = make_report([*_SETUP, *sends])
+    assert [f.symptom for f in report.findings] == ["send_failed_after_numbers_ok"]
+    found = report.findings[0]
+    assert found.covers == ("send_forbidden",)
+    assert dict(found.evidence.details)["also the symptom of"] == "send_forbidden"
+    assert found.summary.endswith(
+        '; one finding for the same sends as "Send request returns 403 FORBIDDEN"'
+    )
+
+
+def test_status_rule_partly_explained_keeps_its_finding(make_report: MakeReport) -> None:
+    """403s only some of which broke a `sendFrom` check: both findings, the status one points."""
+    sends = [_forbidden(0, "num_someone_else"), _forbidden(1, "num_abc123")]
     report = make_report([*_SETUP, *sends])
     symptoms = [f.symptom for f in report.findings]
     assert symptoms == ["send_failed_after_numbers_ok", "send_forbidden"]
     assert finding(report, "send_forbidden").summary.endswith(
-        "; see also send_failed_after_numbers_ok, the specific finding: "
-        "2 of these sends broke a `sendFrom` check"
-    )
-    assert finding(report, "send_failed_after_numbers_ok").summary.endswith(
-        "; the specific finding for the `sendFrom` problem that send_forbidden reports by status"
+        '; 1 of these sends broke a `sendFrom` check: see the finding '
+        '"/api/core/numbers succeeds but sends fail"'
     )
 
 

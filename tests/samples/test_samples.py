@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import os
+import re
 from pathlib import Path
 
 import orjson
@@ -11,6 +13,7 @@ from click.testing import CliRunner
 
 from escalate._cli import main
 from escalate._render import FORMATS, Format
+from escalate._report import RULES
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
@@ -39,7 +42,37 @@ def test_sample_report_names_stage_and_findings(name: str, monkeypatch: pytest.M
     assert report["first_failing_stage"] == expected["first_failing_stage"]
     found = sorted(f["symptom"] for f in report["findings"])
     assert found == sorted(expected["findings"])  # type: ignore[call-overload]
-    assert code == (1 if expected["findings"] else 0)
+    assert code == expected["exit_code"]
+
+
+def readable(output: str, fmt: Format) -> str:
+    """The words of a report, whatever its markup: tags, escapes and line wrapping removed."""
+    if fmt is Format.HTML:
+        output = html.unescape(re.sub(r"<[^>]+>", "", output))
+    elif fmt is Format.MARKDOWN:
+        output = re.sub(r"\\(.)", r"\1", output).replace("`", "")
+    elif fmt is Format.JSON:
+        output = orjson.dumps(orjson.loads(output)).decode().replace('\\"', '"')
+    return " ".join(output.replace("`", "").split())
+
+
+@pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.value)
+@pytest.mark.parametrize("name", sorted(MANIFEST))
+def test_sample_report_says_what_support_needs(
+    name: str, fmt: Format, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every format names the stage, the findings and the manifest's words, and leaks nothing."""
+    code, output = run_report(name, fmt, monkeypatch)
+    words = readable(output, fmt)
+    expected = MANIFEST[name]
+    assert code == expected["exit_code"]
+    stage = expected["first_failing_stage"]
+    assert stage is None or str(stage) in words
+    titles = {rule.id: rule.title for rule in RULES}
+    wanted = [titles[symptom] for symptom in expected["findings"]]  # type: ignore[attr-defined]
+    wanted += list(expected["expect_text"])  # type: ignore[call-overload]
+    assert [text for text in wanted if " ".join(text.replace("`", "").split()) not in words] == []
+    assert [secret for secret in SECRETS if secret.decode() in output] == []
 
 
 @pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.value)
@@ -76,8 +109,21 @@ def test_mixed_sample_counts_other_and_broken_lines(monkeypatch: pytest.MonkeyPa
 
 def test_manifest_covers_every_rule() -> None:
     """Every rule of the registry is shown by at least one sample."""
-    from escalate._report import RULES
-
     findings = [sample["findings"] for sample in MANIFEST.values()]
     shown = {symptom for listed in findings for symptom in listed}  # type: ignore[attr-defined]
     assert {rule.id for rule in RULES} <= shown
+
+
+def test_duplicate_filtered_on_its_accepted_message_is_still_a_duplicate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """--message-id of the retry's message keeps the timed-out attempt: duplicate_messages."""
+    sends = [orjson.loads(line) for line in (SAMPLES / "duplicate_messages" / "app.jsonl")
+             .read_bytes().splitlines() if b'"stage":"send"' in line]  # fmt: skip
+    accepted = [r["messageId"] for s in sends for r in (s["response"] or {}).get("results", [])]
+    monkeypatch.chdir(ROOT)
+    result = CliRunner().invoke(main, ["report", "samples/duplicate_messages", "--message-id",
+                                       accepted[-1], "--format", "json"])  # fmt: skip
+    report = orjson.loads(result.output)
+    assert [f["symptom"] for f in report["findings"]] == ["duplicate_messages"]
+    assert report["inputs"]["calls"] == len(sends)

@@ -8,13 +8,22 @@ import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from typing import Any
-
-from escalate.sandbox import RedCloudSandbox
+from typing import Any, Protocol
 
 FORM = "application/x-www-form-urlencoded"
 REQUEST_ID = re.compile(r"req_[a-z]+_[0-9]{3,}")
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class Server(Protocol):
+    """A running sandbox as these helpers reach it: a `RedCloudSandbox`, or one in a process."""
+
+    @property
+    def base_url(self) -> str: ...
+    @property
+    def client_id(self) -> str: ...
+    @property
+    def client_secret(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -63,13 +72,13 @@ def basic(client_id: str, client_secret: str) -> str:
     return "Basic " + base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
 
 
-def request_token(rc: RedCloudSandbox, form: str, headers: dict[str, str] | None = None) -> Answer:
+def request_token(rc: Server, form: str, headers: dict[str, str] | None = None) -> Answer:
     """POST a token request with a form body (Content-Type form unless `headers` say otherwise)."""
     all_headers = {"Content-Type": FORM, **(headers or {})}
     return call("POST", rc.base_url + "/api/auth/token", headers=all_headers, body=form.encode())
 
 
-def token(rc: RedCloudSandbox) -> str:
+def token(rc: Server) -> str:
     """Get a valid access token with form credentials."""
     credentials = f"client_id={rc.client_id}&client_secret={rc.client_secret}"
     answer = request_token(rc, "grant_type=client_credentials&" + credentials)
@@ -77,7 +86,7 @@ def token(rc: RedCloudSandbox) -> str:
     return str(answer.body["access_token"])
 
 
-def get(rc: RedCloudSandbox, path: str, access_token: str | None, **kwargs: Any) -> Answer:
+def get(rc: Server, path: str, access_token: str | None, **kwargs: Any) -> Answer:
     """GET a CORE path with a bearer token (no Authorization header when the token is None)."""
     headers = {"Authorization": f"Bearer {access_token}"} if access_token else {}
     return call("GET", rc.base_url + path, headers=headers, **kwargs)
@@ -97,7 +106,7 @@ def sms(**overrides: Any) -> dict[str, Any]:
 
 
 def send(
-    rc: RedCloudSandbox,
+    rc: Server,
     access_token: str,
     payload: Any,
     key: str | None = "idem_order_789",

@@ -39,6 +39,15 @@ def test_whoami_reports_webhook_configuration_flags() -> None:
     assert (body["inboundWebhookConfigured"], body["deliveryWebhookConfigured"]) == (False, False)
 
 
+def test_whoami_reports_delivery_webhook_configured_only_with_a_url() -> None:
+    """deliveryWebhookConfigured is true only when the sandbox has a webhook URL to call."""
+    with RedCloudSandbox() as rc:
+        without_url = get(rc, "/api/core/whoami", token(rc)).body["deliveryWebhookConfigured"]
+    with RedCloudSandbox(webhook_url="http://127.0.0.1:9/hooks") as rc:
+        with_url = get(rc, "/api/core/whoami", token(rc)).body["deliveryWebhookConfigured"]
+    assert (without_url, with_url) == (False, True)
+
+
 def test_numbers_lists_only_the_clients_numbers(redcloud: RedCloudSandbox) -> None:
     """GET /api/core/numbers lists the client's numbers, never another client's."""
     answer = get(redcloud, "/api/core/numbers", token(redcloud))

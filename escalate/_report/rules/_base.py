@@ -8,8 +8,18 @@ from typing import Any, Literal, Protocol
 
 from escalate._report._aggregate import AggregateState
 from escalate._report._model import Cause, Check, EscalationPackage, Evidence, Finding
-from escalate._report.rules._package import call_evidence, call_package, ranked
+from escalate._report.rules._package import call_evidence, call_package, plural, ranked
 from escalate._report.rules._select import Selected
+
+__all__ = [
+    "BaseRule",
+    "Rule",
+    "RuleContext",
+    "client_and_host",
+    "leading",
+    "plural",
+    "whoami_value",
+]
 
 Severity = Literal["error", "warning"]
 
@@ -59,7 +69,15 @@ class BaseRule:
         severity: Severity = "error",
         stage: str | None = None,
     ) -> Finding:
-        """This rule's finding; `stage` overrides the rule's own (a rule spanning stages)."""
+        """This rule's finding; `stage` overrides the rule's own (a rule spanning stages).
+
+        The next action follows the cause ranked first when the evidence supports it more than
+        any other and it names its own action; `next_action` is the rule's action otherwise (a
+        tie, say three different payload mistakes, needs the rule's broader action).
+        """
+        ordered = ranked(tuple(causes))
+        if leading(ordered) is not None and ordered[0].action:
+            next_action = ordered[0].action
         return Finding(
             symptom=self.id,
             title=self.title,
@@ -67,7 +85,7 @@ class BaseRule:
             severity=severity,
             summary=summary,
             checks=tuple(checks),
-            causes=ranked(tuple(causes)),
+            causes=ordered,
             next_action=next_action,
             evidence=evidence,
             package=package,
@@ -99,9 +117,21 @@ class BaseRule:
         )
 
 
-def plural(count: int, noun: str) -> str:
-    """`1 send`, `3 sends`."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+def leading(causes: tuple[Cause, ...]) -> Cause | None:
+    """The ranked cause the evidence supports more than any other, or None (no support, a tie)."""
+    if not causes or causes[0].weight <= 0:
+        return None
+    if len(causes) > 1 and causes[1].weight == causes[0].weight:
+        return None
+    return causes[0]
+
+
+def client_and_host(state: AggregateState) -> str:
+    """`of client_id rc_x to api.example.com`: who called where, as far as the records say."""
+    client = max(state.client_ids, key=state.client_ids.__getitem__, default=None)
+    host = max(state.hosts, key=state.hosts.__getitem__, default=None)
+    parts = (f"of client_id {client}" if client else "", f"to {host}" if host else "")
+    return " ".join(part for part in parts if part) or "(client and host not recorded)"
 
 
 def whoami_value(state: AggregateState, key: str) -> Any:

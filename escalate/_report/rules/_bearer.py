@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from escalate._report._model import Cause, Check
 from escalate._report._shapes import BearerShape
-from escalate._report.rules._package import cause, check
+from escalate._report.rules._package import cause, check, escalate_with
 from escalate._report.rules._select import (
     Selected,
     count,
@@ -86,12 +86,56 @@ def token_causes(
     another cause of the caller's, so they are not counted as an invalid token.
     """
     return (
-        cause("missing or malformed Authorization header", c.not_bearer),
-        cause("expired token", c.expired),
+        cause(
+            "missing or malformed Authorization header",
+            c.not_bearer,
+            f"{c.not_bearer} failed calls sent no bearer token",
+            action=(
+                "Send the token as `Authorization: Bearer <token>` (the word Bearer, a space, "
+                "then the access_token) on every CORE call, then retry."
+            ),
+            contradicts="bearer token format (`Authorization: Bearer <token>`)",
+        ),
+        cause(
+            "expired token",
+            c.expired,
+            f"{c.expired} failed calls used a token past its expires_in",
+            action=(
+                "Acquire a new token and retry once; cache tokens with their expiry and "
+                "refresh them before they expire."
+            ),
+            contradicts="whether the token is expired",
+        ),
         cause(
             "invalid token",
             max(c.total - c.not_bearer - c.expired - inactive - explained, 0),
             "a bearer token that was not expired was still rejected",
         ),
-        cause("inactive client context", inactive, inactive_evidence),
+        cause(
+            "inactive client context",
+            inactive,
+            inactive_evidence,
+            action=(
+                "Confirm with /api/core/whoami that the API client is ACTIVE (and its parent "
+                "account too): a client refused with a token whoami had accepted was probably "
+                "deactivated meanwhile; have it reactivated before retrying."
+            ),
+        ),
+    )
+
+
+def retry_advice(c: BearerCounts, groups: Selected, then: str = "") -> str:
+    """The guide's "acquire a fresh token and retry once", unless that was done already.
+
+    A failing call made with a freshly acquired token *is* that retry (doctor makes it on a
+    whoami 401): advising it again would send the reader in a circle.
+    """
+    if not c.fresh:
+        otherwise = f"; if it still fails, {then}" if then else ""
+        return f"Acquire a fresh token and retry once{otherwise}."
+    return (
+        f"A freshly acquired token was refused as well ({c.fresh} of {c.total} failed calls), so "
+        "another retry will not help: check that the token is sent as `Authorization: Bearer "
+        f"<token>` to the host that issued it, {then + ', ' if then else ''}then "
+        f"{escalate_with(groups)}."
     )

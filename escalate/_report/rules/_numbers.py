@@ -69,10 +69,11 @@ def send_from_broken(state: AggregateState, shapes: dict[SendShape, int]) -> int
 
 
 def see_also_send_from(state: AggregateState, groups: Selected) -> str:
-    """`; see also send_failed_after_numbers_ok, ...` when these sends broke a `sendFrom` check.
+    """ "; 2 of these sends broke a `sendFrom` check: see ..." when some of them did.
 
-    That rule then fires for the same sends (numbers succeeded): it is the specific finding, the
-    status rule the generic one.
+    The `send_failed_after_numbers_ok` finding then covers those sends (numbers succeeded): it is
+    the specific finding, the status rule the generic one; when it covers every send of the
+    status, the status rule's finding is left out (see `Finding.covers`).
     """
     if not successes(state, STAGE_NUMBERS):
         return ""
@@ -80,8 +81,8 @@ def see_also_send_from(state: AggregateState, groups: Selected) -> str:
     if not broken:
         return ""
     return (
-        "; see also send_failed_after_numbers_ok, the specific finding: "
-        f"{broken} of these sends broke a `sendFrom` check"
+        f"; {broken} of these sends broke a `sendFrom` check: see the finding "
+        '"/api/core/numbers succeeds but sends fail"'
     )
 
 

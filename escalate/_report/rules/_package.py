@@ -19,7 +19,13 @@ from escalate._report._model import (
 from escalate._report._records import CallRecord, parse_ts
 from escalate._report._shapes import token_class, token_freshness_text
 from escalate._report._state import SAMPLE_SIZE, keep_earliest
-from escalate._report.rules._select import Selected, attempts, count, status_details
+from escalate._report.rules._select import (
+    Selected,
+    attempts,
+    count,
+    sampled_calls,
+    status_details,
+)
 
 MAX_ROWS = 4
 _PAYLOAD_CHARS = 400
@@ -48,8 +54,50 @@ def call_evidence(groups: Selected) -> Evidence:
         last_seen=max(lasts, default=None),
         request_ids=tuple(value for _, value in request_ids)[:SAMPLE_SIZE],
         message_ids=tuple(value for _, value in message_ids)[:SAMPLE_SIZE],
-        details=status_details(groups),
+        details=status_details(groups) + api_error_details(groups) + recipient_codes(groups),
     )
+
+
+def escalate_with(groups: Selected) -> str:
+    """What to escalate with: the requestIds, or endpoints and timestamps when there are none."""
+    if any(group.request_ids for _, group in groups):
+        return "escalate with the requestIds below"
+    return "escalate with the endpoints and timestamps below (no answer carried a requestId)"
+
+
+def api_error_details(groups: Selected) -> tuple[tuple[str, str], ...]:
+    """("API error (403 FORBIDDEN)", "sendFrom number is not owned ...") from the sampled calls.
+
+    Groups keep only their earliest and latest calls, so a message seen only in between is not
+    listed; the status/code details above count every call.
+    """
+    messages: dict[str, list[str]] = {}
+    for key, group in groups:
+        status, code = key[3], key[5]
+        label = f"API error ({status if status is not None else key[4]} {code or ''}".strip() + ")"
+        for call in sampled_calls([(key, group)]):
+            if call.error_message and call.error_message not in messages.setdefault(label, []):
+                messages[label].append(call.error_message)
+    return tuple((label, " | ".join(texts)) for label, texts in messages.items() if texts)
+
+
+def recipient_codes(groups: Selected) -> tuple[tuple[str, str], ...]:
+    """("recipient errors[].code", "INVALID_RECIPIENT x2") from the sampled calls' responses.
+
+    Per-recipient codes are API enumerations, recorded verbatim; a shape descriptor (`<str:...>`,
+    from a capture that did not keep them) is not a code and is left out.
+    """
+    codes: dict[str, int] = {}
+    for call in sampled_calls(groups):
+        errors = call.response.get("errors") if call.response else None
+        for item in errors if isinstance(errors, list) else ():
+            code = item.get("code") if isinstance(item, dict) else None
+            if isinstance(code, str) and code and not code.startswith("<"):
+                codes[code] = codes.get(code, 0) + 1
+    if not codes:
+        return ()
+    counted = ", ".join(f"{code} x{n}" for code, n in sorted(codes.items()))
+    return (("recipient errors[].code (sampled calls)", counted),)
 
 
 def duration_text(first: str | None, last: str | None) -> str:
@@ -106,6 +154,7 @@ def package_row(call: CallRecord, message_ids: tuple[str, ...] = ()) -> PackageR
         if call.stage != "token"
         else "n/a (token request)",
         message_ids=message_ids,
+        error_message=call.error_message,
     )
 
 
@@ -176,6 +225,25 @@ def missing_items(calls: Sequence[CallRecord], failures: int) -> list[str]:
     return missing
 
 
-def cause(text: str, weight: int, evidence: str = "") -> Cause:
-    """A likely cause with the number of observations supporting it."""
-    return Cause(text=text, weight=weight, evidence=evidence)
+def plural(count: int, noun: str) -> str:
+    """`1 send`, `3 sends`."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def cause(
+    text: str, weight: int, evidence: str = "", *, action: str = "", contradicts: str = ""
+) -> Cause:
+    """A likely cause with the number of observations supporting it.
+
+    `action`: the next action when it is ranked first; `contradicts`: the text of the finding's
+    check the cause claims fails (a report never ranks it while that check passed). A cause
+    without support cites nothing: its evidence text is dropped ("error text mentions an
+    inactive client" only when one does).
+    """
+    return Cause(
+        text=text,
+        weight=weight,
+        evidence=evidence if weight else "",
+        action=action,
+        check=contradicts,
+    )

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from escalate._report._aggregate import AggregateState
+from escalate._report._records import CallRecord
 from escalate._report._state import CallGroup, GroupKey
 from escalate._schema import OUTCOME_OK, STAGE_SEND, STAGE_TOKEN
 
@@ -113,9 +114,17 @@ def status_details(groups: Iterable[tuple[GroupKey, CallGroup]]) -> tuple[tuple[
 def error_text_hits(groups: Selected, *words: str) -> int:
     """Sampled failing calls whose error message contains every word (case-insensitive)."""
     hits = 0
-    for _, group in groups:
-        latest = [group.latest] if group.latest and group.latest not in group.rows else []
-        for call in [*group.rows, *latest]:
-            message = (call.error_message or "").lower()
-            hits += all(word in message for word in words)
+    for call in sampled_calls(groups):
+        message = (call.error_message or "").lower()
+        hits += all(word in message for word in words)
     return hits
+
+
+def sampled_calls(groups: Selected) -> list[CallRecord]:
+    """The calls the groups kept (their earliest, and their latest when it is another one)."""
+    calls: list[CallRecord] = []
+    for _, group in groups:
+        calls.extend(group.rows)
+        if group.latest is not None and group.latest not in group.rows:
+            calls.append(group.latest)
+    return calls

@@ -10,7 +10,7 @@ from escalate._report._model import EscalationPackage, Evidence, PackageRow
 from escalate._report._records import format_ts, parse_ts
 from escalate._report._shapes import token_freshness_text
 from escalate._report._state import SAMPLE_SIZE, WebhookGroup, WebhookKey, keep_earliest
-from escalate._report.rules._package import duration_text, payload_text
+from escalate._report.rules._package import duration_text, payload_text, plural
 from escalate._report.rules._select import successes
 from escalate._schema import STAGE_SEND
 
@@ -76,6 +76,11 @@ def overdue_messages(state: AggregateState, grace_s: float) -> list[tuple[str, s
     )
 
 
+def rejected_count(state: AggregateState) -> int:
+    """Receipts the receiver answered non-2xx: "rejected" means that, nothing else."""
+    return hook_count(select_hooks(state, lambda k: k[1] is not None and not 200 <= k[1] < 300))
+
+
 def accepted_count(state: AggregateState) -> int:
     """Distinct messages that sends got accepted (202/QUEUED)."""
     return sum(1 for value in state.messages.values() if type(value) is str or value == 2)
@@ -106,4 +111,20 @@ def overdue_package(
     )
     return EscalationPackage(
         rows=rows, reproduces=reproduces, ready=not missing, missing=tuple(missing)
+    )
+
+
+def receiver_log_note(state: AggregateState) -> str:
+    """What the inputs say about the webhook receiver's log when they hold no webhook record."""
+    empty = sorted(name for name, counts in state.file_records.items() if not any(counts))
+    if empty:
+        holds = "holds" if len(empty) == 1 else "hold"
+        return (
+            f"{', '.join(empty)} {holds} no webhook request (if that is the receiver's log, "
+            "no request reached the receiver, or its capture is not configured)"
+        )
+    files = len(state.file_records)
+    return (
+        f"none of the {plural(files, 'input')} holds a webhook record: no webhook-receiver log "
+        "seems to be given (maybe the receiver logs elsewhere: pass its log too)"
     )

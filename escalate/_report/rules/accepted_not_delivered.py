@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from escalate._report._aggregate import AggregateState, webhook_failed
+from escalate._report._aggregate import AggregateState
 from escalate._report._model import Check, Evidence, Finding
 from escalate._report.rules._base import BaseRule, RuleContext, plural, whoami_value
 from escalate._report.rules._package import cause, check
@@ -11,6 +11,7 @@ from escalate._report.rules._webhooks import (
     hook_count,
     overdue_messages,
     overdue_package,
+    rejected_count,
     select_hooks,
 )
 from escalate._schema import (
@@ -21,6 +22,7 @@ from escalate._schema import (
     LIFECYCLE_EVENTS,
     SIGNATURE_INVALID,
     SIGNATURE_MISSING,
+    SIGNATURE_NOT_CHECKED,
     STAGE_WEBHOOKS,
 )
 
@@ -57,7 +59,8 @@ class AcceptedNotDeliveredRule(BaseRule):
         bad_signature = hook_count(
             select_hooks(state, lambda k: k[0] in (SIGNATURE_INVALID, SIGNATURE_MISSING))
         )
-        rejected = hook_count(select_hooks(state, lambda k: webhook_failed("valid", k[1])))
+        rejected = rejected_count(state)
+        unchecked = hook_count(select_hooks(state, lambda k: k[0] == SIGNATURE_NOT_CHECKED))
         lifecycle = sum(state.events.get(event, 0) for event in LIFECYCLE_EVENTS)
         queued = state.events.get(EVENT_QUEUED, 0)
         failed_events = state.events.get(EVENT_FAILED, 0)
@@ -72,8 +75,9 @@ class AcceptedNotDeliveredRule(BaseRule):
             check(
                 "webhook signatures are being verified correctly",
                 bad_signature,
-                state.webhooks,
-                f"{bad_signature} of {state.webhooks} webhook requests failed verification",
+                state.webhooks - unchecked,
+                f"{bad_signature} of {state.webhooks} webhook requests failed verification"
+                + (f"; {unchecked} not checked (no secret given to escalate)" if unchecked else ""),
             ),
             check(
                 "downstream webhook handling is not discarding the event",
@@ -93,14 +97,29 @@ class AcceptedNotDeliveredRule(BaseRule):
         causes = (
             cause(
                 "webhook endpoint misconfiguration",
-                len(overdue) * (not bad_signature and not rejected)
+                len(overdue) * (not bad_signature and not rejected and not queued)
                 + (len(overdue) if not_configured else 0),
-                f"{len(overdue)} messages got no lifecycle event at all",
+                f"{len(overdue)} messages got no lifecycle event at all"
+                + ("; whoami said deliveryWebhookConfigured=false" if not_configured else ""),
+            ),
+            cause(
+                "the lifecycle stopped after `message.queued` (Red Cloud accepted and queued the "
+                "messages; nothing moved them downstream)",
+                min(queued, len(overdue)) * (not bad_signature and not rejected),
+                f"{queued} message.queued events reached the receiver, but {len(overdue)} "
+                "messages got no message.sent, message.delivery or message.failed",
+                action=(
+                    "Escalate to Red Cloud with the messageIds below: they were accepted and "
+                    "queued (your receiver got message.queued, so the webhook path works) but "
+                    "got no message.sent, message.delivery or message.failed within the grace "
+                    "window."
+                ),
             ),
             cause(
                 "webhook processing bug",
-                bad_signature + rejected,
-                f"{bad_signature + rejected} webhook requests rejected by the receiver",
+                rejected,
+                f"{rejected} webhook requests answered non-2xx by the receiver",
+                contradicts="downstream webhook handling is not discarding the event",
             ),
             cause(
                 "provider-side downstream failure reported later by webhook",

@@ -42,8 +42,16 @@ class IdempotencyConflictRule(BaseRule):
             ),
         )
         causes = (
-            cause("one key reused across unrelated sends (or built from a timestamp)", len(reused)),
-            cause("the payload changed between retries of the same key", total - len(reused)),
+            cause(
+                "one key reused across unrelated sends (or built from a timestamp)",
+                len(reused),
+                f"{len(reused)} conflicting keys were seen with more than one payload",
+            ),
+            cause(
+                "the payload changed between retries of the same key",
+                total - len(reused),
+                f"{total - len(reused)} conflicts on keys seen with one payload in these logs",
+            ),
         )
         return self.call_finding(
             state,

@@ -14,6 +14,7 @@ from escalate._report.rules._bearer import (
     BearerCounts,
     bearer_checks,
     bearer_counts,
+    retry_advice,
     token_causes,
 )
 from escalate._report.rules._package import cause
@@ -31,6 +32,10 @@ from escalate._schema import STAGE_NUMBERS
 
 #: the capability the reference's whoami example lists for reading the numbers list
 NUMBERS_READ = "numbers:read"
+_CONFIRM_CLIENT = (
+    f"confirm with /whoami that the API client is ACTIVE and has `{NUMBERS_READ}` before "
+    "testing sends"
+)
 
 
 class NumbersFailedRule(BaseRule):
@@ -63,10 +68,7 @@ class NumbersFailedRule(BaseRule):
                 _capability_check(state),
             ),
             causes=_causes(state, groups, c, whoami_ok),
-            next_action=(
-                "Acquire a fresh token and retry once; if it still fails, confirm with /whoami "
-                f"that the API client is ACTIVE and has `{NUMBERS_READ}` before testing sends."
-            ),
+            next_action=retry_advice(c, groups, _CONFIRM_CLIENT),
         )
 
 

@@ -42,8 +42,17 @@ class PartialAcceptanceRule(BaseRule):
             ),
         )
         causes = (
-            cause("invalid recipient format", bad_to),
-            cause("recipient rejected for another reason (see the errors[] shape)", total - bad_to),
+            cause(
+                "invalid recipient format",
+                bad_to,
+                f"{bad_to} partially accepted sends had a recipient that is not E.164",
+                contradicts="`to[]` contains valid E.164 values",
+            ),
+            cause(
+                "recipient rejected for another reason (see the errors[] shape)",
+                total - bad_to,
+                f"{total - bad_to} partially accepted sends had only E.164 recipients",
+            ),
         )
         return self.call_finding(
             state,

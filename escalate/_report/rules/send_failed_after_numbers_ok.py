@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from escalate._report._aggregate import AggregateState
 from escalate._report._model import Finding
 from escalate._report._shapes import SendShape
@@ -18,6 +20,8 @@ from escalate._report.rules._select import (
     shapes_of,
     successes,
 )
+from escalate._report.rules.send_forbidden import SendForbiddenRule
+from escalate._report.rules.send_invalid_request import SendInvalidRequestRule
 from escalate._schema import STAGE_NUMBERS, STAGE_SEND
 
 
@@ -71,11 +75,25 @@ class SendFailedAfterNumbersOkRule(BaseRule):
             ),
         )
         causes = (
-            cause("using E.164 in `sendFrom`", c.phone_number, f"{c.phone_number} sends"),
+            cause(
+                "using E.164 in `sendFrom`",
+                c.phone_number,
+                f"{c.phone_number} sends had a phone number in sendFrom",
+                action=(
+                    "Put the `numberId` that /api/core/numbers returned (not its phone number) in "
+                    "`sendFrom`, and re-run the send."
+                ),
+                contradicts="`sendFrom` uses numberId, not the phone number",
+            ),
             cause(
                 "using a number not owned by the API client",
                 c.not_listed,
-                f"{c.not_listed} sends",
+                f"{c.not_listed} sends used a numberId not in the numbers list",
+                action=(
+                    "Use a `numberId` this API client owns (one /api/core/numbers lists) in "
+                    "`sendFrom`, and re-run the send."
+                ),
+                contradicts="`sendFrom` is one of the numbers `/api/core/numbers` returned",
             ),
             cause(
                 "sending with a number not enabled for the intended message type",
@@ -83,17 +101,22 @@ class SendFailedAfterNumbersOkRule(BaseRule):
                 f"{c.not_enabled} not enabled, {c.not_active} not ACTIVE",
             ),
         )
-        return self.call_finding(
+        covered = covered_status_rules(state, groups)
+        finding = self.call_finding(
             state,
             groups,
             summary=(
                 f"{total} of {attempts(state, STAGE_SEND)} sends failed after "
-                f"/api/core/numbers succeeded" + _same_sends_text(state, groups)
+                f"/api/core/numbers succeeded" + _same_sends_text(covered)
             ),
             checks=checks,
             causes=causes,
             next_action="Correct the `sendFrom` source and re-run the send.",
         )
+        if covered:
+            details = (*finding.evidence.details, ("also the symptom of", ", ".join(covered)))
+            finding = replace(finding, evidence=replace(finding.evidence, details=details))
+        return replace(finding, covers=covered)
 
 
 def _unexplained(groups: Selected) -> bool:
@@ -105,30 +128,32 @@ def _unexplained(groups: Selected) -> bool:
     return any(key[3] is not None and key[3] not in _EXPLAINED_STATUSES for key, _ in groups)
 
 
-def _same_sends_text(state: AggregateState, groups: Selected) -> str:
-    """Which status rules report some of these sends too, when a `sendFrom` check explains them.
+def covered_status_rules(state: AggregateState, groups: Selected) -> tuple[str, ...]:
+    """The status rules whose every send broke a `sendFrom` check: the same failed sends.
 
-    Both findings stay (each is a guide symptom with its own checks); this one is the specific
-    diagnosis, so it says so, and the status rule says "see also" back.
+    One problem is one finding: this, the specific one, is reported, and names the status rule
+    it stands for; a status rule whose sends are only partly explained keeps its own finding
+    (and says "see also" back).
     """
-    names = [
-        rule
-        for rule, match in _STATUS_RULES
-        if send_from_broken(state, shapes_of([(k, g) for k, g in groups if match(k)], SendShape))
-    ]
-    if not names:
+    covered = []
+    for rule, match in _STATUS_RULES:
+        sends = [(k, g) for k, g in groups if match(k)]
+        if sends and send_from_broken(state, shapes_of(sends, SendShape)) == count(sends):
+            covered.append(rule.id)
+    return tuple(covered)
+
+
+def _same_sends_text(covered: tuple[str, ...]) -> str:
+    titles = [f'"{rule.title}"' for rule, _ in _STATUS_RULES if rule.id in covered]
+    if not titles:
         return ""
-    return (
-        "; the specific finding for the `sendFrom` problem that "
-        + " and ".join(names)
-        + f" report{'s' if len(names) == 1 else ''} by status"
-    )
+    return "; one finding for the same sends as " + " and ".join(titles)
 
 
 #: the rules that report a send by its status, and which sends they cover
 _STATUS_RULES = (
-    ("send_invalid_request", answered(400, "INVALID_REQUEST")),
-    ("send_forbidden", answered(403, "FORBIDDEN")),
+    (SendInvalidRequestRule, answered(400, "INVALID_REQUEST")),
+    (SendForbiddenRule, answered(403, "FORBIDDEN")),
 )
 
 #: 401 is an authentication problem (token rules), never a `sendFrom` one.

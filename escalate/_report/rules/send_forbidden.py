@@ -12,6 +12,7 @@ from escalate._report.rules._select import (
     Selected,
     attempts,
     count,
+    error_text_hits,
     select,
     sends_answered,
     shapes_of,
@@ -36,6 +37,7 @@ class SendForbiddenRule(BaseRule):
         not_owned = c.not_listed + c.phone_number
         other_token, known_token = _token_mismatch(state, groups)
         client = whoami_value(state, "apiClientId") or "unknown (no whoami captured)"
+        said_not_owned = error_text_hits(groups, "not owned")
         checks = (
             check(
                 "`sendFrom` belongs to the authenticated API client",
@@ -53,9 +55,38 @@ class SendForbiddenRule(BaseRule):
             ),
         )
         causes = (
-            cause("wrong API client context", other_token),
-            cause("wrong `sendFrom`", c.phone_number),
-            cause("number ownership mismatch", c.not_listed),
+            cause(
+                "wrong API client context",
+                other_token,
+                f"{other_token} sends used a token other than whoami's",
+                contradicts="the token belongs to the client you think it does",
+            ),
+            cause(
+                "wrong `sendFrom`",
+                c.phone_number,
+                f"{c.phone_number} sends had a phone number in sendFrom",
+                contradicts="`sendFrom` belongs to the authenticated API client",
+            ),
+            cause(
+                "number ownership mismatch",
+                c.not_listed + said_not_owned,
+                "; ".join(
+                    text
+                    for n, text in (
+                        (
+                            c.not_listed,
+                            f"{c.not_listed} sends used a numberId missing from /api/core/numbers",
+                        ),
+                        (
+                            said_not_owned,
+                            f"the API said the number is not owned by this API "
+                            f"client {said_not_owned} times",
+                        ),
+                    )
+                    if n
+                ),
+                contradicts="`sendFrom` belongs to the authenticated API client",
+            ),
         )
         return self.call_finding(
             state,

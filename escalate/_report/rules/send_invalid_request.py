@@ -78,11 +78,40 @@ class SendInvalidRequestRule(BaseRule):
             ),
         )
         causes = (
-            cause("missing `Idempotency-Key`", no_key),
-            cause("invalid recipient format", bad_to),
-            cause("invalid request shape", body),
-            cause("`SMS` request including media / `MMS` request missing media", media),
-            cause("`sendFrom` has no `campaignregId` configured", campaign),
+            cause(
+                "missing `Idempotency-Key`",
+                no_key,
+                f"{no_key} rejected sends had no Idempotency-Key header",
+                action=(
+                    "Send an `Idempotency-Key` header with every send: one key per business "
+                    "operation, stored before sending and reused on every retry."
+                ),
+                contradicts="`Idempotency-Key` is present",
+            ),
+            cause(
+                "invalid recipient format",
+                bad_to,
+                f"{bad_to} rejected sends had a recipient that is not E.164 (or none)",
+                contradicts="`to[]` contains valid E.164 values",
+            ),
+            cause(
+                "invalid request shape",
+                body,
+                f"{body} rejected sends missed sendFrom/to/messageType or were not JSON",
+                contradicts="the body shape matches the reference",
+            ),
+            cause(
+                "`SMS` request including media / `MMS` request missing media",
+                media,
+                f"{media} rejected sends were SMS with media or MMS without media",
+                contradicts="`text` and `media` rules match the message type",
+            ),
+            cause(
+                "`sendFrom` has no `campaignregId` configured",
+                campaign,
+                f"{campaign} rejected sends used a number without a campaign (number list or "
+                "error text)",
+            ),
         )
         return self.call_finding(
             state,

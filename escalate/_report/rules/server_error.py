@@ -6,7 +6,7 @@ from escalate._report._aggregate import AggregateState
 from escalate._report._model import Finding
 from escalate._report._state import OperationStats
 from escalate._report.rules._base import BaseRule, RuleContext
-from escalate._report.rules._package import cause, check
+from escalate._report.rules._package import cause, check, escalate_with
 from escalate._report.rules._select import answered, count, failed, select, server_error
 from escalate._schema import STAGE_SEND, STAGE_TOKEN, STAGES
 
@@ -53,8 +53,16 @@ class ServerErrorRule(BaseRule):
             ),
         )
         causes = (
-            cause("Red Cloud internal error (SERVER_ERROR)", total - upstream),
-            cause("upstream platform dependency error (UPSTREAM_ERROR)", upstream),
+            cause(
+                "Red Cloud internal error (SERVER_ERROR)",
+                total - upstream,
+                f"{total - upstream} answers were 5xx without UPSTREAM_ERROR",
+            ),
+            cause(
+                "upstream platform dependency error (UPSTREAM_ERROR)",
+                upstream,
+                f"{upstream} answers were 502 or UPSTREAM_ERROR",
+            ),
         )
         token_only = stages == [STAGE_TOKEN]
         return self.call_finding(
@@ -70,7 +78,7 @@ class ServerErrorRule(BaseRule):
             next_action=(
                 "Retry with normal client backoff"
                 + ("" if token_only else ", reusing the same Idempotency-Key for sends")
-                + "; if it persists, escalate with the requestIds below."
+                + f"; if it persists, {escalate_with(groups)}."
             ),
         )
 

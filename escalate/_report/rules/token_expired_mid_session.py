@@ -61,9 +61,14 @@ class TokenExpiredMidSessionRule(BaseRule):
             cause(
                 "expired token reused past its `expires_in`",
                 expired,
-                f"token freshly acquired: {ages}",
+                f"new token or cached? {ages}",
             ),
-            cause("no refresh on 401", 0 if refreshed else expired),
+            cause(
+                "no refresh on 401",
+                0 if refreshed else expired,
+                "no token request after the first 401",
+                contradicts="on `UNAUTHORIZED`, a new token is acquired and the call retried once",
+            ),
         )
         return self.call_finding(
             state,

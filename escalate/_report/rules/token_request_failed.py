@@ -5,7 +5,7 @@ from __future__ import annotations
 from escalate._report._aggregate import AggregateState
 from escalate._report._model import Finding
 from escalate._report._shapes import FORM, TokenRequestShape
-from escalate._report.rules._base import BaseRule, RuleContext
+from escalate._report.rules._base import BaseRule, RuleContext, client_and_host
 from escalate._report.rules._package import cause, check
 from escalate._report.rules._select import (
     attempts,
@@ -35,9 +35,10 @@ class TokenRequestFailedRule(BaseRule):
             return None
         shapes = shapes_of(groups, TokenRequestShape)
         total = count(groups)
-        codes = {key[5]: 0 for key, _ in groups}
+        codes: dict[str, int] = {}
         for key, group in groups:
-            codes[key[5]] += group.count
+            label = key[5] or ("no response" if key[3] is None else f"HTTP {key[3]}")
+            codes[label] = codes.get(label, 0) + group.count
         no_client = count_shapes(
             shapes, lambda s: s.auth_scheme != "basic" and not s.client_id_in_body
         )
@@ -81,11 +82,18 @@ class TokenRequestFailedRule(BaseRule):
                 f"{not_form} of {total} failed requests were not application/x-www-form-urlencoded",
             ),
         )
+        where = client_and_host(state)
         causes = (
             cause(
                 "invalid credentials",
                 invalid_client,
                 f"{invalid_client} invalid_client answers",
+                action=(
+                    f"Correct the credentials (token requests {where}): the client_secret "
+                    "must be the current one for that client_id (it may have been rotated); "
+                    "then retry the token request before testing CORE routes."
+                ),
+                contradicts="the credentials are accepted",
             ),
             cause(
                 "inactive API client",
@@ -107,10 +115,18 @@ class TokenRequestFailedRule(BaseRule):
                 "the token endpoint is not reachable (timeout or network error)",
                 network,
                 f"{network} requests got no response",
+                action=(
+                    f"Make the token endpoint reachable from the service (token requests {where}): "
+                    "check DNS, "
+                    "egress firewall or proxy, the base URL and the client's timeout, then retry; "
+                    "the credentials were never checked."
+                ),
             ),
         )
-        answers = ", ".join(f"{code or 'no error code'} x{n}" for code, n in codes.items())
-        summary = f"{total} of {attempts(state, STAGE_TOKEN)} token requests failed ({answers})"
+        answers = ", ".join(f"{code} x{n}" for code, n in codes.items())
+        summary = (
+            f"{total} of {attempts(state, STAGE_TOKEN)} token requests {where} failed ({answers})"
+        )
         return self.call_finding(
             state,
             groups,

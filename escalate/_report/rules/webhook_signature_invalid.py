@@ -11,10 +11,28 @@ from escalate._schema import SIGNATURE_INVALID, SIGNATURE_MISSING, SIGNATURE_VAL
 
 #: a skew this large breaks any replay window a receiver is likely to enforce
 LARGE_SKEW_S = 300.0
+HMAC_CHECK = "HMAC_SHA256(secret, `timestamp.rawBody`) over the exact raw body bytes"
+HEADERS_CHECK = "both `X-RedCloud-Timestamp` and `X-RedCloud-Signature` are present"
+CLOCK_CHECK = "clocks agree (only matters if you enforce a replay window)"
+SECRET_ACTION = (
+    "Compare the webhook signing secret your receiver (and escalate) uses with the one "
+    "configured for the API client's delivery webhook, in case it was rotated; update it and "
+    "watch the next webhook verify."
+)
+PROXY_ACTION = (
+    "Check what sits between Red Cloud and the handler (proxy, API gateway, framework "
+    "middleware): it must pass the raw body unchanged and keep the `X-RedCloud-Timestamp` and "
+    "`X-RedCloud-Signature` headers."
+)
 
 
 class WebhookSignatureInvalidRule(BaseRule):
-    """Receipts whose HMAC did not match, or that lacked a signing header."""
+    """Receipts whose HMAC did not match, or that lacked a signing header.
+
+    escalate verified these over the raw bytes as received, so the likely causes are the
+    secret, what altered the body or headers on the way, or the timestamp; a handler verifying
+    re-serialised JSON shows as `valid` here and is `webhook_rejected`'s diagnosis.
+    """
 
     id = "webhook_signature_invalid"
     title = "Webhook signature verification fails"
@@ -33,19 +51,19 @@ class WebhookSignatureInvalidRule(BaseRule):
         total = state.webhooks
         checks = (
             check(
-                "HMAC_SHA256(secret, `timestamp.rawBody`) over the exact raw body bytes",
+                HMAC_CHECK,
                 invalid,
                 total,
                 f"{invalid} of {total} webhook requests had a signature that did not match",
             ),
             check(
-                "both `X-RedCloud-Timestamp` and `X-RedCloud-Signature` are present",
+                HEADERS_CHECK,
                 missing,
                 total,
                 f"{missing} of {total} webhook requests lacked a signing header",
             ),
             check(
-                "clocks agree (only matters if you enforce a replay window)",
+                CLOCK_CHECK,
                 skewed,
                 total,
                 f"largest timestamp skew {max(skews):.0f}s"
@@ -58,18 +76,28 @@ class WebhookSignatureInvalidRule(BaseRule):
             if valid
             else ""
         )
+        # escalate checked the raw bytes as received: re-serialised JSON cannot explain these
         causes = (
             cause(
-                "HMAC computed over re-serialised JSON instead of the raw body",
+                "wrong or rotated signing secret",
                 invalid,
-                f"{invalid} mismatches{mixed}",
+                f"{invalid} raw-body HMAC mismatches{mixed}" if invalid else "",
+                action=SECRET_ACTION,
+                contradicts=HMAC_CHECK,
             ),
-            cause("wrong or rotated signing secret", invalid // 2),
             cause(
-                "signing headers missing (stripped by a proxy, or not sent by Red Cloud)",
+                "a proxy or middleware altering the body or stripping the signing headers",
                 missing,
+                f"{missing} requests lacked a signing header" if missing else "",
+                action=PROXY_ACTION,
+                contradicts=HEADERS_CHECK,
             ),
-            cause("a replay window rejecting skewed timestamps", skewed),
+            cause(
+                "a timestamp problem: a skewed clock or a replay window rejecting it",
+                skewed,
+                f"{skewed} requests skewed by more than {LARGE_SKEW_S:g}s" if skewed else "",
+                contradicts=CLOCK_CHECK,
+            ),
         )
         return self.finding(
             summary=f"{hook_count(groups)} of {total} webhook requests failed verification",
@@ -77,8 +105,7 @@ class WebhookSignatureInvalidRule(BaseRule):
             causes=causes,
             next_action=(
                 "Verify the HMAC over the exact raw body bytes and the exact "
-                "`X-RedCloud-Timestamp` "
-                "value before parsing; compare in constant time."
+                "`X-RedCloud-Timestamp` value before parsing; compare in constant time."
             ),
             evidence=hook_evidence(groups),
             package=hook_package(state, groups),

@@ -5,7 +5,12 @@ from __future__ import annotations
 from escalate._report._aggregate import AggregateState
 from escalate._report._model import Finding
 from escalate._report.rules._base import BaseRule, RuleContext
-from escalate._report.rules._bearer import bearer_checks, bearer_counts, token_causes
+from escalate._report.rules._bearer import (
+    bearer_checks,
+    bearer_counts,
+    retry_advice,
+    token_causes,
+)
 from escalate._report.rules._select import attempts, client_failure, expired_only, select
 from escalate._schema import STAGE_WHOAMI
 
@@ -34,5 +39,5 @@ class WhoamiFailedRule(BaseRule):
             summary=f"{c.total} of {attempts(state, STAGE_WHOAMI)} whoami calls failed",
             checks=bearer_checks(c),
             causes=token_causes(c, c.inactive),
-            next_action="Acquire a fresh token and retry once.",
+            next_action=retry_advice(c, groups),
         )

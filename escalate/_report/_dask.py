@@ -1,0 +1,127 @@
+"""`--engine dask`: the same partitions as `--jobs`, read and folded on a Dask cluster's workers.
+
+Partitions are files and newline-aligned byte ranges of large plain files (`plan_tasks`, as many
+as the cluster has worker threads). Each worker opens its own partition where it lives: a local
+path (made absolute, so it must be the same path on every worker: shared storage) or an object
+storage URL (read with the worker's own store credentials). It returns its folded partial state;
+the client merges the states in task order and renders, so the report is the one-process report
+byte for byte. Standard input is read by the client itself. Without a scheduler address
+(`--scheduler`, else $DASK_SCHEDULER_ADDRESS) a local cluster of one single-threaded worker
+process per usable CPU is started and stopped around the run. `distributed` is an optional extra,
+imported only here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import logging
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import reduce
+from typing import Any, Final
+
+from escalate._report._aggregate import AggregateState
+from escalate._report._engine import (
+    MIN_RANGE_BYTES,
+    Progress,
+    aggregate_source,
+    plan_tasks,
+    usable_cpus,
+)
+from escalate._report._engine import _task_size as task_size
+from escalate._report._filters import OptionError, RecordFilter
+from escalate._report._inputs import STDIN, InputError, Source
+
+SCHEDULER_ENV: Final = "DASK_SCHEDULER_ADDRESS"
+#: how long to wait for the scheduler to answer, and for it to have a worker
+CONNECT_TIMEOUT_S: Final = 30
+_INSTALL: Final = (
+    "--engine dask needs distributed, which is not installed: pip install 'escalate[dask]'"
+)
+
+
+def aggregate_on_dask(
+    sources: Sequence[Source],
+    record_filter: RecordFilter | None,
+    scheduler: str | None = None,
+    *,
+    progress: Progress | None = None,
+    min_range_bytes: int = MIN_RANGE_BYTES,
+) -> AggregateState:
+    """Aggregate every source on a Dask cluster into one state (the one-process state)."""
+    with connected(scheduler) as client:
+        tasks = plan_tasks(sources, worker_threads(client), min_range_bytes)
+        remote = [task for task in tasks if task.name != STDIN]
+        futures = client.map(
+            aggregate_where_it_lives, remote, [_located(task.name) for task in remote],
+            record_filter=record_filter, pure=False,
+        )  # fmt: skip
+        states = [aggregate_source(t, record_filter, progress) for t in tasks if t.name == STDIN]
+        for task, future in zip(remote, futures, strict=True):
+            states.append(future.result())
+            if progress is not None:
+                progress(task_size(task))
+    return reduce(AggregateState.merge, states, AggregateState())
+
+
+def aggregate_where_it_lives(
+    task: Source, location: str, record_filter: RecordFilter | None
+) -> AggregateState:
+    """On a worker: read `task` from `location`, labelled with the name the user gave."""
+    try:
+        state = aggregate_source(dataclasses.replace(task, name=location), record_filter)
+    except InputError as error:
+        where = "" if "://" in location else ": a local path must be the same on every worker"
+        raise InputError(f"{error} (read on a Dask worker{where})") from None
+    if location != task.name:
+        state.examples = [(reason, task.name, s, line) for reason, _, s, line in state.examples]
+        state.segments = {(task.name, start): n for (_, start), n in state.segments.items()}
+    return state
+
+
+@contextmanager
+def connected(scheduler: str | None) -> Iterator[Any]:
+    """A `distributed.Client` of the scheduler, or of a local cluster started for the run."""
+    try:
+        # Any: the constructors of Client and LocalCluster carry no annotations
+        distributed: Any = importlib.import_module("distributed")
+    except ImportError:
+        raise OptionError(_INSTALL) from None
+    address = scheduler or os.environ.get(SCHEDULER_ENV) or None
+    if address is None:
+        with distributed.LocalCluster(
+            n_workers=usable_cpus(), threads_per_worker=1, processes=True,
+            dashboard_address=":0", silence_logs=logging.ERROR,
+        ) as cluster, distributed.Client(cluster, set_as_default=False) as client:  # fmt: skip
+            yield client
+        return
+    with _client_of(distributed.Client, address) as client:
+        yield client
+
+
+def _client_of(client_class: Any, address: str) -> Any:
+    if "@" in address:
+        raise OptionError("the Dask scheduler address holds an @ (not shown): use TLS settings")
+    try:
+        client = client_class(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+    except (OSError, TimeoutError, ValueError) as error:
+        raise OptionError(f"cannot reach the Dask scheduler at {address}: {error}") from None
+    try:
+        client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError) as error:
+        client.close()
+        raise OptionError(f"the Dask scheduler at {address} has no worker: {error}") from None
+    return client
+
+
+def worker_threads(client: Any) -> int:
+    """How many partitions the cluster reads at once: its workers' threads in all."""
+    workers = client.scheduler_info(n_workers=-1)["workers"].values()
+    return max(1, sum(int(worker.get("nthreads", 1)) for worker in workers))
+
+
+def _located(name: str) -> str:
+    """Where a worker finds the input: a URL as given, a local path made absolute."""
+    return name if "://" in name else os.path.abspath(name)
