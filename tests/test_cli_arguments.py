@@ -48,5 +48,5 @@ def test_unknown_command_is_not_quoted(name: str, suggested: str | None) -> None
     result = CliRunner().invoke(main, [name])
     assert result.exit_code == ExitCode.USAGE
     assert name not in result.output
-    assert "Commands: bundle, doctor, har, report." in result.output
+    assert "Commands: bundle, diff, doctor, har, report." in result.output
     assert (f"Did you mean '{suggested}'?" in result.output) == (suggested is not None)

@@ -16,6 +16,7 @@ from escalate._version import __version__
 #: command name -> "module:attribute" of its click command
 COMMANDS = {
     "bundle": "escalate._cli.bundle:bundle_command",
+    "diff": "escalate._cli.diff:diff_command",
     "doctor": "escalate._cli.doctor:doctor_command",
     "har": "escalate._cli.har:har_command",
     "report": "escalate._cli.report:report_command",

@@ -18,7 +18,8 @@ from typing import Any, NoReturn
 
 import click
 
-from escalate._cli._exit import ExitCode
+from escalate._cli._exit import report_exit_code
+from escalate._cli._follow import FOLLOW_PARAMS, check_follow_options, follow_options, run_follow
 from escalate._cli._options import (
     InputProblem,
     InternalError,
@@ -32,7 +33,7 @@ from escalate._report import InputError, OptionError, ReportOptions, build_repor
 from escalate._report._filters import Engine
 from escalate._report._model import Report
 from escalate._report._redact import redact_report
-from escalate._scan import SecretScanner
+from escalate._scan import ScanConfig, SecretScanner
 
 #: inputs at least this large get a progress bar on a terminal
 PROGRESS_MIN_BYTES = 64 * 1024 * 1024
@@ -100,6 +101,7 @@ def renderer_name(fmt: OutputFormat) -> str:
     default=None,
     help="Progress bar on stderr (default: on a terminal, for large inputs).",
 )
+@follow_options
 def report_command(
     paths: tuple[str, ...],
     fmt: str,
@@ -109,13 +111,24 @@ def report_command(
     scan_config: Path | None,
     engine: str,
     scheduler: str | None,
+    follow: bool,
     **filters: Any,
 ) -> None:
     """Diagnose evidence logs (files, directories, globs, - for stdin; .gz and .zst too;
-    s3://, gs://, https:// URLs with the matching extra)."""
-    inputs = list(paths) or _default_inputs()
+    s3://, gs://, https:// URLs with the matching extra).
+
+    With --follow, keep reading as they grow; -o then gets the full report when following stops.
+    """
+    following = {name: filters.pop(name) for name in FOLLOW_PARAMS}
     options = _with_engine(report_options(filters), Engine(engine), scheduler)
-    scanner = SecretScanner(load_config_or_exit(scan_config))
+    check_follow_options(follow, following, options)
+    inputs = list(paths) or _default_inputs(follow)
+    config = load_config_or_exit(scan_config)
+    if follow:
+        finish = _final_report(OutputFormat(fmt), template, output, config)
+        code = run_follow(inputs, options, following, config, finish)
+        click.get_current_context().exit(int(code))
+    scanner = SecretScanner(config)
     try:
         with _progress_bar(inputs, progress) as on_progress:
             report = _build(inputs, dataclasses.replace(options, progress=on_progress))
@@ -132,14 +145,6 @@ def report_command(
     click.get_current_context().exit(int(report_exit_code(report)))
 
 
-def report_exit_code(report: Report) -> ExitCode:
-    """The exit status of a report: no evidence is never a pass."""
-    if report.no_evidence is not None:
-        return ExitCode.NO_EVIDENCE
-    failed = report.findings or report.first_failing_stage is not None
-    return ExitCode.FINDINGS if failed else ExitCode.OK
-
-
 def _with_engine(options: ReportOptions, engine: Engine, scheduler: str | None) -> ReportOptions:
     if engine is Engine.LOCAL and scheduler is not None:
         raise click.UsageError("--scheduler is for --engine dask")
@@ -148,8 +153,20 @@ def _with_engine(options: ReportOptions, engine: Engine, scheduler: str | None) 
     return dataclasses.replace(options, engine=engine, scheduler=scheduler)
 
 
-def _default_inputs() -> list[str]:
-    if sys.stdin is not None and not sys.stdin.isatty():
+def _final_report(
+    fmt: OutputFormat, template: Path | None, output: Path | None, config: ScanConfig
+) -> Callable[[Report], None]:
+    """What `--follow` does with the report of everything read: write it to -o, if given."""
+
+    def finish(report: Report) -> None:
+        if output is not None:
+            write_output(SecretScanner(config).scan_text(_render(report, fmt, template)), output)
+
+    return finish
+
+
+def _default_inputs(follow: bool = False) -> list[str]:
+    if not follow and sys.stdin is not None and not sys.stdin.isatty():
         return ["-"]
     raise click.UsageError("give at least one log file, directory or glob (or - for stdin)")
 

@@ -73,7 +73,8 @@ def _without_reading(report: dict[str, Any], envelope: str) -> dict[str, Any]:
 
 
 #: samples with evidence: an empty log wrapped is an envelope without records, whose no-evidence
-#: reason ("only other services' lines") rightly differs from the bare one's ("nothing in the input")
+#: reason ("only other services' lines") rightly differs from the bare one's ("nothing in the
+#: input")
 WITH_EVIDENCE = sorted(name for name in MANIFEST if MANIFEST[name]["exit_code"] != 4)
 
 
