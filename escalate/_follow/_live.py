@@ -50,7 +50,6 @@ class LiveState:
     def _fold(self, data: bytes, stats: LineStats) -> None:
         if self.record_filter is None:
             scan_into((data,), stats, folder(self.state, stats))
-            self.state.settle()
             return
         accepts, add = self.record_filter.accepts, self.state.add
         for record in scan_chunks((data,), stats):

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from escalate._report._records import CallRecord, Record, WebhookRecord
+from escalate._report._messages import LIFECYCLE_ONLY as LIFECYCLE_ONLY  # the rules' import
+from escalate._report._messages import RESOLVED as RESOLVED
+from escalate._report._messages import MessageStates, keep_reference, merge_references
+from escalate._report._records import CallRecord, Record
 from escalate._report._shapes import shape_of, token_class
 from escalate._report._state import (
     CallGroup,
-    GroupKey,
+    CallKey,
+    NumbersSummary,
     Operation,
     OperationStats,
     WebhookGroup,
     WebhookKey,
-    _earlier,
-    _later,
+    WhoamiSummary,
     _sum_into,
-    count_at,
     payload_reference,
+    single_attempt,
+    with_member,
 )
 from escalate._schema import (
     LIFECYCLE_EVENTS,
@@ -41,40 +46,43 @@ SECOND_KEY, MINUTE_KEY = 19, 16
 MAX_SECOND_ROWS = 20_000
 _WEBHOOK_SLOT = TIMELINE_SLOT[STAGE_WEBHOOKS]
 PARTIAL = "partial_acceptance"  #: error-code slot of the group of 2xx sends with `errors[]`
-LIFECYCLE_ONLY = 1  #: a message seen in lifecycle webhooks, its send not (yet) seen
-RESOLVED = 2  #: a message accepted by a send and followed by a lifecycle event
 _NO_RESPONSE = ("timeout", "connection_error")
 _BAD_SIGNATURES = (SIGNATURE_INVALID, SIGNATURE_MISSING)
+#: no longer text sorts between a second and the second + _TOP (see `row_for`)
+_TOP = "\U0010ffff"
+_new = tuple.__new__
 
 
 class AggregateState:
-    """Everything the diagnosis needs, from one or more partial passes."""
+    """Everything the diagnosis needs, from one or more partial passes.
+
+    Records come in through `add` (a decoded `Record`, the reference path) or through `_fold`
+    (fields decoded straight from the line); both update the state only through the transitions
+    below (`count_call`, `webhook_arrived`, `first_attempt_accepted`, ...), so the two paths
+    cannot drift apart. The totals (records, calls, webhooks, first, last) follow from the groups.
+    """
 
     __slots__ = (
-        "_minute",
         "_row",
+        "_second",
+        "_second_end",
         "broken",
-        "calls",
         "client_ids",
         "envelopes",
         "examples",
         "file_records",
         "filtered_out",
-        "first",
         "groups",
         "hosts",
-        "last",
         "lines",
         "messages",
         "not_evidence",
         "numbers",
         "operations",
-        "records",
         "references",
         "segments",
         "timeline",
         "webhook_groups",
-        "webhooks",
         "whoami",
     )
 
@@ -85,52 +93,88 @@ class AggregateState:
         self.envelopes: dict[str, int] = {}  #: envelope name -> records it gave
         self.examples: list[tuple[str, str, int, int]] = []  #: reason, file, range start, line
         self.segments: dict[tuple[str, int], int] = {}  #: (file, range start) -> lines
-        self.records = self.calls = self.webhooks = 0
-        self.first: str | None = None
-        self.last: str | None = None
-        self.groups: dict[GroupKey, CallGroup] = {}
+        self.groups: dict[CallKey, CallGroup] = {}
         self.webhook_groups: dict[WebhookKey, WebhookGroup] = {}
-        self.whoami: tuple[str, dict[str, Any], str | None] | None = None  #: ts, summary, token fp
+        self.whoami: WhoamiSummary | None = None
+        self.numbers: NumbersSummary | None = None
         #: calls by `host[:port]` (the fast path counts its sends too), and by token client_id
         self.hosts: dict[str, int] = {}
         self.client_ids: dict[str, int] = {}
         self.filtered_out = 0  #: evidence records the report's filters left out
         #: input file -> [calls, webhooks] it held (after filters), for "which logs were given"
         self.file_records: dict[str, list[int]] = {}
-        self.numbers: tuple[str, tuple[dict[str, Any], ...]] | None = None
         self.operations: dict[str, Operation] = {}
         #: messageId -> accepted ts (pending), LIFECYCLE_ONLY or RESOLVED
-        self.messages: dict[str, str | int] = {}
+        self.messages = MessageStates()
         #: messageId -> externalReference, for messages while they are LIFECYCLE_ONLY (the
         #: least reference when their webhooks differ): the evidence that an unanswered send
         #: was accepted after all. Bounded by `messages`; dropped once a send accepts them.
         self.references: dict[str, str] = {}
         #: second or minute (see `row_at`) -> [ok, failed] per stage at TIMELINE_SLOT[stage]
         self.timeline: dict[str, list[int]] = {}
-        self._minute = ""  # the row of the last minute counted: records come mostly in order
+        # the row of the last second counted (records come mostly in order): a text starts with
+        # `_second` exactly when _second <= text < _second_end, two comparisons and no slicing
+        self._second = self._second_end = "\0"
         self._row: list[int] = []
 
+    @property
+    def calls(self) -> int:
+        """Calls counted (each in exactly one group)."""
+        return sum(group.count for group in self.groups.values())
+
+    @property
+    def webhooks(self) -> int:
+        """Webhook receipts counted (each in exactly one group)."""
+        return sum(group.count for group in self.webhook_groups.values())
+
+    @property
+    def records(self) -> int:
+        """Usable records: calls and webhook receipts."""
+        return self.calls + self.webhooks
+
+    @property
+    def first(self) -> str | None:
+        """The earliest record's timestamp."""
+        return min((group.first for group in self._all_groups() if group.first), default=None)
+
+    @property
+    def last(self) -> str | None:
+        """The latest record's timestamp."""
+        return max((group.last for group in self._all_groups() if group.last), default=None)
+
+    def _all_groups(self) -> Iterator[CallGroup | WebhookGroup]:
+        yield from self.groups.values()
+        yield from self.webhook_groups.values()
+
     def add(self, record: Record) -> None:
-        """Fold one record into the state."""
-        self.stamp(record.ts)
-        if type(record) is CallRecord:
+        """Fold one decoded record into the state (the reference path)."""
+        if isinstance(record, CallRecord):
             self._add_call(record)
         else:
-            self._add_webhook(record)  # type: ignore[arg-type]
+            key = _new(WebhookKey, (record.signature, record.response_status, record.event))
+            self.webhook_arrived(self.webhook_group(key), record.ts, record.message_id,
+                                 record.external_reference, record.timestamp_skew_s,
+                                 record.parse_error)  # fmt: skip
 
-    def stamp(self, ts: str) -> list[int]:
-        """Count one record at `ts` (records, first/last seen); return its minute's timeline row."""
-        self.records += 1
-        if self.last is None:
-            self.first = self.last = ts
-        elif ts > self.last:
-            self.last = ts
-        elif ts < self.first:  # type: ignore[operator]
-            self.first = ts
-        second = ts[:SECOND_KEY]
-        if second != self._minute:
-            self._minute, self._row = second, self.row_at(ts)
+    def row_for(self, ts: str) -> list[int]:
+        """The timeline row holding `ts` (the last one again while records stay in its second)."""
+        if not self._second <= ts < self._second_end:
+            self._second = ts[:SECOND_KEY]
+            self._second_end, self._row = self._second + _TOP, self.row_at(ts)
         return self._row
+
+    def _count(self, group: CallGroup | WebhookGroup, ts: str, slot: int) -> None:
+        """Count one record in its group (widening its first..last) and at `slot` of its row.
+
+        The per-record core of both paths, written flat: `row_for` only on a new second.
+        """
+        group.count += 1
+        if group.last is None or ts > group.last:
+            group.last = ts
+        if group.first is None or ts < group.first:
+            group.first = ts
+        row = self._row if self._second <= ts < self._second_end else self.row_for(ts)
+        row[slot] += 1
 
     def row_at(self, ts: str) -> list[int]:
         """The timeline row holding `ts`, created empty when new.
@@ -145,36 +189,70 @@ class AggregateState:
             row = self.timeline[key] = [0] * TIMELINE_WIDTH
         return row
 
-    def settle(self) -> None:
-        """Recompute the totals (records, calls, webhooks, first and last) from the groups.
+    def call_group(self, key: CallKey) -> CallGroup:
+        """The group of the calls with this key, created when new."""
+        group = self.groups.get(key)
+        if group is None:
+            slot = TIMELINE_SLOT.get(key.stage, TIMELINE_OTHER) + (key.outcome != OUTCOME_OK)
+            group = self.groups[key] = CallGroup(slot)
+        return group
 
-        Every record is counted in exactly one group, so the totals follow from the groups;
-        the fast path (`_fold`) leaves them to this call rather than update them per record.
-        """
-        calls, hooks = self.groups.values(), self.webhook_groups.values()
-        self.calls = sum(group.count for group in calls)
-        self.webhooks = sum(group.count for group in hooks)
-        self.records = self.calls + self.webhooks
-        firsts = [g.first for g in calls if g.first] + [g.first for g in hooks if g.first]
-        lasts = [g.last for g in calls if g.last] + [g.last for g in hooks if g.last]
-        self.first, self.last = min(firsts, default=None), max(lasts, default=None)
+    def call_counted(
+        self, group: CallGroup, ts: str, host: str | None, client_id: str | None
+    ) -> None:
+        """Count a call in its group, its second's timeline row, its host and client_id."""
+        self._count(group, ts, group.timeline_slot)
+        if host is not None:
+            self.hosts[host] = self.hosts.get(host, 0) + 1
+        if client_id is not None:
+            self.client_ids[client_id] = self.client_ids.get(client_id, 0) + 1
+
+    def webhook_group(self, key: WebhookKey) -> WebhookGroup:
+        """The group of the webhook receipts with this key, created when new."""
+        group = self.webhook_groups.get(key)
+        if group is None:
+            failed = webhook_failed(key.signature, key.response_status)
+            lifecycle = key.event in LIFECYCLE_EVENTS
+            group = self.webhook_groups[key] = WebhookGroup(failed, lifecycle)
+        return group
+
+    def webhook_arrived(
+        self,
+        group: WebhookGroup,
+        ts: str,
+        message_id: str | None,
+        reference: str | None,
+        skew_s: float | None,
+        parse_error: bool,
+    ) -> None:
+        """Count a webhook receipt; a failed one's details, a healthy one's lifecycle event."""
+        failed = group.failed
+        self._count(group, ts, _WEBHOOK_SLOT + failed)
+        if failed:
+            group.add_detail(ts, message_id, skew_s, parse_error)
+        elif message_id and group.lifecycle and self.messages.lifecycle(message_id) and reference:
+            keep_reference(self.references, message_id, reference)  # not accepted (yet)
+
+    def first_attempt_accepted(
+        self, operation: str, ts: str, fingerprint: str | None, message_id: str
+    ) -> None:
+        """A new operation's first attempt, accepted with one messageId: the common send."""
+        self.operations[operation] = single_attempt(ts, fingerprint, message_id)
+        self.message_accepted(message_id, ts)
+
+    def message_accepted(self, message_id: str, ts: str) -> None:
+        """A send was accepted with `message_id` (pending until a lifecycle webhook)."""
+        if self.messages.accepted(message_id, ts):
+            self.references.pop(message_id, None)
 
     def _add_call(self, call: CallRecord) -> None:
-        self.calls += 1
-        if call.host is not None:
-            self.hosts[call.host] = self.hosts.get(call.host, 0) + 1
-        if call.client_id is not None:
-            self.client_ids[call.client_id] = self.client_ids.get(call.client_id, 0) + 1
         ts, stage, response = call.ts, call.stage, call.response
         ok = call.outcome == OUTCOME_OK
         partial = ok and stage == STAGE_SEND and _errors_count(response) > 0
         code = PARTIAL if partial else call.error_code
-        key = (stage, call.method, call.route, call.status, call.outcome, code)
-        group = self.groups.get(key)
-        if group is None:
-            group = self.groups[key] = CallGroup()
-        count_at(group, ts)
-        self._row[TIMELINE_SLOT.get(stage, TIMELINE_OTHER) + (not ok)] += 1
+        key = _new(CallKey, (stage, call.method, call.route, call.status, call.outcome, code))
+        group = self.call_group(key)
+        self.call_counted(group, ts, call.host, call.client_id)
         if stage == STAGE_SEND:
             self._add_send(call, group, ok and not partial)
         elif ok and response is not None:
@@ -186,26 +264,28 @@ class AggregateState:
     def _add_summary(self, call: CallRecord) -> None:
         if call.stage == STAGE_WHOAMI and (self.whoami is None or call.ts > self.whoami[0]):
             fingerprint = call.token.get("fingerprint") if call.token else None
-            self.whoami = (call.ts, call.response or {}, fingerprint)
+            self.whoami = WhoamiSummary(call.ts, call.response or {}, fingerprint)
         elif call.stage == STAGE_NUMBERS and (self.numbers is None or call.ts > self.numbers[0]):
             numbers = (call.response or {}).get("numbers")
             if isinstance(numbers, list):
-                self.numbers = (call.ts, tuple(n for n in numbers if isinstance(n, dict)))
+                listed = tuple(n for n in numbers if isinstance(n, dict))
+                self.numbers = NumbersSummary(call.ts, listed)
 
     def _add_send(self, call: CallRecord, group: CallGroup, accepted: bool) -> None:
         ok = call.outcome == OUTCOME_OK
         message_ids = _message_ids(call.response) if ok else ()
-        if accepted and (not group.rows or call.ts < group.rows[-1].ts):
+        if accepted and wants_example(group, call.ts):
             group.add_row(call)  # an example of an accepted send, for the package
         operation = call.operation
         if accepted and len(message_ids) == 1 and operation and operation not in self.operations:
-            self.operations[operation] = (call.ts, call.idempotency_fingerprint, message_ids[0])
-            self._accept(message_ids[0], call.ts)
+            self.first_attempt_accepted(
+                operation, call.ts, call.idempotency_fingerprint, message_ids[0]
+            )
             return
         stats = self._operation(call, ok, message_ids)
         for message_id in message_ids:
             if stats is None or message_id not in stats.message_ids:
-                self._accept(message_id, call.ts)
+                self.message_accepted(message_id, call.ts)
             if not accepted:  # partial acceptance: keep samples for its evidence
                 group.add_message_id(call.ts, message_id)
         if stats is not None and message_ids:
@@ -225,43 +305,11 @@ class AggregateState:
         stats.timeouts += no_response
         fingerprint = call.idempotency_fingerprint
         if fingerprint:
-            stats.idempotency_fps.add(fingerprint)
+            stats.idempotency_fps = with_member(stats.idempotency_fps, fingerprint)
         reference = payload_reference(call.payload)
         if reference:
-            stats.references.add(reference)
+            stats.references = with_member(stats.references, reference)
         return stats
-
-    def _accept(self, message_id: str, ts: str) -> None:
-        seen = self.messages.get(message_id)
-        if seen is None:
-            self.messages[message_id] = ts
-        elif type(seen) is str:
-            self.messages[message_id] = min(seen, ts)
-        else:
-            self.messages[message_id] = RESOLVED
-            self.references.pop(message_id, None)
-
-    def _add_webhook(self, hook: WebhookRecord) -> None:
-        self.webhooks += 1
-        signature, status, event, ts = hook.signature, hook.response_status, hook.event, hook.ts
-        key = (signature, status, event)
-        group = self.webhook_groups.get(key)
-        if group is None:
-            group = self.webhook_groups[key] = WebhookGroup()
-        count_at(group, ts)
-        failed = signature in _BAD_SIGNATURES or (status is not None and not 200 <= status < 300)
-        if failed:
-            group.add_detail(hook)
-        self._row[_WEBHOOK_SLOT + failed] += 1
-        message_id = hook.message_id
-        if not failed and message_id and event in LIFECYCLE_EVENTS:
-            seen = self.messages.get(message_id)
-            if seen is None or seen == LIFECYCLE_ONLY:
-                self.messages[message_id] = LIFECYCLE_ONLY
-                if hook.external_reference:
-                    keep_reference(self.references, message_id, hook.external_reference)
-            elif type(seen) is str:
-                self.messages[message_id] = RESOLVED
 
     @property
     def events(self) -> dict[str, int]:
@@ -274,8 +322,9 @@ class AggregateState:
 
     def merge(self, other: AggregateState) -> AggregateState:
         """Add a partial state into this one (the result does not depend on the order)."""
-        for name in ("lines", "not_evidence", "records", "calls", "webhooks", "filtered_out"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.lines += other.lines
+        self.not_evidence += other.not_evidence
+        self.filtered_out += other.filtered_out
         _sum_into(self.broken, other.broken)
         _sum_into(self.hosts, other.hosts)
         _sum_into(self.client_ids, other.client_ids)
@@ -285,7 +334,6 @@ class AggregateState:
         _sum_into(self.envelopes, other.envelopes)
         self.examples = sorted(self.examples + other.examples)
         _sum_into(self.segments, other.segments)
-        self.first, self.last = _earlier(self.first, other.first), _later(self.last, other.last)
         _merge_groups(self.groups, other.groups)
         _merge_groups(self.webhook_groups, other.webhook_groups)
         _merge_operations(self.operations, other.operations)
@@ -293,8 +341,8 @@ class AggregateState:
         self.numbers = max(
             (s for s in (self.numbers, other.numbers) if s), default=None, key=_by_ts
         )
-        combined = _merge_messages(self.messages, other.messages)
-        _merge_references(self.references, other.references, combined)
+        self.messages.merge(other.messages)
+        merge_references(self.references, other.references, self.messages)
         for minute, counts in other.timeline.items():
             row = self.timeline.get(minute)
             if row is None:
@@ -304,11 +352,9 @@ class AggregateState:
         return self
 
 
-def keep_reference(references: dict[str, str], message_id: str, reference: str) -> None:
-    """Note a lifecycle-only message's externalReference; the least one when webhooks differ."""
-    known = references.get(message_id)
-    if known is None or reference < known:
-        references[message_id] = reference
+def wants_example(group: CallGroup, ts: str) -> bool:
+    """An accepted send at `ts` is kept as an example of its group (the earliest are kept)."""
+    return not group.rows or ts < group.rows[-1].ts
 
 
 def webhook_failed(signature: str, response_status: int | None) -> bool:
@@ -330,40 +376,6 @@ def _merge_groups(mine: dict[Any, Any], other: dict[Any, Any]) -> None:
             mine[key] = group
 
 
-def _merge_messages(
-    mine: dict[str, str | int], other: dict[str, str | int]
-) -> dict[str, str | int]:
-    """Merge the message maps; return the combined entries of the messages both saw."""
-    # only the messages both sides saw need combining: a per-entry loop over the rest cost
-    # 20 ms per 40,000 messages, a dict update a tenth of that
-    both = mine.keys() & other.keys()
-    combined = {message_id: _combine(mine[message_id], other[message_id]) for message_id in both}
-    mine.update(other)
-    mine.update(combined)
-    return combined
-
-
-def _merge_references(
-    mine: dict[str, str], other: dict[str, str], combined: dict[str, str | int]
-) -> None:
-    """Union of the references (least per message), less the messages a send now accepts.
-
-    Two files, a sender's and a receiver's, of 40,000 messages: about 20 ms more than the message
-    map's own merge (25-30 ms), adding and then dropping the receiver's references of accepted
-    messages; within one file (byte ranges) a part's references are the few messages whose send
-    is in another range, and this costs next to nothing.
-    """
-    if other:
-        both = mine.keys() & other.keys()
-        least = {message_id: min(mine[message_id], other[message_id]) for message_id in both}
-        mine.update(other)
-        mine.update(least)
-    if mine:
-        for message_id in mine.keys() & combined.keys():
-            if combined[message_id] != LIFECYCLE_ONLY:
-                del mine[message_id]
-
-
 def _merge_operations(mine: dict[str, Operation], other: dict[str, Operation]) -> None:
     if not mine:
         mine.update(other)
@@ -376,14 +388,6 @@ def _merge_operations(mine: dict[str, Operation], other: dict[str, Operation]) -
             stats = OperationStats.of(known)
             stats.merge(OperationStats.of(value))
             mine[key] = stats
-
-
-def _combine(a: str | int, b: str | int) -> str | int:
-    if type(a) is str and type(b) is str:
-        return min(a, b)
-    if type(a) is str or type(b) is str:
-        return RESOLVED
-    return max(a, b)
 
 
 def _errors_count(response: dict[str, Any] | None) -> int:

@@ -139,7 +139,6 @@ def aggregate_source(
     try:
         if record_filter is None:
             scan_into(chunks, stats, folder(state, stats), layout)
-            state.settle()
         else:
             accepts, add = record_filter.accepts, state.add
             for record in scan_chunks(chunks, stats, layout):

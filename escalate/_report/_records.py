@@ -196,7 +196,7 @@ def _call_from(obj: dict[str, Any]) -> CallRecord:
     for text in texts:
         if text is not None and type(text) is not str:
             raise BrokenRecord(REASON_WRONG_TYPES)
-    if not _ids_are_texts(token, response):
+    if not ids_are_texts(token, response):
         raise BrokenRecord(REASON_WRONG_TYPES)
     present = idempotency.get("present") if idempotency else None
     if present is not None and type(present) is not bool:
@@ -214,7 +214,7 @@ def _text_or_none(value: object) -> str | None:
     return value if type(value) is str else None
 
 
-def _ids_are_texts(token: dict[str, Any] | None, response: dict[str, Any] | None) -> bool:
+def ids_are_texts(token: dict[str, Any] | None, response: dict[str, Any] | None) -> bool:
     """The ids the report keys sets and maps on are strings or null (a list is unhashable): the
     token's fingerprint and every `results[].messageId` of a send's response."""
     if token is not None and type(token.get("fingerprint")) not in _TEXT_OR_NULL:

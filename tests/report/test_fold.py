@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from escalate._report import AggregateState
-from escalate._report._fold import SEND_FIELDS, WEBHOOK_FIELDS, folder
+from escalate._report._fold import CALL_FIELDS, SEND_FIELDS, WEBHOOK_FIELDS, folder
 from escalate._report._reader import LineStats, scan_chunks, scan_into
 from tests.report.builders import call, referenced, send_call, webhook, whoami_call
 
@@ -28,7 +28,12 @@ _ODD_MEMBERS: dict[str, tuple[Any, ...]] = {
     "ts": ("2026-11-27T10:00:00+00:00", "2026-11-27T10:00:00.000000Y"),
     "signature": ("missing", "invalid", "not_checked"),
     "response_status": (204, 299, 300, 500),
-    "status": (200, 500, 202.0),
+    "status": (200, 500, 202.0, True),
+    "token": ({"age_s": 4000, "expires_in": 3600}, {"fresh": True}, {}),
+    "payload": ({"to": "<e164>"}, [], "x", {"externalReference": "<fp:fp_r9>"}),
+    "stage": ("token", "whoami", "other"),
+    "outcome": ("timeout", "error"),
+    "method": ("GET",),
     "timestamp_skew_s": (3, False),
     "external_reference": ("", "fp_r1", {"fp": "fp_r1"}),
 }
@@ -60,7 +65,7 @@ def _record(draw: st.DrawFn) -> dict[str, Any]:
     else:
         record = draw(st.sampled_from([whoami_call(at=at), call("/api/core/numbers", 500, at=at)]))
     if draw(st.integers(min_value=0, max_value=2)) == 0:  # now and then, one odd field
-        fields = WEBHOOK_FIELDS if record["kind"] == "webhook" else SEND_FIELDS
+        fields = WEBHOOK_FIELDS if record["kind"] == "webhook" else (*SEND_FIELDS, *CALL_FIELDS)
         field = draw(st.sampled_from(["schema", "kind", *fields]))
         if draw(st.booleans()):
             record[field] = draw(st.sampled_from(_ODD_VALUES + _ODD_MEMBERS.get(field, ())))
@@ -79,7 +84,6 @@ def _reference(data: bytes) -> tuple[AggregateState, LineStats]:
 def _fast(data: bytes) -> tuple[AggregateState, LineStats]:
     state, stats = AggregateState(), LineStats()
     scan_into([data], stats, folder(state))
-    state.settle()
     return state, stats
 
 
@@ -89,7 +93,7 @@ def _snapshot(state: AggregateState) -> dict[str, Any]:
     snapshot["groups"] = {key: _slots(group) for key, group in state.groups.items()}
     snapshot["webhook_groups"] = {key: _slots(g) for key, g in state.webhook_groups.items()}
     snapshot["operations"] = {
-        key: value if isinstance(value, tuple) else _slots(value)
+        key: value if isinstance(value, str) else _slots(value)
         for key, value in state.operations.items()
     }
     return snapshot
@@ -126,7 +130,9 @@ def _one_odd_field() -> list[tuple[dict[str, Any], str, object]]:
     bases = (
         (webhook("message.delivery", "msg_z", at=9), WEBHOOK_FIELDS),
         (send_call(at=9, message_id="msg_z", operation="fp_op_new"), SEND_FIELDS),
-    )
+        (send_call(403, at=9, message_id=None, error_code="FORBIDDEN", request_id="req_z",
+                   operation="fp_op_new", payload=referenced("<fp:fp_r1>")), CALL_FIELDS),
+    )  # fmt: skip
     for base, fields in bases:
         for field in ("schema", "kind", *fields):
             values = (_ABSENT, *_ODD_VALUES, *_ODD_MEMBERS.get(field, ()))

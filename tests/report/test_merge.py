@@ -115,7 +115,7 @@ def test_merged_references_equal_one_pass(seed: int, parts: int) -> None:
 
 
 def _references(value: object) -> frozenset[str]:
-    return value.references if isinstance(value, OperationStats) else frozenset()
+    return frozenset(value.references) if isinstance(value, OperationStats) else frozenset()
 
 
 def test_jobs_split_a_file_into_byte_ranges(tmp_path: Path) -> None:

@@ -1,0 +1,82 @@
+"""Message states: resolved messages kept compact, the same answers as a plain map, mergeable."""
+
+from __future__ import annotations
+
+import pickle
+import random
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from escalate._report._messages import LIFECYCLE_ONLY, RESOLVED, MessageStates
+
+#: (messageId, accepted ts) for a send, (messageId, None) for a lifecycle webhook
+Event = tuple[str, "str | None"]
+_TIMES = [f"2026-11-27T10:00:0{n}.000000Z" for n in range(4)]
+_IDS = ["msg_a", "msg_b", "msg_c", "msg_\u00e9", "msg_\ud800"]
+_EVENTS = st.lists(
+    st.tuples(st.sampled_from(_IDS), st.one_of(st.none(), st.sampled_from(_TIMES))), max_size=30
+)
+
+
+def _model(events: list[Event]) -> dict[str, str | int]:
+    """The plain map the states replace: every message, RESOLVED ones included."""
+    states: dict[str, str | int] = {}
+    for message_id, ts in events:
+        seen = states.get(message_id)
+        if ts is not None:
+            if seen is None or (type(seen) is str and ts < seen):
+                states[message_id] = ts
+            elif type(seen) is not str:
+                states[message_id] = RESOLVED
+        elif seen is None or seen == LIFECYCLE_ONLY:
+            states[message_id] = LIFECYCLE_ONLY
+        elif type(seen) is str:
+            states[message_id] = RESOLVED
+    return states
+
+
+def _states(events: list[Event]) -> MessageStates:
+    states = MessageStates()
+    for message_id, ts in events:
+        if ts is None:
+            states.lifecycle(message_id)
+        else:
+            states.accepted(message_id, ts)
+    return states
+
+
+@settings(max_examples=300, deadline=None)
+@given(_EVENTS)
+def test_states_answer_as_the_plain_map(events: list[Event]) -> None:
+    """Items, values, lookups and length are those of the plain map, in any order of events."""
+    states, model = _states(events), _model(events)
+    assert dict(states.items()) == model
+    assert sorted(map(str, states.values())) == sorted(map(str, model.values()))
+    assert {message_id: states.get(message_id) for message_id in model} == model
+    assert len(states) == len(model) and states.get("msg_never") is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(_EVENTS, st.integers(min_value=1, max_value=4), st.randoms())
+def test_merged_parts_equal_one_pass(events: list[Event], parts: int, order: random.Random) -> None:
+    """Events split into parts, the parts' states merged in any order: the one-pass states."""
+    pieces = [_states(events[index::parts]) for index in range(parts)]
+    order.shuffle(pieces)
+    merged = MessageStates()
+    for piece in pieces:
+        merged.merge(pickle.loads(pickle.dumps(piece)))  # as --jobs hands them over
+    assert merged == _states(events)
+    resolved = {key.decode("utf-8", "surrogatepass") for key in merged.resolved}
+    assert not merged.open.keys() & resolved
+
+
+def test_a_resolved_message_leaves_the_open_map() -> None:
+    """Accepted, then a webhook: only its id's bytes are kept, and later events keep it so."""
+    states = MessageStates()
+    states.accepted("msg_a", "2026-11-27T10:00:00.000000Z")
+    assert states.lifecycle("msg_a") is False
+    assert (states.open, states.resolved) == ({}, {b"msg_a"})
+    assert states.lifecycle("msg_a") is False
+    assert states.accepted("msg_a", "2026-11-27T10:00:09.000000Z") is True
+    assert states["msg_a"] == RESOLVED and states.open == {}
