@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
@@ -41,6 +42,20 @@ class InternalError(InputProblem):
     """A bug in escalate: exit status 70 and a request for a bug report."""
 
     exit_code = int(ExitCode.INTERNAL)
+
+
+@contextmanager
+def bugs_reported() -> Iterator[None]:
+    """Turn an unexpected exception (a bug) into `InternalError`; click's own errors pass."""
+    try:
+        yield
+    except click.ClickException:
+        raise
+    except Exception as error:  # a bug: say so plainly rather than print a traceback
+        raise InternalError(
+            f"internal error ({type(error).__name__}: {error}); please report it with the "
+            "command line you ran"
+        ) from error
 
 
 def warn_skipped(skipped: SkippedLines) -> None:

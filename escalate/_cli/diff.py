@@ -18,7 +18,7 @@ import click
 from escalate._cli._exit import ExitCode
 from escalate._cli._options import (
     InputProblem,
-    InternalError,
+    bugs_reported,
     load_config_or_exit,
     report_filters,
     report_options,
@@ -77,16 +77,9 @@ def diff_command(
     """
     windows = _windows(paths, at, before, after, report_options(filters))
     scanner = SecretScanner(load_config_or_exit(scan_config))
-    try:
+    with bugs_reported():
         diff = _diff(windows, scanner)
         text = scanner.scan_text(render_diff(diff, fmt))
-    except click.ClickException:
-        raise
-    except Exception as error:  # a bug: say so plainly rather than print a traceback
-        raise InternalError(
-            f"internal error ({type(error).__name__}: {error}); please report it with the "
-            "command line you ran"
-        ) from error
     write_output(text, output)
     failed = gate_fails(diff, fail_on)
     click.get_current_context().exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))

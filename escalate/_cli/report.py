@@ -22,7 +22,7 @@ from escalate._cli._exit import report_exit_code
 from escalate._cli._follow import FOLLOW_PARAMS, check_follow_options, follow_options, run_follow
 from escalate._cli._options import (
     InputProblem,
-    InternalError,
+    bugs_reported,
     load_config_or_exit,
     report_filters,
     report_options,
@@ -130,18 +130,11 @@ def report_command(
         code = run_follow(inputs, options, following, config, finish)
         click.get_current_context().exit(int(code))
     scanner = SecretScanner(config)
-    try:
+    with bugs_reported():
         with _progress_bar(inputs, progress) as on_progress:
             report = _build(inputs, dataclasses.replace(options, progress=on_progress))
         report = redact_report(report, scanner)
         text = scanner.scan_text(_render(report, OutputFormat(fmt), template))
-    except click.ClickException:
-        raise
-    except Exception as error:  # a bug: say so plainly rather than print a traceback
-        raise InternalError(
-            f"internal error ({type(error).__name__}: {error}); please report it with the "
-            "command line you ran"
-        ) from error
     warn_skipped(report.inputs.skipped)
     write_output(text, output)
     click.get_current_context().exit(int(report_exit_code(report)))
