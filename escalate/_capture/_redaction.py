@@ -14,7 +14,7 @@ from typing import Any, Final, NamedTuple
 from urllib.parse import parse_qsl
 
 from escalate._capture import _settings
-from escalate._capture._scan import phone_marker
+from escalate._capture._scan import E164_MARKER, phone_marker
 
 
 class Rule(NamedTuple):
@@ -37,6 +37,9 @@ TEXT = Rule("text")  #: message text: `<text:len=N>`
 MEDIA = Rule("media")  #: media URLs: `<media:count=N>`
 REFERENCE = Rule("reference")  #: `externalReference`: a fingerprint (verbatim by configuration)
 PLAIN = Rule("plain")  #: anything else: a phone marker or `<str:len=N>`
+#: `sendFrom`: a numberId verbatim; an E.164 value `<e164:fp_...>`, keyed like every fingerprint,
+#: so the report can tell which of the client's own numbers it was (never applied to `to`).
+SENDER = Rule("sender", IDENTIFIER.verbatim)
 
 #: The one redaction table: field name -> rule. A field not listed is `PLAIN`.
 REDACTION: Final[Mapping[str, Rule]] = {
@@ -50,7 +53,7 @@ REDACTION: Final[Mapping[str, Rule]] = {
     "event": ENUMERATION,
     "code": CODE,
     "error": CODE,
-    "sendFrom": IDENTIFIER,
+    "sendFrom": SENDER,
     "numberId": IDENTIFIER,
     "messageId": IDENTIFIER,
     "requestId": IDENTIFIER,
@@ -88,6 +91,12 @@ def length(value: str) -> str:
     return f"<str:len={len(value)}>"
 
 
+def sender_marker(value: str) -> str | None:
+    """`<e164:fp_...>` for an E.164 sender number, another phone marker, or None."""
+    marker = phone_marker(value)
+    return f"<e164:{_settings.fingerprint(value)}>" if marker == E164_MARKER else marker
+
+
 def reference(value: str) -> str:
     """How an `externalReference` is shown: a fingerprint, or verbatim when configured so."""
     if _settings.current().keep_external_reference:
@@ -109,6 +118,10 @@ class Shaper:
             shown = f"<text:len={len(value)}>"
         elif rule is MEDIA:
             shown = "<media:count=1>"
+        elif rule is SENDER:
+            shown = sender_marker(value) or (
+                value if rule.verbatim is not None and rule.verbatim.fullmatch(value)
+                else length(value))
         else:
             shown = phone_marker(value) or (
                 value if rule.verbatim is not None and rule.verbatim.fullmatch(value)

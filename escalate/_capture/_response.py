@@ -113,6 +113,7 @@ class Summarizer:
             "mmsEnabled": _bool_or_none(item.get("mmsEnabled")),
             "campaignRegistered": bool(item.get("campaignRegId", item.get("campaignregId"))),
             "e164": _scan.phone_marker(e164) if isinstance(e164, str) else None,
+            "e164_fingerprint": _sender_fingerprint(e164),
         }
 
     def _send(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -153,6 +154,14 @@ def _counts(counts: Any) -> dict[str, Any]:
         return {}
     return {"assignedNumbers": {key: value for key, value in counts.items()
                                 if key in _COUNTS and _is_int(value)}}
+
+
+def _sender_fingerprint(e164: Any) -> str | None:
+    """The keyed fingerprint of the client's own number when it is E.164: what a `sendFrom`
+    holding that number fingerprints to (`<e164:fp_...>`), so the report can name its numberId."""
+    if isinstance(e164, str) and _scan.phone_marker(e164) == _scan.E164_MARKER:
+        return fingerprint(e164)
+    return None
 
 
 def _is_int(value: Any) -> bool:

@@ -91,6 +91,20 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Fix:
+    """The failing request as it was and as it should be: the one change, explained.
+
+    Shapes and numberIds only, never a value capture did not keep: `was` and `should_be` are
+    request shapes (or, for a handler, code), so a fix passes the last secret scan like the rest.
+    """
+
+    field: str  #: what changes: "sendFrom", "Idempotency-Key header", "webhook verification"
+    was: str  #: the request's shape as captured (compact JSON), or the code pattern it follows
+    should_be: str  #: the same request with the one change, or the corrected code
+    why: str  #: one or two sentences: which guide rule, which number
+
+
+@dataclass(frozen=True)
 class Finding:
     """One symptom of the troubleshooting guide that the evidence shows."""
 
@@ -108,6 +122,7 @@ class Finding:
     #: ids of rules whose every observation this finding explains (the same failed sends): their
     #: findings are not reported separately
     covers: tuple[str, ...] = ()
+    fix: Fix | None = None  #: the corrected request, for the mistakes the guide names
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from escalate._schema import STAGE_SEND, STAGE_TOKEN
 
 E164 = "<e164>"
 PHONE_NOT_E164 = "<phone:not_e164>"
+E164_FINGERPRINTED = "<e164:"  #: `sendFrom` only: `<e164:fp_...>` (docs/record-schema.md)
 SEND_KEYS = frozenset(
     {"sendFrom", "to", "messageType", "text", "media", "mediaUrls", "mediaUrl", "externalReference"}
 )
@@ -35,6 +36,8 @@ class SendShape(NamedTuple):
     missing_keys: tuple[str, ...]
     unknown_keys: tuple[str, ...]
     idempotency_present: bool | None
+    #: the keyed fingerprint of an E.164 `sendFrom` (`<e164:fp_...>`), to match the numbers list
+    send_from_fingerprint: str | None = None
 
 
 class TokenRequestShape(NamedTuple):
@@ -86,19 +89,27 @@ def send_shape(payload: Any, idempotency_present: bool | None) -> SendShape:
         missing_keys=tuple(key for key in REQUIRED_SEND_KEYS if key not in payload),
         unknown_keys=tuple(sorted(key for key in payload if key not in SEND_KEYS)),
         idempotency_present=idempotency_present,
+        send_from_fingerprint=_sender_fingerprint(payload.get("sendFrom")),
     )
 
 
 def _send_from(value: Any) -> tuple[str, str | None]:
     if value is None:
         return "missing", None
-    if value == E164:
+    if value == E164 or _sender_fingerprint(value):
         return "e164", None
     if value == PHONE_NOT_E164:
         return "phone", None
     if isinstance(value, str) and not value.startswith("<"):
         return "number_id", value
     return "other", None
+
+
+def _sender_fingerprint(value: Any) -> str | None:
+    """`fp_...` of a `<e164:fp_...>` descriptor, else None."""
+    if isinstance(value, str) and value.startswith(E164_FINGERPRINTED) and value.endswith(">"):
+        return value[len(E164_FINGERPRINTED):-1]
+    return None
 
 
 def _recipients(value: Any) -> tuple[int, int]:

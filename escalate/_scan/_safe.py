@@ -19,7 +19,7 @@ FINGERPRINT_RE: Final = re.compile(r"fp_[0-9a-f]{12}")
 SHAPE_RE: Final = re.compile(
     r"<(?:e164|phone:not_e164|int|float|bool|null|stream|list|dict|object|array"
     r"|(?:text|str):len=\d+|media:count=\d+|key#\d+|\+\d+ more|unparsed:\d+ bytes"
-    r"|fp:fp_[0-9a-f]{12})>"
+    r"|fp:fp_[0-9a-f]{12}|e164:fp_[0-9a-f]{12})>"
 )
 _NUMBER_RE: Final = re.compile(r"[+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?")
 #: The placeholder capture writes for a credential (`_capture._scan.TOKEN_MARKER`), after an

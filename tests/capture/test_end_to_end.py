@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import base64
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from escalate._capture._settings import fingerprint
 from escalate.sandbox import RedCloudSandbox
 
 from ._drivers import DRIVER_IDS, DRIVERS, Call, Reply
@@ -155,13 +157,27 @@ def test_missing_idempotency_key(driver: Any, rc: RedCloudSandbox, evidence: Evi
 
 
 def test_phone_number_as_send_from(driver: Any, rc: RedCloudSandbox, evidence: Evidence) -> None:
-    """`sendFrom` holding an E.164 number is visible as `<e164>` without the number."""
+    """`sendFrom` holding an E.164 number is visible as `<e164:fp_...>` without the number."""
     flow = Flow(driver, rc)
     flow.get_token()
     assert flow.send(send_body(send_from="+15551234567")).status == 400
     record = evidence.last_call()
-    assert record["payload"]["sendFrom"] == "<e164>"
+    assert record["payload"]["sendFrom"] == f"<e164:{fingerprint('+15551234567')}>"
+    assert "15551234567" not in json.dumps(record)
     assert record["error_code"] == "INVALID_REQUEST"
+
+
+def test_send_from_fingerprint_matches_own_number(driver: Any, rc: RedCloudSandbox,
+                                                 evidence: Evidence) -> None:
+    """An E.164 `sendFrom` fingerprints like the same number in the numbers summary."""
+    flow = Flow(driver, rc)
+    flow.get_token()
+    flow.get("/api/core/numbers")
+    flow.send(send_body(send_from="+15551234567"))
+    numbers, send = evidence.calls()[1:]
+    by_fingerprint = {n["e164_fingerprint"]: n["numberId"] for n in numbers["response"]["numbers"]}
+    assert send["payload"]["sendFrom"] == f"<e164:{fingerprint('+15551234567')}>"
+    assert by_fingerprint[fingerprint("+15551234567")] == "num_abc123"
 
 
 def test_forbidden_send_from(driver: Any, rc: RedCloudSandbox, evidence: Evidence) -> None:

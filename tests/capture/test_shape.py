@@ -31,9 +31,18 @@ def test_send_body_shape() -> None:
 
 
 def test_send_from_phone_number_is_a_marker() -> None:
-    """A phone number in `sendFrom` is never kept, even though sendFrom is an identifier key."""
-    assert shape_json({"sendFrom": "+15551234567"}) == {"sendFrom": "<e164>"}
+    """A phone number in `sendFrom` is never kept, even though sendFrom is an identifier key:
+    an E.164 one becomes its keyed fingerprint, to be matched with the client's own numbers."""
+    assert shape_json({"sendFrom": "+15551234567"}) == {
+        "sendFrom": f"<e164:{fingerprint('+15551234567')}>"}
     assert shape_json({"sendFrom": "15551234567"}) == {"sendFrom": "<phone:not_e164>"}
+
+
+def test_recipients_are_never_fingerprinted() -> None:
+    """The same number as a recipient stays a bare `<e164>`: only senders are fingerprinted."""
+    shaped = shape_json({"sendFrom": "+15551234567", "to": ["+15551234567"]})
+    assert shaped["to"] == ["<e164>"]
+    assert fingerprint("+15551234567") not in str(shaped["to"])
 
 
 def test_media_becomes_a_count() -> None:

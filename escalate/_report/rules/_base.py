@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
 from escalate._report._aggregate import AggregateState
-from escalate._report._model import Cause, Check, EscalationPackage, Evidence, Finding
+from escalate._report._model import Cause, Check, EscalationPackage, Evidence, Finding, Fix
 from escalate._report.rules._package import call_evidence, call_package, plural, ranked
 from escalate._report.rules._select import Selected
 
@@ -68,6 +68,7 @@ class BaseRule:
         package: EscalationPackage,
         severity: Severity = "error",
         stage: str | None = None,
+        fix: Fix | None = None,
     ) -> Finding:
         """This rule's finding; `stage` overrides the rule's own (a rule spanning stages).
 
@@ -89,6 +90,7 @@ class BaseRule:
             next_action=next_action,
             evidence=evidence,
             package=package,
+            fix=fix,
         )
 
     def call_finding(
@@ -103,6 +105,7 @@ class BaseRule:
         package: EscalationPackage | None = None,
         severity: Severity = "error",
         stage: str | None = None,
+        fix: Fix | None = None,
     ) -> Finding:
         """A finding about failing calls, with the evidence and package of their groups."""
         return self.finding(
@@ -114,6 +117,7 @@ class BaseRule:
             package=package if package is not None else call_package(state, groups),
             severity=severity,
             stage=stage,
+            fix=fix,
         )
 
 

@@ -47,7 +47,7 @@ def send_from_counts(state: AggregateState, shapes: dict[SendShape, int]) -> Sen
             continue
         checked += n
         not_active += n * (number.get("status") != "ACTIVE")
-        not_enabled += n * (not _enabled_for(number, shape.message_type))
+        not_enabled += n * (not enabled_for(number, shape.message_type))
         no_campaign += n * (number.get("campaignRegistered") is False)
     return SendFromCounts(
         sum(shapes.values()),
@@ -94,10 +94,10 @@ def _breaks_send_from(shape: SendShape, numbers: dict[str, dict[str, Any]]) -> b
     number = numbers.get(shape.send_from)
     if number is None:
         return True
-    return number.get("status") != "ACTIVE" or not _enabled_for(number, shape.message_type)
+    return number.get("status") != "ACTIVE" or not enabled_for(number, shape.message_type)
 
 
-def _enabled_for(number: dict[str, Any], message_type: str | None) -> bool:
+def enabled_for(number: dict[str, Any], message_type: str | None) -> bool:
     if message_type == "MMS":
         return number.get("mmsEnabled") is not False
     if message_type == "SMS":

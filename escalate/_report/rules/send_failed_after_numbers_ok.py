@@ -8,6 +8,7 @@ from escalate._report._aggregate import AggregateState
 from escalate._report._model import Finding
 from escalate._report._shapes import SendShape
 from escalate._report.rules._base import BaseRule, RuleContext
+from escalate._report.rules._fix import send_from_fix
 from escalate._report.rules._numbers import send_from_broken, send_from_counts
 from escalate._report.rules._package import cause, check
 from escalate._report.rules._select import (
@@ -112,6 +113,7 @@ class SendFailedAfterNumbersOkRule(BaseRule):
             checks=checks,
             causes=causes,
             next_action="Correct the `sendFrom` source and re-run the send.",
+            fix=send_from_fix(state, groups),
         )
         if covered:
             details = (*finding.evidence.details, ("also the symptom of", ", ".join(covered)))
