@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -65,3 +66,38 @@ def test_healthy_session_from_real_clients(evidence: Path) -> None:
     report = build_report([str(evidence)], options=ReportOptions(delivery_grace_s=0))
     assert [f.symptom for f in report.findings] == []
     assert [s.verdict for s in report.stages] == ["pass"] * 5
+
+
+def _fix_of(evidence: Path, rule: str) -> Any:
+    report = build_report([str(evidence)], options=ReportOptions(delivery_grace_s=0))
+    return finding(report, rule).fix
+
+
+def test_own_number_in_send_from_fixed_to_its_number_id(evidence: Path) -> None:
+    """An E.164 sendFrom that is one of the client's numbers: the fix names its numberId."""
+    with WebhookSink() as sink, RedCloudSandbox(webhook_url=sink.url, webhook_secret=_SECRET) as rc:
+        _session(rc, sink, "+15551230001", sends=1)
+    fix = _fix_of(evidence, "send_failed_after_numbers_ok")
+    assert "use `sendFrom: num_sms_only`" in fix.why
+    assert '"sendFrom":"num_sms_only"' in fix.should_be
+
+
+def test_foreign_number_in_send_from_is_not_one_of_yours(evidence: Path) -> None:
+    """An E.164 sendFrom that none of the client's numbers is: "not one of yours"."""
+    with WebhookSink() as sink, RedCloudSandbox(webhook_url=sink.url, webhook_secret=_SECRET) as rc:
+        _session(rc, sink, "+15559990000", sends=1)
+    fix = _fix_of(evidence, "send_failed_after_numbers_ok")
+    assert "this number is not one of yours" in fix.why
+    assert "9990000" not in f"{fix}"
+
+
+def test_forbidden_number_fix_lists_the_owned_number_ids(evidence: Path) -> None:
+    """A 403 for another client's numberId, with the numbers list: the owned numberIds."""
+    with WebhookSink() as sink, RedCloudSandbox(webhook_url=sink.url, webhook_secret=_SECRET) as rc:
+        _session(rc, sink, "num_other_client", sends=2)
+    report = build_report([str(evidence)], options=ReportOptions(delivery_grace_s=0))
+    found = finding(report, "send_failed_after_numbers_ok")
+    assert "send_forbidden" in found.covers
+    assert found.fix is not None
+    assert "`num_other_client` is not one of the numbers" in found.fix.why
+    assert "`num_abc123`, `num_sms_only`, `num_no_campaign`" in found.fix.why

@@ -36,12 +36,16 @@ def test_fixes_hold_no_phone_number_token_or_secret(
             assert [secret for secret in SECRETS if secret.decode() in text] == []
 
 
-@pytest.mark.parametrize("fmt", FORMATS, ids=lambda f: f.value)
+#: the JSON report is where `fixes` reads them from
+OTHER_FORMATS = [fmt for fmt in FORMATS if fmt is not Format.JSON]
+
+
+@pytest.mark.parametrize("fmt", OTHER_FORMATS, ids=lambda f: f.value)
 @pytest.mark.parametrize("name", sorted(MANIFEST))
 def test_fixes_are_shown_in_every_format(
     name: str, fmt: Format, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The explanation and both requests of each fix are in every format."""
+    """The explanation and both requests of each fix of the JSON report are in every format."""
     _, output = run_report(name, fmt, monkeypatch)
     words = readable(output, fmt)
     for fix in fixes(name, monkeypatch).values():
@@ -56,3 +60,32 @@ def test_phone_number_in_send_from_maps_to_its_number_id(monkeypatch: pytest.Mon
     assert orjson.loads(fix["was"])["sendFrom"].startswith("<e164:fp_")
     assert orjson.loads(fix["should_be"])["sendFrom"] == "num_abc123"
     assert "use `sendFrom: num_abc123`" in fix["why"]
+
+
+def test_missing_idempotency_key_fix_adds_the_header(monkeypatch: pytest.MonkeyPatch) -> None:
+    """missing_idempotency_key: the same send with an Idempotency-Key header."""
+    fix = fixes("missing_idempotency_key", monkeypatch)["send_invalid_request"]
+    assert fix["field"] == "Idempotency-Key header"
+    assert "(no Idempotency-Key header)" in fix["was"]
+    assert "Idempotency-Key: <one key per business operation" in fix["should_be"]
+
+
+def test_duplicate_messages_fix_reuses_one_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """duplicate_messages: the retry under a new key, and the one-key-reused pattern."""
+    fix = fixes("duplicate_messages", monkeypatch)["duplicate_messages"]
+    assert "under 2 different Idempotency-Key values" in fix["was"]
+    assert '"Idempotency-Key": key' in fix["should_be"]
+
+
+def test_reserialized_handler_fix_verifies_the_raw_body(monkeypatch: pytest.MonkeyPatch) -> None:
+    """webhook_handler_reserialized: the corrected verification over the raw bytes."""
+    fix = fixes("webhook_handler_reserialized", monkeypatch)["webhook_rejected"]
+    assert "hmac.compare_digest" in fix["should_be"]
+    assert "json.dumps" in fix["was"]
+
+
+def test_forbidden_send_from_fix_without_numbers_list(monkeypatch: pytest.MonkeyPatch) -> None:
+    """send_forbidden (never fetched /numbers): the fix says to fetch the list, names none."""
+    fix = fixes("send_forbidden", monkeypatch)["send_forbidden"]
+    assert "no /api/core/numbers list was captured" in fix["why"]
+    assert orjson.loads(fix["should_be"])["sendFrom"] == "<numberId from /api/core/numbers>"

@@ -13,10 +13,18 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from escalate._report._aggregate import LIFECYCLE_ONLY, AggregateState
-from escalate._report._model import Check, EscalationPackage, Evidence, Finding, PackageRow
+from escalate._report._model import (
+    Check,
+    EscalationPackage,
+    Evidence,
+    Finding,
+    Fix,
+    PackageRow,
+)
 from escalate._report._state import OperationStats
 from escalate._report.rules._base import BaseRule, RuleContext
 from escalate._report.rules._package import cause, check, duration_text, example_payload_text
+from escalate._report.rules._request_fixes import new_key_per_retry_fix
 from escalate._report.rules._select import select
 from escalate._schema import ROUTE_SEND, STAGE_SEND
 
@@ -151,7 +159,16 @@ class DuplicateMessagesRule(BaseRule):
                 details=tuple((d.operation, _describe(d)) for d in duplicated[:10]),
             ),
             package=_package(state, duplicated, first, last),
+            fix=_new_key_fix(duplicated),
         )
+
+
+def _new_key_fix(duplicated: list[Duplicate]) -> Fix | None:
+    """The one-key-per-operation pattern, for the first operation retried under new keys."""
+    stats = next((d.stats for d in duplicated if len(d.stats.idempotency_fps) > 1), None)
+    if stats is None:
+        return None
+    return new_key_per_retry_fix(stats.attempts, len(stats.idempotency_fps), stats.timeouts)
 
 
 def _checks(state: AggregateState, duplicated: list[Duplicate]) -> tuple[Check, ...]:

@@ -8,7 +8,6 @@ from escalate._report._aggregate import AggregateState
 from escalate._report._model import Finding
 from escalate._report._shapes import SendShape
 from escalate._report.rules._base import BaseRule, RuleContext
-from escalate._report.rules._fix import send_from_fix
 from escalate._report.rules._numbers import send_from_broken, send_from_counts
 from escalate._report.rules._package import cause, check
 from escalate._report.rules._select import (
@@ -21,6 +20,7 @@ from escalate._report.rules._select import (
     shapes_of,
     successes,
 )
+from escalate._report.rules._send_from_fix import send_from_fix
 from escalate._report.rules.send_forbidden import SendForbiddenRule
 from escalate._report.rules.send_invalid_request import SendInvalidRequestRule
 from escalate._schema import STAGE_NUMBERS, STAGE_SEND

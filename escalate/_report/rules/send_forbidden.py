@@ -6,7 +6,6 @@ from escalate._report._aggregate import AggregateState
 from escalate._report._model import Finding
 from escalate._report._shapes import SendShape
 from escalate._report.rules._base import BaseRule, RuleContext, whoami_value
-from escalate._report.rules._fix import send_from_fix
 from escalate._report.rules._numbers import see_also_send_from, send_from_counts
 from escalate._report.rules._package import cause, check
 from escalate._report.rules._select import (
@@ -18,6 +17,7 @@ from escalate._report.rules._select import (
     sends_answered,
     shapes_of,
 )
+from escalate._report.rules._send_from_fix import send_from_fix
 from escalate._schema import STAGE_SEND
 
 

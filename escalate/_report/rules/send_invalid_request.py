@@ -8,6 +8,7 @@ from escalate._report._shapes import SendShape
 from escalate._report.rules._base import BaseRule, RuleContext
 from escalate._report.rules._numbers import see_also_send_from, send_from_counts
 from escalate._report.rules._package import cause, check
+from escalate._report.rules._request_fixes import invalid_send_fix
 from escalate._report.rules._select import (
     attempts,
     count,
@@ -123,4 +124,5 @@ class SendInvalidRequestRule(BaseRule):
             checks=checks,
             causes=causes,
             next_action="Correct the payload; do not blindly retry unchanged invalid requests.",
+            fix=invalid_send_fix(groups),
         )

@@ -14,6 +14,7 @@ from escalate._report._model import Cause, Check, Finding
 from escalate._report._state import WebhookKey
 from escalate._report.rules._base import BaseRule, RuleContext
 from escalate._report.rules._package import cause, check, plural
+from escalate._report.rules._request_fixes import raw_body_verification_fix
 from escalate._report.rules._webhooks import (
     SelectedHooks,
     hook_count,
@@ -67,7 +68,13 @@ class WebhookRejectedRule(BaseRule):
             ),
             evidence=hook_evidence(groups),
             package=hook_package(state, groups),
+            fix=raw_body_verification_fix() if _verified_rejected(groups) else None,
         )
+
+
+def _verified_rejected(groups: SelectedHooks) -> int:
+    """Requests escalate verified over the raw body that the handler answered 401/403."""
+    return _count(groups, lambda k: k[0] == SIGNATURE_VALID and k[1] in _AUTH_STATUSES)
 
 
 def _count(groups: SelectedHooks, match: Callable[[WebhookKey], bool]) -> int:
@@ -100,7 +107,7 @@ def _checks(state: AggregateState, groups: SelectedHooks) -> tuple[Check, ...]:
 
 def _causes(groups: SelectedHooks) -> tuple[Cause, ...]:
     server = _count(groups, lambda k: (k[1] or 0) >= 500)
-    auth = _count(groups, lambda k: k[0] == SIGNATURE_VALID and k[1] in _AUTH_STATUSES)
+    auth = _verified_rejected(groups)
     unchecked_auth = _count(
         groups, lambda k: k[0] == SIGNATURE_NOT_CHECKED and k[1] in _AUTH_STATUSES
     )

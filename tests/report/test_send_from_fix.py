@@ -7,7 +7,7 @@ from typing import Any
 import orjson
 
 from escalate._report._shapes import send_shape
-from escalate._report.rules._fix import eligible_numbers, fix_for_send
+from escalate._report.rules._send_from_fix import eligible_numbers, fix_for_send
 
 OWN_FINGERPRINT = "fp_0123456789ab"
 OTHER_FINGERPRINT = "fp_ba9876543210"
@@ -93,3 +93,10 @@ def test_no_eligible_number_says_so() -> None:
     """When none of the client's numbers can send the type, the fix says to enable one."""
     fix = fix_of(send(f"<e164:{OTHER_FINGERPRINT}>", "MMS"), numbers=NUMBERS[1:])
     assert "none of the 2 numbers" in fix.why
+
+
+def test_number_id_without_numbers_list_says_what_to_fetch() -> None:
+    """A numberId the report cannot check: the fix says to fetch the list and use one of it."""
+    fix = fix_of(send("num_other_client"), numbers=())
+    assert "`num_other_client` could not be checked" in fix.why
+    assert orjson.loads(fix.should_be)["sendFrom"] == "<numberId from /api/core/numbers>"

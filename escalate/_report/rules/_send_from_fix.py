@@ -38,8 +38,13 @@ def fix_for_send(payload: dict[str, Any], shape: SendShape, numbers: Numbers) ->
     """The fix for one send's `sendFrom` against the numbers list (empty: none captured)."""
     if shape.send_from_kind in ("e164", "phone"):
         return _phone_fix(payload, shape, numbers)
-    if shape.send_from is None or not numbers:
+    if shape.send_from is None:
         return None
+    if not numbers:
+        return _eligible_fix(
+            payload, shape, numbers,
+            f"`{shape.send_from}` could not be checked: no {_NUMBERS} list was captured",
+        )
     number = next((n for n in numbers if n.get("numberId") == shape.send_from), None)
     if number is None:
         problem = f"`{shape.send_from}` is not one of the numbers {_NUMBERS} returned"
