@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 import escalate
+from escalate._render import FORMATS, render
 from escalate._report import ReportOptions, build_report
 from escalate.sandbox import RedCloudSandbox, WebhookSink
 from tests.report.conftest import check_verdict, finding
@@ -80,6 +81,16 @@ def test_own_number_in_send_from_fixed_to_its_number_id(evidence: Path) -> None:
     fix = _fix_of(evidence, "send_failed_after_numbers_ok")
     assert "use `sendFrom: num_sms_only`" in fix.why
     assert '"sendFrom":"num_sms_only"' in fix.should_be
+
+
+def test_send_from_fix_leaks_neither_number_in_any_format(evidence: Path) -> None:
+    """The sender and recipient numbers appear in no format, fix included; the evidence neither."""
+    with WebhookSink() as sink, RedCloudSandbox(webhook_url=sink.url, webhook_secret=_SECRET) as rc:
+        _session(rc, sink, "+15551230001", sends=1)
+    report = build_report([str(evidence)], options=ReportOptions(delivery_grace_s=0))
+    outputs = [render(report, fmt) for fmt in FORMATS] + [evidence.read_text()]
+    assert [o for o in outputs if "5551230001" in o or "5551234567" in o] == []
+    assert all("num_sms_only" in output for output in outputs[:-1])
 
 
 def test_foreign_number_in_send_from_is_not_one_of_yours(evidence: Path) -> None:
