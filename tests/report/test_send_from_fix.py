@@ -100,3 +100,10 @@ def test_number_id_without_numbers_list_says_what_to_fetch() -> None:
     fix = fix_of(send("num_other_client"), numbers=())
     assert "`num_other_client` could not be checked" in fix.why
     assert orjson.loads(fix.should_be)["sendFrom"] == "<numberId from /api/core/numbers>"
+
+
+def test_phone_number_recorded_without_fingerprint_names_no_number() -> None:
+    """Records from before sendFrom was fingerprinted (`<e164>`): the numberIds that can send."""
+    fix = fix_of(send("<e164>"))
+    assert "no fingerprint of the number was captured" in fix.why
+    assert "`num_abc123`, `num_sms_only`" in fix.why
