@@ -26,18 +26,24 @@ class Authorization(NamedTuple):
     basic_password: str | None = None
 
 
-#: The request headers a record reads, by their lower-case name as text or bytes.
-_WANTED: dict[str | bytes, str] = {
-    spelling: name for name in ("authorization", "content-type", "idempotency-key")
-    for spelling in (name, name.encode())}
+def _spellings(*names: str) -> dict[str | bytes, str]:
+    """Lower-case header names, as text and as bytes, to their text."""
+    return {spelling: name for name in names for spelling in (name, name.encode())}
 
 
-def wanted_headers(pairs: HeaderPairs) -> dict[str, str]:
-    """The headers a record reads (`authorization`, `content-type`, `idempotency-key`), like
-    `header_map` but decoding only those."""
+#: The request headers a record reads.
+REQUEST_HEADERS = _spellings("authorization", "content-type", "idempotency-key")
+#: The response headers an adapter reads (one pass: two `httpx.Headers.get` cost 2.4 times more).
+RESPONSE_HEADERS = _spellings("content-type", "content-encoding")
+
+
+def wanted_headers(pairs: HeaderPairs,
+                   wanted: dict[str | bytes, str] = REQUEST_HEADERS) -> dict[str, str]:
+    """The `wanted` headers (by default those a record reads: `authorization`, `content-type`,
+    `idempotency-key`), like `header_map` but decoding only those."""
     found: dict[str, str] = {}
     for name, value in pairs:
-        key = _WANTED.get(name.lower())
+        key = wanted.get(name.lower())
         if key is not None:
             text = value.decode("latin-1") if isinstance(value, bytes) else value
             found[key] = f"{found[key]}, {text}" if key in found else text

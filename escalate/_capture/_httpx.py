@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 
 from escalate import _schema
+from escalate._capture._credentials import RESPONSE_HEADERS, wanted_headers
 from escalate._capture._emit import count_error
 from escalate._capture._exchange import Request, host_of
 from escalate._capture._tee import ResponseRecorder, emit_failure
@@ -95,7 +96,7 @@ def _attach(client: str, request: httpx.Request, started: float, mono: float,
     """Record now, or tee the body and record when the stream closes; True when the caller
     must read the body now (`ResponseRecorder.read_now`)."""
     try:
-        headers = response.headers
+        headers = wanted_headers(response.headers.raw, RESPONSE_HEADERS)
         recorder = ResponseRecorder(
             request_of(client, request, started, mono), time.perf_counter() - mono,
             response.status_code, headers.get("content-type"), headers.get("content-encoding"))

@@ -54,13 +54,23 @@ WAIT_TIMEOUT_S = 5.0
 FLUSH_TIMEOUT_S = 10.0
 
 
+#: `signal.getsignal` without its conversion to `signal.Handlers`, which raises and catches a
+#: `ValueError` for every Python handler: 2 us a call, on every call's path (servers handle
+#: SIGTERM). `_signal` is the C module `signal` wraps (CPython; else the public function).
+_getsignal: Callable[[int], object]
+try:
+    from _signal import getsignal as _getsignal  # type: ignore[import-not-found,no-redef,unused-ignore]  # no stub for CPython's C module
+except ImportError:  # pragma: no cover - another interpreter
+    _getsignal = signal.getsignal
+
+
 def sigterm_kills_outright() -> bool:
     """True while SIGTERM would end this process without running Python code (its default
     disposition, or a handler Python does not know): pending records would be lost."""
     if not hasattr(signal, "SIGTERM"):
         return False
-    handler = signal.getsignal(signal.SIGTERM)
-    return handler is signal.SIG_DFL or handler is None
+    handler = _getsignal(signal.SIGTERM)
+    return handler is None or (isinstance(handler, int) and handler == signal.SIG_DFL)
 
 
 class BackgroundWriter(Generic[Item]):
