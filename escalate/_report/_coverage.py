@@ -58,7 +58,7 @@ def missing_logs(state: AggregateState, accepted: int, webhook_findings: int) ->
     """
     if not state.records:
         return ()
-    stages = {key[0] for key in state.groups}
+    stages = {key.stage for key in state.groups}
     missing: list[str] = []
     if not state.calls:
         missing.append(

@@ -73,8 +73,9 @@ def api_error_details(groups: Selected) -> tuple[tuple[str, str], ...]:
     """
     messages: dict[str, list[str]] = {}
     for key, group in groups:
-        status, code = key[3], key[5]
-        label = f"API error ({status if status is not None else key[4]} {code or ''}".strip() + ")"
+        status, code = key.status, key.error_code
+        answer = status if status is not None else key.outcome
+        label = f"API error ({answer} {code or ''}".strip() + ")"
         for call in sampled_calls([(key, group)]):
             if call.error_message and call.error_message not in messages.setdefault(label, []):
                 messages[label].append(call.error_message)
@@ -114,7 +115,7 @@ def duration_text(first: str | None, last: str | None) -> str:
 def reproduces(state: AggregateState, groups: Selected) -> str:
     """`consistently: 12 of 12 attempts failed over 4m 10s`, counted over the groups' routes."""
     failures = count(groups)
-    routes = {(key[0], key[2]) for key, _ in groups}
+    routes = {(key.stage, key.route) for key, _ in groups}
     total = sum(attempts(state, stage, route) for stage, route in routes)
     evidence = call_evidence(groups)
     period = duration_text(evidence.first_seen, evidence.last_seen)

@@ -23,29 +23,29 @@ def select(state: AggregateState, match: Callable[[GroupKey], bool]) -> Selected
 
 def failed(key: GroupKey) -> bool:
     """The calls got no success."""
-    return key[4] != OUTCOME_OK
+    return key.outcome != OUTCOME_OK
 
 
 def server_error(key: GroupKey) -> bool:
     """A 5xx or an error code saying the server or its upstream failed."""
-    status, code = key[3], key[5]
+    status, code = key.status, key.error_code
     return (status is not None and status >= 500) or code in SERVER_ERROR_CODES
 
 
 def answered(status: int, code: str) -> Callable[[GroupKey], bool]:
     """Calls answered this HTTP status or this CORE error code (the docs' status-to-code table)."""
-    return lambda key: key[3] == status or key[5] == code
+    return lambda key: key.status == status or key.error_code == code
 
 
 def sends_answered(status: int, code: str) -> Callable[[GroupKey], bool]:
     """Sends answered this HTTP status or this CORE error code."""
     match = answered(status, code)
-    return lambda key: key[0] == STAGE_SEND and match(key)
+    return lambda key: key.stage == STAGE_SEND and match(key)
 
 
 def unauthorized(key: GroupKey) -> bool:
     """A CORE call answered 401 or `UNAUTHORIZED` (the token route has its own OAuth errors)."""
-    return key[0] != STAGE_TOKEN and answered(401, "UNAUTHORIZED")(key)
+    return key.stage != STAGE_TOKEN and answered(401, "UNAUTHORIZED")(key)
 
 
 def expired_only(key: GroupKey, group: CallGroup) -> bool:
@@ -55,7 +55,7 @@ def expired_only(key: GroupKey, group: CallGroup) -> bool:
 
 def client_failure(stage: str) -> Callable[[GroupKey], bool]:
     """Failed calls of a stage that are not server errors."""
-    return lambda key: key[0] == stage and failed(key) and not server_error(key)
+    return lambda key: key.stage == stage and failed(key) and not server_error(key)
 
 
 def count(groups: Selected) -> int:
@@ -68,13 +68,13 @@ def attempts(state: AggregateState, stage: str, route: str | None = None) -> int
     return sum(
         group.count
         for key, group in state.groups.items()
-        if key[0] == stage and (route is None or key[2] == route)
+        if key.stage == stage and (route is None or key.route == route)
     )
 
 
 def successes(state: AggregateState, stage: str) -> Selected:
     """Successful calls of a stage."""
-    return select(state, lambda key: key[0] == stage and not failed(key))
+    return select(state, lambda key: key.stage == stage and not failed(key))
 
 
 def shapes_of(groups: Selected, kind: type[ShapeT]) -> dict[ShapeT, int]:

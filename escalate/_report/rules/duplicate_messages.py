@@ -282,7 +282,7 @@ def _describe(duplicate: Duplicate) -> str:
 def _package(
     state: AggregateState, duplicated: list[Duplicate], first: str, last: str
 ) -> EscalationPackage:
-    sends = select(state, lambda key: key[0] == STAGE_SEND)
+    sends = select(state, lambda key: key.stage == STAGE_SEND)
     rows = tuple(
         PackageRow(
             endpoint=f"POST {ROUTE_SEND}",

@@ -127,7 +127,8 @@ def _unexplained(groups: Selected) -> bool:
     A send with no answer (timeout, connection error) says nothing about `sendFrom`: its
     outcome is ambiguous, and `duplicate_messages` judges what the client did next.
     """
-    return any(key[3] is not None and key[3] not in _EXPLAINED_STATUSES for key, _ in groups)
+    statuses = {key.status for key, _ in groups}
+    return any(status is not None and status not in _EXPLAINED_STATUSES for status in statuses)
 
 
 def covered_status_rules(state: AggregateState, groups: Selected) -> tuple[str, ...]:

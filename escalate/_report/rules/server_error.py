@@ -25,7 +25,7 @@ class ServerErrorRule(BaseRule):
             return None
         total = count(groups)
         upstream = count([(k, g) for k, g in groups if answered(502, "UPSTREAM_ERROR")(k)])
-        stages = sorted({key[0] for key, _ in groups}, key=_stage_order)
+        stages = sorted({key.stage for key, _ in groups}, key=_stage_order)
         last_failure = max(group.last or "" for _, group in groups)
         first_failure = min(group.first or "" for _, group in groups)
         later_ok = sum(

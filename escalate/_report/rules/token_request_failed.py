@@ -37,7 +37,8 @@ class TokenRequestFailedRule(BaseRule):
         total = count(groups)
         codes: dict[str, int] = {}
         for key, group in groups:
-            label = key[5] or ("no response" if key[3] is None else f"HTTP {key[3]}")
+            answer = "no response" if key.status is None else f"HTTP {key.status}"
+            label = key.error_code or answer
             codes[label] = codes.get(label, 0) + group.count
         no_client = count_shapes(
             shapes, lambda s: s.auth_scheme != "basic" and not s.client_id_in_body
@@ -49,7 +50,7 @@ class TokenRequestFailedRule(BaseRule):
         not_form = count_shapes(shapes, lambda s: s.content_type != FORM)
         invalid_client = codes.get("invalid_client", 0)
         malformed = codes.get("invalid_request", 0) + codes.get("unsupported_grant_type", 0)
-        network = sum(g.count for key, g in groups if key[4] in _NETWORK)
+        network = sum(g.count for key, g in groups if key.outcome in _NETWORK)
         checks = (
             check(
                 "`client_id` is sent (Basic auth or form field)",
