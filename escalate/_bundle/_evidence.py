@@ -23,12 +23,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from escalate._report._client import with_client
+from escalate._report._client_filter import with_client
 from escalate._report._filters import ReportOptions, build_filter, call_message_ids
-from escalate._report._inputs import Source, read_chunks, resolve_sources
 from escalate._report._model import Report
-from escalate._report._reader import Consume, LineStats, parsed, scan_steps
-from escalate._report._records import BrokenRecord, CallRecord, Record, record_from_object
+from escalate._report._reading._inputs import Source, read_chunks, resolve_sources
+from escalate._report._reading._reader import Consume, LineStats, parsed, scan_steps
+from escalate._report._reading._records import BrokenRecord, CallRecord, Record, record_from_object
 from escalate._schema import FIELDS_BY_KIND, STAGE_WEBHOOKS
 
 #: (source index, line number): where a record was read, its identity and its tie-breaker.

@@ -14,8 +14,8 @@ from typing import Any, Final
 
 import orjson
 
-from escalate._report._inputs import STDIN, resolve_sources
 from escalate._report._model import Report
+from escalate._report._reading._inputs import STDIN, resolve_sources
 from escalate._schema import SCHEMA
 from escalate._version import __version__
 

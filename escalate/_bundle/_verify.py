@@ -30,7 +30,7 @@ from typing import Any, Final
 import orjson
 
 from escalate._bundle._manifest import MANIFEST_NAME
-from escalate._report._records import within_depth
+from escalate._report._reading._records import within_depth
 from escalate._scan import ScanConfig, SecretScanner
 
 #: No bundle escalate writes comes near these; they bound what a hostile archive can cost.

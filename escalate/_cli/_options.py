@@ -14,8 +14,8 @@ from escalate._cli._exit import ExitCode
 from escalate._controls import escaped
 from escalate._report import OptionError, ReportOptions, parse_duration
 from escalate._report._filters import DEFAULT_DELIVERY_GRACE_S
-from escalate._report._inputs import ENTRY_REASONS
 from escalate._report._model import SkippedLines
+from escalate._report._reading._inputs import ENTRY_REASONS
 from escalate._scan import ScanConfig, ScanConfigError, load_scan_config
 
 _F = TypeVar("_F", bound=Callable[..., Any])

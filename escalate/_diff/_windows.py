@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from escalate._report import OptionError, ReportOptions, build_report, parse_time
 from escalate._report._model import Report
-from escalate._report._records import format_ts, parse_ts
+from escalate._report._reading._records import format_ts, parse_ts
 
 #: the record timestamps' resolution: the before window ends this long before `--at`
 _TICK = timedelta(microseconds=1)

@@ -30,7 +30,7 @@ from escalate._doctor._steps import (
 )
 from escalate._report import ReportOptions, build_report
 from escalate._report._model import Report
-from escalate._report._records import format_ts
+from escalate._report._reading._records import format_ts
 
 
 @dataclass(frozen=True)

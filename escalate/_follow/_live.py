@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from escalate._follow._tail import Block
 from escalate._report import AggregateState, LineStats, ReportOptions, report_from_state
+from escalate._report._aggregation._fast_path import folder
 from escalate._report._filters import RecordFilter, build_filter
-from escalate._report._fold import folder
 from escalate._report._model import Report
-from escalate._report._reader import MAX_EXAMPLES, scan_chunks, scan_into
+from escalate._report._reading._reader import MAX_EXAMPLES, scan_chunks, scan_into
 
 
 class LiveState:

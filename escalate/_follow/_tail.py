@@ -14,8 +14,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from escalate._report._inputs import CHUNK_SIZE, InputError, resolve_sources
-from escalate._report._reader import MAX_LINE, LineStats
+from escalate._report._reading._inputs import CHUNK_SIZE, InputError, resolve_sources
+from escalate._report._reading._reader import MAX_LINE, LineStats
 
 _COMPRESSED = (b"\x1f\x8b", b"\x28\xb5\x2f\xfd")  # gzip, zstd: read whole by `escalate report`
 

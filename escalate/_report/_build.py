@@ -5,16 +5,20 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-from escalate._report._aggregate import AggregateState
-from escalate._report._client import spool_stdin, with_client
-from escalate._report._coverage import missing_logs, no_evidence
-from escalate._report._diagnosis import (
+from escalate._report._aggregation._state import AggregateState
+from escalate._report._aggregation._timeline import build_timeline
+from escalate._report._client_filter import spool_stdin, with_client
+from escalate._report._diagnosis._coverage import missing_logs, no_evidence
+from escalate._report._diagnosis._related import with_operations
+from escalate._report._diagnosis._verdicts import (
     evaluate_rules,
     first_failing,
     headline,
     mark_caused_by,
     stage_verdicts,
 )
+from escalate._report._diagnosis.rules import RuleContext
+from escalate._report._diagnosis.rules._webhooks import accepted_count
 from escalate._report._engine import absolute_examples, aggregate_sources
 from escalate._report._filters import (
     Engine,
@@ -23,13 +27,9 @@ from escalate._report._filters import (
     build_filter,
     filter_description,
 )
-from escalate._report._inputs import Source, resolve_inputs
 from escalate._report._model import Finding, InputSummary, Report, ReportVerdict, SkippedLines
-from escalate._report._reader import MAX_EXAMPLES
-from escalate._report._related import with_operations
-from escalate._report._timeline import build_timeline
-from escalate._report.rules import RuleContext
-from escalate._report.rules._webhooks import accepted_count
+from escalate._report._reading._inputs import Source, resolve_inputs
+from escalate._report._reading._reader import MAX_EXAMPLES
 from escalate._schema import STAGE_WEBHOOKS
 from escalate._version import __version__
 

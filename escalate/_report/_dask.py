@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from functools import reduce
 from typing import Any, Final
 
-from escalate._report._aggregate import AggregateState
+from escalate._report._aggregation._state import AggregateState
 from escalate._report._engine import (
     MIN_RANGE_BYTES,
     Progress,
@@ -32,7 +32,7 @@ from escalate._report._engine import (
 )
 from escalate._report._engine import _task_size as task_size
 from escalate._report._filters import OptionError, RecordFilter
-from escalate._report._inputs import STDIN, InputError, Source
+from escalate._report._reading._inputs import STDIN, InputError, Source
 
 SCHEDULER_ENV: Final = "DASK_SCHEDULER_ADDRESS"
 #: how long to wait for the scheduler to answer, and for it to have a worker

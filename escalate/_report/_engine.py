@@ -6,7 +6,7 @@ are forked; with one range per process, this process reads one range itself rath
 each worker returns a small partial state (pickled: ~4 MB, 0.1 s per 500 MB of mixed log) and the
 states are merged. The cyclic GC is paused while scanning: the loop allocates many short-lived
 objects and no cycles. Without a record filter the reader hands parsed lines straight to the
-aggregator's fast path (`_fold`); with one, records are built, filtered and added.
+aggregator's fast path (`_aggregation._fast_path`); with one, records are built, filtered and added.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import reduce
 from typing import TYPE_CHECKING
 
-from escalate._report._aggregate import AggregateState
+from escalate._report._aggregation._fast_path import folder
+from escalate._report._aggregation._state import AggregateState
 from escalate._report._filters import RecordFilter
-from escalate._report._fold import folder
-from escalate._report._framing import file_layout
-from escalate._report._inputs import STDIN, Source, read_chunks, split_file
-from escalate._report._prefetch import prefetched
-from escalate._report._reader import LineStats, scan_chunks, scan_into
+from escalate._report._reading._framing import file_layout
+from escalate._report._reading._inputs import STDIN, Source, read_chunks, split_file
+from escalate._report._reading._prefetch import prefetched
+from escalate._report._reading._reader import LineStats, scan_chunks, scan_into
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext

@@ -266,7 +266,7 @@ def test_captured_records_hold_only_schema_fields(traffic_log: Path) -> None:
 
 def test_evidence_pass_skips_a_line_over_the_limit(traffic_log: Path, tmp_path: Path) -> None:
     """A marked line over MAX_LINE between records is left out; the records around it are kept."""
-    from escalate._report._reader import MAX_LINE
+    from escalate._report._reading._reader import MAX_LINE
 
     lines = traffic_log.read_bytes().splitlines(keepends=True)
     long_line = b'{"schema":"escalate.evidence/1","x":"' + b"a" * MAX_LINE + b'"}\n'

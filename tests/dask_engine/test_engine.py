@@ -16,8 +16,8 @@ from escalate._cli._exit import ExitCode
 from escalate._report import ReportOptions, report_from_state
 from escalate._report import _dask as dask_engine
 from escalate._report._engine import aggregate_sources
-from escalate._report._inputs import InputError, Source, resolve_sources
 from escalate._report._model import report_to_dict
+from escalate._report._reading._inputs import InputError, Source, resolve_sources
 from tests.remote.conftest import BUCKET, SAMPLES, upload
 
 MANIFEST: dict[str, dict[str, Any]] = orjson.loads((SAMPLES / "manifest.json").read_bytes())

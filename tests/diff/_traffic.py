@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 import escalate
-from escalate._report._records import format_ts
+from escalate._report._reading._records import format_ts
 from escalate.sandbox import RedCloudSandbox
 
 OWN, OTHERS = "num_abc123", "num_other_client"

@@ -10,7 +10,7 @@ import pytest
 from escalate._follow import FollowSettings, LiveState, Tail, follow
 from escalate._report import ReportOptions, build_report
 from escalate._report._model import report_to_dict
-from escalate._report._reader import MAX_LINE
+from escalate._report._reading._reader import MAX_LINE
 
 from .conftest import MANIFEST, SAMPLES, sample_files
 

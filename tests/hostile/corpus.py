@@ -22,7 +22,7 @@ import orjson
 import zstandard
 
 from escalate._bundle._archive import archive_bytes
-from escalate._report._reader import MAX_LINE
+from escalate._report._reading._reader import MAX_LINE
 
 #: Values that must appear in no output, no stderr and no file written.
 SECRETS = ("hunter2", "CANARYsecret99", "customer@example.com", "rc_secret_CANARY77")

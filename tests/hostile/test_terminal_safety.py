@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from escalate._cli import main
 from escalate._controls import escaped, json_escaped
 from escalate._render._filters import md, oneline, plain
-from escalate._report._inputs import resolve_inputs
+from escalate._report._reading._inputs import resolve_inputs
 
 from .corpus import EVIL_NAME, RAW_CONTROLS
 

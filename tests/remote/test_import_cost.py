@@ -13,7 +13,8 @@ def test_local_report_imports_no_remote_or_dask_package() -> None:
             "main(['report', 'samples/mixed', '--format', 'json'], standalone_mode=False); "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in "
             "('fsspec', 's3fs', 'gcsfs', 'dask', 'distributed') "
-            "or m in ('escalate._report._remote', 'escalate._report._dask')))")  # fmt: skip
+            "or m in ('escalate._report._reading._remote', "
+            "'escalate._report._dask')))")  # fmt: skip
     root = Path(__file__).resolve().parents[2]
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root,
                           timeout=60, check=True)  # fmt: skip

@@ -19,8 +19,8 @@ from escalate._cli import main
 from escalate._cli._exit import ExitCode
 from escalate._report import AggregateState, ReportOptions, report_from_state
 from escalate._report._engine import aggregate_source, aggregate_sources, plan_tasks
-from escalate._report._inputs import read_chunks, resolve_sources
 from escalate._report._model import report_to_dict
+from escalate._report._reading._inputs import read_chunks, resolve_sources
 from tests.remote.conftest import BUCKET, SAMPLES, gzip_sample, upload
 
 MANIFEST: dict[str, dict[str, Any]] = orjson.loads((SAMPLES / "manifest.json").read_bytes())
@@ -71,7 +71,7 @@ def test_an_object_is_read_in_bounded_ranges(s3: Any, monkeypatch: pytest.Monkey
     """An object larger than the block is fetched in ranged requests, never whole."""
     import s3fs.core
 
-    from escalate._report import _remote
+    from escalate._report._reading import _remote
 
     monkeypatch.setattr(_remote, "BLOCK_SIZE", 64 * 1024)
     body = b"".join(f'{{"n":{n}}}\n'.encode() for n in range(60_000))

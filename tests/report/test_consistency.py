@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from escalate._report import RULES, ReportOptions, build_report
+from escalate._report._diagnosis.rules._base import leading
 from escalate._report._filters import parse_duration
 from escalate._report._model import Report
-from escalate._report.rules._base import leading
 from tests.report.builders import (
     SEND_BODY,
     call,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from escalate._report import _aggregate
+from escalate._report._aggregation import _state
 from escalate._report._model import report_to_dict
 from tests.report.builders import (
     call,
@@ -118,7 +118,7 @@ def test_timeline_rows_become_per_minute_past_the_bound(
     make_report: MakeReport, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Past MAX_SECOND_ROWS, new rows are per minute; every record is still counted."""
-    monkeypatch.setattr(_aggregate, "MAX_SECOND_ROWS", 3)
+    monkeypatch.setattr(_state, "MAX_SECOND_ROWS", 3)
     records = [send_call(at=i * 7, message_id=f"m{i}", operation=f"fp_{i}") for i in range(30)]
     report = make_report(records)
     assert report.timeline_slice_s % 60 == 0

@@ -16,14 +16,14 @@ import escalate
 from escalate._cli import main
 from escalate._render import FORMATS, Format
 from escalate._report import ReportOptions, build_report
-from escalate._report._aggregate import AggregateState
+from escalate._report._aggregation._state import AggregateState
 from escalate._report._build import report_from_state
 from escalate._report._engine import aggregate_source, aggregate_sources, usable_cpus
-from escalate._report._envelopes import ENVELOPES
-from escalate._report._framing import Layout, sniff
-from escalate._report._inputs import Source, resolve_sources
 from escalate._report._model import report_to_dict
-from escalate._report._reader import MAX_LINE
+from escalate._report._reading._envelopes import ENVELOPES
+from escalate._report._reading._framing import Layout, sniff
+from escalate._report._reading._inputs import Source, resolve_sources
+from escalate._report._reading._reader import MAX_LINE
 from escalate.sandbox import RedCloudSandbox, WebhookSink
 from tests.report.envelopes import WRAPPERS, opentelemetry
 

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalate._report import LineStats
-from escalate._report._documents import document_values
-from escalate._report._reader import scan_chunks
+from escalate._report._reading._documents import document_values
+from escalate._report._reading._reader import scan_chunks
 from tests.report.builders import call, send_call, webhook
 
 _SPACE = st.sampled_from(["", " ", "  ", "\t", "\r", " \t "])

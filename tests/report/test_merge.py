@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalate._report import AggregateState, ReportOptions, report_from_state
+from escalate._report._aggregation._groups import OperationStats
 from escalate._report._engine import aggregate_sources, usable_cpus
-from escalate._report._inputs import resolve_sources
 from escalate._report._model import report_to_dict
-from escalate._report._reader import LineStats, scan_chunks
-from escalate._report._state import OperationStats
+from escalate._report._reading._inputs import resolve_sources
+from escalate._report._reading._reader import LineStats, scan_chunks
 from tests.report.builders import (
     call,
     healthy_run,

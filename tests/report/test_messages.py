@@ -8,7 +8,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalate._report._messages import LIFECYCLE_ONLY, RESOLVED, MessageStates
+from escalate._report._aggregation._messages import LIFECYCLE_ONLY, RESOLVED, MessageStates
 
 #: (messageId, accepted ts) for a send, (messageId, None) for a lifecycle webhook
 Event = tuple[str, "str | None"]

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalate._report._prefetch import prefetched
+from escalate._report._reading._prefetch import prefetched
 
 
 def _readers() -> list[threading.Thread]:

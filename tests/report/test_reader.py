@@ -12,9 +12,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from escalate._report import InputError, LineStats, iter_records
-from escalate._report._framing import Layout, sniff
-from escalate._report._reader import MAX_LINE, count_newlines, scan_chunks
-from escalate._report._records import CallRecord, WebhookRecord
+from escalate._report._reading._framing import Layout, sniff
+from escalate._report._reading._reader import MAX_LINE, count_newlines, scan_chunks
+from escalate._report._reading._records import CallRecord, WebhookRecord
 from tests.report.builders import call, healthy_run, send_call, webhook, write_log
 
 

@@ -10,8 +10,8 @@ from typing import Any
 
 import orjson
 
-from escalate._report._shapes import send_shape
-from escalate._report.rules._request_fixes import (
+from escalate._report._aggregation._shapes import send_shape
+from escalate._report._diagnosis.rules._request_fixes import (
     _SEND_FIXES,
     RAW_BODY_VERIFICATION,
     new_key_per_retry_fix,

@@ -6,8 +6,8 @@ from typing import Any
 
 import orjson
 
-from escalate._report._shapes import send_shape
-from escalate._report.rules._send_from_fix import eligible_numbers, fix_for_send
+from escalate._report._aggregation._shapes import send_shape
+from escalate._report._diagnosis.rules._send_from_fix import eligible_numbers, fix_for_send
 
 OWN_FINGERPRINT = "fp_0123456789ab"
 OTHER_FINGERPRINT = "fp_ba9876543210"

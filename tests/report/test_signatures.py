@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from escalate._report._shapes import token_freshness_text
+from escalate._report._aggregation._shapes import token_freshness_text
 from tests.report.builders import healthy_run, send_call, token_info, webhook
 from tests.report.conftest import MakeReport, check_verdict, finding
 

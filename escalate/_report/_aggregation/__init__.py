@@ -1,0 +1,1 @@
+"""Aggregation: records folded into one small, mergeable state (groups, messages, timeline)."""
