@@ -82,7 +82,7 @@ def _stage_verdict(
 
 
 def _call_counts(state: AggregateState, stage: str) -> tuple[int, int, str | None, str | None]:
-    groups = [(k, g) for k, g in state.groups.items() if k[0] == stage]
+    groups = [(k, g) for k, g in state.groups.items() if k.stage == stage]
     attempts = sum(g.count for _, g in groups)
     failures = sum(g.count for k, g in groups if failed(k))
     first = min((g.first for _, g in groups if g.first), default=None)
@@ -102,7 +102,7 @@ def _webhook_counts(state: AggregateState) -> tuple[int, int, str | None, str | 
 
 def _core_calls_authenticated(state: AggregateState) -> bool:
     return any(
-        k[0] in (STAGE_WHOAMI, STAGE_NUMBERS, STAGE_SEND) and not failed(k) for k in state.groups
+        k.stage in (STAGE_WHOAMI, STAGE_NUMBERS, STAGE_SEND) and not failed(k) for k in state.groups
     )
 
 

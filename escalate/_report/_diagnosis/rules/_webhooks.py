@@ -17,7 +17,7 @@ from escalate._report._diagnosis.rules._package import duration_text, payload_te
 from escalate._report._diagnosis.rules._select import successes
 from escalate._report._model import EscalationPackage, Evidence, PackageRow
 from escalate._report._reading._records import format_ts, parse_ts
-from escalate._schema import STAGE_SEND
+from escalate._schema import SIGNATURE_INVALID, SIGNATURE_MISSING, STAGE_SEND
 
 SelectedHooks = list[tuple[WebhookKey, WebhookGroup]]
 
@@ -83,7 +83,16 @@ def overdue_messages(state: AggregateState, grace_s: float) -> list[tuple[str, s
 
 def rejected_count(state: AggregateState) -> int:
     """Receipts the receiver answered non-2xx: "rejected" means that, nothing else."""
-    return hook_count(select_hooks(state, lambda k: k[1] is not None and not 200 <= k[1] < 300))
+    return hook_count(select_hooks(state, lambda k: _non_2xx(k.response_status)))
+
+
+def badly_signed(key: WebhookKey) -> bool:
+    """A receipt whose signature was wrong or absent, as escalate verified it."""
+    return key.signature in (SIGNATURE_INVALID, SIGNATURE_MISSING)
+
+
+def _non_2xx(status: int | None) -> bool:
+    return status is not None and not 200 <= status < 300
 
 
 def accepted_count(state: AggregateState) -> int:

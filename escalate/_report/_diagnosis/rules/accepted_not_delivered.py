@@ -7,6 +7,7 @@ from escalate._report._diagnosis.rules._base import BaseRule, RuleContext, plura
 from escalate._report._diagnosis.rules._package import cause, check
 from escalate._report._diagnosis.rules._webhooks import (
     accepted_count,
+    badly_signed,
     hook_count,
     overdue_messages,
     overdue_package,
@@ -20,8 +21,6 @@ from escalate._schema import (
     EVENT_QUEUED,
     EVENT_SENT,
     LIFECYCLE_EVENTS,
-    SIGNATURE_INVALID,
-    SIGNATURE_MISSING,
     SIGNATURE_NOT_CHECKED,
     STAGE_WEBHOOKS,
 )
@@ -57,10 +56,10 @@ class AcceptedNotDeliveredRule(BaseRule):
             return None
         accepted = accepted_count(state)
         bad_signature = hook_count(
-            select_hooks(state, lambda k: k[0] in (SIGNATURE_INVALID, SIGNATURE_MISSING))
+            select_hooks(state, badly_signed)
         )
         rejected = rejected_count(state)
-        unchecked = hook_count(select_hooks(state, lambda k: k[0] == SIGNATURE_NOT_CHECKED))
+        unchecked = hook_count(select_hooks(state, lambda k: k.signature == SIGNATURE_NOT_CHECKED))
         lifecycle = sum(state.events.get(event, 0) for event in LIFECYCLE_EVENTS)
         queued = state.events.get(EVENT_QUEUED, 0)
         failed_events = state.events.get(EVENT_FAILED, 0)

@@ -83,7 +83,7 @@ def _causes(
     status = whoami_value(state, "apiClientStatus")
     not_active = c.total if status is not None and status != "ACTIVE" else 0
     forbidden = count([(k, g) for k, g in groups if answered(403, "FORBIDDEN")(k)])
-    no_answer = count([(k, g) for k, g in groups if k[3] is None])
+    no_answer = count([(k, g) for k, g in groups if k.status is None])
     inactive = (
         (whoami_ok, f"{whoami_ok} refused 401 with the token whoami accepted"),
         (c.inactive, f"{c.inactive} error texts mention inactive"),

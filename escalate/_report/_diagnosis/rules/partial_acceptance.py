@@ -26,7 +26,7 @@ class PartialAcceptanceRule(BaseRule):
 
     def evaluate(self, state: AggregateState, context: RuleContext) -> Finding | None:
         """Fire when a 2xx send carried a non-empty `errors[]`."""
-        groups = select(state, lambda k: k[0] == STAGE_SEND and k[5] == PARTIAL)
+        groups = select(state, lambda k: k.stage == STAGE_SEND and k.error_code == PARTIAL)
         if not groups:
             return None
         total = count(groups)

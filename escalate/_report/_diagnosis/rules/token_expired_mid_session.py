@@ -34,12 +34,12 @@ class TokenExpiredMidSessionRule(BaseRule):
         refreshed = sum(
             g.count
             for k, g in state.groups.items()
-            if k[0] == STAGE_TOKEN and not failed(k) and (g.last or "") > first_401
+            if k.stage == STAGE_TOKEN and not failed(k) and (g.last or "") > first_401
         )
         recovered = sum(
             g.count
             for k, g in state.groups.items()
-            if k[0] != STAGE_TOKEN and not failed(k) and (g.last or "") > first_401
+            if k.stage != STAGE_TOKEN and not failed(k) and (g.last or "") > first_401
         )
         checks = (
             check(

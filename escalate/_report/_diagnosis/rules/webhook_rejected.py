@@ -47,13 +47,14 @@ class WebhookRejectedRule(BaseRule):
         groups = select_hooks(
             state,
             lambda k: (
-                k[0] in (SIGNATURE_VALID, SIGNATURE_NOT_CHECKED) and webhook_failed(k[0], k[1])
+                k.signature in (SIGNATURE_VALID, SIGNATURE_NOT_CHECKED)
+                and webhook_failed(k.signature, k.response_status)
             ),
         )
         if not groups:
             return None
         rejected = hook_count(groups)
-        verified = _count(groups, lambda k: k[0] == SIGNATURE_VALID)
+        verified = _count(groups, lambda k: k.signature == SIGNATURE_VALID)
         return self.finding(
             summary=(
                 f"{rejected} of {state.webhooks} webhook requests were answered non-2xx "
@@ -74,7 +75,9 @@ class WebhookRejectedRule(BaseRule):
 
 def _verified_rejected(groups: SelectedHooks) -> int:
     """Requests escalate verified over the raw body that the handler answered 401/403."""
-    return _count(groups, lambda k: k[0] == SIGNATURE_VALID and k[1] in _AUTH_STATUSES)
+    return _count(
+        groups, lambda k: k.signature == SIGNATURE_VALID and k.response_status in _AUTH_STATUSES
+    )
 
 
 def _count(groups: SelectedHooks, match: Callable[[WebhookKey], bool]) -> int:
@@ -83,9 +86,9 @@ def _count(groups: SelectedHooks, match: Callable[[WebhookKey], bool]) -> int:
 
 def _checks(state: AggregateState, groups: SelectedHooks) -> tuple[Check, ...]:
     rejected = hook_count(groups)
-    server = _count(groups, lambda k: (k[1] or 0) >= 500)
+    server = _count(groups, lambda k: (k.response_status or 0) >= 500)
     unparsed = sum(g.parse_errors for _, g in groups)
-    unchecked = _count(groups, lambda k: k[0] == SIGNATURE_NOT_CHECKED)
+    unchecked = _count(groups, lambda k: k.signature == SIGNATURE_NOT_CHECKED)
     total = state.webhooks
     return (
         check(HANDLER_CHECK, rejected, total,
@@ -106,10 +109,11 @@ def _checks(state: AggregateState, groups: SelectedHooks) -> tuple[Check, ...]:
 
 
 def _causes(groups: SelectedHooks) -> tuple[Cause, ...]:
-    server = _count(groups, lambda k: (k[1] or 0) >= 500)
+    server = _count(groups, lambda k: (k.response_status or 0) >= 500)
     auth = _verified_rejected(groups)
     unchecked_auth = _count(
-        groups, lambda k: k[0] == SIGNATURE_NOT_CHECKED and k[1] in _AUTH_STATUSES
+        groups,
+        lambda k: k.signature == SIGNATURE_NOT_CHECKED and k.response_status in _AUTH_STATUSES,
     )
     other = hook_count(groups) - server - auth - unchecked_auth
     unparsed = sum(g.parse_errors for _, g in groups)

@@ -6,13 +6,14 @@ from escalate._report._aggregation._state import AggregateState
 from escalate._report._diagnosis.rules._base import BaseRule, RuleContext
 from escalate._report._diagnosis.rules._package import cause, check
 from escalate._report._diagnosis.rules._webhooks import (
+    badly_signed,
     hook_count,
     hook_evidence,
     hook_package,
     select_hooks,
 )
 from escalate._report._model import Finding
-from escalate._schema import SIGNATURE_INVALID, SIGNATURE_MISSING, SIGNATURE_VALID, STAGE_WEBHOOKS
+from escalate._schema import SIGNATURE_INVALID, SIGNATURE_VALID, STAGE_WEBHOOKS
 
 #: a skew this large breaks any replay window a receiver is likely to enforce
 LARGE_SKEW_S = 300.0
@@ -45,12 +46,12 @@ class WebhookSignatureInvalidRule(BaseRule):
 
     def evaluate(self, state: AggregateState, context: RuleContext) -> Finding | None:
         """Fire when any receipt was `invalid` or `missing` a signature."""
-        groups = select_hooks(state, lambda k: k[0] in (SIGNATURE_INVALID, SIGNATURE_MISSING))
+        groups = select_hooks(state, badly_signed)
         if not groups:
             return None
-        invalid = hook_count([(k, g) for k, g in groups if k[0] == SIGNATURE_INVALID])
+        invalid = hook_count([(k, g) for k, g in groups if k.signature == SIGNATURE_INVALID])
         missing = hook_count(groups) - invalid
-        valid = hook_count(select_hooks(state, lambda k: k[0] == SIGNATURE_VALID))
+        valid = hook_count(select_hooks(state, lambda k: k.signature == SIGNATURE_VALID))
         skews = [g.max_skew_s for _, g in groups if g.max_skew_s is not None]
         skewed = sum(g.count for _, g in groups if (g.max_skew_s or 0) > LARGE_SKEW_S)
         total = state.webhooks
