@@ -21,8 +21,8 @@ from escalate._cli._options import (
     report_options,
     scan_config_option,
     warn_skipped,
-    write_output,
 )
+from escalate._cli._output import write_output
 from escalate._cli.bundle import reject_stdin
 from escalate._controls import json_escaped
 from escalate._har import har_document
