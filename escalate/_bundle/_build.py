@@ -10,7 +10,7 @@ from typing import Any, Final
 
 import orjson
 
-from escalate._bundle._archive import archive_bytes, write_atomically
+from escalate._bundle._archive import archive_bytes
 from escalate._bundle._evidence import select_evidence
 from escalate._bundle._manifest import (
     MANIFEST_NAME,
@@ -21,6 +21,7 @@ from escalate._bundle._manifest import (
 )
 from escalate._bundle._readme import README_TEXT
 from escalate._controls import json_escaped
+from escalate._files import write_atomically
 from escalate._har import har_document
 from escalate._render import render
 from escalate._render._format import BUNDLED_FORMATS
