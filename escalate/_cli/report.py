@@ -30,7 +30,7 @@ from escalate._cli._options import (
     warn_skipped,
 )
 from escalate._cli._output import write_rendered
-from escalate._render._format import Format
+from escalate._render import Format, render
 from escalate._report import InputError, OptionError, ReportOptions, build_report
 from escalate._report._filters import Engine
 from escalate._report._model import Report
@@ -103,7 +103,7 @@ def report_command(
             report = _build(inputs, dataclasses.replace(options, progress=on_progress))
         report = redact_report(report, scanner)
     warn_skipped(report.inputs.skipped)
-    write_rendered(_render(report, fmt, template), scanner, output)
+    write_rendered(lambda: render(report, fmt, template=template), scanner, output)
     click.get_current_context().exit(int(report_exit_code(report)))
 
 
@@ -122,7 +122,8 @@ def _final_report(
 
     def finish(report: Report) -> None:
         if output is not None:
-            write_rendered(_render(report, fmt, template), SecretScanner(config), output)
+            scanner = SecretScanner(config)
+            write_rendered(lambda: render(report, fmt, template=template), scanner, output)
 
     return finish
 
@@ -138,13 +139,6 @@ def _build(inputs: list[str], options: ReportOptions) -> Report:
         return build_report(inputs, options=options)
     except (InputError, OptionError) as error:
         raise InputProblem(str(error)) from None
-
-
-def _render(report: Report, fmt: Format, template: Path | None) -> Callable[[], str]:
-    """How the report is rendered: in `fmt`, or with the user's template and `fmt`'s escaping."""
-    from escalate._render import render
-
-    return lambda: render(report, fmt, template=template)
 
 
 @contextmanager
