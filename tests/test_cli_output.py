@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import stat
+import zipfile
 from pathlib import Path
 
 import click
+import orjson
 import pytest
 from click.testing import CliRunner
 
@@ -18,6 +20,7 @@ from escalate._render import UserTemplateError
 from escalate._scan import SecretScanner
 
 ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = sorted(orjson.loads((ROOT / "samples" / "manifest.json").read_bytes()))
 #: each rendering command that reads logs, with the arguments it needs to render the samples
 COMMANDS = {
     "report": ["report", "samples/send_forbidden"],
@@ -129,3 +132,13 @@ def test_atomic_write_leaves_no_temporary_file(tmp_path: Path) -> None:
     """After a write the directory holds the file alone."""
     write_atomically(tmp_path / "out.md", b"report\n")
     assert [path.name for path in tmp_path.iterdir()] == ["out.md"]
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_har_command_writes_the_bundles_har(sample: str, tmp_path: Path) -> None:
+    """`escalate har` writes byte for byte the `evidence.har` the bundle of the same logs holds."""
+    har, bundle = tmp_path / "out.har", tmp_path / "ticket.zip"
+    CliRunner().invoke(main, ["har", f"samples/{sample}", "-o", str(har)])
+    CliRunner().invoke(main, ["bundle", f"samples/{sample}", "-o", str(bundle)])
+    with zipfile.ZipFile(bundle) as archive:
+        assert har.read_bytes() == archive.read("evidence.har")
