@@ -128,6 +128,36 @@ def test_any_other_render_failure_is_a_bug() -> None:
     assert caught.value.exit_code == ExitCode.INTERNAL
 
 
+def test_file_in_a_directory_closed_to_writing_is_overwritten(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No temporary file may be made beside an existing writable file: it is overwritten."""
+    target = tmp_path / "out.md"
+    target.write_bytes(b"old")
+    real_open = os.open
+
+    def closed_directory(name: str, flags: int, mode: int = 0o777) -> int:
+        if name != str(target):
+            raise PermissionError(13, "Permission denied")
+        return real_open(name, flags, mode)
+
+    monkeypatch.setattr(os, "open", closed_directory)
+    write_atomically(target, b"new")
+    assert target.read_bytes() == b"new"
+
+
+def test_new_file_in_a_directory_closed_to_writing_is_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Where no file can be created at all, the PermissionError reaches the caller."""
+    def closed_directory(name: str, flags: int, mode: int = 0o777) -> int:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "open", closed_directory)
+    with pytest.raises(PermissionError):
+        write_atomically(tmp_path / "out.md", b"new")
+
+
 def test_atomic_write_leaves_no_temporary_file(tmp_path: Path) -> None:
     """After a write the directory holds the file alone."""
     write_atomically(tmp_path / "out.md", b"report\n")
