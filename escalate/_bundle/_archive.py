@@ -8,8 +8,6 @@ always give a byte-identical archive.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -36,19 +34,6 @@ def _member_info(name: str) -> zipfile.ZipInfo:
     info.create_system = _UNIX
     info.external_attr = _MODE << 16
     return info
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write `data` to `path` through a temporary file in the same directory, then rename."""
-    directory = path.parent if str(path.parent) else Path(".")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=directory)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def read_members(path: Path) -> dict[str, bytes]:

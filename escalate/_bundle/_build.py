@@ -10,7 +10,7 @@ from typing import Any, Final
 
 import orjson
 
-from escalate._bundle._archive import archive_bytes, write_atomically
+from escalate._bundle._archive import archive_bytes
 from escalate._bundle._evidence import select_evidence
 from escalate._bundle._manifest import (
     MANIFEST_NAME,
@@ -21,14 +21,16 @@ from escalate._bundle._manifest import (
 )
 from escalate._bundle._readme import README_TEXT
 from escalate._controls import json_escaped
+from escalate._files import write_atomically
 from escalate._har import har_document
 from escalate._render import render
+from escalate._render._format import BUNDLED_FORMATS
 from escalate._report import ReportOptions, build_report
 from escalate._report._model import Redactions, Report, SkippedLines
 from escalate._scan import ScanConfig, SecretScanner
 
-#: (file name in the bundle, report format) of the three report renderings.
-REPORT_FILES: Final = (("report.md", "markdown"), ("report.html", "html"), ("report.json", "json"))
+#: (file name in the bundle, report format) of the report renderings: the registry's bundled ones.
+REPORT_FILES: Final = tuple((fmt.file_name(), fmt) for fmt in BUNDLED_FORMATS)
 EVIDENCE_NAME: Final = "evidence.jsonl"
 HAR_NAME: Final = "evidence.har"
 README_NAME: Final = "README.txt"

@@ -12,6 +12,7 @@ import click
 
 from escalate._cli._exit import ExitCode
 from escalate._controls import escaped
+from escalate._render._format import FORMAT_NAMES, Format, parse_format
 from escalate._report import OptionError, ReportOptions, parse_duration
 from escalate._report._filters import DEFAULT_DELIVERY_GRACE_S
 from escalate._report._model import SkippedLines
@@ -110,6 +111,18 @@ def report_options(values: dict[str, Any]) -> ReportOptions:
     )  # fmt: skip
 
 
+def format_option(help: str) -> Callable[[_F], _F]:
+    """`--format` with every format of the registry, markdown by default; passes a `Format`."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(FORMAT_NAMES), default=Format.MARKDOWN.value,
+        show_default=True, callback=_format, help=help,
+    )  # fmt: skip
+
+
+def _format(ctx: click.Context, param: click.Parameter, value: str) -> Format:
+    return parse_format(value)
+
+
 def scan_config_option(function: _F) -> _F:
     """`--scan-config PATH`: extra secret-scan rules (TOML); $ESCALATE_SCAN_CONFIG otherwise."""
     option = click.option(
@@ -126,14 +139,3 @@ def load_config_or_exit(path: Path | None) -> ScanConfig:
         return load_scan_config(path)
     except ScanConfigError as error:
         raise InputProblem(str(error)) from None
-
-
-def write_output(text: str, output: Path | None) -> None:
-    """Write `text` to `output`, or to standard output when there is none."""
-    if output is None:
-        click.echo(text, nl=not text.endswith("\n"))
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise InputProblem(f"{output}: {error.strerror or error}") from None

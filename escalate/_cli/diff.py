@@ -19,12 +19,13 @@ from escalate._cli._exit import ExitCode
 from escalate._cli._options import (
     InputProblem,
     bugs_reported,
+    format_option,
     load_config_or_exit,
     report_filters,
     report_options,
     scan_config_option,
-    write_output,
 )
+from escalate._cli._output import write_rendered
 from escalate._diff import (
     Diff,
     FailOn,
@@ -36,7 +37,7 @@ from escalate._diff import (
     render_diff,
     split_windows,
 )
-from escalate._render import FORMATS
+from escalate._render import Format
 from escalate._report import InputError, OptionError, ReportOptions
 from escalate._scan import SecretScanner
 
@@ -50,8 +51,7 @@ _HOW = "give PATHS with --at TIME, or --before PATH and --after PATH (each repea
               "ISO 8601 or a duration ago (30m).")  # fmt: skip
 @click.option("--before", multiple=True, metavar="PATH", help="An input of the before window.")
 @click.option("--after", multiple=True, metavar="PATH", help="An input of the after window.")
-@click.option("--format", "fmt", type=click.Choice([f.value for f in FORMATS]),
-              default="markdown", show_default=True, help="Output format.")  # fmt: skip
+@format_option(help="Output format.")
 @click.option("--fail-on", type=click.Choice(["new", "worse"]), default="new", show_default=True,
               help="Exit 1 when something new fails, or also when a rate rose.")  # fmt: skip
 @click.option(
@@ -64,7 +64,7 @@ def diff_command(
     at: str | None,
     before: tuple[str, ...],
     after: tuple[str, ...],
-    fmt: str,
+    fmt: Format,
     fail_on: FailOn,
     output: Path | None,
     scan_config: Path | None,
@@ -79,8 +79,7 @@ def diff_command(
     scanner = SecretScanner(load_config_or_exit(scan_config))
     with bugs_reported():
         diff = _diff(windows, scanner)
-        text = scanner.scan_text(render_diff(diff, fmt))
-    write_output(text, output)
+    write_rendered(lambda: render_diff(diff, fmt), scanner, output)
     failed = gate_fails(diff, fail_on)
     click.get_current_context().exit(int(ExitCode.FINDINGS if failed else ExitCode.OK))
 

@@ -16,11 +16,11 @@ from escalate._cli._command import EscalateCommand
 from escalate._cli._exit import ExitCode
 from escalate._cli._options import (
     InputProblem,
+    format_option,
     load_config_or_exit,
     scan_config_option,
-    write_output,
 )
-from escalate._cli.report import OutputFormat, renderer_name
+from escalate._cli._output import write_rendered
 from escalate._doctor import (
     ENV_WEBHOOK_SECRET,
     DoctorSettings,
@@ -31,7 +31,7 @@ from escalate._doctor import (
     credentials_from_env,
     run_doctor,
 )
-from escalate._render import render
+from escalate._render import Format, render
 from escalate._report import OptionError, parse_duration
 from escalate._scan import SecretScanner
 
@@ -64,15 +64,14 @@ def _seconds(ctx: click.Context, param: click.Parameter, value: str) -> float:
               metavar="DURATION", help="How long to wait for the webhooks.")  # fmt: skip
 @click.option("--timeout", "timeout_s", default="10s", show_default=True, callback=_seconds,
               metavar="DURATION", help="Timeout of each API call.")  # fmt: skip
-@click.option("--format", "fmt", type=click.Choice([f.value for f in OutputFormat]),
-              default="markdown", show_default=True, help="Report format.")  # fmt: skip
+@format_option(help="Report format.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the report to FILE.")  # fmt: skip
 @scan_config_option
 def doctor_command(
     base_url: str | None, log_path: str | None, send: bool, to: str | None,
     from_number: str | None, message_type: str, port: int | None, wait_s: float,
-    timeout_s: float, fmt: str, output: Path | None, scan_config: Path | None,
+    timeout_s: float, fmt: Format, output: Path | None, scan_config: Path | None,
 ) -> None:  # fmt: skip
     """Run token, whoami, numbers (and a test send) live; stop at the first failing stage."""
     scanner = SecretScanner(load_config_or_exit(scan_config))
@@ -86,8 +85,7 @@ def doctor_command(
         message = "escalate doctor needs httpx: pip install 'escalate[httpx]'"
         raise InputProblem(message) from None
     report = scanner.scan_strings(result.report)
-    text = scanner.scan_text(render(report, renderer_name(OutputFormat(fmt))))
-    write_output(text, output)
+    write_rendered(lambda: render(report, fmt), scanner, output)
     click.echo(f"evidence appended to {settings.log_path}", err=True)
     click.get_current_context().exit(int(ExitCode.FINDINGS if report.findings else ExitCode.OK))
 

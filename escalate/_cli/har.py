@@ -21,8 +21,8 @@ from escalate._cli._options import (
     report_options,
     scan_config_option,
     warn_skipped,
-    write_output,
 )
+from escalate._cli._output import write_rendered
 from escalate._cli.bundle import reject_stdin
 from escalate._controls import json_escaped
 from escalate._har import har_document
@@ -50,8 +50,11 @@ def har_command(
         raise InputProblem(str(error)) from None
     warn_skipped(report.inputs.skipped)
     document = scanner.scan_value(har_document(records))
-    text = orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n"
-    text = json_escaped(scanner.scan_text(text))
-    write_output(text, output)
+    write_rendered(lambda: _har_text(document), scanner, output)
     redacted = sum(count for _, count in scanner.summary())
     click.echo(f"{len(records)} entries, {redacted} values redacted", err=True)
+
+
+def _har_text(document: dict[str, Any]) -> str:
+    """The HAR as indented JSON, control characters escaped (as the bundle's `evidence.har`)."""
+    return json_escaped(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode() + "\n")

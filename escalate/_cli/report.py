@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import enum
 import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import click
 
@@ -23,13 +22,15 @@ from escalate._cli._follow import FOLLOW_PARAMS, check_follow_options, follow_op
 from escalate._cli._options import (
     InputProblem,
     bugs_reported,
+    format_option,
     load_config_or_exit,
     report_filters,
     report_options,
     scan_config_option,
     warn_skipped,
-    write_output,
 )
+from escalate._cli._output import write_rendered
+from escalate._render import Format, render
 from escalate._report import InputError, OptionError, ReportOptions, build_report
 from escalate._report._filters import Engine
 from escalate._report._model import Report
@@ -40,42 +41,9 @@ from escalate._scan import ScanConfig, SecretScanner
 PROGRESS_MIN_BYTES = 64 * 1024 * 1024
 
 
-class OutputFormat(enum.Enum):
-    """`--format` values."""
-
-    MARKDOWN = "markdown"
-    HTML = "html"
-    JSON = "json"
-    TEXT = "text"
-
-
-def _assert_never(value: NoReturn) -> NoReturn:
-    raise AssertionError(f"unhandled format: {value!r}")
-
-
-def renderer_name(fmt: OutputFormat) -> str:
-    """The renderer's name for a format (exhaustive: a new member must be mapped here)."""
-    if fmt is OutputFormat.MARKDOWN:
-        return "markdown"
-    if fmt is OutputFormat.HTML:
-        return "html"
-    if fmt is OutputFormat.JSON:
-        return "json"
-    if fmt is OutputFormat.TEXT:
-        return "text"
-    _assert_never(fmt)
-
-
 @click.command("report")
 @click.argument("paths", nargs=-1, type=str)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice([f.value for f in OutputFormat]),
-    default="markdown",
-    show_default=True,
-    help="Output format.",
-)
+@format_option(help="Output format.")
 @click.option(
     "--template", type=click.Path(dir_okay=False, path_type=Path), help="Your own Jinja2 template."
 )
@@ -105,7 +73,7 @@ def renderer_name(fmt: OutputFormat) -> str:
 @follow_options
 def report_command(
     paths: tuple[str, ...],
-    fmt: str,
+    fmt: Format,
     template: Path | None,
     output: Path | None,
     progress: bool | None,
@@ -126,7 +94,7 @@ def report_command(
     inputs = list(paths) or _default_inputs(follow)
     config = load_config_or_exit(scan_config)
     if follow:
-        finish = _final_report(OutputFormat(fmt), template, output, config)
+        finish = _final_report(fmt, template, output, config)
         code = run_follow(inputs, options, following, config, finish)
         click.get_current_context().exit(int(code))
     scanner = SecretScanner(config)
@@ -134,9 +102,8 @@ def report_command(
         with _progress_bar(inputs, progress) as on_progress:
             report = _build(inputs, dataclasses.replace(options, progress=on_progress))
         report = redact_report(report, scanner)
-        text = scanner.scan_text(_render(report, OutputFormat(fmt), template))
     warn_skipped(report.inputs.skipped)
-    write_output(text, output)
+    write_rendered(lambda: render(report, fmt, template=template), scanner, output)
     click.get_current_context().exit(int(report_exit_code(report)))
 
 
@@ -149,13 +116,14 @@ def _with_engine(options: ReportOptions, engine: Engine, scheduler: str | None) 
 
 
 def _final_report(
-    fmt: OutputFormat, template: Path | None, output: Path | None, config: ScanConfig
+    fmt: Format, template: Path | None, output: Path | None, config: ScanConfig
 ) -> Callable[[Report], None]:
     """What `--follow` does with the report of everything read: write it to -o, if given."""
 
     def finish(report: Report) -> None:
         if output is not None:
-            write_output(SecretScanner(config).scan_text(_render(report, fmt, template)), output)
+            scanner = SecretScanner(config)
+            write_rendered(lambda: render(report, fmt, template=template), scanner, output)
 
     return finish
 
@@ -171,17 +139,6 @@ def _build(inputs: list[str], options: ReportOptions) -> Report:
         return build_report(inputs, options=options)
     except (InputError, OptionError) as error:
         raise InputProblem(str(error)) from None
-
-
-def _render(report: Report, fmt: OutputFormat, template: Path | None) -> str:
-    import jinja2
-
-    from escalate._render import render
-
-    try:
-        return render(report, renderer_name(fmt), template=template)
-    except (OSError, ValueError, jinja2.TemplateError) as error:
-        raise InputProblem(f"template: {error}") from None
 
 
 @contextmanager

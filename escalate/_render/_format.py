@@ -1,58 +1,58 @@
-"""The output formats of `escalate report`: one registry, each format mapped to its template."""
+"""The output formats: one registry, each entry all it takes to render a document in it.
+
+`FORMATS` is the only list of formats. The `--format` choices of `report`, `doctor` and `diff`,
+the escaping a `--template` gets, the report files of a bundle and the tests' parametrisation are
+all read from it, so a format added here is offered, rendered, bundled and tested everywhere.
+"""
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
-from typing import NoReturn
-
-
-class Format(enum.Enum):
-    """A report format; the value is what `--format` accepts."""
-
-    MARKDOWN = "markdown"
-    HTML = "html"
-    JSON = "json"
-    TEXT = "text"
-
-
-#: Every format, in the order `--help` lists them; markdown (the default) first.
-FORMATS: tuple[Format, ...] = (Format.MARKDOWN, Format.HTML, Format.JSON, Format.TEXT)
+from typing import ClassVar, Final
 
 
 @dataclass(frozen=True)
-class FormatSpec:
-    """How one format is rendered: its built-in template and whether output is HTML-escaped."""
+class Format:
+    """An output format: what `--format` accepts and how a document is rendered in it."""
 
-    template: str
-    autoescape: bool
-    extension: str
+    value: str  #: what `--format` accepts; `format` in a template's context
+    extension: str  #: of its built-in templates (`report.md.j2`) and of the files it is saved in
+    autoescape: bool  #: HTML escapes every value; the other formats escape with filters
+    bundled: bool  #: a support bundle holds the report in this format
+
+    MARKDOWN: ClassVar[Format]
+    HTML: ClassVar[Format]
+    JSON: ClassVar[Format]
+    TEXT: ClassVar[Format]
+
+    def template(self, document: str = "report") -> str:
+        """The built-in template of `document` (`report`, `diff`) in this format."""
+        return f"{document}.{self.extension}.j2"
+
+    def file_name(self, document: str = "report") -> str:
+        """The name `document` is saved under in this format: `report.md`, `report.html`, ..."""
+        return f"{document}.{self.extension}"
 
 
-def format_spec(fmt: Format) -> FormatSpec:
-    """Return the rendering spec of `fmt`; exhaustive, so mypy rejects a format left unmapped."""
-    if fmt is Format.MARKDOWN:
-        return FormatSpec(template="report.md.j2", autoescape=False, extension="md")
-    if fmt is Format.HTML:
-        return FormatSpec(template="report.html.j2", autoescape=True, extension="html")
-    if fmt is Format.JSON:
-        return FormatSpec(template="report.json.j2", autoescape=False, extension="json")
-    if fmt is Format.TEXT:
-        return FormatSpec(template="report.txt.j2", autoescape=False, extension="txt")
-    assert_never(fmt)
+Format.MARKDOWN = Format("markdown", extension="md", autoescape=False, bundled=True)
+Format.HTML = Format("html", extension="html", autoescape=True, bundled=True)
+Format.JSON = Format("json", extension="json", autoescape=False, bundled=True)
+Format.TEXT = Format("text", extension="txt", autoescape=False, bundled=False)
 
-
-def assert_never(value: NoReturn) -> NoReturn:
-    """Fail loudly on a value mypy proved impossible (`typing.assert_never` is Python 3.11+)."""
-    raise AssertionError(f"unhandled format: {value!r}")
+#: Every format, in the order `--help` lists them; markdown (the default) first.
+FORMATS: Final = (Format.MARKDOWN, Format.HTML, Format.JSON, Format.TEXT)
+#: What `--format` accepts, in the same order.
+FORMAT_NAMES: Final = tuple(fmt.value for fmt in FORMATS)
+#: The formats a support bundle holds the report in.
+BUNDLED_FORMATS: Final = tuple(fmt for fmt in FORMATS if fmt.bundled)
 
 
 def parse_format(fmt: Format | str) -> Format:
     """Accept a `Format` or its value (`"markdown"`, ...); raise ValueError naming the choices."""
     if isinstance(fmt, Format):
         return fmt
-    try:
-        return Format(fmt.lower())
-    except ValueError:
-        choices = ", ".join(choice.value for choice in FORMATS)
-        raise ValueError(f"unknown report format {fmt!r}; choose one of: {choices}") from None
+    for known in FORMATS:
+        if known.value == fmt.lower():
+            return known
+    choices = ", ".join(FORMAT_NAMES)
+    raise ValueError(f"unknown report format {fmt!r}; choose one of: {choices}")

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from escalate._diff._render import diff_template
 from escalate._render import FORMATS, Format
 
 from .conftest import RunDiff
@@ -24,7 +23,7 @@ def test_diff_matches_golden(pair: tuple[str, str], fmt: Format, run_diff: RunDi
     before, after = pair
     result = run_diff("--before", f"samples/{before}", "--after", f"samples/{after}",
                       "--format", fmt.value)  # fmt: skip
-    golden = GOLDEN / f"{before}-to-{after}.{diff_template(fmt).split('.')[1]}"
+    golden = GOLDEN / f"{before}-to-{after}.{fmt.extension}"
     if os.environ.get("ESCALATE_UPDATE_GOLDEN") == "1":
         GOLDEN.mkdir(exist_ok=True)
         golden.write_text(result.output, encoding="utf-8")

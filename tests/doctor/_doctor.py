@@ -10,10 +10,11 @@ import orjson
 from click.testing import CliRunner, Result
 
 from escalate._cli import main
+from escalate._render._format import FORMAT_NAMES
 from escalate.sandbox import RedCloudSandbox
 
 WEBHOOK_SECRET = "whsec_doctor_tests"
-FORMATS = ("markdown", "html", "json", "text")
+FORMATS = FORMAT_NAMES
 
 
 def free_port() -> int:

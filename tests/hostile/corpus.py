@@ -22,6 +22,7 @@ import orjson
 import zstandard
 
 from escalate._bundle._archive import archive_bytes
+from escalate._render._format import FORMAT_NAMES
 from escalate._report._reading._reader import MAX_LINE
 
 #: Values that must appear in no output, no stderr and no file written.
@@ -239,7 +240,7 @@ def commands_for(entry: Entry, out: Path) -> list[tuple[str, list[str]]]:
         return [("bundle --verify", ["bundle", "--verify", str(entry.path)])]
     path = str(entry.path)
     formats = [(f"report {fmt}", ["report", path, "--format", fmt, "-o", str(out / f"r.{fmt}")])
-               for fmt in ("markdown", "html", "json", "text")]  # fmt: skip
+               for fmt in FORMAT_NAMES]  # fmt: skip
     bundle = str(out / f"{entry.name}.zip")
     return [
         *formats,

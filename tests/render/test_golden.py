@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from escalate._render import FORMATS, Format, render
-from escalate._render._format import format_spec
 from escalate._report._model import Report
 
 from .reports import FIXTURES
@@ -26,7 +25,7 @@ UPDATE = os.environ.get("ESCALATE_UPDATE_GOLDEN") == "1"
 @pytest.mark.parametrize(("name", "build"), FIXTURES, ids=[name for name, _ in FIXTURES])
 def test_output_matches_golden_file(name: str, build: Callable[[], Report], fmt: Format) -> None:
     """The rendered report is byte for byte the reviewed golden file."""
-    path = GOLDEN / f"{name}.{format_spec(fmt).extension}"
+    path = GOLDEN / f"{name}.{fmt.extension}"
     output = render(build(), fmt)
     if UPDATE:
         path.write_bytes(output.encode("utf-8"))
@@ -37,6 +36,6 @@ def test_output_matches_golden_file(name: str, build: Callable[[], Report], fmt:
 def test_every_golden_file_belongs_to_a_fixture_and_format() -> None:
     """No stale golden file outlives the fixture or format it was made for."""
     expected = {
-        f"{name}.{format_spec(fmt).extension}" for name, _ in FIXTURES for fmt in FORMATS
+        f"{name}.{fmt.extension}" for name, _ in FIXTURES for fmt in FORMATS
     }
     assert {path.name for path in GOLDEN.iterdir()} == expected

@@ -15,12 +15,11 @@ CHECKOUT = Path(escalate.__file__).resolve().parents[1]
 PROBE = """
 import escalate._render as r
 from escalate._render._environment import builtin_loader
-from escalate._render._format import format_spec
 from escalate._report._model import InputSummary, Report
 import jinja2
 loader, env = builtin_loader(), jinja2.Environment()
 for fmt in r.FORMATS:
-    print(loader.get_source(env, format_spec(fmt).template)[1])
+    print(loader.get_source(env, fmt.template())[1])
 report = Report("escalate test", InputSummary((), 0, 0, 0, 0, None, None), (), None, "ok", ())
 print(r.render(report, "markdown").splitlines()[0])
 """

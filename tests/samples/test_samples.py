@@ -19,7 +19,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 MANIFEST: dict[str, dict[str, object]] = orjson.loads((SAMPLES / "manifest.json").read_bytes())
-EXTENSIONS = {Format.MARKDOWN: "md", Format.HTML: "html", Format.JSON: "json", Format.TEXT: "txt"}
 #: Values the sample generator used that must never reach a sample.
 SECRETS = (b"rc_secret_abc123", b"whsec_samples_receiver_secret", b"rc_tok_",
            b"+1555", b"Your order 789 has shipped", b"idem_")  # fmt: skip
@@ -82,7 +81,7 @@ def test_sample_report_matches_golden(
 ) -> None:
     """Each sample's report in each format is its golden file (ESCALATE_UPDATE_GOLDEN=1)."""
     _, output = run_report(name, fmt, monkeypatch)
-    golden = GOLDEN / f"{name}.{EXTENSIONS[fmt]}"
+    golden = GOLDEN / f"{name}.{fmt.extension}"
     if os.environ.get("ESCALATE_UPDATE_GOLDEN") == "1":
         GOLDEN.mkdir(exist_ok=True)
         golden.write_text(output, encoding="utf-8")
