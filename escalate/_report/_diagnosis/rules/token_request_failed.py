@@ -77,9 +77,8 @@ class TokenRequestCounts:
     @property
     def malformed(self) -> int:
         """Requests answered `invalid_request` or `unsupported_grant_type`."""
-        return self.answers.get("invalid_request", 0) + self.answers.get(
-            "unsupported_grant_type", 0
-        )
+        answers = self.answers
+        return answers.get("invalid_request", 0) + answers.get("unsupported_grant_type", 0)
 
 
 def _token_request_counts(groups: Selected) -> TokenRequestCounts:
