@@ -86,40 +86,55 @@ def token_causes(
     another cause of the caller's, so they are not counted as an invalid token.
     """
     return (
-        cause(
-            "missing or malformed Authorization header",
-            c.not_bearer,
-            f"{c.not_bearer} failed calls sent no bearer token",
-            action=(
-                "Send the token as `Authorization: Bearer <token>` (the word Bearer, a space, "
-                "then the access_token) on every CORE call, then retry."
-            ),
-            contradicts="bearer token format (`Authorization: Bearer <token>`)",
-        ),
-        cause(
-            "expired token",
-            c.expired,
-            f"{c.expired} failed calls used a token past its expires_in",
-            action=(
-                "Acquire a new token and retry once; cache tokens with their expiry and "
-                "refresh them before they expire."
-            ),
-            contradicts="whether the token is expired",
-        ),
+        _malformed_header(c),
+        _expired_token(c),
         cause(
             "invalid token",
             max(c.total - c.not_bearer - c.expired - inactive - explained, 0),
             "a bearer token that was not expired was still rejected",
         ),
-        cause(
-            "inactive client context",
-            inactive,
-            inactive_evidence,
-            action=(
-                "Confirm with /api/core/whoami that the API client is ACTIVE (and its parent "
-                "account too): a client refused with a token whoami had accepted was probably "
-                "deactivated meanwhile; have it reactivated before retrying."
-            ),
+        _inactive_client(inactive, inactive_evidence),
+    )
+
+
+def _malformed_header(c: BearerCounts) -> Cause:
+    """Calls that sent no `Bearer` token, with how to send one."""
+    return cause(
+        "missing or malformed Authorization header",
+        c.not_bearer,
+        f"{c.not_bearer} failed calls sent no bearer token",
+        action=(
+            "Send the token as `Authorization: Bearer <token>` (the word Bearer, a space, "
+            "then the access_token) on every CORE call, then retry."
+        ),
+        contradicts="bearer token format (`Authorization: Bearer <token>`)",
+    )
+
+
+def _expired_token(c: BearerCounts) -> Cause:
+    """Calls made with a token past its lifetime, with the guide's refresh advice."""
+    return cause(
+        "expired token",
+        c.expired,
+        f"{c.expired} failed calls used a token past its expires_in",
+        action=(
+            "Acquire a new token and retry once; cache tokens with their expiry and "
+            "refresh them before they expire."
+        ),
+        contradicts="whether the token is expired",
+    )
+
+
+def _inactive_client(inactive: int, evidence: str) -> Cause:
+    """The caller's observations of an inactive client, with how to confirm it."""
+    return cause(
+        "inactive client context",
+        inactive,
+        evidence,
+        action=(
+            "Confirm with /api/core/whoami that the API client is ACTIVE (and its parent "
+            "account too): a client refused with a token whoami had accepted was probably "
+            "deactivated meanwhile; have it reactivated before retrying."
         ),
     )
 

@@ -248,3 +248,8 @@ def cause(
         action=action,
         check=contradicts,
     )
+
+
+def observed_evidence(*observations: tuple[int, str]) -> str:
+    """The evidence texts of what was observed at least once, joined: `2 did X; 1 said Y`."""
+    return "; ".join(text for n, text in observations if n)

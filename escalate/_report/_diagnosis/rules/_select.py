@@ -63,6 +63,20 @@ def count(groups: Selected) -> int:
     return sum(group.count for _, group in groups)
 
 
+def first_call(groups: Selected) -> str:
+    """When the earliest call of the groups was made ("" when a group has no time)."""
+    return min(group.first or "" for _, group in groups)
+
+
+def successes_after(state: AggregateState, since: str, match: Callable[[GroupKey], bool]) -> int:
+    """Successful calls whose key matches, counted in groups that last succeeded after `since`."""
+    return sum(
+        group.count
+        for key, group in state.groups.items()
+        if match(key) and not failed(key) and (group.last or "") > since
+    )
+
+
 def attempts(state: AggregateState, stage: str, route: str | None = None) -> int:
     """Every call of a stage (optionally one route), whatever its outcome."""
     return sum(

@@ -16,7 +16,7 @@ from escalate._report._diagnosis.rules._bearer import (
     retry_advice,
     token_causes,
 )
-from escalate._report._diagnosis.rules._package import cause
+from escalate._report._diagnosis.rules._package import cause, observed_evidence
 from escalate._report._diagnosis.rules._select import (
     Selected,
     answered,
@@ -92,7 +92,7 @@ def _causes(
     guide = token_causes(
         c,
         c.inactive + not_active + whoami_ok,
-        "; ".join(text for n, text in inactive if n),
+        observed_evidence(*inactive),
         explained=forbidden + no_answer,
     )
     missing = _capability_missing(state)

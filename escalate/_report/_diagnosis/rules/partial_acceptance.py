@@ -13,7 +13,7 @@ from escalate._report._diagnosis.rules._select import (
     select,
     shapes_of,
 )
-from escalate._report._model import Check, Finding
+from escalate._report._model import Cause, Check, Finding
 from escalate._schema import STAGE_SEND
 
 
@@ -31,35 +31,7 @@ class PartialAcceptanceRule(BaseRule):
             return None
         total = count(groups)
         rejected = sum(group.errors_count for _, group in groups)
-        shapes = shapes_of(groups, SendShape)
-        bad_to = count_shapes(shapes, lambda s: s.invalid_recipients > 0)
-        checks = (
-            check(
-                "`to[]` contains valid E.164 values",
-                bad_to,
-                total,
-                f"{bad_to} of {total} partially accepted sends had a recipient that is not E.164",
-            ),
-            Check(
-                "both `results[]` and `errors[]` are checked",
-                "unknown",
-                f"{rejected} recipients came back in errors[]; the logs cannot show whether "
-                "your code read them",
-            ),
-        )
-        causes = (
-            cause(
-                "invalid recipient format",
-                bad_to,
-                f"{bad_to} partially accepted sends had a recipient that is not E.164",
-                contradicts="`to[]` contains valid E.164 values",
-            ),
-            cause(
-                "recipient rejected for another reason (see the errors[] shape)",
-                total - bad_to,
-                f"{total - bad_to} partially accepted sends had only E.164 recipients",
-            ),
-        )
+        bad_to = count_shapes(shapes_of(groups, SendShape), lambda s: s.invalid_recipients > 0)
         return self.call_finding(
             state,
             groups,
@@ -68,10 +40,45 @@ class PartialAcceptanceRule(BaseRule):
                 f"{total} of {attempts(state, STAGE_SEND)} sends were only partly accepted: "
                 f"{rejected} recipients rejected in errors[]"
             ),
-            checks=checks,
-            causes=causes,
+            checks=_checks(total, bad_to, rejected),
+            causes=_causes(total, bad_to),
             next_action=(
                 "Always check both `results[]` and `errors[]`; correct the rejected recipients and "
                 "send them as a new operation (new Idempotency-Key)."
             ),
         )
+
+
+def _checks(total: int, bad_to: int, rejected: int) -> tuple[Check, ...]:
+    """Were the recipients E.164, and did the client read `errors[]` (the logs cannot say)?"""
+    return (
+        check(
+            "`to[]` contains valid E.164 values",
+            bad_to,
+            total,
+            f"{bad_to} of {total} partially accepted sends had a recipient that is not E.164",
+        ),
+        Check(
+            "both `results[]` and `errors[]` are checked",
+            "unknown",
+            f"{rejected} recipients came back in errors[]; the logs cannot show whether "
+            "your code read them",
+        ),
+    )
+
+
+def _causes(total: int, bad_to: int) -> tuple[Cause, ...]:
+    """A recipient not in E.164, or rejected for a reason only `errors[]` names."""
+    return (
+        cause(
+            "invalid recipient format",
+            bad_to,
+            f"{bad_to} partially accepted sends had a recipient that is not E.164",
+            contradicts="`to[]` contains valid E.164 values",
+        ),
+        cause(
+            "recipient rejected for another reason (see the errors[] shape)",
+            total - bad_to,
+            f"{total - bad_to} partially accepted sends had only E.164 recipients",
+        ),
+    )

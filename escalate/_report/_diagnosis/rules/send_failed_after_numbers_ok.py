@@ -7,7 +7,11 @@ from dataclasses import replace
 from escalate._report._aggregation._shapes import SendShape
 from escalate._report._aggregation._state import AggregateState
 from escalate._report._diagnosis.rules._base import BaseRule, RuleContext
-from escalate._report._diagnosis.rules._numbers import send_from_broken, send_from_counts
+from escalate._report._diagnosis.rules._numbers import (
+    SendFromCounts,
+    send_from_broken,
+    send_from_counts,
+)
 from escalate._report._diagnosis.rules._package import cause, check
 from escalate._report._diagnosis.rules._select import (
     Selected,
@@ -22,8 +26,11 @@ from escalate._report._diagnosis.rules._select import (
 from escalate._report._diagnosis.rules._send_from_fix import send_from_fix
 from escalate._report._diagnosis.rules.send_forbidden import SendForbiddenRule
 from escalate._report._diagnosis.rules.send_invalid_request import SendInvalidRequestRule
-from escalate._report._model import Finding
+from escalate._report._model import Cause, Check, Finding
 from escalate._schema import STAGE_NUMBERS, STAGE_SEND
+
+ID_CHECK = "`sendFrom` uses numberId, not the phone number"
+LISTED_CHECK = "`sendFrom` is one of the numbers `/api/core/numbers` returned"
 
 
 class SendFailedAfterNumbersOkRule(BaseRule):
@@ -42,83 +49,100 @@ class SendFailedAfterNumbersOkRule(BaseRule):
         groups = select(state, client_failure(STAGE_SEND))
         if not groups or not successes(state, STAGE_NUMBERS):
             return None
-        total = count(groups)
         shapes = shapes_of(groups, SendShape)
-        c = send_from_counts(state, shapes)
         if not send_from_broken(state, shapes) and not _unexplained(groups):
             return None  # the send_* rule of the status explains these failures
-        listed = "in the numbers list" if c.listed_known else "(no numbers list captured)"
-        checks = (
-            check(
-                "`sendFrom` uses numberId, not the phone number",
-                c.phone_number,
-                c.total,
-                f"{c.phone_number} of {c.total} sends had a phone number (E.164) value",
-            ),
-            check(
-                "`sendFrom` is one of the numbers `/api/core/numbers` returned",
-                c.not_listed,
-                c.total if c.listed_known else 0,
-                f"{c.not_listed} of {c.total} sends used a numberId not {listed}",
-            ),
-            check(
-                "the selected number is `ACTIVE`",
-                c.not_active,
-                c.checked,
-                f"{c.not_active} of {c.checked} sends with a listed number used one not ACTIVE",
-            ),
-            check(
-                "`smsEnabled` or `mmsEnabled` matches the message type",
-                c.not_enabled,
-                c.checked,
-                f"{c.not_enabled} of {c.checked} sends used a number not enabled "
-                "for their messageType",
-            ),
-        )
-        causes = (
-            cause(
-                "using E.164 in `sendFrom`",
-                c.phone_number,
-                f"{c.phone_number} sends had a phone number in sendFrom",
-                action=(
-                    "Put the `numberId` that /api/core/numbers returned (not its phone number) in "
-                    "`sendFrom`, and re-run the send."
-                ),
-                contradicts="`sendFrom` uses numberId, not the phone number",
-            ),
-            cause(
-                "using a number not owned by the API client",
-                c.not_listed,
-                f"{c.not_listed} sends used a numberId not in the numbers list",
-                action=(
-                    "Use a `numberId` this API client owns (one /api/core/numbers lists) in "
-                    "`sendFrom`, and re-run the send."
-                ),
-                contradicts="`sendFrom` is one of the numbers `/api/core/numbers` returned",
-            ),
-            cause(
-                "sending with a number not enabled for the intended message type",
-                c.not_enabled + c.not_active,
-                f"{c.not_enabled} not enabled, {c.not_active} not ACTIVE",
-            ),
-        )
+        c = send_from_counts(state, shapes)
         covered = covered_status_rules(state, groups)
         finding = self.call_finding(
             state,
             groups,
             summary=(
-                f"{total} of {attempts(state, STAGE_SEND)} sends failed after "
+                f"{count(groups)} of {attempts(state, STAGE_SEND)} sends failed after "
                 f"/api/core/numbers succeeded" + _same_sends_text(covered)
             ),
-            checks=checks,
-            causes=causes,
+            checks=(*_number_id_checks(c), *_number_state_checks(c)),
+            causes=_causes(c),
             next_action="Correct the `sendFrom` source and re-run the send.",
             fix=send_from_fix(state, groups),
         )
-        if covered:
-            details = (*finding.evidence.details, ("also the symptom of", ", ".join(covered)))
-            finding = replace(finding, evidence=replace(finding.evidence, details=details))
-        return replace(finding, covers=covered)
+        return _covering(finding, covered)
+
+
+def _number_id_checks(c: SendFromCounts) -> tuple[Check, ...]:
+    """Is `sendFrom` a numberId, and one that `/api/core/numbers` returned?"""
+    listed = "in the numbers list" if c.listed_known else "(no numbers list captured)"
+    return (
+        check(
+            ID_CHECK,
+            c.phone_number,
+            c.total,
+            f"{c.phone_number} of {c.total} sends had a phone number (E.164) value",
+        ),
+        check(
+            LISTED_CHECK,
+            c.not_listed,
+            c.total if c.listed_known else 0,
+            f"{c.not_listed} of {c.total} sends used a numberId not {listed}",
+        ),
+    )
+
+
+def _number_state_checks(c: SendFromCounts) -> tuple[Check, ...]:
+    """Is the listed number `ACTIVE`, and enabled for the message type?"""
+    return (
+        check(
+            "the selected number is `ACTIVE`",
+            c.not_active,
+            c.checked,
+            f"{c.not_active} of {c.checked} sends with a listed number used one not ACTIVE",
+        ),
+        check(
+            "`smsEnabled` or `mmsEnabled` matches the message type",
+            c.not_enabled,
+            c.checked,
+            f"{c.not_enabled} of {c.checked} sends used a number not enabled for their messageType",
+        ),
+    )
+
+
+def _causes(c: SendFromCounts) -> tuple[Cause, ...]:
+    """The guide's three: a phone number, a number not owned, a number not enabled."""
+    return (
+        cause(
+            "using E.164 in `sendFrom`",
+            c.phone_number,
+            f"{c.phone_number} sends had a phone number in sendFrom",
+            action=(
+                "Put the `numberId` that /api/core/numbers returned (not its phone number) in "
+                "`sendFrom`, and re-run the send."
+            ),
+            contradicts=ID_CHECK,
+        ),
+        cause(
+            "using a number not owned by the API client",
+            c.not_listed,
+            f"{c.not_listed} sends used a numberId not in the numbers list",
+            action=(
+                "Use a `numberId` this API client owns (one /api/core/numbers lists) in "
+                "`sendFrom`, and re-run the send."
+            ),
+            contradicts=LISTED_CHECK,
+        ),
+        cause(
+            "sending with a number not enabled for the intended message type",
+            c.not_enabled + c.not_active,
+            f"{c.not_enabled} not enabled, {c.not_active} not ACTIVE",
+        ),
+    )
+
+
+def _covering(finding: Finding, covered: tuple[str, ...]) -> Finding:
+    """The finding standing for the status rules it covers, named in its evidence too."""
+    if covered:
+        details = (*finding.evidence.details, ("also the symptom of", ", ".join(covered)))
+        finding = replace(finding, evidence=replace(finding.evidence, details=details))
+    return replace(finding, covers=covered)
 
 
 def _unexplained(groups: Selected) -> bool:

@@ -5,8 +5,12 @@ from __future__ import annotations
 from escalate._report._aggregation._shapes import SendShape
 from escalate._report._aggregation._state import AggregateState
 from escalate._report._diagnosis.rules._base import BaseRule, RuleContext, whoami_value
-from escalate._report._diagnosis.rules._numbers import see_also_send_from, send_from_counts
-from escalate._report._diagnosis.rules._package import cause, check
+from escalate._report._diagnosis.rules._numbers import (
+    SendFromCounts,
+    see_also_send_from,
+    send_from_counts,
+)
+from escalate._report._diagnosis.rules._package import cause, check, observed_evidence
 from escalate._report._diagnosis.rules._select import (
     Selected,
     attempts,
@@ -17,8 +21,11 @@ from escalate._report._diagnosis.rules._select import (
     shapes_of,
 )
 from escalate._report._diagnosis.rules._send_from_fix import send_from_fix
-from escalate._report._model import Finding
+from escalate._report._model import Cause, Check, Finding
 from escalate._schema import STAGE_SEND
+
+OWNER_CHECK = "`sendFrom` belongs to the authenticated API client"
+CLIENT_CHECK = "the token belongs to the client you think it does"
 
 
 class SendForbiddenRule(BaseRule):
@@ -35,60 +42,7 @@ class SendForbiddenRule(BaseRule):
             return None
         total = count(groups)
         c = send_from_counts(state, shapes_of(groups, SendShape))
-        not_owned = c.not_listed + c.phone_number
         other_token, known_token = _token_mismatch(state, groups)
-        client = whoami_value(state, "apiClientId") or "unknown (no whoami captured)"
-        said_not_owned = error_text_hits(groups, "not owned")
-        checks = (
-            check(
-                "`sendFrom` belongs to the authenticated API client",
-                not_owned,
-                total if c.listed_known else 0,
-                f"{c.not_listed} of {total} sends used a numberId missing from /api/core/numbers; "
-                f"{c.phone_number} used a phone number",
-            ),
-            check(
-                "the token belongs to the client you think it does",
-                other_token,
-                known_token,
-                f"{other_token} of {known_token} sends used a token other than the one whoami "
-                f"identified as {client}",
-            ),
-        )
-        causes = (
-            cause(
-                "wrong API client context",
-                other_token,
-                f"{other_token} sends used a token other than whoami's",
-                contradicts="the token belongs to the client you think it does",
-            ),
-            cause(
-                "wrong `sendFrom`",
-                c.phone_number,
-                f"{c.phone_number} sends had a phone number in sendFrom",
-                contradicts="`sendFrom` belongs to the authenticated API client",
-            ),
-            cause(
-                "number ownership mismatch",
-                c.not_listed + said_not_owned,
-                "; ".join(
-                    text
-                    for n, text in (
-                        (
-                            c.not_listed,
-                            f"{c.not_listed} sends used a numberId missing from /api/core/numbers",
-                        ),
-                        (
-                            said_not_owned,
-                            f"the API said the number is not owned by this API "
-                            f"client {said_not_owned} times",
-                        ),
-                    )
-                    if n
-                ),
-                contradicts="`sendFrom` belongs to the authenticated API client",
-            ),
-        )
         return self.call_finding(
             state,
             groups,
@@ -96,13 +50,74 @@ class SendForbiddenRule(BaseRule):
                 f"{total} of {attempts(state, STAGE_SEND)} sends were refused (403 FORBIDDEN)"
                 + see_also_send_from(state, groups)
             ),
-            checks=checks,
-            causes=causes,
+            checks=(
+                _owner_check(c, total),
+                _client_check(state, other_token, known_token),
+            ),
+            causes=_causes(c, other_token, error_text_hits(groups, "not owned")),
             next_action=(
                 "Confirm /whoami, then confirm /numbers, then retry with the correct `numberId`."
             ),
             fix=send_from_fix(state, groups),
         )
+
+
+def _owner_check(c: SendFromCounts, total: int) -> Check:
+    """Does `sendFrom` belong to the client? Judged only when a numbers list was captured."""
+    return check(
+        OWNER_CHECK,
+        c.not_listed + c.phone_number,
+        total if c.listed_known else 0,
+        f"{c.not_listed} of {total} sends used a numberId missing from /api/core/numbers; "
+        f"{c.phone_number} used a phone number",
+    )
+
+
+def _client_check(state: AggregateState, other_token: int, known_token: int) -> Check:
+    """Is the token the one whoami identified? Judged on the sends whose token is known."""
+    client = whoami_value(state, "apiClientId") or "unknown (no whoami captured)"
+    return check(
+        CLIENT_CHECK,
+        other_token,
+        known_token,
+        f"{other_token} of {known_token} sends used a token other than the one whoami "
+        f"identified as {client}",
+    )
+
+
+def _causes(c: SendFromCounts, other_token: int, said_not_owned: int) -> tuple[Cause, ...]:
+    """The guide's three: the wrong client context, the wrong `sendFrom`, another's number."""
+    return (
+        cause(
+            "wrong API client context",
+            other_token,
+            f"{other_token} sends used a token other than whoami's",
+            contradicts=CLIENT_CHECK,
+        ),
+        cause(
+            "wrong `sendFrom`",
+            c.phone_number,
+            f"{c.phone_number} sends had a phone number in sendFrom",
+            contradicts=OWNER_CHECK,
+        ),
+        _ownership_mismatch(c, said_not_owned),
+    )
+
+
+def _ownership_mismatch(c: SendFromCounts, said_not_owned: int) -> Cause:
+    """Not in the numbers list, or the API said so in its error text."""
+    return cause(
+        "number ownership mismatch",
+        c.not_listed + said_not_owned,
+        observed_evidence(
+            (c.not_listed, f"{c.not_listed} sends used a numberId missing from /api/core/numbers"),
+            (
+                said_not_owned,
+                f"the API said the number is not owned by this API client {said_not_owned} times",
+            ),
+        ),
+        contradicts=OWNER_CHECK,
+    )
 
 
 def _token_mismatch(state: AggregateState, groups: Selected) -> tuple[int, int]:

@@ -10,9 +10,10 @@ from escalate._report._diagnosis.rules._select import (
     Selected,
     answered,
     count,
-    failed,
+    first_call,
     select,
     server_error,
+    successes_after,
 )
 from escalate._report._model import Cause, Check, Finding
 from escalate._schema import STAGE_SEND, STAGE_TOKEN, STAGES
@@ -54,12 +55,7 @@ class ServerErrorRule(BaseRule):
 
 def _checks(state: AggregateState, groups: Selected, stages: list[str]) -> tuple[Check, ...]:
     """Was it transient, and did send retries keep their key (the guide's two questions)?"""
-    first_failure = min(group.first or "" for _, group in groups)
-    later_ok = sum(
-        group.count
-        for key, group in state.groups.items()
-        if key.stage in stages and not failed(key) and (group.last or "") > first_failure
-    )
+    later_ok = successes_after(state, first_call(groups), lambda key: key.stage in stages)
     new_keys = _retried_under_new_key(state)
     return (
         check(
