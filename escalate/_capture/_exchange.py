@@ -27,6 +27,8 @@ HeaderSource = HeaderPairs | RawHeaders
 
 def header_pairs(headers: HeaderSource) -> HeaderPairs:
     """The `(name, value)` pairs of `headers`."""
+    if type(headers) is list:  # the pairs themselves: no abstract-class check
+        return headers
     return headers if isinstance(headers, Sequence) else headers.raw
 
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
