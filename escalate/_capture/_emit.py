@@ -4,6 +4,7 @@ thread or the caller's), nothing raised."""
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 from typing import Any
 
 from escalate._capture._exchange import Exchange
@@ -15,9 +16,9 @@ from escalate._capture._writer import FLUSH_TIMEOUT_S, BackgroundWriter
 _SEQUENCE = itertools.count(1)
 
 
-def next_seq() -> int:
-    """The next per-process record sequence number (a forked child goes on from its parent's)."""
-    return next(_SEQUENCE)
+#: The next per-process record sequence number (a forked child goes on from its parent's): the
+#: counter's own method, no Python frame on the caller's path.
+next_seq = _SEQUENCE.__next__
 
 
 def emit_exchange(exchange: Exchange) -> None:
@@ -43,16 +44,24 @@ def submit(item: Exchange | dict[str, Any], *, urgent: bool) -> None:
 def write_item(item: Exchange | dict[str, Any]) -> None:
     """Build the call record (a webhook record comes built) and write it; count and swallow
     any failure."""
-    try:
-        record = item if isinstance(item, dict) else build_call_record(item)
-    except Exception as exc:  # an escalate bug must never reach the user's call
-        STATS.error("record", exc)
-        return
-    SINK.emit(record)
+    write_items((item,))
+
+
+def write_items(items: Sequence[Exchange | dict[str, Any]]) -> None:
+    """Build the call records (webhook records come built) and write them in order, as one
+    batch; count and swallow any failure (a record that cannot be built is left out)."""
+    records = []
+    for item in items:
+        try:
+            records.append(item if isinstance(item, dict) else build_call_record(item))
+        except Exception as exc:  # an escalate bug must never reach the user's call
+            STATS.error("record", exc)
+    if records:
+        SINK.emit_all(records)
 
 
 #: The one writer thread of this process.
-WRITER = BackgroundWriter(write_item)
+WRITER = BackgroundWriter(write_items)
 WRITER.install_exit_hooks()
 
 

@@ -31,7 +31,7 @@ def request_of(client: str, request: httpx.Request, started: float, mono: float)
     raw_path, _, query = url.raw_path.decode("ascii").partition("?")
     return Request(
         client=client, method=request.method, host=host_of(url.scheme, url.host, url.port),
-        raw_path=raw_path or "/", query=query, headers=request.headers.raw, body=body,
+        raw_path=raw_path or "/", query=query, headers=request.headers, body=body,
         streamed=streamed, started=started, started_monotonic=mono)
 
 
@@ -53,14 +53,15 @@ def _record_failure(client: str, request: httpx.Request, started: float, mono: f
         count_error(client, error)
 
 
-class _TeeStream(httpx.SyncByteStream):
-    """The response stream as the user reads it, copied for the record."""
+class _TeeStream(ResponseRecorder, httpx.SyncByteStream):
+    """The response stream as the user reads it, copied for the record: the recorder itself
+    (one object a call, not two)."""
 
-    def __init__(self, inner: httpx.SyncByteStream, recorder: ResponseRecorder) -> None:
-        self._inner, self._recorder = inner, recorder
+    __slots__ = ("_inner",)
+    _inner: Any  #: the transport's stream, set when the body is teed
 
     def __iter__(self) -> Iterator[bytes]:
-        keep = self._recorder.keep
+        keep = self.keep
         for chunk in self._inner:
             keep(chunk)
             yield chunk
@@ -69,17 +70,17 @@ class _TeeStream(httpx.SyncByteStream):
         try:
             self._inner.close()
         finally:
-            self._recorder.finish()
+            self.finish()
 
 
-class _AsyncTeeStream(httpx.AsyncByteStream):
+class _AsyncTeeStream(ResponseRecorder, httpx.AsyncByteStream):
     """The async twin of `_TeeStream`."""
 
-    def __init__(self, inner: httpx.AsyncByteStream, recorder: ResponseRecorder) -> None:
-        self._inner, self._recorder = inner, recorder
+    __slots__ = ("_inner",)
+    _inner: Any  #: the transport's stream, set when the body is teed
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        keep = self._recorder.keep
+        keep = self.keep
         async for chunk in self._inner:
             keep(chunk)
             yield chunk
@@ -88,7 +89,7 @@ class _AsyncTeeStream(httpx.AsyncByteStream):
         try:
             await self._inner.aclose()
         finally:
-            self._recorder.finish()
+            self.finish()
 
 
 def _attach(client: str, request: httpx.Request, started: float, mono: float,
@@ -97,7 +98,7 @@ def _attach(client: str, request: httpx.Request, started: float, mono: float,
     must read the body now (`ResponseRecorder.read_now`)."""
     try:
         headers = wanted_headers(response.headers.raw, RESPONSE_HEADERS)
-        recorder = ResponseRecorder(
+        recorder = (_AsyncTeeStream if asynchronous else _TeeStream)(
             request_of(client, request, started, mono), time.perf_counter() - mono,
             response.status_code, headers.get("content-type"), headers.get("content-encoding"))
         if not recorder.needs_body:
@@ -105,8 +106,8 @@ def _attach(client: str, request: httpx.Request, started: float, mono: float,
         elif isinstance(response.stream, httpx.ByteStream):  # read already: no stream to tee
             recorder.finish(response.content)
         else:
-            stream: Any = response.stream
-            response.stream = (_AsyncTeeStream if asynchronous else _TeeStream)(stream, recorder)
+            recorder._inner = response.stream
+            response.stream = recorder
             return recorder.read_now
     except Exception as error:
         count_error(client, error)

@@ -46,7 +46,7 @@ def utc_timestamp(wall: float) -> str:
         moment = datetime.datetime.fromtimestamp(second, datetime.timezone.utc)
         prefix = moment.strftime("%Y-%m-%dT%H:%M:%S.")
         _last_second[0] = (second, prefix)
-    return f"{prefix}{int((wall - second) * 1_000_000):06d}Z"
+    return "%s%06dZ" % (prefix, (wall - second) * 1_000_000)  # noqa: UP031 (a quarter cheaper)
 
 
 class Site(NamedTuple):
@@ -154,6 +154,8 @@ def build_call_record(exchange: Exchange) -> dict[str, Any]:
     body = _parsed_response(exchange)
     summarizer = Summarizer(Shaper(), EchoScrubber(view.hidden))
     errors = summarizer.error_fields(body)
+    auth, token = _credential_fields(view, request)
+    idempotency, operation = _send_fields(view)
     ok = exchange.status is not None and 200 <= exchange.status < 300
     stage = view.site.route.stage
     if ok and stage == _schema.STAGE_TOKEN:
@@ -168,15 +170,15 @@ def build_call_record(exchange: Exchange) -> dict[str, Any]:
         "exception": None if exchange.exception is None else type(exchange.exception).__name__,
         "request_id": errors.request_id, "error_code": errors.error_code,
         "error_message": errors.error_message,
-        **_credential_fields(view, request),
+        "auth": auth, "client_id": view.client_id, "token": token,
         "content_type": view.site.media_type, "payload": view.payload,
-        **_send_fields(view),
+        "idempotency": idempotency, "operation": operation,
         "response": summarizer.summary(stage, ok, body),
     }
 
 
-def _credential_fields(view: RequestView, request: Request) -> dict[str, Any]:
-    """`auth`, `client_id`, `token`."""
+def _credential_fields(view: RequestView, request: Request) -> tuple[Any, Any]:
+    """`auth` and `token`."""
     site = view.site
     authorization, auth_fingerprint = site.authorization, site.auth_fingerprint
     auth = None if authorization is None else {
@@ -186,10 +188,10 @@ def _credential_fields(view: RequestView, request: Request) -> dict[str, Any]:
     if bearer is not None and site.route.stage != _schema.STAGE_TOKEN:
         token = TOKENS.freshness(bearer, request.started_monotonic, request.started,
                                  token_fingerprint=auth_fingerprint)
-    return {"auth": auth, "client_id": view.client_id, "token": token}
+    return auth, token
 
 
-def _send_fields(view: RequestView) -> dict[str, Any]:
+def _send_fields(view: RequestView) -> tuple[Any, str | None]:
     """`idempotency` (a send, or any request carrying a key) and `operation` (a send)."""
     key, is_send = view.idempotency_key, view.site.route.stage == _schema.STAGE_SEND
     idempotency = None
@@ -199,7 +201,7 @@ def _send_fields(view: RequestView) -> dict[str, Any]:
     operation = None
     if is_send and view.parsed is not None:
         operation = fingerprint(orjson.dumps(view.parsed, option=orjson.OPT_SORT_KEYS))
-    return {"idempotency": idempotency, "operation": operation}
+    return idempotency, operation
 
 
 def _remember_token(exchange: Exchange, body: Any) -> None:

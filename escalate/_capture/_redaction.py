@@ -8,6 +8,7 @@ remembers every string it did not keep, so what the server echoes back can be sc
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final, NamedTuple
@@ -17,29 +18,81 @@ from escalate._capture import _settings
 from escalate._capture._scan import E164_MARKER, phone_marker
 
 
+def length(value: str) -> str:
+    """`<str:len=N>`."""
+    return f"<str:len={len(value)}>"
+
+
+def sender_marker(value: str) -> str | None:
+    """`<e164:fp_...>` for an E.164 sender number, another phone marker, or None."""
+    marker = phone_marker(value)
+    return f"<e164:{_settings.fingerprint(value)}>" if marker == E164_MARKER else marker
+
+
+def reference(value: str) -> str:
+    """How an `externalReference` is shown: a fingerprint, or verbatim when configured so."""
+    if _settings.current().keep_external_reference:
+        return value
+    return f"<fp:{_settings.fingerprint(value)}>"
+
+
+def _text(value: str) -> str:
+    return f"<text:len={len(value)}>"
+
+
+def _one_media(_value: str) -> str:
+    return "<media:count=1>"
+
+
+def _phone_or_length(value: str) -> str:
+    return phone_marker(value) or length(value)
+
+
+def _phone_or_reference(value: str) -> str:
+    return phone_marker(value) or reference(value)
+
+
+def _phone_or_verbatim(verbatim: Callable[[str], object], value: str) -> str:
+    return phone_marker(value) or (value if verbatim(value) else length(value))
+
+
+def _sender_or_verbatim(verbatim: Callable[[str], object], value: str) -> str:
+    return sender_marker(value) or (value if verbatim(value) else length(value))
+
+
 class Rule(NamedTuple):
-    """How a string under a key is shown: verbatim when `verbatim` matches it whole (and it is
-    not phone-like), else a descriptor."""
+    """How a string under a key is shown (`show`): verbatim when `verbatim` matches it whole
+    (and it is not phone-like), else a descriptor."""
 
     name: str
+    show: Callable[[str], str]
     verbatim: re.Pattern[str] | None = None
 
 
+def verbatim_rule(name: str, pattern: str,
+                  show: Callable[[Callable[[str], object], str], str] = _phone_or_verbatim) -> Rule:
+    """A rule that keeps a value matching `pattern` whole (a phone-like value: its marker)."""
+    verbatim = re.compile(pattern)
+    return Rule(name, functools.partial(show, verbatim.fullmatch), verbatim)
+
+
 #: Verbatim when short, word-like, with a letter (`SMS`, `QUEUED`, `client_credentials`).
-ENUMERATION = Rule("enumeration", re.compile(r"(?=[^A-Za-z]*[A-Za-z])[A-Za-z0-9_.:\-]{1,64}"))
+ENUMERATION = verbatim_rule("enumeration", r"(?=[^A-Za-z]*[A-Za-z])[A-Za-z0-9_.:\-]{1,64}")
 #: An API error code (`INVALID_RECIPIENT`, `invalid_client`).
-CODE = Rule("code", re.compile(r"[A-Za-z][A-Za-z0-9_.\-]{0,63}"))
+CODE = verbatim_rule("code", r"[A-Za-z][A-Za-z0-9_.\-]{0,63}")
+_IDENTIFIER = r"[A-Za-z0-9_.:\-]{1,128}"
 #: An id support needs (`messageId`, `numberId`).
-IDENTIFIER = Rule("identifier", re.compile(r"[A-Za-z0-9_.:\-]{1,128}"))
+IDENTIFIER = verbatim_rule("identifier", _IDENTIFIER)
 #: The OAuth client id: an identifier, not a secret.
-CLIENT_ID = Rule("client_id", re.compile(r"[A-Za-z0-9_.:@\-]{1,128}"))
-TEXT = Rule("text")  #: message text: `<text:len=N>`
-MEDIA = Rule("media")  #: media URLs: `<media:count=N>`
-REFERENCE = Rule("reference")  #: `externalReference`: a fingerprint (verbatim by configuration)
-PLAIN = Rule("plain")  #: anything else: a phone marker or `<str:len=N>`
+CLIENT_ID = verbatim_rule("client_id", r"[A-Za-z0-9_.:@\-]{1,128}")
+TEXT = Rule("text", _text)  #: message text: `<text:len=N>`
+MEDIA = Rule("media", _one_media)  #: media URLs: `<media:count=N>`
+#: `externalReference`: a fingerprint (verbatim by configuration)
+REFERENCE = Rule("reference", _phone_or_reference)
+PLAIN = Rule("plain", _phone_or_length)  #: anything else: a phone marker or `<str:len=N>`
 #: `sendFrom`: a numberId verbatim; an E.164 value `<e164:fp_...>`, keyed like every fingerprint,
 #: so the report can tell which of the client's own numbers it was (never applied to `to`).
-SENDER = Rule("sender", IDENTIFIER.verbatim)
+SENDER = verbatim_rule("sender", _IDENTIFIER, _sender_or_verbatim)
 
 #: The one redaction table: field name -> rule. A field not listed is `PLAIN`.
 REDACTION: Final[Mapping[str, Rule]] = {
@@ -86,46 +139,17 @@ MAX_DEPTH = 32
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 
 
-def length(value: str) -> str:
-    """`<str:len=N>`."""
-    return f"<str:len={len(value)}>"
-
-
-def sender_marker(value: str) -> str | None:
-    """`<e164:fp_...>` for an E.164 sender number, another phone marker, or None."""
-    marker = phone_marker(value)
-    return f"<e164:{_settings.fingerprint(value)}>" if marker == E164_MARKER else marker
-
-
-def reference(value: str) -> str:
-    """How an `externalReference` is shown: a fingerprint, or verbatim when configured so."""
-    if _settings.current().keep_external_reference:
-        return value
-    return f"<fp:{_settings.fingerprint(value)}>"
-
-
 class Shaper:
     """Shapes values by the table; `hidden` collects every string it did not show verbatim."""
 
-    def __init__(self, reference: Callable[[str], str] = reference) -> None:
-        self._reference = reference
+    __slots__ = ("hidden",)
+
+    def __init__(self) -> None:
         self.hidden: list[str] = []
 
-    def string(self, value: str, key: str | None = None) -> str:
+    def string(self, value: str, key: Any = None) -> str:
         """A string under `key`, as the table says."""
-        rule = REDACTION.get(key, PLAIN) if key else PLAIN
-        if rule is TEXT:
-            shown = f"<text:len={len(value)}>"
-        elif rule is MEDIA:
-            shown = "<media:count=1>"
-        elif rule is SENDER:
-            shown = sender_marker(value) or (
-                value if rule.verbatim is not None and rule.verbatim.fullmatch(value)
-                else length(value))
-        else:
-            shown = phone_marker(value) or (
-                value if rule.verbatim is not None and rule.verbatim.fullmatch(value)
-                else self._reference(value) if rule is REFERENCE else length(value))
+        shown = REDACTION.get(key, PLAIN).show(value)
         if shown != value:
             self.hidden.append(value)
         return shown
@@ -156,7 +180,8 @@ class Shaper:
         return f"<{type(value).__name__}>"
 
     def key(self, name: Any, index: int) -> str:
-        """An object key: itself when the schema knows it, else `<key#index>`."""
+        """An object key: itself when the schema knows it, else `<key#index>` (the key is
+        hidden: a value the echo scrubber looks for)."""
         if name in SCHEMA_KEYS and type(name) is str:
             return str(name)
         self.hidden.append(str(name))
@@ -169,9 +194,15 @@ class Shaper:
                 for index, (name, value) in enumerate(pairs)}
 
     def _object(self, value: Mapping[Any, Any], depth: int) -> dict[str, Any]:
-        return {self.key(name, index): self.string(item, name) if type(item) is str
-                else self.shape(item, str(name), depth + 1)
-                for index, (name, item) in enumerate(value.items())}
+        # A loop, not a comprehension, and `key` asked only of keys the schema does not know:
+        # this runs for every object of every body (a comprehension is a call more).
+        shaped: dict[str, Any] = {}
+        string = self.string
+        for index, (name, item) in enumerate(value.items()):
+            shown = name if name in SCHEMA_KEYS and type(name) is str else self.key(name, index)
+            shaped[shown] = string(item, name) if type(item) is str else self.shape(
+                item, str(name), depth + 1)
+        return shaped
 
     def _array(self, value: list[Any] | tuple[Any, ...], key: str | None, depth: int) -> Any:
         if key is not None and REDACTION.get(key) is MEDIA:

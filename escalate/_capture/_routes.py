@@ -78,6 +78,15 @@ def is_json_type(content_type: str | None) -> bool:
 def needs_response_body(raw_path: str, status: int, content_type: str | None) -> bool:
     """Whether the record needs the response body: JSON from a documented route, or a JSON
     error. Every adapter asks this, so one call gives one record through any client."""
-    if not is_json_type(content_type):
-        return False
-    return status >= 400 or route_of(raw_path).stage != _schema.STAGE_OTHER
+    is_json, documented = _RESPONSE_SITES.get((raw_path, content_type), _response_site)
+    return is_json and (documented or status >= 400)
+
+
+def _response_site(key: tuple[str, str | None]) -> tuple[bool, bool]:
+    raw_path, content_type = key
+    return is_json_type(content_type), route_of(raw_path).stage != _schema.STAGE_OTHER
+
+
+#: (percent-encoded path, response Content-Type) -> (is it JSON, is the route documented):
+#: asked on the caller's thread for every call, of few distinct values.
+_RESPONSE_SITES: BoundedCache[tuple[str, str | None], tuple[bool, bool]] = BoundedCache(1024)

@@ -1,19 +1,21 @@
 """The one sink: records go through structlog (orjson rendering) to a file, a stream or a logger.
 
-Each record is rendered to one line and written with a single `write` call, so lines from many
-threads or processes appending to one file never interleave. Every failure is swallowed and
-counted in `STATS`; nothing here raises into the user's call.
+Each record is rendered to one line. The records of one batch (what the writer thread takes at
+a time, or what a call writes itself) are appended to a regular file with a single `write(2)`
+on an `O_APPEND` descriptor, so lines from many threads or processes appending to one file
+never interleave; anything else (a pipe, a stream) gets one `write` per line. Every failure is
+swallowed and counted in `STATS`; nothing here raises into the user's call.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import IO, Any, Protocol
 
 import orjson
-import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from escalate._capture import _scan
@@ -82,16 +84,18 @@ class _Lines:
 
 
 class _LineWriter(_Lines):
-    """The structlog 'logger' at the end of the chain for a stream: one `write` per line."""
+    """The writer for a stream: one `write` per line."""
 
     def __init__(self, stream: IO[bytes], flush: bool) -> None:
         super().__init__()
         self._flush = stream.flush if flush else None
         self.stream = stream
 
-    def msg(self, line: bytes) -> None:
-        """Write the rendered line (and flush a buffered stream)."""
-        self._put(self.stream.write, line)
+    def write_lines(self, lines: Sequence[bytes]) -> None:
+        """Write the rendered lines, one `write` each (then flush a buffered stream)."""
+        write = self.stream.write
+        for line in lines:
+            self._put(write, line)
         if self._flush is not None:
             self._flush()
 
@@ -101,19 +105,21 @@ class _LineWriter(_Lines):
 
 
 class _DescriptorWriter(_Lines):
-    """The structlog 'logger' for a path: one `write(2)` per line on an `O_APPEND` descriptor,
-    reopened when the file at the path was renamed or deleted (as `WatchedFileHandler` does)."""
+    """The writer for a path: an `O_APPEND` descriptor, reopened when the file at the path was
+    renamed or deleted (as `WatchedFileHandler` does, but checked once a batch, not once a
+    record); a batch is one `write(2)` to a regular file (appends of one `write` never
+    interleave there), one per line to anything else (a FIFO keeps only `PIPE_BUF` atomic)."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         super().__init__()
         self._path = os.fspath(path)
-        self._fd, self._identity = self._open()
+        self._fd, self._identity, self._regular = self._open()
 
-    def _open(self) -> tuple[int, tuple[int, int]]:
+    def _open(self) -> tuple[int, tuple[int, int], bool]:
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
         descriptor = os.open(self._path, flags, 0o666)
         status = os.fstat(descriptor)
-        return descriptor, (status.st_dev, status.st_ino)
+        return descriptor, (status.st_dev, status.st_ino), stat.S_ISREG(status.st_mode)
 
     def _reopen_if_moved(self) -> None:
         try:
@@ -123,14 +129,18 @@ class _DescriptorWriter(_Lines):
             moved = True
         if moved:
             old = self._fd
-            self._fd, self._identity = self._open()
+            self._fd, self._identity, self._regular = self._open()
             self._broken = False
             os.close(old)
 
-    def msg(self, line: bytes) -> None:
-        """Append the line; a short write is completed."""
+    def write_lines(self, lines: Sequence[bytes]) -> None:
+        """Append the lines (to the file now at the path); a short write is completed."""
         self._reopen_if_moved()
-        self._put(self._write, line)
+        if self._regular:
+            self._put(self._write, b"".join(lines))
+        else:
+            for line in lines:
+                self._put(self._write, line)
 
     def _write(self, data: bytes) -> int:
         return os.write(self._fd, data)
@@ -140,21 +150,17 @@ class _DescriptorWriter(_Lines):
         os.close(self._fd)
 
 
-class _EvidenceLogger(structlog.BoundLoggerBase):
-    """A structlog bound logger with one method: a record in, its line out through the chain."""
+def render(record: dict[str, Any]) -> bytes:
+    """A record as its line: the structlog processor chain (`PROCESSORS`) run over it.
 
-    def evidence(self, record: dict[str, Any]) -> Any:
-        """Run the processor chain over `record` and hand the line to the writer.
-
-        structlog's own `_process_event` would first copy the record twice (context copy, then
-        `update(**record)`) and add nothing our processors need: they never mutate the record,
-        and the record is passed whole because a webhook record has its own `event` field.
-        """
-        logger = self._logger
-        line: Any = record
-        for processor in self._processors:
-            line = processor(logger, "msg", line)
-        return logger.msg(line)
+    structlog's own bound logger would first copy the record twice (context copy, then
+    `update(**record)`) and add nothing our processors need: they never mutate the record,
+    and the record is passed whole because a webhook record has its own `event` field.
+    """
+    line: Any = record
+    for processor in PROCESSORS:
+        line = processor(None, "msg", line)
+    return bytes(line)
 
 
 class StreamTarget:
@@ -162,16 +168,28 @@ class StreamTarget:
 
     background = True
 
-    #: Run the processor chain over a record and write the line.
-    emit: Callable[[dict[str, Any]], Any]
-
     def __init__(self, stream: IO[bytes] | None = None, *, owned: bool, flush: bool,
                  writer: _DescriptorWriter | None = None) -> None:
         self._writer: _LineWriter | _DescriptorWriter = (
             writer if writer is not None else _LineWriter(_require(stream), flush))
-        #: `emit` is the bound logger's method itself: no call in between on the hot path.
-        self.emit = _EvidenceLogger(self._writer, PROCESSORS, {}).evidence
         self._owned = owned
+
+    def emit(self, record: dict[str, Any]) -> None:
+        """Render one record and write its line."""
+        self._writer.write_lines((render(record),))
+
+    def emit_all(self, records: Sequence[dict[str, Any]]) -> int:
+        """Render the records and write their lines in order, as one batch; a record that
+        cannot be rendered is counted and left out. Return how many lines were written."""
+        lines = []
+        for record in records:
+            try:
+                lines.append(render(record))
+            except Exception as exc:
+                STATS.error("sink", exc)
+        if lines:
+            self._writer.write_lines(lines)
+        return len(lines)
 
     def close(self) -> None:
         """Close the stream or descriptor when this target opened it."""
@@ -266,6 +284,21 @@ class Sink:
             STATS.error("sink", exc)
         else:
             STATS.written()
+
+    def emit_all(self, records: Sequence[dict[str, Any]]) -> None:
+        """Write records in order, a file's in one batch; count them, or count and swallow
+        the error (once for each record the failed write held)."""
+        try:
+            target = self._target or self._open_default()
+            if not isinstance(target, StreamTarget):
+                for record in records:
+                    self.emit(record)
+                return
+            written = target.emit_all(records)
+        except Exception as exc:  # an escalate failure must never reach the user's call
+            STATS.error("sink", exc, len(records))
+        else:
+            STATS.written(written)
 
     def _open_default(self) -> Target:
         with self._lock:

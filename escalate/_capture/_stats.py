@@ -17,15 +17,15 @@ class CaptureStats:
         self._written = 0
         self._errors: Counter[str] = Counter()
 
-    def written(self) -> None:
-        """Count one record written."""
+    def written(self, count: int = 1) -> None:
+        """Count records written."""
         with self._lock:
-            self._written += 1
+            self._written += count
 
-    def error(self, where: str, exc: BaseException) -> None:
-        """Count one swallowed error as `<where>.<ExceptionClass>`."""
+    def error(self, where: str, exc: BaseException, count: int = 1) -> None:
+        """Count a swallowed error as `<where>.<ExceptionClass>` (`count` records lost)."""
         with self._lock:
-            self._errors[f"{where}.{type(exc).__name__}"] += 1
+            self._errors[f"{where}.{type(exc).__name__}"] += count
 
     def snapshot(self) -> dict[str, Any]:
         """Return a copy: `records_written`, `errors_total` and `errors` by kind."""

@@ -74,15 +74,15 @@ def sigterm_kills_outright() -> bool:
 
 
 class BackgroundWriter(Generic[Item]):
-    """Pending items, handed to `write` in order by one daemon thread or by a caller that must
-    not return before its record is written.
+    """Pending items, handed to `write` in order, in batches of at most `CHUNK`, by one daemon
+    thread or by a caller that must not return before its record is written.
 
     `write` must not raise. The thread starts with the first deferred record, not on import,
     and again in a forked child, which starts with nothing pending (the parent's records are the
     parent's to write).
     """
 
-    def __init__(self, write: Callable[[Item], None]) -> None:
+    def __init__(self, write: Callable[[list[Item]], None]) -> None:
         self._write = write
         self._pending: deque[Item] = deque()
         #: One item per batch: put when a record arrives to an empty queue.
@@ -134,15 +134,16 @@ class BackgroundWriter(Generic[Item]):
         multiprocessing.util.Finalize(None, self.close, exitpriority=0)
 
     def _write_pending(self, timeout: float, most: int = -1) -> bool:
-        """Write the pending records oldest first (all, or `most` of them) under the writing
-        lock; False when the lock was not free within `timeout`."""
+        """Write the pending records oldest first (all, or `most` of them), `CHUNK` at a time,
+        under the writing lock; False when the lock was not free within `timeout`."""
         if not self._writing.acquire(timeout=timeout):
             return False
         try:
             pending, write = self._pending, self._write
             while pending and most != 0:
-                write(pending.popleft())
-                most -= 1
+                count = min(len(pending), CHUNK if most < 0 else min(most, CHUNK))
+                write([pending.popleft() for _ in range(count)])
+                most -= count
         finally:
             self._writing.release()
         return True
