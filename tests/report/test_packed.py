@@ -1,54 +1,85 @@
-"""The packed table: the same answers as a dict of texts, whatever the texts, and picklable."""
+"""The packed table and its codecs: exact, in the texts' order, the same answers as a dict."""
 
 from __future__ import annotations
 
 import pickle
+from datetime import datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalate._report._aggregation import _packed
-from escalate._report._aggregation._packed import PackedTable
-
-#: short ASCII texts mostly (packed), some too long, non-ASCII or holding NUL (the overflow)
-_TEXTS = st.one_of(
-    st.text(alphabet="ab\0", max_size=3),
-    st.text(alphabet="abc", min_size=7, max_size=9),
-    st.sampled_from(["msg_\u00e9", "msg_\ud800", "a" * 8, ""]),
+from escalate._report._aggregation._packed import (
+    PackedTable,
+    pack_id,
+    pack_ts,
+    unpack_id,
+    unpack_ts,
 )
-_OPERATIONS = st.lists(st.tuples(st.sampled_from(["put", "delete"]), _TEXTS, _TEXTS), max_size=60)
+
+_HEX = "0123456789abcdefA "
+#: ids that pack as hex digits, as ASCII, or not at all (too long, non-ASCII, NUL)
+_IDS = st.one_of(
+    st.builds(lambda digits: "msg_" + digits, st.text(alphabet=_HEX, max_size=18)),
+    st.text(alphabet="msg_01\0", max_size=6),
+    st.sampled_from(["msg_\u00e9", "msg_\ud800", "a" * 10, "", "msg_", "msg_0"]),
+)
+_VALUES = st.binary(min_size=3, max_size=3)
+_TIMES = st.datetimes(min_value=datetime(1000, 1, 1)).map(
+    lambda moment: moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+)
 
 
-def _apply(operations: list[tuple[str, str, str]]) -> tuple[PackedTable, dict[str, str]]:
-    table, model = PackedTable(4, 6), {}
-    for verb, key, value in operations:
-        if verb == "put":
-            table.put(key, value)
-            model[key] = value
-        else:
-            table.delete(key)
-            model.pop(key, None)
-    return table, model
+@settings(max_examples=500, deadline=None)
+@given(_IDS, _IDS)
+def test_ids_pack_exactly(a: str, b: str) -> None:
+    """A packed id unpacks to itself, and two ids never pack alike."""
+    packed_a, packed_b = pack_id(a, "msg_", 9), pack_id(b, "msg_", 9)
+    if packed_a is not None:
+        assert len(packed_a) == 9 and unpack_id(packed_a, "msg_") == a
+        assert (packed_a == packed_b) == (a == b)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_TIMES, _TIMES)
+def test_timestamps_pack_exactly_and_in_order(a: str, b: str) -> None:
+    """Canonical timestamps pack into 10 bytes, unpack to themselves, and keep their order."""
+    packed_a, packed_b = pack_ts(a), pack_ts(b)
+    assert packed_a is not None and packed_b is not None and unpack_ts(packed_a) == a
+    assert (packed_a < packed_b) == (a < b) and len(packed_a) == 10
+
+
+def test_other_texts_do_not_pack_as_timestamps() -> None:
+    """A text that is not a canonical timestamp is refused, not mangled."""
+    for text in ("", "2026-11-27T10:00:00Z", "2026-11-27T10:00:00.00000aZ", "2026-11-27 10:00"):
+        assert pack_ts(text) is None
 
 
 @settings(max_examples=300, deadline=None)
-@given(_OPERATIONS, _TEXTS)
-def test_table_answers_as_a_dict(operations: list[tuple[str, str, str]], absent: str) -> None:
+@given(st.lists(st.tuples(st.booleans(), _IDS, _VALUES), max_size=60), _IDS)
+def test_table_answers_as_a_dict(operations: list[tuple[bool, str, bytes]], absent: str) -> None:
     """Look-ups, length and entries are those of a dict after any puts and deletes."""
-    table, model = _apply(operations)
+    table, model = PackedTable("msg_", 9, 3), {}
+    for put, key, value in operations:
+        if not put:
+            table.delete(key)
+            model.pop(key, None)
+        elif table.put(key, value):
+            model[key] = value
+        else:
+            assert pack_id(key, "msg_", 9) is None
     assert dict(table.items()) == model and len(table) == len(model)
     assert {key: table.get(key) for key in model} == model
     assert table.get(absent) == model.get(absent)
-    copied = pickle.loads(pickle.dumps(table))
-    assert dict(copied.items()) == dict(table.copy().items()) == model
+    assert dict(pickle.loads(pickle.dumps(table)).items()) == model
 
 
 def test_table_grows_its_buckets_and_keeps_every_entry() -> None:
     """Past LOAD records a bucket, the buckets multiply and every entry is still found."""
-    table = PackedTable(12, 12)
-    entries = {f"msg_{n:08d}": f"t{n}" for n in range(20_000)}
+    table = PackedTable("msg_", 9, 4)
+    entries = {f"msg_{n:016x}": n.to_bytes(4, "big") for n in range(0, 40_000_000, 1000)}
     for key, value in entries.items():
-        table.put(key, value)
-    assert len(table._buckets) > 256 and not table.overflow
+        assert table.put(key, value)
+    assert len(table._buckets) > 256
     assert all(table.get(key) == value for key, value in entries.items())
     assert _packed.LOAD * len(table._buckets) >= len(table)

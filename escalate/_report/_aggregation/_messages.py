@@ -2,8 +2,9 @@
 
 A message is resolved once a send accepted it and a lifecycle webhook told its fate; nothing can
 change that afterwards, and no finding cites a resolved message (only how many there are). Every
-message is one record of a `PackedTable` (its id, and its accepted timestamp or its state): about
-52 B a message, pending or resolved, where a dict of texts cost about 180 B a pending message.
+message is one record of a `PackedTable`: its id (9 bytes for `msg_` and 16 hex digits) and its
+accepted timestamp (10 bytes) or state: about 20 B a message, pending or resolved, where a dict
+of texts cost about 180 B a pending message. An id that does not pack is kept in `odd`, a dict.
 The ids are kept exactly, not hashed: a collision would hide a pending message; and resolved
 messages are kept, not dropped: a later webhook of one (the delivery after the sent, or a byte
 range boundary with --jobs) must find it resolved, or merging would depend on the order. The
@@ -16,21 +17,21 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator, Mapping
+from itertools import chain
 from typing import NamedTuple
 
-from escalate._report._aggregation._packed import PackedTable
+from escalate._report._aggregation._packed import TS_WIDTH, PackedTable, pack_ts, unpack_ts
 
 LIFECYCLE_ONLY = 1  #: a message seen in lifecycle webhooks, its send not (yet) seen
 RESOLVED = 2  #: a message accepted by a send and followed by a lifecycle event
 MessageState = str | int  #: the accepted timestamp of a pending message, or one of the above
-#: a state as the table holds it; a timestamp is never one character (a record's ts is canonical)
-_LIFECYCLE_TEXT, _RESOLVED_TEXT = "\x01", "\x02"
-_TEXTS = {LIFECYCLE_ONLY: _LIFECYCLE_TEXT, RESOLVED: _RESOLVED_TEXT}
-_STATES = {text: state for state, text in _TEXTS.items()}
-#: the width of a record's id (`msg_` and 16 hex digits are 20); a longer id is kept in a dict
-ID_WIDTH = 24
-_TS_WIDTH = 28  #: a canonical timestamp (27) and its length byte
-_PENDING = 0  #: the index of the pending messages' count (the others: their state)
+#: the states as records hold them: above every packed timestamp (BCD bytes are at most 0x99)
+_PACKED_STATES = {
+    LIFECYCLE_ONLY: b"\xff" * (TS_WIDTH - 1) + b"\x01",
+    RESOLVED: b"\xff" * (TS_WIDTH - 1) + b"\x02",
+}
+_STATES = {packed: state for state, packed in _PACKED_STATES.items()}
+ID_PREFIX, ID_WIDTH = "msg_", 9  #: the API's messageIds: `msg_` and 16 hex digits
 
 
 class Overdue(NamedTuple):
@@ -45,114 +46,139 @@ class Overdue(NamedTuple):
 class MessageStates(Mapping[str, MessageState]):
     """messageId -> accepted ts (pending), LIFECYCLE_ONLY or RESOLVED (kept compact)."""
 
-    __slots__ = ("_counts", "_table")
+    __slots__ = ("_counts", "_table", "odd")
 
     def __init__(self) -> None:
-        self._table = PackedTable(ID_WIDTH, _TS_WIDTH)
+        self._table = PackedTable(ID_PREFIX, ID_WIDTH, TS_WIDTH)
+        self.odd: dict[str, MessageState] = {}  #: messages whose id or timestamp does not pack
         self._counts = [0, 0, 0]  #: messages pending, lifecycle-only, resolved
 
     def __getitem__(self, message_id: str) -> MessageState:
-        value = self._table.get(message_id)
+        value = self._state(message_id)
         if value is None:
             raise KeyError(message_id)
-        return _STATES.get(value, value)
+        return value
 
     def __iter__(self) -> Iterator[str]:
-        return (message_id for message_id, _ in self._table.items())
+        yield from (message_id for message_id, _ in self._table.items())
+        yield from self.odd
 
     def __len__(self) -> int:
-        return len(self._table)
+        return len(self._table) + len(self.odd)
 
     def accepted(self, message_id: str, ts: str) -> bool:
         """A send accepted `message_id` at `ts`; True when the message is now resolved."""
-        seen = self._table.get(message_id)
+        seen = self._state(message_id)
         if seen is None:
             self._set(message_id, None, ts)
-            return False
-        if seen == _RESOLVED_TEXT:
-            return True
-        if seen == _LIFECYCLE_TEXT:
-            self._set(message_id, seen, _RESOLVED_TEXT)
-            return True
-        if ts < seen:
-            self._table.put(message_id, ts)
-        return False
+        elif type(seen) is str:
+            if ts < seen:
+                self._set(message_id, seen, ts)
+        elif seen == LIFECYCLE_ONLY:
+            self._set(message_id, seen, RESOLVED)
+        return type(seen) is int
 
     def lifecycle(self, message_id: str) -> bool:
         """A healthy lifecycle webhook of `message_id`; True when no send accepted it (yet)."""
-        seen = self._table.get(message_id)
+        seen = self._state(message_id)
         if seen is None:
-            self._set(message_id, None, _LIFECYCLE_TEXT)
+            self._set(message_id, None, LIFECYCLE_ONLY)
             return True
-        if seen == _LIFECYCLE_TEXT:
-            return True
-        if seen != _RESOLVED_TEXT:
-            self._set(message_id, seen, _RESOLVED_TEXT)
-        return False
+        if type(seen) is str:
+            self._set(message_id, seen, RESOLVED)
+        return seen == LIFECYCLE_ONLY
 
     def accepted_count(self) -> int:
         """Distinct messages that sends got accepted (pending or resolved)."""
-        return self._counts[_PENDING] + self._counts[RESOLVED]
+        return self._counts[0] + self._counts[RESOLVED]
 
     def overdue(self, cutoff: str, size: int) -> Overdue:
         """The pending messages accepted at or before `cutoff`, the `size` earliest of them.
 
-        One pass, and no list of them: at most `size` are held at a time.
+        Two passes over the packed records, comparing packed timestamps (their order is the
+        texts'); only the `size` earliest (and their ties) are decoded, none is listed.
         """
-        due = _Due(cutoff)
-        earliest = heapq.nsmallest(size, due.among(self._table.items()))
-        if not earliest:
+        limit = pack_ts(cutoff) or b""
+        due = _Due(limit)
+        smallest = heapq.nsmallest(size, due.among(self._table.raw_items()))
+        threshold = smallest[-1] if smallest else b""
+        ties = [(unpack_ts(value), self._table.unpack(raw))
+                for raw, value in self._table.raw_items() if value <= threshold]  # fmt: skip
+        odd = [(ts, m) for m, ts in self.odd.items() if type(ts) is str and ts <= cutoff]
+        earliest = heapq.nsmallest(size, ties + odd)
+        total = due.total + len(odd)
+        if not total:
             return Overdue(0, None, None, [])
-        return Overdue(due.total, earliest[0][0], due.last, earliest)
+        last = max([ts for ts, _ in odd] + ([unpack_ts(due.last)] if due.total else []))
+        return Overdue(total, earliest[0][0], last, earliest)
 
     def merge(self, other: MessageStates) -> None:
         """Add another partial view (the result does not depend on the order)."""
-        if not self._table:
-            self._table, self._counts = other._table.copy(), list(other._counts)
+        if not self:  # taken over, not copied (as the groups are): no second table at once
+            self._table, self.odd, self._counts = other._table, other.odd, other._counts
             return
-        for message_id, value in other._table.items():
-            seen = self._table.get(message_id)
-            combined = value if seen is None else _combine(seen, value)
-            if combined != seen:
-                self._set(message_id, seen, combined)
+        for message_id, value in chain(other._table.items(), other.odd.items()):
+            state = _unpacked(value) if isinstance(value, bytes) else value
+            mine = self._state(message_id)
+            merged = state if mine is None else _combine(mine, state)
+            if merged != mine:
+                self._set(message_id, mine, merged)
 
-    def _set(self, message_id: str, old: str | None, new: str) -> None:
-        """Store `new` (a timestamp or a state's text) and count the change of state."""
-        self._table.put(message_id, new)
+    def _state(self, message_id: str) -> MessageState | None:
+        packed = self._table.get(message_id)
+        if packed is None:
+            return self.odd.get(message_id) if self.odd else None
+        return _unpacked(packed)
+
+    def _set(self, message_id: str, old: MessageState | None, new: MessageState) -> None:
+        """Store `new` and count the change of state."""
+        packed = pack_ts(new) if type(new) is str else _PACKED_STATES[int(new)]
+        table = self._table
+        stored = table.add if old is None else table.put
+        if packed is None or not stored(message_id, packed):
+            self._table.delete(message_id)
+            self.odd[message_id] = new
+        elif self.odd:
+            self.odd.pop(message_id, None)
         if old is not None:
             self._counts[_kind(old)] -= 1
         self._counts[_kind(new)] += 1
 
 
 class _Due:
-    """Counts the pending messages accepted by a cutoff as they stream past."""
+    """Counts the pending records accepted by a cutoff as their packed timestamps stream past."""
 
-    __slots__ = ("cutoff", "last", "total")
+    __slots__ = ("last", "limit", "total")
 
-    def __init__(self, cutoff: str) -> None:
-        self.cutoff, self.total, self.last = cutoff, 0, ""
+    def __init__(self, limit: bytes) -> None:
+        self.limit, self.total, self.last = limit, 0, b""
 
-    def among(self, entries: Iterator[tuple[str, str]]) -> Iterator[tuple[str, str]]:
-        """(accepted ts, messageId) of the entries pending and due, counted."""
-        cutoff = self.cutoff
-        for message_id, value in entries:
-            if value <= cutoff and len(value) > 1:  # a state's text is one character
+    def among(self, records: Iterator[tuple[bytes, bytes]]) -> Iterator[bytes]:
+        """The packed timestamps of the records pending and due, counted."""
+        limit = self.limit
+        for _, value in records:
+            if value <= limit:  # a state's bytes sort above every timestamp
                 self.total += 1
-                self.last = max(self.last, value)
-                yield value, message_id
+                if value > self.last:
+                    self.last = value
+                yield value
 
 
-def _kind(value: str) -> int:
-    """The index of a stored value's count: _PENDING for a timestamp, else its state."""
-    return _STATES.get(value, _PENDING)
+def _unpacked(packed: bytes) -> MessageState:
+    return _STATES.get(packed) or unpack_ts(packed)
 
 
-def _combine(a: str, b: str) -> str:
-    if _kind(a) == _PENDING and _kind(b) == _PENDING:
+def _kind(value: MessageState) -> int:
+    """The index of a state's count: 0 for pending (a timestamp), else the state."""
+    return 0 if type(value) is str else int(value)
+
+
+def _combine(a: MessageState, b: MessageState) -> MessageState:
+    if type(a) is str and type(b) is str:
         return min(a, b)
-    if _kind(a) == _PENDING or _kind(b) == _PENDING:
-        return _RESOLVED_TEXT
-    return max(a, b)  # "\x02" (resolved) > "\x01" (lifecycle-only)
+    if type(a) is str or type(b) is str:
+        return RESOLVED
+    return max(int(a), int(b))
 
 
 def keep_reference(references: dict[str, str], message_id: str, reference: str) -> None:

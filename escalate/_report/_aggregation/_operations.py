@@ -1,8 +1,10 @@
 """The business operations seen: most once (packed in a `PackedTable`), a few several times.
 
-An operation seen once and accepted with one messageId (the common send) is one record
-`operation -> ts NUL fingerprint NUL messageId` (`single_attempt`), about 88 B; a second attempt
-turns it into an `OperationStats` in a dict, which the rules read (`several`).
+An operation seen once and accepted with one messageId (the common send, `single_attempt`) is one
+record of 33 bytes: its fingerprint, the attempt's timestamp, idempotency fingerprint and
+messageId, each packed (`_packed`); one whose texts do not pack keeps its `single_attempt` text
+in `odd`. A second attempt turns it into an `OperationStats` in a dict, which the rules read
+(`with_stats`).
 """
 
 from __future__ import annotations
@@ -11,30 +13,45 @@ from collections.abc import ItemsView, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from itertools import chain
 
-from escalate._report._aggregation._groups import Operation, OperationStats, operation_fps
-from escalate._report._aggregation._packed import PackedTable
+from escalate._report._aggregation._groups import (
+    PACKED,
+    Operation,
+    OperationStats,
+    SingleAttempt,
+    operation_fps,
+    single_attempt,
+)
+from escalate._report._aggregation._messages import ID_PREFIX, ID_WIDTH
+from escalate._report._aggregation._packed import (
+    TS_WIDTH,
+    PackedTable,
+    pack_id,
+    pack_ts,
+    unpack_id,
+    unpack_ts,
+)
 
-#: an operation is a capture fingerprint, `fp_` and 12 hex digits; a longer one goes to a dict
-OPERATION_WIDTH = 16
-#: a packed single attempt: a timestamp (27), a fingerprint (15), a messageId (up to 27), two
-#: separators and the length byte; a longer one goes to a dict
-_ATTEMPT_WIDTH = 72
+#: a capture fingerprint (`fp_` and 12 hex digits) and a messageId (`msg_`, 16 hex digits) packed
+FINGERPRINT_PREFIX, FINGERPRINT_WIDTH = "fp_", 7
+_ATTEMPT_WIDTH = TS_WIDTH + FINGERPRINT_WIDTH + ID_WIDTH
+_TS_END, _FINGERPRINT_END = TS_WIDTH, TS_WIDTH + FINGERPRINT_WIDTH
 
 
 class Operations(Mapping[str, Operation]):
     """operation fingerprint -> its single accepted attempt (packed) or its `OperationStats`."""
 
-    __slots__ = ("_once", "several")
+    __slots__ = ("_once", "odd", "several")
 
     def __init__(self) -> None:
-        self._once = PackedTable(OPERATION_WIDTH, _ATTEMPT_WIDTH)
+        self._once = PackedTable(FINGERPRINT_PREFIX, FINGERPRINT_WIDTH, _ATTEMPT_WIDTH)
+        self.odd: dict[str, SingleAttempt] = {}  #: single attempts whose texts do not pack
         self.several: dict[str, OperationStats] = {}  #: the operations with stats
 
     def __getitem__(self, operation: str) -> Operation:
         stats = self.several.get(operation)
         if stats is not None:
             return stats
-        value = self._once.get(operation)
+        value = self._single(operation)
         if value is None:
             raise KeyError(operation)
         return value
@@ -42,15 +59,15 @@ class Operations(Mapping[str, Operation]):
     def __contains__(self, operation: object) -> bool:
         if not isinstance(operation, str):
             return False
-        return operation in self.several or operation in self._once
+        return operation in self.several or self._single(operation) is not None
 
     def __iter__(self) -> Iterator[str]:
         yield from self.several
-        for operation, _ in self._once.items():
-            yield operation
+        yield from (operation for operation, _ in self._once.items())
+        yield from self.odd
 
     def __len__(self) -> int:
-        return len(self.several) + len(self._once)
+        return len(self.several) + len(self._once) + len(self.odd)
 
     def with_stats(self) -> ItemsView[str, OperationStats]:
         """The operations seen more than once (or not accepted): what duplicates are made of."""
@@ -66,16 +83,39 @@ class Operations(Mapping[str, Operation]):
         return seen
 
     def _once_values(self) -> Iterator[Operation]:
-        return (value for _, value in self._once.items())
+        yield from (_unpacked(packed) for _, packed in self._once.items())
+        yield from self.odd.values()
+
+    def _once_items(self) -> Iterator[tuple[str, Operation]]:
+        yield from ((operation, _unpacked(packed)) for operation, packed in self._once.items())
+        yield from self.odd.items()
+
+    def _single(self, operation: str) -> SingleAttempt | None:
+        packed = self._once.get(operation)
+        if packed is not None:
+            return _unpacked(packed)
+        return self.odd.get(operation) if self.odd else None
 
     def set(self, operation: str, value: Operation) -> None:
         """Store an operation's value: packed when single, its stats otherwise."""
         if isinstance(value, OperationStats):
             self._once.delete(operation)
+            self.odd.pop(operation, None)
             self.several[operation] = value
+            return
+        self.several.pop(operation, None)
+        packed = _packed(*value.split(PACKED, 2))
+        if packed is not None and self._once.put(operation, packed):
+            self.odd.pop(operation, None)
         else:
-            self.several.pop(operation, None)
-            self._once.put(operation, value)
+            self._once.delete(operation)
+            self.odd[operation] = value
+
+    def first(self, operation: str, ts: str, fingerprint: str | None, message_id: str) -> None:
+        """Store the first attempt of `operation`, known to be new, accepted with `message_id`."""
+        packed = _packed(ts, fingerprint or "", message_id)
+        if packed is None or not self._once.add(operation, packed):
+            self.set(operation, single_attempt(ts, fingerprint, message_id))
 
     def stats(self, operation: str, ts: str) -> OperationStats:
         """The stats of `operation` to count a new attempt in (new at `ts` when unknown)."""
@@ -86,10 +126,10 @@ class Operations(Mapping[str, Operation]):
 
     def merge(self, other: Operations) -> None:
         """Add another partial view (the result does not depend on the order)."""
-        if not self:
-            self._once, self.several = other._once.copy(), dict(other.several)
+        if not self:  # taken over, not copied (as the groups are): no second table at once
+            self._once, self.odd, self.several = other._once, other.odd, other.several
             return
-        entries: Iterator[tuple[str, Operation]] = chain(other.several.items(), other._once.items())
+        entries: Iterator[tuple[str, Operation]] = chain(other.several.items(), other._once_items())
         for operation, value in entries:
             known = self.get(operation)
             if known is None:
@@ -98,3 +138,19 @@ class Operations(Mapping[str, Operation]):
                 stats = OperationStats.of(known)
                 stats.merge(OperationStats.of(value))
                 self.set(operation, stats)
+
+
+def _packed(ts: str, fingerprint: str, message_id: str) -> bytes | None:
+    """A single attempt's record value, None when one of its texts does not pack."""
+    packed_ts = pack_ts(ts)
+    packed_fingerprint = pack_id(fingerprint, FINGERPRINT_PREFIX, FINGERPRINT_WIDTH)
+    packed_id = pack_id(message_id, ID_PREFIX, ID_WIDTH)
+    if packed_ts is None or packed_fingerprint is None or packed_id is None:
+        return None
+    return packed_ts + packed_fingerprint + packed_id
+
+
+def _unpacked(packed: bytes) -> SingleAttempt:
+    ts = unpack_ts(packed[:_TS_END])
+    fingerprint = unpack_id(packed[_TS_END:_FINGERPRINT_END], FINGERPRINT_PREFIX)
+    return f"{ts}{PACKED}{fingerprint}{PACKED}{unpack_id(packed[_FINGERPRINT_END:], ID_PREFIX)}"

@@ -1,111 +1,177 @@
-"""A map of short texts to short texts kept as fixed-width records in byte buckets.
+"""A map of ids to fixed-width bytes, kept as records in byte buckets; the codecs that pack them.
 
 The messages and the operations seen once are counted in millions on a send-heavy log; as dict
-entries each costs its key text (~64 B), its value text (76-107 B) and a slot (~42 B). Here an
-entry is one record of `key_width + value_width` bytes (the key NUL-padded, the value after its
-length byte) in one of a few thousand `bytearray` buckets, chosen by the CRC-32 of the key:
-about 52 B a message and 88 B an operation. A look-up is one `bytearray.find` (C, over a bucket of
-at most LOAD records), so the table costs no Python loop per record, and its buckets pickle as
-bytes (`--jobs`). Keys and values are kept exactly: a key or value that is not ASCII, too long, or
-a key holding NUL lives in `overflow`, a plain dict, instead of the buckets.
+entries each cost its key text (~64 B), its value (76-107 B) and a slot (~42 B). Here an entry is
+one record of `key_width + value_width` bytes in one of a few thousand `bytearray` buckets, chosen
+by the CRC-32 of the packed key: a look-up is one `bytearray.find` over a bucket of at most LOAD
+records (C, no Python loop per record), and the buckets pickle as bytes (`--jobs`).
+
+Keys are packed exactly (`pack_id`): the table's prefix and lowercase hex digits (`msg_` and 16
+hex digits, `fp_` and 12: what the API and the capture write) as a length byte and the digits'
+bytes; any other ASCII text that fits, as itself. A key that packs neither way is refused
+(`put` returns False) and its owner keeps it in a dict: nothing is hashed, nothing is lost.
+Timestamps pack as their 20 decimal digits in BCD (`pack_ts`, 10 bytes, in the same order).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from zlib import crc32
 
 _FIRST_BUCKETS = 256
-_GROWTH = 16  #: buckets are multiplied by this when the average bucket holds LOAD records
+_GROWTH = 4  #: buckets are multiplied by this when the average bucket holds LOAD records
 LOAD = 32
+_PACKED_TAG = 0x80  #: the first byte of a packed id: this plus its digits' byte count
+TS_WIDTH = 10  #: a packed timestamp
+#: the last ids packed (a send packs an operation, a key and a messageId, then looks them up)
+_RECENT = 8
+_RECENT_IDS: dict[tuple[str, str, int], bytes | None] = {}
+#: the last timestamp packed and its bytes (one tuple, replaced whole: safe across threads)
+_LAST_TS: list[tuple[str, bytes | None]] = [("", None)]
+_CANONICAL_TS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
+
+
+def pack_id(text: str, prefix: str, width: int) -> bytes | None:
+    """`text` in `width` bytes, exactly (see the module); None when it does not fit.
+
+    The last few answers are remembered: a send's ids are looked up, then stored.
+    """
+    key = (text, prefix, width)
+    packed = _RECENT_IDS.get(key)
+    if packed is None and key not in _RECENT_IDS:
+        if len(_RECENT_IDS) >= _RECENT:
+            del _RECENT_IDS[next(iter(_RECENT_IDS))]  # the oldest
+        packed = _RECENT_IDS[key] = _packed_id(text, prefix, width)
+    return packed
+
+
+def _packed_id(text: str, prefix: str, width: int) -> bytes | None:
+    if text.startswith(prefix):
+        digits = text[len(prefix) :]
+        try:
+            raw = bytes.fromhex(digits)
+        except ValueError:
+            raw = b""
+        if raw and len(raw) < width and raw.hex() == digits:  # lowercase, even, no spaces
+            return (bytes((_PACKED_TAG + len(raw),)) + raw).ljust(width, b"\0")
+    if len(text) > width or not text.isascii() or "\0" in text:
+        return None
+    return text.encode("ascii").ljust(width, b"\0")
+
+
+def unpack_id(raw: bytes, prefix: str) -> str:
+    """The text `pack_id` packed into `raw`."""
+    if raw and raw[0] > _PACKED_TAG:
+        return prefix + raw[1 : 1 + raw[0] - _PACKED_TAG].hex()
+    return raw.rstrip(b"\0").decode("ascii")
+
+
+def pack_ts(ts: str) -> bytes | None:
+    """A canonical timestamp (`YYYY-MM-DDTHH:MM:SS.ffffffZ`) as 10 bytes of BCD, else None.
+
+    The last answer is remembered, as `pack_id`'s.
+    """
+    last = _LAST_TS[0]
+    if ts is last[0]:
+        return last[1]
+    packed = None
+    if _CANONICAL_TS.fullmatch(ts) is not None:
+        date, time = ts[0:4] + ts[5:7] + ts[8:10], ts[11:13] + ts[14:16] + ts[17:19] + ts[20:26]
+        packed = bytes.fromhex(date + time)
+    _LAST_TS[0] = (ts, packed)
+    return packed
+
+
+def unpack_ts(raw: bytes) -> str:
+    """The timestamp `pack_ts` packed into `raw`."""
+    return _ts_of(raw.hex())
+
+
+def _ts_of(d: str) -> str:
+    return f"{d[0:4]}-{d[4:6]}-{d[6:8]}T{d[8:10]}:{d[10:12]}:{d[12:14]}.{d[14:20]}Z"
 
 
 class PackedTable:
-    """text -> text, exact; records in CRC-32 buckets, the texts that do not fit in `overflow`."""
+    """id -> fixed-width bytes; records in CRC-32 buckets (ids that do not pack are refused)."""
 
-    __slots__ = ("_buckets", "_key_width", "_mask", "_size", "_value_width", "_width", "overflow")
+    __slots__ = ("_buckets", "_key_width", "_mask", "_prefix", "_size", "_width")
 
-    def __init__(self, key_width: int, value_width: int) -> None:
+    def __init__(self, prefix: str, key_width: int, value_width: int) -> None:
+        self._prefix = prefix  #: the ids' usual prefix (packed as hex digits after it)
         self._key_width = key_width
-        self._value_width = value_width  #: the length byte and the value's bytes
         self._width = key_width + value_width
         self._buckets = [bytearray() for _ in range(_FIRST_BUCKETS)]
         self._mask = _FIRST_BUCKETS - 1
-        self._size = 0  #: records in the buckets
-        self.overflow: dict[str, str] = {}  #: the entries whose key or value does not fit
+        self._size = 0
 
     def __len__(self) -> int:
-        return self._size + len(self.overflow)
+        return self._size
 
-    def get(self, key: str) -> str | None:
-        """The value of `key`, None when absent."""
-        raw = self._raw_key(key)
+    def get(self, key: str) -> bytes | None:
+        """The value of `key`, None when absent (or when `key` does not pack)."""
+        raw = self._packed(key)
         if raw is None:
-            return self.overflow.get(key)
+            return None
         bucket = self._buckets[crc32(raw) & self._mask]
         at = self._find(bucket, raw)
-        if at < 0:
-            return self.overflow.get(key) if self.overflow else None
-        start = at + self._key_width
-        return bucket[start + 1 : start + 1 + bucket[start]].decode("ascii")
+        return None if at < 0 else bytes(bucket[at + self._key_width : at + self._width])
 
-    def __contains__(self, key: str) -> bool:
-        return self.get(key) is not None
-
-    def put(self, key: str, value: str) -> None:
-        """Set `key` to `value` (a record rewritten in place, or appended)."""
-        raw, packed = self._raw_key(key), self._packed_value(value)
-        if raw is None or packed is None:
-            if raw is not None:
-                self._delete_raw(raw)
-            self.overflow[key] = value
-            return
-        if self.overflow:
-            self.overflow.pop(key, None)
+    def put(self, key: str, value: bytes) -> bool:
+        """Set `key` to `value` (in place, or appended); False when `key` does not pack."""
+        raw = self._packed(key)
+        if raw is None:
+            return False
         bucket = self._buckets[crc32(raw) & self._mask]
         at = self._find(bucket, raw)
         if at >= 0:
-            bucket[at + self._key_width : at + self._width] = packed
-            return
-        bucket += raw + packed
+            bucket[at + self._key_width : at + self._width] = value
+            return True
+        self._append(bucket, raw + value)
+        return True
+
+    def add(self, key: str, value: bytes) -> bool:
+        """Add `key`, known to be absent (no look-up); False when `key` does not pack."""
+        raw = self._packed(key)
+        if raw is None:
+            return False
+        self._append(self._buckets[crc32(raw) & self._mask], raw + value)
+        return True
+
+    def _append(self, bucket: bytearray, record: bytes) -> None:
+        bucket += record
         self._size += 1
         if self._size > LOAD * len(self._buckets):
             self._grow()
 
+    def _packed(self, key: str) -> bytes | None:
+        return pack_id(key, self._prefix, self._key_width)
+
     def delete(self, key: str) -> None:
         """Remove `key` if present."""
-        raw = self._raw_key(key)
+        raw = self._packed(key)
         if raw is not None:
-            self._delete_raw(raw)
-        self.overflow.pop(key, None)
+            bucket = self._buckets[crc32(raw) & self._mask]
+            at = self._find(bucket, raw)
+            if at >= 0:
+                del bucket[at : at + self._width]
+                self._size -= 1
 
-    def items(self) -> Iterator[tuple[str, str]]:
-        """Every entry (bucket order, then the overflow)."""
+    def items(self) -> Iterator[tuple[str, bytes]]:
+        """Every entry, in bucket order."""
+        for raw, value in self.raw_items():
+            yield unpack_id(raw, self._prefix), value
+
+    def raw_items(self) -> Iterator[tuple[bytes, bytes]]:
+        """Every entry with its key still packed (decode the few you keep with `unpack`)."""
         key_width, width = self._key_width, self._width
         for bucket in self._buckets:
             for at in range(0, len(bucket), width):
-                start = at + key_width
-                key = bucket[at:start].rstrip(b"\0").decode("ascii")
-                yield key, bucket[start + 1 : start + 1 + bucket[start]].decode("ascii")
-        yield from self.overflow.items()
+                yield bytes(bucket[at : at + key_width]), bytes(bucket[at + key_width : at + width])
 
-    def copy(self) -> PackedTable:
-        """An independent table with the same entries."""
-        table = PackedTable(self._key_width, self._value_width)
-        table._buckets = [bytearray(bucket) for bucket in self._buckets]
-        table._mask, table._size = self._mask, self._size
-        table.overflow = dict(self.overflow)
-        return table
-
-    def _raw_key(self, key: str) -> bytes | None:
-        if not key.isascii() or len(key) > self._key_width or "\0" in key:
-            return None
-        return key.encode("ascii").ljust(self._key_width, b"\0")
-
-    def _packed_value(self, value: str) -> bytes | None:
-        if not value.isascii() or len(value) >= self._value_width:
-            return None
-        return (chr(len(value)) + value).encode("ascii").ljust(self._value_width, b"\0")
+    def unpack(self, raw: bytes) -> str:
+        """The id of a packed key from `raw_items`."""
+        return unpack_id(raw, self._prefix)
 
     def _find(self, bucket: bytearray, raw: bytes) -> int:
         """The offset of the record of `raw` in `bucket`, -1 when absent."""
@@ -113,13 +179,6 @@ class PackedTable:
         while at > 0 and at % self._width:  # matched inside a record: look further
             at = bucket.find(raw, at + 1)
         return at
-
-    def _delete_raw(self, raw: bytes) -> None:
-        bucket = self._buckets[crc32(raw) & self._mask]
-        at = self._find(bucket, raw)
-        if at >= 0:
-            del bucket[at : at + self._width]
-            self._size -= 1
 
     def _grow(self) -> None:
         buckets = [bytearray() for _ in range(len(self._buckets) * _GROWTH)]

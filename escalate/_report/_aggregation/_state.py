@@ -15,7 +15,6 @@ from escalate._report._aggregation._groups import (
     WhoamiSummary,
     _sum_into,
     payload_reference,
-    single_attempt,
     with_member,
 )
 from escalate._report._aggregation._messages import (
@@ -239,7 +238,7 @@ class AggregateState:
         self, operation: str, ts: str, fingerprint: str | None, message_id: str
     ) -> None:
         """A new operation's first attempt, accepted with one messageId: the common send."""
-        self.operations.set(operation, single_attempt(ts, fingerprint, message_id))
+        self.operations.first(operation, ts, fingerprint, message_id)
         self.message_accepted(message_id, ts)
 
     def message_accepted(self, message_id: str, ts: str) -> None:
