@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from itertools import chain
-from typing import NamedTuple
 
 from escalate._report._aggregation._packed import TS_WIDTH, PackedTable, pack_ts, unpack_ts
 
@@ -34,8 +34,12 @@ _STATES = {packed: state for state, packed in _PACKED_STATES.items()}
 ID_PREFIX, ID_WIDTH = "msg_", 9  #: the API's messageIds: `msg_` and 16 hex digits
 
 
-class Overdue(NamedTuple):
-    """Pending messages accepted at or before a cutoff: how many, when, the earliest ones."""
+@dataclass(frozen=True, slots=True)
+class Overdue:
+    """Pending messages accepted at or before a cutoff: how many, when, the earliest ones.
+
+    Not a tuple: `len()` of one would be its field count, not how many messages are overdue.
+    """
 
     total: int
     first: str | None  #: the earliest accepted timestamp
