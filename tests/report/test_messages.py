@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import pickle
 import random
+from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from escalate._report._aggregation import _messages
 from escalate._report._aggregation._messages import LIFECYCLE_ONLY, RESOLVED, MessageStates
 
 #: (messageId, accepted ts) for a send, (messageId, None) for a lifecycle webhook
 Event = tuple[str, "str | None"]
 _TIMES = [f"2026-11-27T10:00:0{n}.000000Z" for n in range(4)]
-_IDS = ["msg_a", "msg_b", "msg_c", "msg_\u00e9", "msg_\ud800"]
+_IDS = ["msg_a", "msg_b", "msg_0c", "msg_\u00e9", "msg_\ud800", "msg_00", "msg_0a0b"]
 _EVENTS = st.lists(
     st.tuples(st.sampled_from(_IDS), st.one_of(st.none(), st.sampled_from(_TIMES))), max_size=30
 )
@@ -38,11 +40,13 @@ def _model(events: list[Event]) -> dict[str, str | int]:
 
 def _states(events: list[Event]) -> MessageStates:
     states = MessageStates()
-    for message_id, ts in events:
-        if ts is None:
-            states.lifecycle(message_id)
-        else:
-            states.accepted(message_id, ts)
+    # so few recent messages that most are packed: both places (and the move) are exercised
+    with patch.object(_messages, "RECENT", 2):
+        for message_id, ts in events:
+            if ts is None:
+                states.lifecycle(message_id)
+            else:
+                states.accepted(message_id, ts)
     return states
 
 

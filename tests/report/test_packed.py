@@ -1,14 +1,17 @@
-"""The packed table and its codecs: exact, in the texts' order, the same answers as a dict."""
+"""The packed table, its codecs and the operations: exact, ordered, the answers of a dict."""
 
 from __future__ import annotations
 
 import pickle
 from datetime import datetime
+from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalate._report._aggregation import _packed
+from escalate._report._aggregation import _operations, _packed
+from escalate._report._aggregation._groups import Operation, OperationStats, single_attempt
+from escalate._report._aggregation._operations import Operations
 from escalate._report._aggregation._packed import (
     PackedTable,
     pack_id,
@@ -83,3 +86,40 @@ def test_table_grows_its_buckets_and_keeps_every_entry() -> None:
     assert len(table._buckets) > 256
     assert all(table.get(key) == value for key, value in entries.items())
     assert _packed.LOAD * len(table._buckets) >= len(table)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["fp_0a", "fp_0b", "fp_op1", "fp_\u00e9", "fp_0c0d"]),
+            st.sampled_from(["fp_01", "", "fp_k\0"]),
+            st.sampled_from(["msg_0a", "msg_x", "msg_\ud800"]),
+        ),
+        max_size=20,
+    )
+)
+def test_operations_answer_as_a_dict_when_most_are_packed(
+    attempts: list[tuple[str, str, str]],
+) -> None:
+    """First attempts, then second ones, with few recent: the values a dict would hold."""
+    operations, model = Operations(), {}
+    with patch.object(_operations, "RECENT", 2):
+        for at, (operation, key, message_id) in enumerate(attempts):
+            ts = f"2026-11-27T10:00:{at:02d}.000000Z"
+            if operation not in operations:
+                operations.first(operation, ts, key, message_id)
+                model[operation] = single_attempt(ts, key, message_id)
+            else:
+                operations.stats(operation, ts).attempts += 1
+                stats = OperationStats.of(model[operation])
+                stats.attempts += 1
+                model[operation] = stats
+    assert len(operations) == len(model)
+    assert {o: _plain(v) for o, v in operations.items()} == {o: _plain(v) for o, v in model.items()}
+
+
+def _plain(value: Operation) -> object:
+    return value if isinstance(value, str) else sorted(
+        (name, repr(getattr(value, name))) for name in OperationStats.__slots__
+    )

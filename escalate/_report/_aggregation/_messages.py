@@ -32,6 +32,10 @@ _PACKED_STATES = {
 }
 _STATES = {packed: state for state, packed in _PACKED_STATES.items()}
 ID_PREFIX, ID_WIDTH = "msg_", 9  #: the API's messageIds: `msg_` and 16 hex digits
+#: messages (and operations) kept as texts before the oldest half is packed: ~3 MB each; a
+#: send's webhooks that come within RECENT / 2 sends of it find it at a dict's cost, and a log
+#: of fewer sends packs nothing
+RECENT = 16_384
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +52,18 @@ class Overdue:
 
 
 class MessageStates(Mapping[str, MessageState]):
-    """messageId -> accepted ts (pending), LIFECYCLE_ONLY or RESOLVED (kept compact)."""
+    """messageId -> accepted ts (pending), LIFECYCLE_ONLY or RESOLVED (kept compact).
 
-    __slots__ = ("_counts", "_table", "odd")
+    A message is in exactly one of: `recent` (the newest, as texts in a dict: a send's webhooks
+    mostly come soon after it, and find it there at a dict's cost), the packed table (the
+    older ones, moved there half of `recent` at a time), `odd` (an id or time that does not pack).
+    """
+
+    __slots__ = ("_counts", "_table", "odd", "recent")
 
     def __init__(self) -> None:
         self._table = PackedTable(ID_PREFIX, ID_WIDTH, TS_WIDTH)
+        self.recent: dict[str, MessageState] = {}  #: the newest messages, at most RECENT
         self.odd: dict[str, MessageState] = {}  #: messages whose id or timestamp does not pack
         self._counts = [0, 0, 0]  #: messages pending, lifecycle-only, resolved
 
@@ -65,10 +75,11 @@ class MessageStates(Mapping[str, MessageState]):
 
     def __iter__(self) -> Iterator[str]:
         yield from (message_id for message_id, _ in self._table.items())
+        yield from self.recent
         yield from self.odd
 
     def __len__(self) -> int:
-        return len(self._table) + len(self.odd)
+        return len(self._table) + len(self.recent) + len(self.odd)
 
     def accepted(self, message_id: str, ts: str) -> bool:
         """A send accepted `message_id` at `ts`; True when the message is now resolved."""
@@ -108,45 +119,69 @@ class MessageStates(Mapping[str, MessageState]):
         threshold = smallest[-1] if smallest else b""
         ties = [(unpack_ts(value), self._table.unpack(raw))
                 for raw, value in self._table.raw_items() if value <= threshold]  # fmt: skip
-        odd = [(ts, m) for m, ts in self.odd.items() if type(ts) is str and ts <= cutoff]
-        earliest = heapq.nsmallest(size, ties + odd)
-        total = due.total + len(odd)
+        texts = chain(self.recent.items(), self.odd.items())
+        other = [(ts, m) for m, ts in texts if type(ts) is str and ts <= cutoff]
+        earliest = heapq.nsmallest(size, ties + other)
+        total = due.total + len(other)
         if not total:
             return Overdue(0, None, None, [])
-        last = max([ts for ts, _ in odd] + ([unpack_ts(due.last)] if due.total else []))
+        last = max([ts for ts, _ in other] + ([unpack_ts(due.last)] if due.total else []))
         return Overdue(total, earliest[0][0], last, earliest)
 
     def merge(self, other: MessageStates) -> None:
         """Add another partial view (the result does not depend on the order)."""
         if not self:  # taken over, not copied (as the groups are): no second table at once
-            self._table, self.odd, self._counts = other._table, other.odd, other._counts
+            self._table, self.recent, self.odd = other._table, other.recent, other.odd
+            self._counts = other._counts
             return
-        for message_id, value in chain(other._table.items(), other.odd.items()):
-            state = _unpacked(value) if isinstance(value, bytes) else value
+        packed = ((m, _unpacked(value)) for m, value in other._table.items())
+        for message_id, state in chain(packed, other.recent.items(), other.odd.items()):
             mine = self._state(message_id)
             merged = state if mine is None else _combine(mine, state)
             if merged != mine:
                 self._set(message_id, mine, merged)
 
     def _state(self, message_id: str) -> MessageState | None:
-        packed = self._table.get(message_id)
+        state = self.recent.get(message_id)
+        if state is not None:
+            return state
+        packed = self._table.get(message_id) if self._table else None
         if packed is None:
             return self.odd.get(message_id) if self.odd else None
         return _unpacked(packed)
 
     def _set(self, message_id: str, old: MessageState | None, new: MessageState) -> None:
-        """Store `new` and count the change of state."""
-        packed = pack_ts(new) if type(new) is str else _PACKED_STATES[int(new)]
-        table = self._table
-        stored = table.add if old is None else table.put
-        if packed is None or not stored(message_id, packed):
-            self._table.delete(message_id)
-            self.odd[message_id] = new
-        elif self.odd:
-            self.odd.pop(message_id, None)
+        """Store `new` where the message is (a new one in `recent`); count the change of state."""
+        recent = self.recent
+        if old is None or message_id in recent:
+            recent[message_id] = new
+            if len(recent) > RECENT:
+                self._move_oldest()
+        else:
+            self._store(message_id, new)
         if old is not None:
             self._counts[_kind(old)] -= 1
         self._counts[_kind(new)] += 1
+
+    def _store(self, message_id: str, state: MessageState) -> None:
+        """Rewrite a message kept packed or in `odd`."""
+        packed = _packed(state)
+        if packed is not None and self._table.put(message_id, packed):
+            self.odd.pop(message_id, None)
+        else:
+            self._table.delete(message_id)
+            self.odd[message_id] = state
+
+    def _move_oldest(self) -> None:
+        """Pack the oldest half of `recent` (none of them is packed yet: no look-up)."""
+        entries = list(self.recent.items())
+        half = len(entries) // 2
+        table, odd = self._table, self.odd
+        for message_id, state in entries[:half]:
+            packed = _packed(state)
+            if packed is None or not table.add(message_id, packed):
+                odd[message_id] = state
+        self.recent = dict(entries[half:])
 
 
 class _Due:
@@ -166,6 +201,10 @@ class _Due:
                 if value > self.last:
                     self.last = value
                 yield value
+
+
+def _packed(state: MessageState) -> bytes | None:
+    return pack_ts(state) if type(state) is str else _PACKED_STATES[int(state)]
 
 
 def _unpacked(packed: bytes) -> MessageState:
