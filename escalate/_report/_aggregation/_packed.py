@@ -24,37 +24,21 @@ _GROWTH = 4  #: buckets are multiplied by this when the average bucket holds LOA
 LOAD = 32
 _PACKED_TAG = 0x80  #: the first byte of a packed id: this plus its digits' byte count
 TS_WIDTH = 10  #: a packed timestamp
-#: the last ids packed (a send packs an operation, a key and a messageId, then looks them up)
-_RECENT = 8
-_RECENT_IDS: dict[tuple[str, str, int], bytes | None] = {}
-#: the last timestamp packed and its bytes (one tuple, replaced whole: safe across threads)
-_LAST_TS: list[tuple[str, bytes | None]] = [("", None)]
+_TAGS = [bytes((_PACKED_TAG + length,)) for length in range(0x80)]
 _CANONICAL_TS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
 
 
 def pack_id(text: str, prefix: str, width: int) -> bytes | None:
-    """`text` in `width` bytes, exactly (see the module); None when it does not fit.
-
-    The last few answers are remembered: a send's ids are looked up, then stored.
-    """
-    key = (text, prefix, width)
-    packed = _RECENT_IDS.get(key)
-    if packed is None and key not in _RECENT_IDS:
-        if len(_RECENT_IDS) >= _RECENT:
-            del _RECENT_IDS[next(iter(_RECENT_IDS))]  # the oldest
-        packed = _RECENT_IDS[key] = _packed_id(text, prefix, width)
-    return packed
-
-
-def _packed_id(text: str, prefix: str, width: int) -> bytes | None:
+    """`text` in `width` bytes, exactly (see the module); None when it does not fit."""
     if text.startswith(prefix):
         digits = text[len(prefix) :]
         try:
             raw = bytes.fromhex(digits)
         except ValueError:
             raw = b""
-        if raw and len(raw) < width and raw.hex() == digits:  # lowercase, even, no spaces
-            return (bytes((_PACKED_TAG + len(raw),)) + raw).ljust(width, b"\0")
+        if 0 < len(raw) < width and raw.hex() == digits:  # lowercase, even, no spaces
+            packed = _TAGS[len(raw)] + raw
+            return packed if len(packed) == width else packed.ljust(width, b"\0")
     if len(text) > width or not text.isascii() or "\0" in text:
         return None
     return text.encode("ascii").ljust(width, b"\0")
@@ -68,19 +52,11 @@ def unpack_id(raw: bytes, prefix: str) -> str:
 
 
 def pack_ts(ts: str) -> bytes | None:
-    """A canonical timestamp (`YYYY-MM-DDTHH:MM:SS.ffffffZ`) as 10 bytes of BCD, else None.
-
-    The last answer is remembered, as `pack_id`'s.
-    """
-    last = _LAST_TS[0]
-    if ts is last[0]:
-        return last[1]
-    packed = None
-    if _CANONICAL_TS.fullmatch(ts) is not None:
-        date, time = ts[0:4] + ts[5:7] + ts[8:10], ts[11:13] + ts[14:16] + ts[17:19] + ts[20:26]
-        packed = bytes.fromhex(date + time)
-    _LAST_TS[0] = (ts, packed)
-    return packed
+    """A canonical timestamp (`YYYY-MM-DDTHH:MM:SS.ffffffZ`) as 10 bytes of BCD, else None."""
+    if _CANONICAL_TS.fullmatch(ts) is None:
+        return None
+    date, time = ts[0:4] + ts[5:7] + ts[8:10], ts[11:13] + ts[14:16] + ts[17:19] + ts[20:26]
+    return bytes.fromhex(date + time)
 
 
 def unpack_ts(raw: bytes) -> str:
