@@ -1,7 +1,8 @@
 """The aggregation state: small, mergeable, independent of the order records arrive in.
 
-It grows with distinct failures, distinct send operations and messageIds (one small dict entry
-each, to match sends with lifecycle webhooks in any order), never with other lines.
+It grows with distinct failures, distinct send operations and messageIds (one packed record of
+about 20 and 33 bytes each past the newest few thousand, see `_packed`: to match sends with
+lifecycle webhooks in any order and find duplicates), never with other lines.
 `AggregateState.merge` combines two partial states (from two files or two byte ranges) into the
 state one pass over both would have produced.
 """
@@ -257,9 +258,8 @@ def payload_reference(payload: object) -> str | None:
 
 
 #: an operation seen once, accepted: `ts NUL fingerprint NUL messageId` in one text, the common
-#: case (cheap to build, pickle and merge) until a second attempt is seen. One text rather than a
-#: tuple of three: 107 B against 64 B plus the texts a tuple keeps alive once the message is
-#: resolved (a timestamp 76 B, a messageId ~63 B), for 1 M sends 130 MB less.
+#: case until a second attempt is seen; `Operations` keeps the newest as such texts and packs the
+#: others (33 bytes, `_operations`).
 SingleAttempt = str
 Operation = OperationStats | SingleAttempt
 PACKED = "\0"  #: the separator of a single attempt's texts
