@@ -145,7 +145,7 @@ class MessageStates(Mapping[str, MessageState]):
         state = self.recent.get(message_id)
         if state is not None:
             return state
-        packed = self._table.get(message_id) if self._table else None
+        packed = self._table.get(message_id) if self._table.size else None
         if packed is None:
             return self.odd.get(message_id) if self.odd else None
         return _unpacked(packed)
@@ -159,9 +159,10 @@ class MessageStates(Mapping[str, MessageState]):
                 self._move_oldest()
         else:
             self._store(message_id, new)
+        counts = self._counts  # the index of a count: 0 for pending (a timestamp), or the state
         if old is not None:
-            self._counts[_kind(old)] -= 1
-        self._counts[_kind(new)] += 1
+            counts[0 if type(old) is str else int(old)] -= 1
+        counts[0 if type(new) is str else int(new)] += 1
 
     def _store(self, message_id: str, state: MessageState) -> None:
         """Rewrite a message kept packed or in `odd`."""
@@ -178,7 +179,7 @@ class MessageStates(Mapping[str, MessageState]):
         half = len(entries) // 2
         table, odd = self._table, self.odd
         for message_id, state in entries[:half]:
-            packed = _packed(state)
+            packed = pack_ts(state) if type(state) is str else _PACKED_STATES[int(state)]
             if packed is None or not table.add(message_id, packed):
                 odd[message_id] = state
         self.recent = dict(entries[half:])
@@ -209,11 +210,6 @@ def _packed(state: MessageState) -> bytes | None:
 
 def _unpacked(packed: bytes) -> MessageState:
     return _STATES.get(packed) or unpack_ts(packed)
-
-
-def _kind(value: MessageState) -> int:
-    """The index of a state's count: 0 for pending (a timestamp), else the state."""
-    return 0 if type(value) is str else int(value)
 
 
 def _combine(a: MessageState, b: MessageState) -> MessageState:

@@ -67,7 +67,7 @@ class Operations(Mapping[str, Operation]):
             return False
         if operation in self.recent or operation in self.several:
             return True
-        return bool(self._once or self.odd) and self._single(operation) is not None
+        return bool(self._once.size or self.odd) and self._single(operation) is not None
 
     def __iter__(self) -> Iterator[str]:
         yield from self.several
@@ -100,7 +100,7 @@ class Operations(Mapping[str, Operation]):
         value = self.recent.get(operation)
         if value is not None:
             return value
-        packed = self._once.get(operation) if self._once else None
+        packed = self._once.get(operation) if self._once.size else None
         if packed is not None:
             return _unpacked(packed)
         return self.odd.get(operation) if self.odd else None

@@ -71,7 +71,7 @@ def _ts_of(d: str) -> str:
 class PackedTable:
     """id -> fixed-width bytes; records in CRC-32 buckets (ids that do not pack are refused)."""
 
-    __slots__ = ("_buckets", "_key_width", "_mask", "_prefix", "_size", "_width")
+    __slots__ = ("_buckets", "_key_width", "_mask", "_prefix", "_width", "size")
 
     def __init__(self, prefix: str, key_width: int, value_width: int) -> None:
         self._prefix = prefix  #: the ids' usual prefix (packed as hex digits after it)
@@ -79,14 +79,14 @@ class PackedTable:
         self._width = key_width + value_width
         self._buckets = [bytearray() for _ in range(_FIRST_BUCKETS)]
         self._mask = _FIRST_BUCKETS - 1
-        self._size = 0
+        self.size = 0  #: records held (read in hot paths instead of calling `len`)
 
     def __len__(self) -> int:
-        return self._size
+        return self.size
 
     def get(self, key: str) -> bytes | None:
         """The value of `key`, None when absent (or when `key` does not pack)."""
-        raw = self._packed(key)
+        raw = pack_id(key, self._prefix, self._key_width)
         if raw is None:
             return None
         bucket = self._buckets[crc32(raw) & self._mask]
@@ -95,7 +95,7 @@ class PackedTable:
 
     def put(self, key: str, value: bytes) -> bool:
         """Set `key` to `value` (in place, or appended); False when `key` does not pack."""
-        raw = self._packed(key)
+        raw = pack_id(key, self._prefix, self._key_width)
         if raw is None:
             return False
         bucket = self._buckets[crc32(raw) & self._mask]
@@ -103,35 +103,32 @@ class PackedTable:
         if at >= 0:
             bucket[at + self._key_width : at + self._width] = value
             return True
-        self._append(bucket, raw + value)
+        bucket += raw + value
+        self.size += 1
+        if self.size > LOAD * len(self._buckets):
+            self._grow()
         return True
 
     def add(self, key: str, value: bytes) -> bool:
         """Add `key`, known to be absent (no look-up); False when `key` does not pack."""
-        raw = self._packed(key)
+        raw = pack_id(key, self._prefix, self._key_width)
         if raw is None:
             return False
-        self._append(self._buckets[crc32(raw) & self._mask], raw + value)
-        return True
-
-    def _append(self, bucket: bytearray, record: bytes) -> None:
-        bucket += record
-        self._size += 1
-        if self._size > LOAD * len(self._buckets):
+        self._buckets[crc32(raw) & self._mask] += raw + value
+        self.size += 1
+        if self.size > LOAD * len(self._buckets):
             self._grow()
-
-    def _packed(self, key: str) -> bytes | None:
-        return pack_id(key, self._prefix, self._key_width)
+        return True
 
     def delete(self, key: str) -> None:
         """Remove `key` if present."""
-        raw = self._packed(key)
+        raw = pack_id(key, self._prefix, self._key_width)
         if raw is not None:
             bucket = self._buckets[crc32(raw) & self._mask]
             at = self._find(bucket, raw)
             if at >= 0:
                 del bucket[at : at + self._width]
-                self._size -= 1
+                self.size -= 1
 
     def items(self) -> Iterator[tuple[str, bytes]]:
         """Every entry, in bucket order."""
