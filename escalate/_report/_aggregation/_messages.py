@@ -83,9 +83,15 @@ class MessageStates(Mapping[str, MessageState]):
 
     def accepted(self, message_id: str, ts: str) -> bool:
         """A send accepted `message_id` at `ts`; True when the message is now resolved."""
-        seen = self._state(message_id)
+        recent = self.recent
+        seen = recent.get(message_id)
         if seen is None:
-            self._set(message_id, None, ts)
+            seen = self._older(message_id)
+        if seen is None:  # the common case, written flat: a new pending message
+            recent[message_id] = ts
+            self._counts[0] += 1
+            if len(recent) > RECENT:
+                self._move_oldest()
         elif type(seen) is str:
             if ts < seen:
                 self._set(message_id, seen, ts)
@@ -95,7 +101,9 @@ class MessageStates(Mapping[str, MessageState]):
 
     def lifecycle(self, message_id: str) -> bool:
         """A healthy lifecycle webhook of `message_id`; True when no send accepted it (yet)."""
-        seen = self._state(message_id)
+        seen = self.recent.get(message_id)
+        if seen is None:
+            seen = self._older(message_id)
         if seen is None:
             self._set(message_id, None, LIFECYCLE_ONLY)
             return True
@@ -143,8 +151,10 @@ class MessageStates(Mapping[str, MessageState]):
 
     def _state(self, message_id: str) -> MessageState | None:
         state = self.recent.get(message_id)
-        if state is not None:
-            return state
+        return self._older(message_id) if state is None else state
+
+    def _older(self, message_id: str) -> MessageState | None:
+        """The state of a message that is not among the recent ones."""
         packed = self._table.get(message_id) if self._table.size else None
         if packed is None:
             return self.odd.get(message_id) if self.odd else None
