@@ -33,8 +33,8 @@ _SEND = (
     '"fp_1a2b3c4d5e6f","source":"acquired","age_s":{age},"expires_in":3600,"fresh":false,'
     '"expired":false}},"content_type":"application/json","payload":{{"sendFrom":"num_abc123",'
     '"to":["<e164>"],"messageType":"SMS","text":"<text:len=42>","externalReference":'
-    '"<fp:{ref}>"}},"idempotency":{{"present":true,"fingerprint":"fp_k{n:011x}"}},'
-    '"operation":"fp_o{n:011x}","response":{response}}}'
+    '"<fp:{ref}>"}},"idempotency":{{"present":true,"fingerprint":"fp_b{n:011x}"}},'
+    '"operation":"fp_a{n:011x}","response":{response}}}'
 )
 _OTHER_CALL = (
     '{{"schema":"escalate.evidence/1","kind":"call","ts":"{ts}","pid":4242,"seq":{n},'

@@ -72,8 +72,12 @@ def write_log(path: Path, sends: int, webhooks: bool, failed: bool) -> None:
 
 
 def report_command(python: str, log: Path) -> list[str]:
-    """`escalate report` of `log` by the installation of `python`, its output discarded."""
-    return [python, "-m", "escalate", "report", "--format", "json", "-o", "/dev/null",
+    """`escalate report` of `log` by the installation of `python`, its output discarded.
+
+    `-P`: the working directory is not put on the path, or a checkout it holds (this one, when run
+    from its root) would be imported instead of the installation of `python`.
+    """
+    return [python, "-P", "-m", "escalate", "report", "--format", "json", "-o", "/dev/null",
             "--no-progress", str(log)]  # fmt: skip
 
 

@@ -1,19 +1,21 @@
-"""Message states: resolved messages kept compact, the same answers as a plain map, mergeable."""
+"""Message states: kept compact, the same answers as a plain map, mergeable."""
 
 from __future__ import annotations
 
 import pickle
 import random
+from unittest.mock import patch
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from escalate._report._aggregation import _messages
 from escalate._report._aggregation._messages import LIFECYCLE_ONLY, RESOLVED, MessageStates
 
 #: (messageId, accepted ts) for a send, (messageId, None) for a lifecycle webhook
 Event = tuple[str, "str | None"]
 _TIMES = [f"2026-11-27T10:00:0{n}.000000Z" for n in range(4)]
-_IDS = ["msg_a", "msg_b", "msg_c", "msg_\u00e9", "msg_\ud800"]
+_IDS = ["msg_a", "msg_b", "msg_0c", "msg_\u00e9", "msg_\ud800", "msg_00", "msg_0a0b"]
 _EVENTS = st.lists(
     st.tuples(st.sampled_from(_IDS), st.one_of(st.none(), st.sampled_from(_TIMES))), max_size=30
 )
@@ -38,11 +40,13 @@ def _model(events: list[Event]) -> dict[str, str | int]:
 
 def _states(events: list[Event]) -> MessageStates:
     states = MessageStates()
-    for message_id, ts in events:
-        if ts is None:
-            states.lifecycle(message_id)
-        else:
-            states.accepted(message_id, ts)
+    # so few recent messages that most are packed: both places (and the move) are exercised
+    with patch.object(_messages, "RECENT", 2):
+        for message_id, ts in events:
+            if ts is None:
+                states.lifecycle(message_id)
+            else:
+                states.accepted(message_id, ts)
     return states
 
 
@@ -66,17 +70,31 @@ def test_merged_parts_equal_one_pass(events: list[Event], parts: int, order: ran
     merged = MessageStates()
     for piece in pieces:
         merged.merge(pickle.loads(pickle.dumps(piece)))  # as --jobs hands them over
-    assert merged == _states(events)
-    resolved = {key.decode("utf-8", "surrogatepass") for key in merged.resolved}
-    assert not merged.open.keys() & resolved
+    one_pass = _states(events)
+    assert merged == one_pass
+    assert merged.accepted_count() == one_pass.accepted_count()
+    assert merged.overdue(_TIMES[-1], 2) == one_pass.overdue(_TIMES[-1], 2)
 
 
-def test_a_resolved_message_leaves_the_open_map() -> None:
-    """Accepted, then a webhook: only its id's bytes are kept, and later events keep it so."""
+@settings(max_examples=300, deadline=None)
+@given(_EVENTS, st.sampled_from(_TIMES), st.integers(min_value=1, max_value=3))
+def test_counts_and_overdue_answer_as_the_plain_map(
+    events: list[Event], cutoff: str, size: int
+) -> None:
+    """Accepted messages counted, overdue ones counted and the earliest cited, as the map says."""
+    states, model = _states(events), _model(events)
+    assert states.accepted_count() == sum(type(v) is str or v == RESOLVED for v in model.values())
+    due = sorted((ts, m) for m, ts in model.items() if type(ts) is str and ts <= cutoff)
+    overdue = states.overdue(cutoff, size)
+    assert (overdue.total, overdue.earliest) == (len(due), due[:size])
+    assert (overdue.first, overdue.last) == ((due[0][0], due[-1][0]) if due else (None, None))
+
+
+def test_a_resolved_message_stays_resolved() -> None:
+    """Accepted, then a webhook: resolved, and no later event makes it pending or lifecycle-only."""
     states = MessageStates()
     states.accepted("msg_a", "2026-11-27T10:00:00.000000Z")
     assert states.lifecycle("msg_a") is False
-    assert (states.open, states.resolved) == ({}, {b"msg_a"})
     assert states.lifecycle("msg_a") is False
     assert states.accepted("msg_a", "2026-11-27T10:00:09.000000Z") is True
-    assert states["msg_a"] == RESOLVED and states.open == {}
+    assert states["msg_a"] == RESOLVED and states.accepted_count() == 1

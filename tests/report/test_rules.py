@@ -617,3 +617,10 @@ def test_times_count_accepted_and_shown_attempts(
     if times > 1:
         word = {2: "twice", 3: "three times"}.get(times, f"{times} times")
         assert found[0].summary.startswith(f"1 of 1 send operations went out {word}")
+
+
+def test_webhooks_stage_counts_the_messages_still_within_grace(make_report: MakeReport) -> None:
+    """No webhook yet, two messages accepted within the grace: the stage says two are waiting."""
+    sends = [send_call(at=at, message_id=f"msg_{at}", operation=f"fp_op{at}") for at in (3, 4)]
+    summary = make_report([*_SETUP, *sends], delivery_grace_s=3600).stages[-1].summary
+    assert summary.endswith("; 2 accepted messages still within the grace window")

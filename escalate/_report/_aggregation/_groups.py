@@ -1,7 +1,8 @@
 """The aggregation state: small, mergeable, independent of the order records arrive in.
 
-It grows with distinct failures, distinct send operations and messageIds (one small dict entry
-each, to match sends with lifecycle webhooks in any order), never with other lines.
+It grows with distinct failures, distinct send operations and messageIds (one packed record of
+about 20 and 33 bytes each past the newest few thousand, see `_packed`: to match sends with
+lifecycle webhooks in any order and find duplicates), never with other lines.
 `AggregateState.merge` combines two partial states (from two files or two byte ranges) into the
 state one pass over both would have produced.
 """
@@ -197,7 +198,7 @@ class OperationStats:
         """The stats of an operation value (a single accepted attempt is kept packed)."""
         if isinstance(value, OperationStats):
             return value
-        return cls.accepted_once(*value.split(_PACKED, 2))
+        return cls.accepted_once(*value.split(PACKED, 2))
 
     @classmethod
     def accepted_once(cls, ts: str, fingerprint: str | None, message_id: str) -> OperationStats:
@@ -257,20 +258,19 @@ def payload_reference(payload: object) -> str | None:
 
 
 #: an operation seen once, accepted: `ts NUL fingerprint NUL messageId` in one text, the common
-#: case (cheap to build, pickle and merge) until a second attempt is seen. One text rather than a
-#: tuple of three: 107 B against 64 B plus the texts a tuple keeps alive once the message is
-#: resolved (a timestamp 76 B, a messageId ~63 B), for 1 M sends 130 MB less.
+#: case until a second attempt is seen; `Operations` keeps the newest as such texts and packs the
+#: others (33 bytes, `_operations`).
 SingleAttempt = str
 Operation = OperationStats | SingleAttempt
-_PACKED = "\0"
+PACKED = "\0"  #: the separator of a single attempt's texts
 
 
 def single_attempt(ts: str, fingerprint: str | None, message_id: str) -> Operation:
     """The value of an operation seen once, accepted with `message_id` (packed when it can be)."""
     fingerprint = fingerprint or ""  # no fingerprint and an empty one count alike
-    if _PACKED in ts or _PACKED in fingerprint:
+    if PACKED in ts or PACKED in fingerprint:
         return OperationStats.accepted_once(ts, fingerprint, message_id)
-    return f"{ts}{_PACKED}{fingerprint}{_PACKED}{message_id}"
+    return f"{ts}{PACKED}{fingerprint}{PACKED}{message_id}"
 
 
 def operation_fps(value: Operation) -> AbstractSet[str]:
@@ -278,7 +278,7 @@ def operation_fps(value: Operation) -> AbstractSet[str]:
     if isinstance(value, OperationStats):
         fingerprints = value.idempotency_fps
         return fingerprints if isinstance(fingerprints, set) else frozenset(fingerprints)
-    fingerprint = value.split(_PACKED, 2)[1]
+    fingerprint = value.split(PACKED, 2)[1]
     return frozenset((fingerprint,)) if fingerprint else frozenset()
 
 

@@ -9,14 +9,12 @@ from escalate._report._aggregation._groups import (
     CallGroup,
     CallKey,
     NumbersSummary,
-    Operation,
     OperationStats,
     WebhookGroup,
     WebhookKey,
     WhoamiSummary,
     _sum_into,
     payload_reference,
-    single_attempt,
     with_member,
 )
 from escalate._report._aggregation._messages import (
@@ -24,6 +22,7 @@ from escalate._report._aggregation._messages import (
 )
 from escalate._report._aggregation._messages import RESOLVED as RESOLVED
 from escalate._report._aggregation._messages import MessageStates, keep_reference, merge_references
+from escalate._report._aggregation._operations import Operations
 from escalate._report._aggregation._shapes import shape_of, token_class
 from escalate._report._reading._records import CallRecord, Record
 from escalate._schema import (
@@ -105,7 +104,7 @@ class AggregateState:
         self.filtered_out = 0  #: evidence records the report's filters left out
         #: input file -> [calls, webhooks] it held (after filters), for "which logs were given"
         self.file_records: dict[str, list[int]] = {}
-        self.operations: dict[str, Operation] = {}
+        self.operations = Operations()
         #: messageId -> accepted ts (pending), LIFECYCLE_ONLY or RESOLVED
         self.messages = MessageStates()
         #: messageId -> externalReference, for messages while they are LIFECYCLE_ONLY (the
@@ -239,7 +238,7 @@ class AggregateState:
         self, operation: str, ts: str, fingerprint: str | None, message_id: str
     ) -> None:
         """A new operation's first attempt, accepted with one messageId: the common send."""
-        self.operations[operation] = single_attempt(ts, fingerprint, message_id)
+        self.operations.first(operation, ts, fingerprint, message_id)
         self.message_accepted(message_id, ts)
 
     def message_accepted(self, message_id: str, ts: str) -> None:
@@ -296,9 +295,7 @@ class AggregateState:
     def _operation(self, call: CallRecord, ok: bool, ids: tuple[str, ...]) -> OperationStats | None:
         if call.operation is None:
             return None
-        known = self.operations.get(call.operation)
-        stats = OperationStats(call.ts) if known is None else OperationStats.of(known)
-        self.operations[call.operation] = stats
+        stats = self.operations.stats(call.operation, call.ts)
         stats.attempts += 1
         stats.first = min(stats.first, call.ts)
         stats.last = max(stats.last, call.ts)
@@ -338,7 +335,7 @@ class AggregateState:
         _sum_into(self.segments, other.segments)
         _merge_groups(self.groups, other.groups)
         _merge_groups(self.webhook_groups, other.webhook_groups)
-        _merge_operations(self.operations, other.operations)
+        self.operations.merge(other.operations)
         self.whoami = max((s for s in (self.whoami, other.whoami) if s), default=None, key=_by_ts)
         self.numbers = max(
             (s for s in (self.numbers, other.numbers) if s), default=None, key=_by_ts
@@ -376,20 +373,6 @@ def _merge_groups(mine: dict[Any, Any], other: dict[Any, Any]) -> None:
             mine[key].merge(group)
         else:
             mine[key] = group
-
-
-def _merge_operations(mine: dict[str, Operation], other: dict[str, Operation]) -> None:
-    if not mine:
-        mine.update(other)
-        return
-    for key, value in other.items():
-        known = mine.get(key)
-        if known is None:
-            mine[key] = value
-        else:
-            stats = OperationStats.of(known)
-            stats.merge(OperationStats.of(value))
-            mine[key] = stats
 
 
 def _errors_count(response: dict[str, Any] | None) -> int:

@@ -143,7 +143,7 @@ def _no_webhooks_summary(state: AggregateState, errors: list[Finding], context: 
     if errors:
         return "no webhook request in the logs; " + _titles(errors)
     if accepted:
-        waiting = accepted - len(overdue_messages(state, context.delivery_grace_s))
+        waiting = accepted - overdue_messages(state, context.delivery_grace_s).total
         return (
             f"no webhook request in the logs; {waiting} accepted messages "
             "still within the grace window"

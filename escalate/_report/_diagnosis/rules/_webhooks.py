@@ -11,6 +11,7 @@ from escalate._report._aggregation._groups import (
     WebhookKey,
     keep_earliest,
 )
+from escalate._report._aggregation._messages import Overdue
 from escalate._report._aggregation._shapes import token_freshness_text
 from escalate._report._aggregation._state import AggregateState
 from escalate._report._diagnosis.rules._package import duration_text, payload_text, plural
@@ -20,6 +21,7 @@ from escalate._report._reading._records import format_ts, parse_ts
 from escalate._schema import SIGNATURE_INVALID, SIGNATURE_MISSING, STAGE_SEND
 
 SelectedHooks = list[tuple[WebhookKey, WebhookGroup]]
+OVERDUE_CITED = 20  #: overdue messageIds a finding cites (the earliest)
 
 
 def select_hooks(state: AggregateState, match: Callable[[WebhookKey], bool]) -> SelectedHooks:
@@ -69,16 +71,12 @@ def hook_package(state: AggregateState, groups: SelectedHooks) -> EscalationPack
     return EscalationPackage(rows=rows, reproduces=reproduces, ready=True)
 
 
-def overdue_messages(state: AggregateState, grace_s: float) -> list[tuple[str, str]]:
-    """(accepted ts, messageId) of accepted messages with no lifecycle event within the grace."""
+def overdue_messages(state: AggregateState, grace_s: float) -> Overdue:
+    """Accepted messages with no lifecycle event within the grace: how many, when, the earliest."""
     if state.last is None:
-        return []
+        return Overdue(0, None, None, [])
     cutoff = format_ts(parse_ts(state.last) - timedelta(seconds=grace_s))
-    return sorted(
-        (accepted, message_id)
-        for message_id, accepted in state.messages.items()
-        if type(accepted) is str and accepted <= cutoff
-    )
+    return state.messages.overdue(cutoff, OVERDUE_CITED)
 
 
 def rejected_count(state: AggregateState) -> int:
@@ -97,11 +95,11 @@ def _non_2xx(status: int | None) -> bool:
 
 def accepted_count(state: AggregateState) -> int:
     """Distinct messages that sends got accepted (202/QUEUED)."""
-    return sum(1 for value in state.messages.values() if type(value) is str or value == 2)
+    return state.messages.accepted_count()
 
 
 def overdue_package(
-    state: AggregateState, overdue: list[tuple[str, str]], missing: list[str]
+    state: AggregateState, overdue: Overdue, missing: list[str]
 ) -> EscalationPackage:
     """Rows for the earliest overdue messages: the accepted send of each."""
     example = next((g.rows[0] for _, g in successes(state, STAGE_SEND) if g.rows), None)
@@ -115,12 +113,12 @@ def overdue_package(
             token_fresh=token_freshness_text(example.token) if example else "unknown",
             message_ids=(message_id,),
         )
-        for accepted, message_id in overdue[:3]
+        for accepted, message_id in overdue.earliest[:3]
     )
     total = accepted_count(state)
-    first, last = overdue[0][0], overdue[-1][0]
+    first, last = overdue.first, overdue.last
     reproduces = (
-        f"{len(overdue)} of {total} accepted messages, accepted over {duration_text(first, last)} "
+        f"{overdue.total} of {total} accepted messages, accepted over {duration_text(first, last)} "
         f"({first} to {last})"
     )
     return EscalationPackage(

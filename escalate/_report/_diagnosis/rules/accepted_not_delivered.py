@@ -52,7 +52,7 @@ class AcceptedNotDeliveredRule(BaseRule):
     def evaluate(self, state: AggregateState, context: RuleContext) -> Finding | None:
         """Fire when webhooks arrived but some accepted messages never saw their lifecycle."""
         overdue = overdue_messages(state, context.delivery_grace_s)
-        if not overdue or state.webhooks == 0:
+        if not overdue.total or state.webhooks == 0:
             return None
         accepted = accepted_count(state)
         bad_signature = hook_count(
@@ -96,16 +96,16 @@ class AcceptedNotDeliveredRule(BaseRule):
         causes = (
             cause(
                 "webhook endpoint misconfiguration",
-                len(overdue) * (not bad_signature and not rejected and not queued)
-                + (len(overdue) if not_configured else 0),
-                f"{len(overdue)} messages got no lifecycle event at all"
+                overdue.total * (not bad_signature and not rejected and not queued)
+                + (overdue.total if not_configured else 0),
+                f"{overdue.total} messages got no lifecycle event at all"
                 + ("; whoami said deliveryWebhookConfigured=false" if not_configured else ""),
             ),
             cause(
                 "the lifecycle stopped after `message.queued` (Red Cloud accepted and queued the "
                 "messages; nothing moved them downstream)",
-                min(queued, len(overdue)) * (not bad_signature and not rejected),
-                f"{queued} message.queued events reached the receiver, but {len(overdue)} "
+                min(queued, overdue.total) * (not bad_signature and not rejected),
+                f"{queued} message.queued events reached the receiver, but {overdue.total} "
                 "messages got no message.sent, message.delivery or message.failed",
                 action=(
                     "Escalate to Red Cloud with the messageIds below: they were accepted and "
@@ -126,22 +126,22 @@ class AcceptedNotDeliveredRule(BaseRule):
                 f"{failed_events} message.failed events",
             ),
         )
-        message_ids = tuple(message_id for _, message_id in overdue[:20])
+        message_ids = tuple(message_id for _, message_id in overdue.earliest)
         return self.finding(
             summary=(
-                f"{len(overdue)} of {accepted} accepted messages got no message.sent, "
+                f"{overdue.total} of {accepted} accepted messages got no message.sent, "
                 f"message.delivery or message.failed within {context.delivery_grace_s:g}s"
             ),
             checks=checks,
             causes=causes,
             next_action="Inspect webhook receipts before assuming the send path is broken.",
             evidence=Evidence(
-                count=len(overdue),
-                first_seen=overdue[0][0],
-                last_seen=overdue[-1][0],
+                count=overdue.total,
+                first_seen=overdue.first,
+                last_seen=overdue.last,
                 message_ids=message_ids,
                 details=(
-                    ("accepted, no lifecycle", str(len(overdue))),
+                    ("accepted, no lifecycle", str(overdue.total)),
                     ("accepted", str(accepted)),
                 ),
             ),

@@ -81,8 +81,8 @@ def webhook_messages(state: AggregateState) -> dict[str, tuple[str, ...]]:
     reused across operations never links one operation's retry to another's message.
     """
     owners: dict[str, list[str]] = {}
-    for operation, value in state.operations.items():
-        if isinstance(value, OperationStats) and value.timeouts:
+    for operation, value in state.operations.with_stats():
+        if value.timeouts:
             for reference in value.references:
                 owners.setdefault(reference, []).append(operation)
     unique = {reference: ops[0] for reference, ops in owners.items() if len(ops) == 1}
@@ -100,13 +100,12 @@ def duplicates(state: AggregateState) -> list[Duplicate]:
     """The duplicated operations, earliest first."""
     shown = webhook_messages(state)
     found = []
-    for operation, value in state.operations.items():
-        if isinstance(value, OperationStats):
-            accepted = set(value.message_ids)
-            own = tuple(m for m in shown.get(operation, ()) if m not in accepted)
-            duplicate = Duplicate(operation, value, own)
-            if is_duplicated(duplicate):
-                found.append(duplicate)
+    for operation, value in state.operations.with_stats():
+        accepted = set(value.message_ids)
+        own = tuple(m for m in shown.get(operation, ()) if m not in accepted)
+        duplicate = Duplicate(operation, value, own)
+        if is_duplicated(duplicate):
+            found.append(duplicate)
     return sorted(found, key=lambda d: (d.stats.first, d.operation))
 
 

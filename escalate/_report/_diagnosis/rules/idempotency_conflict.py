@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from escalate._report._aggregation._groups import operation_fps
 from escalate._report._aggregation._state import AggregateState
 from escalate._report._diagnosis.rules._base import BaseRule, RuleContext
 from escalate._report._diagnosis.rules._package import cause, check
@@ -67,8 +66,5 @@ class IdempotencyConflictRule(BaseRule):
 
 
 def _keys_with_several_operations(state: AggregateState, keys: set[str]) -> set[str]:
-    seen: dict[str, int] = {}
-    for value in state.operations.values():
-        for fingerprint in operation_fps(value) & keys:
-            seen[fingerprint] = seen.get(fingerprint, 0) + 1
+    seen = state.operations.count_by_key(keys)
     return {fingerprint for fingerprint, n in seen.items() if n > 1}

@@ -35,21 +35,21 @@ class NoWebhookEventsRule(BaseRule):
             return None
         not_configured = whoami_value(state, "deliveryWebhookConfigured") is False
         overdue = overdue_messages(state, 0.0 if not_configured else context.delivery_grace_s)
-        if not overdue:
+        if not overdue.total:
             return None
         note = receiver_log_note(state)
         return self.finding(
-            summary=_summary(state, context, len(overdue), not_configured) + "; " + note,
+            summary=_summary(state, context, overdue.total, not_configured) + "; " + note,
             checks=_checks(state, not_configured),
             causes=_causes(state, not_configured),
             next_action=(
                 "Test with a temporary endpoint such as webhook.site, then compare behavior."
             ),
             evidence=Evidence(
-                count=len(overdue),
-                first_seen=overdue[0][0],
-                last_seen=overdue[-1][0],
-                message_ids=tuple(m for _, m in overdue[:20]),
+                count=overdue.total,
+                first_seen=overdue.first,
+                last_seen=overdue.last,
+                message_ids=tuple(m for _, m in overdue.earliest),
                 details=(
                     ("webhook records", "0"),
                     ("accepted messages", str(accepted_count(state))),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from escalate._report._aggregation._groups import OperationStats
 from escalate._report._aggregation._state import AggregateState
 from escalate._report._diagnosis.rules._base import BaseRule, RuleContext
 from escalate._report._diagnosis.rules._package import cause, check, escalate_with
@@ -77,8 +76,8 @@ def _retried_under_new_key(state: AggregateState) -> int:
     """Send operations that timed out and were sent again under more than one key."""
     return sum(
         1
-        for op in state.operations.values()
-        if isinstance(op, OperationStats) and op.timeouts and len(op.idempotency_fps) > 1
+        for _, op in state.operations.with_stats()
+        if op.timeouts and len(op.idempotency_fps) > 1
     )
 
 
