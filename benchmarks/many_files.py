@@ -7,9 +7,9 @@ A mixed log (`make_mixed_log.py`: ~10% evidence among other JSON lines) of FILES
 written once whole and once cut into FILES files of LINES lines in one directory. Each report runs
 in its own process (`python -m escalate report --format json`); the rounds alternate, medians of
 wall and CPU seconds (user + system: on a shared machine the steadier one) are printed with the
-ratio many / one (one reader for every file keeps it near 1; a thread and a state started per file
-made it 13x on an idle machine). `--compare` runs the same commands with another interpreter (another
-checkout's environment) in the same rounds: a before / after in one run.
+ratio many / one (one reader for every file keeps it near 1; a thread and a state started per
+file made it 13x on an idle machine). `--compare` runs the same commands with another interpreter
+(another checkout's environment) in the same rounds: a before / after in one run.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
-from make_mixed_log import generate  # noqa: E402
+from make_mixed_log import generate
 
 
 def write_logs(root: Path, files: int, lines: int) -> tuple[Path, Path]:
@@ -46,8 +46,9 @@ def time_report(python: str, path: Path) -> tuple[float, float]:
     """Wall and CPU seconds of `escalate report --format json` in its own process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run([python, "-m", "escalate", "report", "--format", "json", "--no-progress",
-                    "-o", os.devnull, str(path)], stdout=subprocess.DEVNULL, check=False)  # fmt: skip
+    command = [python, "-m", "escalate", "report", "--format", "json", "--no-progress",
+               "-o", os.devnull, str(path)]  # fmt: skip
+    subprocess.run(command, stdout=subprocess.DEVNULL, check=False)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime

@@ -124,8 +124,8 @@ def test_a_path_missing_on_a_worker_is_an_input_error(scheduler: str, tmp_path: 
 
     gone = tmp_path / "rotated-away.log"
     with Client(scheduler, set_as_default=False) as client:
-        future = client.submit(dask_engine.aggregate_where_it_lives,
-                               FileSource("rotated-away.log", str(gone)), None, pure=False)  # fmt: skip
+        partition = FileSource("rotated-away.log", str(gone))
+        future = client.submit(dask_engine.aggregate_where_it_lives, partition, None, pure=False)
         with pytest.raises(InputError, match="same on every worker") as raised:
             future.result()
     assert str(gone) in str(raised.value)

@@ -23,8 +23,8 @@ from escalate._report._model import report_to_dict
 from escalate._report._reading._envelopes import ENVELOPES
 from escalate._report._reading._framing import Layout, sniff
 from escalate._report._reading._inputs import resolve_sources
-from escalate._report._reading._sources import ByteRange, FileSource
 from escalate._report._reading._reader import MAX_LINE
+from escalate._report._reading._sources import ByteRange, FileSource
 from escalate.sandbox import RedCloudSandbox, WebhookSink
 from tests.report.envelopes import WRAPPERS, opentelemetry
 

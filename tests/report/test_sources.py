@@ -72,7 +72,7 @@ def test_damaged_gzip_is_an_input_error_naming_the_file(damage: object, tmp_path
 
 def test_a_missing_file_is_an_input_error_when_read() -> None:
     """A source whose file is gone fails as it is read, naming it."""
-    with pytest.raises(InputError, match="gone.log"):
+    with pytest.raises(InputError, match=r"gone\.log"):
         list(FileSource("gone.log").chunks())
 
 
@@ -95,6 +95,18 @@ def test_the_pass_returns_each_input_checksum_in_input_order(tmp_path: Path, job
     alone = aggregate_inputs(sources, None, jobs=jobs)
     assert alone.checksums == ()
     assert (read.state.lines, read.state.records) == (alone.state.lines, alone.state.records)
+
+
+def test_a_file_cut_into_byte_ranges_is_hashed_whole(tmp_path: Path) -> None:
+    """With --jobs 2 a large file is scanned in ranges by workers and still hashed whole."""
+    path = tmp_path / "big.log"
+    path.write_bytes(_LOG * 4)
+    (source,) = resolve_sources([str(path)])
+    assert len(source.byte_ranges(2, 1024)) == 2
+    read = aggregate_inputs([source], None, jobs=2, checksums=True, min_range_bytes=1024)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert read.checksums == (InputChecksum(str(path), len(_LOG) * 4, digest),)
+    assert read.state.lines == _LOG.count(b"\n") * 4
 
 
 def test_many_small_files_report_what_the_same_lines_in_one_file_do(tmp_path: Path) -> None:
@@ -120,5 +132,5 @@ def test_zlib_errors_do_not_escape_as_tracebacks(tmp_path: Path) -> None:
     """A file that starts like gzip but is not (a renamed binary) is an InputError."""
     path = tmp_path / "fake.gz"
     path.write_bytes(b"\x1f\x8b" + zlib.compress(b"not a gzip member") * 3)
-    with pytest.raises(InputError, match="fake.gz"):
+    with pytest.raises(InputError, match=r"fake\.gz"):
         list(FileSource(str(path)).chunks())

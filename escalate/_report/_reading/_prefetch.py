@@ -46,7 +46,7 @@ def read_in_turn(
     """Each source in turn, read by the consumer itself (where every core already scans)."""
     for source in sources:
         reading = SourceReading(source)
-        reading._checksum = Checksum(source.name) if checksums else None
+        reading._checksum = Checksum(source.name) if checksums and source.whole else None
         reading.chunks = source.chunks(chunk_size, reading._checksum)
         yield reading
 
@@ -130,7 +130,7 @@ def _read_all(
     size = 0
     try:
         for source in sources:
-            checksum = Checksum(source.name) if checksums else None
+            checksum = Checksum(source.name) if checksums and source.whole else None
             with closing(source.chunks(chunk_size, checksum)) as chunks:
                 for chunk in chunks:
                     batch.append(chunk)

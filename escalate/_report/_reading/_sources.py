@@ -90,6 +90,11 @@ class Source(ABC):
         return None
 
     @property
+    def whole(self) -> bool:
+        """Whether it is a whole input (a byte range is not: its checksum is not the input's)."""
+        return True
+
+    @property
     def portable(self) -> bool:
         """Whether it can be read again, by another process too (standard input cannot)."""
         return True
@@ -212,13 +217,17 @@ class StdinSource(Source):
 class ByteRange(Source):
     """Bytes `start` to `end` (exclusive) of a plain file, cut at line ends (`byte_ranges`)."""
 
-    whole: Source
+    of: Source  #: the whole input
     start: int
     end: int
 
     @property
     def name(self) -> str:
-        return self.whole.name
+        return self.of.name
+
+    @property
+    def whole(self) -> bool:
+        return False
 
     @property
     def offset(self) -> int:
@@ -226,25 +235,25 @@ class ByteRange(Source):
 
     @property
     def path(self) -> str | None:
-        return self.whole.path
+        return self.of.path
 
     def size(self) -> int:
         return self.end - self.start
 
     def located(self) -> ByteRange:
-        return ByteRange(self.whole.located(), self.start, self.end)
+        return ByteRange(self.of.located(), self.start, self.end)
 
     def layout(self) -> Layout | None:
         if not self.start:
             return None
         try:
-            with self.whole.open() as handle:
+            with self.of.open() as handle:
                 return sniff(handle.read(SNIFF_BYTES))
         except (OSError, InputError):
             return None
 
     def open(self) -> IO[bytes]:
-        handle = self.whole.open()
+        handle = self.of.open()
         handle.seek(self.start)
         return handle
 
