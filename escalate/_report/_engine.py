@@ -135,8 +135,9 @@ def plan_tasks(
 
 def runs_of(tasks: Sequence[Source], count: int) -> list[tuple[Source, ...]]:
     """The tasks cut, in order, into at most `count` runs of about equal size (a task larger
-    than a run's share is a run alone)."""
-    sizes = [task.size() or 0 for task in tasks]
+    than a run's share is a run alone; one of unknown size, a remote object, counts as
+    MIN_RANGE_BYTES)."""
+    sizes = [_size(task) for task in tasks]
     share = max(sum(sizes) / count, 1)
     runs: list[tuple[Source, ...]] = []
     run: list[Source] = []
@@ -176,6 +177,11 @@ def _in_processes(
             if progress is not None:
                 progress(sum(task.size() or 0 for task in run))
     return parts
+
+
+def _size(task: Source) -> int:
+    size = task.size()
+    return MIN_RANGE_BYTES if size is None else size
 
 
 def _fork_context() -> BaseContext | None:
