@@ -143,25 +143,30 @@ class Source(ABC):
     ) -> Generator[bytes, None, None]:
         """The bytes in chunks of about `chunk_size`, decompressed; `checksum` hashes them as
         stored. An input that cannot be read, or corrupt compressed data, raises `InputError`."""
-        with self._opened() as stored:
+        stored = self._open_named()
+        try:  # written flat, not with a context manager: ten thousand small files add it up
             stream = stored if checksum is None else _hashed(stored, checksum)
-            try:
-                yield from self._decoded(stream, chunk_size)
-            except OSError as error:
-                raise InputError(f"{self.name}: cannot read: {error}") from None
-            except Unreadable as error:
-                raise InputError(f"{self.name}: cannot read: {error}") from None
+            yield from self._decoded(stream, chunk_size)
+        except (OSError, Unreadable) as error:
+            raise InputError(f"{self.name}: cannot read: {error}") from None
+        finally:
+            self._close(stored)
 
     def _decoded(self, stream: IO[bytes], chunk_size: int) -> Iterator[bytes]:
-        head = _peek(stream)
-        return decoder_for(head)(stream, chunk_size)
+        return decoder_for(_peek(stream))(stream, chunk_size)
+
+    def _open_named(self) -> IO[bytes]:
+        try:
+            return self.open()
+        except OSError as error:
+            raise InputError(f"{self.name}: {error.strerror or error}") from None
+
+    def _close(self, stored: IO[bytes]) -> None:
+        stored.close()
 
     @contextmanager
     def _opened(self) -> Iterator[IO[bytes]]:
-        try:
-            handle = self.open()
-        except OSError as error:
-            raise InputError(f"{self.name}: {error.strerror or error}") from None
+        handle = self._open_named()
         with handle:
             yield handle
 
@@ -208,9 +213,8 @@ class StdinSource(Source):
     def byte_ranges(self, parts: int, min_part: int) -> tuple[Source, ...]:
         return (self,)
 
-    @contextmanager
-    def _opened(self) -> Iterator[IO[bytes]]:
-        yield self.open()  # not closed: standard input belongs to the process
+    def _close(self, stored: IO[bytes]) -> None:
+        pass  # not closed: standard input belongs to the process
 
 
 @dataclass(frozen=True, slots=True)
