@@ -134,3 +134,19 @@ def test_zlib_errors_do_not_escape_as_tracebacks(tmp_path: Path) -> None:
     path.write_bytes(b"\x1f\x8b" + zlib.compress(b"not a gzip member") * 3)
     with pytest.raises(InputError, match=r"fake\.gz"):
         list(FileSource(str(path)).chunks())
+
+
+def test_a_pipe_given_by_name_is_read_whole_with_jobs(tmp_path: Path) -> None:
+    """A FIFO (`<(zcat log.gz)`) is never opened to plan byte ranges: --jobs 2 reads it whole."""
+    import os
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_bytes, args=(_LOG,))
+    writer.start()
+    (source,) = resolve_sources([str(fifo)])
+    assert source.byte_ranges(2, 1) == (source,)
+    state = aggregate_inputs([source], None, jobs=2, min_range_bytes=1).state
+    writer.join(timeout=10)
+    assert state.lines == _LOG.count(b"\n")

@@ -124,15 +124,18 @@ class Source(ABC):
         """
         if parts < 2:
             return (self,)
-        with self._opened() as handle:
-            size = handle.seek(0, os.SEEK_END)
-            handle.seek(0)
-            head = handle.read(SNIFF_BYTES)
-            layout = sniff(head)  # a JSON document cannot be cut by lines
-            if is_compressed(head) or size < 2 * min_part or layout is Layout.DOCUMENT:
-                return (self,)
-            cut = next_final_line_end if layout is Layout.CRI else _next_line_start
-            cuts = [cut(handle, size * index // parts) for index in range(1, parts)]
+        try:
+            with self._opened() as handle:
+                size = handle.seek(0, os.SEEK_END)
+                handle.seek(0)
+                head = handle.read(SNIFF_BYTES)
+                layout = sniff(head)  # a JSON document cannot be cut by lines
+                if is_compressed(head) or size < 2 * min_part or layout is Layout.DOCUMENT:
+                    return (self,)
+                cut = next_final_line_end if layout is Layout.CRI else _next_line_start
+                cuts = [cut(handle, size * index // parts) for index in range(1, parts)]
+        except OSError as error:
+            raise InputError(f"{self.name}: {error.strerror or error}") from None
         bounds = sorted({0, *cuts, size})
         return tuple(
             ByteRange(self, start, end) for start, end in itertools.pairwise(bounds) if end > start
@@ -191,6 +194,12 @@ class FileSource(Source):
 
     def located(self) -> FileSource:
         return FileSource(self.name, os.path.abspath(self.path))
+
+    def byte_ranges(self, parts: int, min_part: int) -> tuple[Source, ...]:
+        size = self.size()
+        if size is None or size < 2 * min_part:  # a pipe (opening it would take its data) or small
+            return (self,)
+        return Source.byte_ranges(self, parts, min_part)
 
     def open(self) -> IO[bytes]:
         return open(self.path, "rb")
