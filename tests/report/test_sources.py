@@ -150,3 +150,18 @@ def test_a_pipe_given_by_name_is_read_whole_with_jobs(tmp_path: Path) -> None:
     state = aggregate_inputs([source], None, jobs=2, min_range_bytes=1).state
     writer.join(timeout=10)
     assert state.lines == _LOG.count(b"\n")
+
+
+@pytest.mark.parametrize("client", [None, "rc_nobody"], ids=["one-pass", "spooled-for-client"])
+def test_standard_input_has_a_checksum_under_its_own_name(
+    client: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`-` gets the checksum of the bytes read from it, named `-` (spooled for --client too)."""
+    import io
+    import sys
+
+    stored = gzip.compress(_LOG, mtime=0)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stored)))
+    report, checksums = report_and_checksums(["-"], options=ReportOptions(client=client))
+    assert checksums == (InputChecksum("-", len(stored), hashlib.sha256(stored).hexdigest()),)
+    assert report.inputs.files == ("-",)
