@@ -2,7 +2,7 @@
 
 Nothing of a line is kept once folded: the state is the report engine's, which grows with the
 number of distinct failures and pending messages, not with lines. Line counts are kept per file
-generation and added up (by the engine's `add_line_stats`) when a report is built.
+generation and added up (`_input_counts.add_line_stats`, as the engine does) when a report is built.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 from escalate._follow._tail import Block
 from escalate._report import AggregateState, LineStats, ReportOptions, report_from_state
 from escalate._report._aggregation._fast_path import folder
-from escalate._report._engine import add_line_stats, count_file_records
 from escalate._report._filters import RecordFilter, build_filter
+from escalate._report._input_counts import add_line_stats, count_file_records
 from escalate._report._model import Report
 from escalate._report._reading._reader import scan_chunks, scan_into
 

@@ -19,7 +19,7 @@ from escalate._report._diagnosis._verdicts import (
 )
 from escalate._report._diagnosis.rules import RuleContext
 from escalate._report._diagnosis.rules._webhooks import accepted_count
-from escalate._report._engine import Aggregated, absolute_examples, aggregate_inputs
+from escalate._report._engine import Aggregated, aggregate_inputs
 from escalate._report._filters import (
     Engine,
     RecordFilter,
@@ -27,6 +27,7 @@ from escalate._report._filters import (
     build_filter,
     filter_description,
 )
+from escalate._report._input_counts import absolute_examples
 from escalate._report._model import Finding, InputSummary, Report, ReportVerdict, SkippedLines
 from escalate._report._reading._inputs import resolve_inputs
 from escalate._report._reading._reader import MAX_EXAMPLES

@@ -27,9 +27,9 @@ from functools import reduce
 from typing import TYPE_CHECKING
 
 from escalate._report._aggregation._fast_path import folder
-from escalate._report._aggregation._groups import _sum_into
 from escalate._report._aggregation._state import AggregateState
 from escalate._report._filters import RecordFilter
+from escalate._report._input_counts import add_line_stats, count_file_records
 from escalate._report._reading import _prefetch
 from escalate._report._reading._prefetch import SourceReading
 from escalate._report._reading._reader import LineStats, scan_chunks, scan_into
@@ -262,26 +262,6 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def add_line_stats(state: AggregateState, stats: LineStats, name: str, offset: int = 0) -> None:
-    """Add the line counts of one source (a file, a byte range of it from `offset`, a followed
-    file's generation) to `state`: lines, skipped lines by reason, envelopes, examples."""
-    state.lines += stats.lines
-    state.not_evidence += stats.not_evidence
-    _sum_into(state.broken, stats.broken)
-    _sum_into(state.envelopes, stats.envelopes)
-    state.examples += [(reason, name, offset, line) for reason, line in stats.examples]
-    segment = (name, offset)
-    state.segments[segment] = state.segments.get(segment, 0) + stats.lines
-
-
-def count_file_records(state: AggregateState, name: str, before: tuple[int, int]) -> None:
-    """Add the calls and webhooks counted since `before` (`(state.calls, state.webhooks)` then) to
-    what the input `name` held: the report tells an empty log from a missing one by them."""
-    counts = state.file_records.setdefault(name, [0, 0])
-    counts[0] += state.calls - before[0]
-    counts[1] += state.webhooks - before[1]
-
-
 def _reporting(chunks: Iterator[bytes], progress: Progress | None) -> Iterator[bytes]:
     return chunks if progress is None else _reported(chunks, progress)
 
@@ -290,13 +270,3 @@ def _reported(chunks: Iterable[bytes], progress: Progress) -> Iterator[bytes]:
     for chunk in chunks:
         progress(len(chunk))
         yield chunk
-
-
-def absolute_examples(state: AggregateState, limit: int = 10) -> tuple[tuple[str, str, int], ...]:
-    """Broken-line examples with line numbers counted from the start of each file."""
-    examples = []
-    ordered = sorted(state.examples, key=lambda e: (e[1], e[2], e[3]))
-    for reason, name, start, line in ordered[:limit]:
-        before = sum(n for (other, s), n in state.segments.items() if other == name and s < start)
-        examples.append((reason, name, before + line))
-    return tuple(examples)
