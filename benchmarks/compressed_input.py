@@ -21,6 +21,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 
@@ -42,8 +43,10 @@ def time_report(python: str, path: str) -> tuple[float, float]:
     """Wall and CPU seconds of `escalate report --format json` in its own process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run([python, "-m", "escalate", "report", "--format", "json", "--no-progress",
-                    "-o", os.devnull, path], stdout=subprocess.DEVNULL, check=False)  # fmt: skip
+    command = [python, "-m", "escalate", "report", "--format", "json", "--no-progress",
+               "-o", os.devnull, os.path.abspath(path)]  # fmt: skip
+    # run outside any checkout: `-m` would import the escalate of the current directory
+    subprocess.run(command, stdout=subprocess.DEVNULL, check=False, cwd=tempfile.gettempdir())
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime

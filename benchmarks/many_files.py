@@ -48,7 +48,8 @@ def time_report(python: str, path: Path) -> tuple[float, float]:
     start = time.perf_counter()
     command = [python, "-m", "escalate", "report", "--format", "json", "--no-progress",
                "-o", os.devnull, str(path)]  # fmt: skip
-    subprocess.run(command, stdout=subprocess.DEVNULL, check=False)
+    # run outside any checkout: `-m` would import the escalate of the current directory
+    subprocess.run(command, stdout=subprocess.DEVNULL, check=False, cwd=tempfile.gettempdir())
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
