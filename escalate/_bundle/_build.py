@@ -25,7 +25,8 @@ from escalate._files import write_atomically
 from escalate._har import har_document
 from escalate._render import render
 from escalate._render._format import BUNDLED_FORMATS
-from escalate._report import ReportOptions, build_report
+from escalate._report import ReportOptions
+from escalate._report._build import report_and_checksums
 from escalate._report._model import Redactions, Report, SkippedLines
 from escalate._scan import ScanConfig, SecretScanner
 
@@ -59,13 +60,13 @@ def build_bundle(
     """Build the bundle archive in memory; raises the report's `InputError`/`OptionError`."""
     options = options or ReportOptions()
     scanner = SecretScanner(scan_config)
-    report = build_report(paths, options=options)
+    report, checksums = report_and_checksums(paths, options=options)
     evidence = [scanner.scan_value(record) for record in select_evidence(paths, options, report)]
     report = scanner.scan_strings(report)
     files = _content_files(report, evidence, scanner)
     manifest = scanner.scan_value(
         manifest_data(
-            report, input_entries(paths), files, command=command_text(argv),
+            report, input_entries(checksums), files, command=command_text(argv),
             evidence_records=len(evidence), redactions=scanner.summary(),
         )
     )  # fmt: skip

@@ -26,9 +26,10 @@ from typing import Any
 from escalate._report._client_filter import with_client
 from escalate._report._filters import ReportOptions, build_filter, call_message_ids
 from escalate._report._model import Report
-from escalate._report._reading._inputs import Source, read_chunks, resolve_sources
+from escalate._report._reading._inputs import resolve_sources
 from escalate._report._reading._reader import Consume, LineStats, parsed, scan_steps
 from escalate._report._reading._records import BrokenRecord, CallRecord, Record, record_from_object
+from escalate._report._reading._sources import Source
 from escalate._schema import FIELDS_BY_KIND, STAGE_WEBHOOKS
 
 #: (source index, line number): where a record was read, its identity and its tie-breaker.
@@ -162,7 +163,7 @@ def _records(sources: Sequence[Source]) -> Iterator[tuple[Position, dict[str, An
         found: list[tuple[dict[str, Any], Record]] = []
         number = 0
         stats = LineStats()
-        for _ in scan_steps(read_chunks(source), stats, parsed(_keeping(found), stats)):
+        for _ in scan_steps(source.chunks(), stats, parsed(_keeping(found), stats)):
             for raw, record in found:
                 number += 1
                 yield (index, number), schema_fields(raw), record

@@ -15,13 +15,12 @@ from typing import Any, Final
 import orjson
 
 from escalate._report._model import Report
-from escalate._report._reading._inputs import STDIN, resolve_sources
+from escalate._report._reading._sources import InputChecksum
 from escalate._schema import SCHEMA
 from escalate._version import __version__
 
 BUNDLE_SCHEMA: Final = "escalate.bundle/1"
 MANIFEST_NAME: Final = "manifest.json"
-_BLOCK: Final = 1024 * 1024
 
 
 def sha256_hex(data: bytes) -> str:
@@ -29,27 +28,13 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def file_digest(path: str) -> tuple[int, str]:
-    """Size and hex SHA-256 of a file on disk, read in blocks."""
-    digest = hashlib.sha256()
-    size = 0
-    with open(path, "rb") as handle:
-        while block := handle.read(_BLOCK):
-            digest.update(block)
-            size += len(block)
-    return size, digest.hexdigest()
-
-
-def input_entries(paths: Sequence[str]) -> list[dict[str, Any]]:
-    """One entry per input file (directories and globs expanded), with size and SHA-256."""
-    entries: list[dict[str, Any]] = []
-    for source in resolve_sources(paths):
-        if source.name == STDIN:
-            entries.append({"path": STDIN, "size": None, "sha256": None})
-            continue
-        size, digest = file_digest(source.name)
-        entries.append({"path": source.name, "size": size, "sha256": digest})
-    return entries
+def input_entries(checksums: Sequence[InputChecksum]) -> list[dict[str, Any]]:
+    """One entry per input file (directories and globs expanded), with its size and SHA-256 as
+    the report's own pass read them (`report_and_checksums`): the inputs are not read again."""
+    return [
+        {"path": checksum.name, "size": checksum.size, "sha256": checksum.sha256}
+        for checksum in checksums
+    ]
 
 
 def manifest_data(

@@ -14,10 +14,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from escalate._report._reading._inputs import CHUNK_SIZE, InputError, resolve_sources
+from escalate._report._reading._compression import is_compressed
+from escalate._report._reading._inputs import resolve_sources
 from escalate._report._reading._reader import MAX_LINE, LineStats
-
-_COMPRESSED = (b"\x1f\x8b", b"\x28\xb5\x2f\xfd")  # gzip, zstd: read whole by `escalate report`
+from escalate._report._reading._sources import CHUNK_SIZE, InputError
 
 
 @dataclass
@@ -47,9 +47,12 @@ class Tail:
     """The files that `paths` (files, directories, globs) name at each poll, read as they grow."""
 
     def __init__(self, paths: Sequence[str], chunk_size: int = CHUNK_SIZE) -> None:
-        if "-" in paths:
-            raise InputError("--follow reads files, directories or globs, not - (stdin)")
-        resolve_sources(paths)  # every path must exist at the start: a typo is an error
+        # every path must exist at the start (a typo is an error), and be local files
+        for source in resolve_sources(paths):
+            if source.path is None:
+                raise InputError(
+                    f"--follow reads local files, directories or globs, not {source.name}"
+                )
         self.paths = tuple(paths)
         self.chunk_size = chunk_size
         self.open: dict[tuple[int, int], Generation] = {}
@@ -102,7 +105,7 @@ class Tail:
         except OSError:
             return  # gone or unreadable between stat and open: the next poll tries again
         generation = Generation(name, handle, identity)
-        if handle.read(4).startswith(_COMPRESSED):
+        if is_compressed(handle.read(4)):  # read whole by `escalate report`
             handle.close()
             self.refused.add(identity)
             yield Block(generation, event="compressed")

@@ -19,7 +19,7 @@ from escalate._report._diagnosis._verdicts import (
 )
 from escalate._report._diagnosis.rules import RuleContext
 from escalate._report._diagnosis.rules._webhooks import accepted_count
-from escalate._report._engine import absolute_examples, aggregate_sources
+from escalate._report._engine import Aggregated, aggregate_inputs
 from escalate._report._filters import (
     Engine,
     RecordFilter,
@@ -27,9 +27,11 @@ from escalate._report._filters import (
     build_filter,
     filter_description,
 )
+from escalate._report._input_counts import absolute_examples
 from escalate._report._model import Finding, InputSummary, Report, ReportVerdict, SkippedLines
-from escalate._report._reading._inputs import Source, resolve_inputs
+from escalate._report._reading._inputs import resolve_inputs
 from escalate._report._reading._reader import MAX_EXAMPLES
+from escalate._report._reading._sources import InputChecksum, Source
 from escalate._schema import STAGE_WEBHOOKS
 from escalate._version import __version__
 
@@ -45,9 +47,23 @@ _CLIENT_KEYS = (
 
 def build_report(paths: Sequence[str], *, options: ReportOptions) -> Report:
     """Read the logs at `paths` and diagnose them; raises `InputError` or `OptionError`."""
-    record_filter = build_filter(options)
+    return report_and_checksums(paths, options=options, checksums=False)[0]
+
+
+def report_and_checksums(
+    paths: Sequence[str], *, options: ReportOptions, checksums: bool = True
+) -> tuple[Report, tuple[InputChecksum, ...]]:
+    """`build_report`, and from the same pass `(name, bytes, sha256)` of every input as stored,
+    in input order (what a bundle's manifest lists; standard input included)."""
     resolved = resolve_inputs(paths)
-    sources = resolved.sources
+    read = _aggregate(resolved.sources, options, checksums)
+    names = tuple(dict.fromkeys(source.name for source in resolved.sources))
+    return report_from_state(read.state, options, names, resolved.skipped), read.checksums
+
+
+def _aggregate(sources: Sequence[Source], options: ReportOptions, checksums: bool) -> Aggregated:
+    """The pass over the sources, with the filters (`--client` and ids need passes before it)."""
+    record_filter = build_filter(options)
     spooled = None
     try:
         if record_filter is not None and (record_filter.message_id or record_filter.request_id):
@@ -57,26 +73,29 @@ def build_report(paths: Sequence[str], *, options: ReportOptions) -> Report:
             if spooled is None:
                 sources, spooled = spool_stdin(sources)
             record_filter = with_client(sources, record_filter, options.client)
-        state = _aggregate(sources, record_filter, options)
+        return _aggregate_with(sources, record_filter, options, checksums)
     finally:
         if spooled:
             os.unlink(spooled)
-    names = tuple(dict.fromkeys(source.name for source in resolved.sources))
-    return report_from_state(state, options, names, resolved.skipped)
 
 
-def _aggregate(
-    sources: Sequence[Source], record_filter: RecordFilter | None, options: ReportOptions
-) -> AggregateState:
+def _aggregate_with(
+    sources: Sequence[Source],
+    record_filter: RecordFilter | None,
+    options: ReportOptions,
+    checksums: bool,
+) -> Aggregated:
     if options.engine is Engine.DASK:
-        from escalate._report._dask import aggregate_on_dask  # only a Dask run pays for it
+        from escalate._report._dask import dask_pass  # only a Dask run pays for it
 
-        return aggregate_on_dask(
-            sources, record_filter, options.scheduler, progress=options.progress
-        )
-    return aggregate_sources(
-        sources, record_filter, jobs=max(options.jobs, 1), progress=options.progress
-    )
+        return dask_pass(
+            sources, record_filter, options.scheduler, progress=options.progress,
+            checksums=checksums,
+        )  # fmt: skip
+    return aggregate_inputs(
+        sources, record_filter, jobs=max(options.jobs, 1), progress=options.progress,
+        checksums=checksums,
+    )  # fmt: skip
 
 
 def report_from_state(

@@ -14,19 +14,23 @@ import tempfile
 from collections.abc import Iterator, Sequence
 
 from escalate._report._filters import RecordFilter, call_message_ids
-from escalate._report._reading._inputs import STDIN, Source, read_chunks
 from escalate._report._reading._reader import LineStats, scan_chunks
 from escalate._report._reading._records import CallRecord, Record
+from escalate._report._reading._sources import FileSource, Source
 from escalate._schema import STAGE_SEND, STAGE_WHOAMI
 
 
 def spool_stdin(sources: Sequence[Source]) -> tuple[tuple[Source, ...], str | None]:
-    """Replace `-` by a temporary copy of stdin; return the sources and the copy's path."""
-    if not any(source.name == STDIN for source in sources):
+    """Replace `-` (any source that cannot be read twice) by a temporary copy of stdin, still
+    named `-`; return the sources and the copy's path."""
+    if all(source.portable for source in sources):
         return tuple(sources), None
     with tempfile.NamedTemporaryFile("wb", prefix="escalate-stdin-", delete=False) as spool:
         shutil.copyfileobj(sys.stdin.buffer, spool, 16 * 1024 * 1024)
-    return tuple(Source(spool.name) if s.name == STDIN else s for s in sources), spool.name
+    return (
+        tuple(s if s.portable else FileSource(s.name, spool.name) for s in sources),
+        spool.name,
+    )
 
 
 def with_client(sources: Sequence[Source], base: RecordFilter | None, client: str) -> RecordFilter:
@@ -60,4 +64,4 @@ def _calls(sources: Sequence[Source]) -> Iterator[CallRecord]:
 def read_records(sources: Sequence[Source]) -> Iterator[Record]:
     """Every record of the sources, for a cheap extra pass (its line counts are not kept)."""
     for source in sources:
-        yield from scan_chunks(read_chunks(source), LineStats())
+        yield from scan_chunks(source.chunks(), LineStats())

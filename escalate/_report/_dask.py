@@ -13,26 +13,25 @@ imported only here.
 
 from __future__ import annotations
 
-import dataclasses
 import importlib
 import logging
 import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from functools import reduce
 from typing import Any, Final
 
 from escalate._report._aggregation._state import AggregateState
 from escalate._report._engine import (
     MIN_RANGE_BYTES,
+    Aggregated,
     Progress,
-    aggregate_source,
+    aggregate_run,
+    merged,
     plan_tasks,
     usable_cpus,
 )
-from escalate._report._engine import _task_size as task_size
 from escalate._report._filters import OptionError, RecordFilter
-from escalate._report._reading._inputs import STDIN, InputError, Source
+from escalate._report._reading._sources import InputError, Source
 
 SCHEDULER_ENV: Final = "DASK_SCHEDULER_ADDRESS"
 #: how long to wait for the scheduler to answer, and for it to have a worker
@@ -51,35 +50,48 @@ def aggregate_on_dask(
     min_range_bytes: int = MIN_RANGE_BYTES,
 ) -> AggregateState:
     """Aggregate every source on a Dask cluster into one state (the one-process state)."""
+    return dask_pass(
+        sources, record_filter, scheduler, progress=progress, min_range_bytes=min_range_bytes
+    ).state
+
+
+def dask_pass(
+    sources: Sequence[Source],
+    record_filter: RecordFilter | None,
+    scheduler: str | None = None,
+    *,
+    progress: Progress | None = None,
+    min_range_bytes: int = MIN_RANGE_BYTES,
+    checksums: bool = False,
+) -> Aggregated:
+    """`aggregate_on_dask`, and with `checksums` every input's checksum (files are then read
+    whole, not in byte ranges)."""
     with connected(scheduler) as client:
-        tasks = plan_tasks(sources, worker_threads(client), min_range_bytes)
-        remote = [task for task in tasks if task.name != STDIN]
+        tasks = plan_tasks(sources, 1 if checksums else worker_threads(client), min_range_bytes)
+        remote = [task for task in tasks if task.portable]
         futures = client.map(
-            aggregate_where_it_lives, remote, [_located(task.name) for task in remote],
-            record_filter=record_filter, pure=False,
+            aggregate_where_it_lives, [task.located() for task in remote],
+            record_filter=record_filter, checksums=checksums, pure=False,
         )  # fmt: skip
-        states = [aggregate_source(t, record_filter, progress) for t in tasks if t.name == STDIN]
+        local = [task for task in tasks if not task.portable]
+        parts = [aggregate_run(local, record_filter, progress, checksums=checksums)]
         for task, future in zip(remote, futures, strict=True):
-            states.append(future.result())
+            parts.append(future.result())
             if progress is not None:
-                progress(task_size(task))
-    return reduce(AggregateState.merge, states, AggregateState())
+                progress(task.size() or 0)
+    return merged(parts, sources)
 
 
 def aggregate_where_it_lives(
-    task: Source, location: str, record_filter: RecordFilter | None
-) -> AggregateState:
-    """On a worker: read `task` from `location`, labelled with the name the user gave."""
+    task: Source, record_filter: RecordFilter | None, checksums: bool = False
+) -> Aggregated:
+    """On a worker: read `task` (`Source.located`: where the worker finds it, under the name the
+    user gave)."""
     try:
-        state = aggregate_source(dataclasses.replace(task, name=location), record_filter)
+        return aggregate_run((task,), record_filter, checksums=checksums)
     except InputError as error:
-        where = "" if "://" in location else ": a local path must be the same on every worker"
-        raise InputError(f"{error} (read on a Dask worker{where})") from None
-    if location != task.name:
-        state.examples = [(reason, task.name, s, line) for reason, _, s, line in state.examples]
-        state.segments = {(task.name, start): n for (_, start), n in state.segments.items()}
-        state.file_records = {task.name: state.file_records.pop(location, [0, 0])}
-    return state
+        where = "" if task.path is None else f" at {task.path}: a local path must be the same"
+        raise InputError(f"{error} (read on a Dask worker{where} on every worker)") from None
 
 
 @contextmanager
@@ -121,8 +133,3 @@ def worker_threads(client: Any) -> int:
     """How many partitions the cluster reads at once: its workers' threads in all."""
     workers = client.scheduler_info(n_workers=-1)["workers"].values()
     return max(1, sum(int(worker.get("nthreads", 1)) for worker in workers))
-
-
-def _located(name: str) -> str:
-    """Where a worker finds the input: a URL as given, a local path made absolute."""
-    return name if "://" in name else os.path.abspath(name)

@@ -1,12 +1,19 @@
 """Run the reader and the aggregator over every source, in one process or several.
 
+In one process, one reader thread reads every source in turn (`_prefetch.read_ahead`) while this
+thread scans them into one state: ten thousand small files cost no thread or state of their own.
 `--jobs N` splits the work by file and by newline-aligned byte ranges of large plain files, in
-at most as many processes as there are usable CPUs (more only compete for the same cores). Workers
-are forked; with one range per process, this process reads one range itself rather than wait;
-each worker returns a small partial state (pickled: ~4 MB, 0.1 s per 500 MB of mixed log) and the
-states are merged. The cyclic GC is paused while scanning: the loop allocates many short-lived
-objects and no cycles. Without a record filter the reader hands parsed lines straight to the
-aggregator's fast path (`_aggregation._fast_path`); with one, records are built, filtered and added.
+at most as many processes as there are usable CPUs (more only compete for the same cores). The
+files are cut, in order, into runs of about equal size (a few per process), each read by one
+worker without a thread (every core already scans); with one run per process, this process reads
+one itself rather than wait. Workers are forked; each returns a small partial state (pickled:
+~4 MB, 0.1 s per 500 MB of mixed log) and the states are merged. The cyclic GC is paused while
+scanning: the loop allocates many short-lived objects and no cycles. Without a record filter the
+reader hands parsed lines straight to the aggregator's fast path (`_aggregation._fast_path`); with
+one, records are built, filtered and added. Asked for checksums, the pass also hashes each input
+as stored as it reads it (`Aggregated.checksums`); a file cut into byte ranges for `--jobs` is
+hashed whole by a thread of this process while the workers scan its ranges (SHA-256 costs about
+0.3 CPU second a GB here and releases the GIL: cheaper than giving up the split).
 """
 
 from __future__ import annotations
@@ -14,23 +21,37 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from functools import reduce
 from typing import TYPE_CHECKING
 
 from escalate._report._aggregation._fast_path import folder
 from escalate._report._aggregation._state import AggregateState
 from escalate._report._filters import RecordFilter
-from escalate._report._reading._framing import file_layout
-from escalate._report._reading._inputs import STDIN, Source, read_chunks, split_file
-from escalate._report._reading._prefetch import prefetched
+from escalate._report._input_counts import add_line_stats, count_file_records
+from escalate._report._reading import _prefetch
+from escalate._report._reading._prefetch import SourceReading
 from escalate._report._reading._reader import LineStats, scan_chunks, scan_into
+from escalate._report._reading._sources import Checksum, InputChecksum, Source
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
 
 #: files smaller than twice this are never split into byte ranges
 MIN_RANGE_BYTES = 32 * 1024 * 1024
+#: runs of files per worker process (more even out runs of unequal cost; each is one state)
+RUNS_PER_WORKER = 4
 Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Aggregated:
+    """The state of a pass over sources, and the checksums of its inputs (in input order) when
+    they were asked for: `(name, bytes, sha256)` of each input's bytes as stored."""
+
+    state: AggregateState
+    checksums: tuple[InputChecksum, ...] = ()
 
 
 def aggregate_sources(
@@ -42,16 +63,54 @@ def aggregate_sources(
     min_range_bytes: int = MIN_RANGE_BYTES,
 ) -> AggregateState:
     """Aggregate every source into one state, in at most `jobs` processes (never more than CPUs)."""
+    return aggregate_inputs(
+        sources, record_filter, jobs=jobs, progress=progress, min_range_bytes=min_range_bytes
+    ).state
+
+
+def aggregate_inputs(
+    sources: Sequence[Source],
+    record_filter: RecordFilter | None,
+    *,
+    jobs: int = 1,
+    progress: Progress | None = None,
+    min_range_bytes: int = MIN_RANGE_BYTES,
+    checksums: bool = False,
+) -> Aggregated:
+    """`aggregate_sources`, and with `checksums` the checksum of every input from the same pass."""
     workers = max(1, min(jobs, usable_cpus()))
     tasks = plan_tasks(sources, workers, min_range_bytes)
     if workers <= 1 or len(tasks) <= 1:
-        # merged as they come, as reduce() would: 100,000 small files held 5 KB of state each
-        state = AggregateState()
-        for task in tasks:
-            state = state.merge(aggregate_source(task, record_filter, progress, read_ahead=True))
-        return state
-    states = _in_processes(tasks, record_filter, workers, progress)
-    return reduce(AggregateState.merge, states, AggregateState())
+        return aggregate_run(tasks, record_filter, progress, read_ahead=True, checksums=checksums)
+    from concurrent.futures import ThreadPoolExecutor  # only --jobs pays for its import
+
+    # a file cut into byte ranges is hashed whole by a thread here while the workers scan it
+    planned = set(tasks)
+    split = [source for source in sources if source not in planned] if checksums else []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="escalate-hash") as hashing:
+        whole = hashing.submit(checksums_of, split)
+        parts = _in_processes(tasks, record_filter, workers, progress, checksums)
+        parts.append(Aggregated(AggregateState(), whole.result()))
+    return merged(parts, sources)
+
+
+def checksums_of(sources: Sequence[Source]) -> tuple[InputChecksum, ...]:
+    """The checksum of each source's stored bytes (read for nothing else)."""
+    found = []
+    for source in sources:
+        checksum = Checksum(source.name)
+        for _ in source.chunks(checksum=checksum):
+            pass
+        found.append(checksum.value())
+    return tuple(found)
+
+
+def merged(parts: Iterable[Aggregated], sources: Sequence[Source]) -> Aggregated:
+    """The partial passes over `sources` as one: states merged, checksums in input order."""
+    parts = list(parts)
+    state = reduce(AggregateState.merge, (part.state for part in parts), AggregateState())
+    by_name = {checksum.name: checksum for part in parts for checksum in part.checksums}
+    return Aggregated(state, tuple(by_name[s.name] for s in sources if s.name in by_name))
 
 
 def usable_cpus() -> int:
@@ -70,8 +129,26 @@ def plan_tasks(
         return tuple(sources)
     tasks: list[Source] = []
     for source in sources:
-        tasks.extend(split_file(source.name, jobs, min_range_bytes))
+        tasks.extend(source.byte_ranges(jobs, min_range_bytes))
     return tuple(tasks)
+
+
+def runs_of(tasks: Sequence[Source], count: int) -> list[tuple[Source, ...]]:
+    """The tasks cut, in order, into at most `count` runs of about equal size (a task larger
+    than a run's share is a run alone; one of unknown size, a remote object, counts as
+    MIN_RANGE_BYTES)."""
+    sizes = [_size(task) for task in tasks]
+    share = max(sum(sizes) / count, 1)
+    runs: list[tuple[Source, ...]] = []
+    run: list[Source] = []
+    filled = 0
+    for task, size in zip(tasks, sizes, strict=True):
+        if run and filled + size > share:
+            runs.append(tuple(run))
+            run, filled = [], 0
+        run.append(task)
+        filled += size
+    return [*runs, tuple(run)] if run else runs
 
 
 def _in_processes(
@@ -79,23 +156,32 @@ def _in_processes(
     record_filter: RecordFilter | None,
     workers: int,
     progress: Progress | None,
-) -> list[AggregateState]:
-    local = [task for task in tasks if task.name == STDIN]  # stdin belongs to this process
-    remote = [task for task in tasks if task.name != STDIN]
-    if not local and len(remote) <= workers:
-        # one task per process: this one takes a share rather than wait (one pickled state less)
-        local.append(remote.pop())
-    pool_size = max(1, min(len(remote), workers - len(local)))
+    checksums: bool,
+) -> list[Aggregated]:
+    local = [task for task in tasks if not task.portable]  # stdin belongs to this process
+    runs = runs_of([task for task in tasks if task.portable], RUNS_PER_WORKER * workers)
+    mine = [tuple(local)] if local else []
+    if not local and len(runs) <= workers:
+        # one run per process: this one takes a share rather than wait (one pickled state less)
+        mine.append(runs.pop())
+    pool_size = max(1, min(len(runs), workers - len(mine)))
     from concurrent.futures import ProcessPoolExecutor  # only --jobs pays for its import
 
     with ProcessPoolExecutor(max_workers=pool_size, mp_context=_fork_context()) as pool:
-        futures = [pool.submit(aggregate_source, task, record_filter) for task in remote]
-        states = [aggregate_source(task, record_filter, progress) for task in local]
-        for task, future in zip(remote, futures, strict=True):
-            states.append(future.result())
+        futures = [
+            pool.submit(aggregate_run, run, record_filter, checksums=checksums) for run in runs
+        ]
+        parts = [aggregate_run(run, record_filter, progress, checksums=checksums) for run in mine]
+        for run, future in zip(runs, futures, strict=True):
+            parts.append(future.result())
             if progress is not None:
-                progress(_task_size(task))
-    return states
+                progress(sum(task.size() or 0 for task in run))
+    return parts
+
+
+def _size(task: Source) -> int:
+    size = task.size()
+    return MIN_RANGE_BYTES if size is None else size
 
 
 def _fork_context() -> BaseContext | None:
@@ -107,15 +193,6 @@ def _fork_context() -> BaseContext | None:
     return None
 
 
-def _task_size(task: Source) -> int:
-    if task.end is not None:
-        return task.end - task.start
-    try:
-        return os.path.getsize(task.name)
-    except OSError:
-        return 0
-
-
 def aggregate_source(
     source: Source,
     record_filter: RecordFilter | None,
@@ -123,59 +200,73 @@ def aggregate_source(
     *,
     read_ahead: bool = False,
 ) -> AggregateState:
-    """Read one source (a file, stdin or a byte range) into a partial state.
+    """Read one source (a file, stdin or a byte range) into a partial state."""
+    return aggregate_run((source,), record_filter, progress, read_ahead=read_ahead).state
 
-    `read_ahead`: a thread reads the next chunk while this one is scanned; worth it only when
-    a core is free, that is not when every core already scans a part (`--jobs`).
+
+def aggregate_run(
+    sources: Sequence[Source],
+    record_filter: RecordFilter | None,
+    progress: Progress | None = None,
+    *,
+    read_ahead: bool = False,
+    checksums: bool = False,
+) -> Aggregated:
+    """Read sources one after the other into one partial state (and their checksums).
+
+    `read_ahead`: one thread reads the next sources while this one is scanned; worth it only
+    when a core is free, that is not when every core already scans a part (`--jobs`).
     """
     state = AggregateState()
-    stats = LineStats()
-    # a byte range past the start reads as its file's layout, not its own first line's
-    layout = file_layout(source.name) if source.start else None
-    chunks = read_chunks(source)
-    chunks = _reporting(prefetched(chunks, depth=1) if read_ahead else chunks, progress)
+    found: list[InputChecksum] = []
+    read = _prefetch.read_ahead if read_ahead else _prefetch.read_in_turn
+    with _gc_paused(), closing(read(sources, checksums=checksums)) as readings:
+        for reading in readings:
+            _fold_source(state, reading, record_filter, progress)
+            if reading.checksum is not None:
+                found.append(reading.checksum)
+    return Aggregated(state, tuple(found))
+
+
+def _fold_source(
+    state: AggregateState,
+    reading: SourceReading,
+    record_filter: RecordFilter | None,
+    progress: Progress | None,
+) -> None:
+    """Scan one source into `state`; count its lines and the records it held."""
+    source, stats = reading.source, LineStats()
+    before = (state.calls, state.webhooks)
+    chunks = _reporting(reading.chunks, progress)
+    if record_filter is None:
+        scan_into(chunks, stats, folder(state, stats), source.layout())
+    else:
+        accepts, add = record_filter.accepts, state.add
+        for record in scan_chunks(chunks, stats, source.layout()):
+            if accepts(record):
+                add(record)
+            else:
+                state.filtered_out += 1
+    add_line_stats(state, stats, source.name, source.offset)
+    count_file_records(state, source.name, before)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        if record_filter is None:
-            scan_into(chunks, stats, folder(state, stats), layout)
-        else:
-            accepts, add = record_filter.accepts, state.add
-            for record in scan_chunks(chunks, stats, layout):
-                if accepts(record):
-                    add(record)
-                else:
-                    state.filtered_out += 1
+        yield
     finally:
         if gc_was_enabled:
             gc.enable()
-    _absorb_stats(state, source, stats)
-    return state
 
 
-def _absorb_stats(state: AggregateState, source: Source, stats: LineStats) -> None:
-    state.lines = stats.lines
-    state.not_evidence = stats.not_evidence
-    state.broken = dict(stats.broken)
-    state.envelopes = dict(stats.envelopes)
-    state.examples = [(reason, source.name, source.start, line) for reason, line in stats.examples]
-    state.segments = {(source.name, source.start): stats.lines}
-    state.file_records = {source.name: [state.calls, state.webhooks]}
+def _reporting(chunks: Iterator[bytes], progress: Progress | None) -> Iterator[bytes]:
+    return chunks if progress is None else _reported(chunks, progress)
 
 
-def _reporting(chunks: Iterable[bytes], progress: Progress | None) -> Iterator[bytes]:
-    if progress is None:
-        yield from chunks
-        return
+def _reported(chunks: Iterable[bytes], progress: Progress) -> Iterator[bytes]:
     for chunk in chunks:
         progress(len(chunk))
         yield chunk
-
-
-def absolute_examples(state: AggregateState, limit: int = 10) -> tuple[tuple[str, str, int], ...]:
-    """Broken-line examples with line numbers counted from the start of each file."""
-    examples = []
-    for reason, name, start, line in sorted(state.examples, key=lambda e: (e[1], e[2], e[3])):
-        before = sum(n for (other, s), n in state.segments.items() if other == name and s < start)
-        examples.append((reason, name, before + line))
-    return tuple(examples[:limit])

@@ -17,7 +17,8 @@ from escalate._report import ReportOptions, report_from_state
 from escalate._report import _dask as dask_engine
 from escalate._report._engine import aggregate_sources
 from escalate._report._model import report_to_dict
-from escalate._report._reading._inputs import InputError, Source, resolve_sources
+from escalate._report._reading._inputs import resolve_sources
+from escalate._report._reading._sources import FileSource, InputError
 from tests.remote.conftest import BUCKET, SAMPLES, upload
 
 MANIFEST: dict[str, dict[str, Any]] = orjson.loads((SAMPLES / "manifest.json").read_bytes())
@@ -123,8 +124,8 @@ def test_a_path_missing_on_a_worker_is_an_input_error(scheduler: str, tmp_path: 
 
     gone = tmp_path / "rotated-away.log"
     with Client(scheduler, set_as_default=False) as client:
-        future = client.submit(dask_engine.aggregate_where_it_lives, Source("rotated-away.log"),
-                               str(gone), None, pure=False)  # fmt: skip
+        partition = FileSource("rotated-away.log", str(gone))
+        future = client.submit(dask_engine.aggregate_where_it_lives, partition, None, pure=False)
         with pytest.raises(InputError, match="same on every worker") as raised:
             future.result()
     assert str(gone) in str(raised.value)

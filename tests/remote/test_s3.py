@@ -20,7 +20,7 @@ from escalate._cli._exit import ExitCode
 from escalate._report import AggregateState, ReportOptions, report_from_state
 from escalate._report._engine import aggregate_source, aggregate_sources, plan_tasks
 from escalate._report._model import report_to_dict
-from escalate._report._reading._inputs import read_chunks, resolve_sources
+from escalate._report._reading._inputs import resolve_sources
 from tests.remote.conftest import BUCKET, SAMPLES, gzip_sample, upload
 
 MANIFEST: dict[str, dict[str, Any]] = orjson.loads((SAMPLES / "manifest.json").read_bytes())
@@ -64,7 +64,7 @@ def test_zstd_object_is_decompressed_like_a_local_file(s3: Any) -> None:
     plain = (SAMPLES / "mixed" / "app.jsonl").read_bytes()
     s3.put_object(Bucket=BUCKET, Key="z/app.jsonl.zst", Body=zstandard.compress(plain))
     (source,) = resolve_sources([f"s3://{BUCKET}/z/app.jsonl.zst"])
-    assert b"".join(read_chunks(source)) == plain
+    assert b"".join(source.chunks()) == plain
 
 
 def test_an_object_is_read_in_bounded_ranges(s3: Any, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -85,7 +85,7 @@ def test_an_object_is_read_in_bounded_ranges(s3: Any, monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(s3fs.core.S3File, "_fetch_range", spy)
     (source,) = resolve_sources([f"s3://{BUCKET}/big/plain.log"])
-    assert b"".join(read_chunks(source, chunk_size=256 * 1024)) == body
+    assert b"".join(source.chunks(chunk_size=256 * 1024)) == body
     assert len(fetched) > 1
     assert max(fetched) <= 64 * 1024
 

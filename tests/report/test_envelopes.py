@@ -22,8 +22,9 @@ from escalate._report._engine import aggregate_source, aggregate_sources, usable
 from escalate._report._model import report_to_dict
 from escalate._report._reading._envelopes import ENVELOPES
 from escalate._report._reading._framing import Layout, sniff
-from escalate._report._reading._inputs import Source, resolve_sources
+from escalate._report._reading._inputs import resolve_sources
 from escalate._report._reading._reader import MAX_LINE
+from escalate._report._reading._sources import ByteRange, FileSource
 from escalate.sandbox import RedCloudSandbox, WebhookSink
 from tests.report.envelopes import WRAPPERS, opentelemetry
 
@@ -190,9 +191,10 @@ def test_byte_range_reads_as_its_file(tmp_path: Path) -> None:
                                  *lines[middle:]]) + b"\n")  # fmt: skip
     data = path.read_bytes()
     start = data.index(b"\n{\n") + 1
-    sources = (Source(str(path), 0, start), Source(str(path), start, len(data)))
+    whole_file = FileSource(str(path))
+    sources = (ByteRange(whole_file, 0, start), ByteRange(whole_file, start, len(data)))
     merged = reduce(AggregateState.merge, (aggregate_source(s, None) for s in sources))
-    whole = aggregate_source(Source(str(path)), None)
+    whole = aggregate_source(whole_file, None)
     assert (merged.lines, merged.records, merged.envelopes) == (whole.lines, whole.records, {})
 
 

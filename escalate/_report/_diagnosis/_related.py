@@ -18,8 +18,8 @@ from collections.abc import Iterator, Sequence
 from escalate._report._aggregation._groups import payload_reference
 from escalate._report._client_filter import read_records
 from escalate._report._filters import RecordFilter, call_message_ids
-from escalate._report._reading._inputs import Source
 from escalate._report._reading._records import CallRecord, WebhookRecord
+from escalate._report._reading._sources import Source
 
 
 def with_operations(sources: Sequence[Source], base: RecordFilter) -> RecordFilter:

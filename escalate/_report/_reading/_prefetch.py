@@ -1,23 +1,63 @@
-"""Read the next chunks while this one is scanned: a reader thread, a bounded queue.
+"""Read sources one after the other, each as a `SourceReading`: in turn, or ahead by one thread.
 
-Reading a file (and decompressing gzip or zstd) releases the GIL, so a thread can fill the next
-chunks while the scanner works on this one; on a 2-core machine the copy from the page cache (and
-the page faults of each new 16 MiB buffer) move off the scanning core. The queue holds at most
-`depth` chunks, so memory stays bounded; an error of the reader (an unreadable or corrupt file)
-is raised in the consumer, in order, as if it had read the chunks itself; a consumer that stops
-early stops the reader and closes its source. Every wait is bounded, so no thread outlives a
-stopped consumer by more than one poll.
+`read_ahead` starts one reader thread for the whole sequence of sources, however many: it opens,
+reads, decompresses (gzip, zstd) and hashes while the scanner works on what it read before, and
+these release the GIL, so on a 2-core machine they move off the scanning core. What it read is
+handed over in batches of about `batch_bytes` (one 16 MiB chunk of a large file, or the next
+hundreds of small files together), at most one batch waiting, so memory stays bounded and a
+small file costs no thread start and no hand-over of its own. An error of the reader (an
+unreadable or corrupt input) is raised in the consumer, in order, as if it had read that source
+itself; a consumer that stops early stops the reader and closes its input. Every wait is
+bounded, so no thread outlives a stopped consumer by more than one poll.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import closing
+
+from escalate._report._reading._sources import CHUNK_SIZE, Checksum, InputChecksum, Source
 
 #: how long a blocked reader waits before it checks whether the consumer has gone away
 _POLL_S = 0.1
-_END = object()
+
+
+class SourceReading:
+    """One source's decompressed chunks and, once they are all read, its checksum."""
+
+    __slots__ = ("_checksum", "chunks", "source")
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.chunks: Iterator[bytes] = iter(())
+        self._checksum: Checksum | None = None
+
+    @property
+    def checksum(self) -> InputChecksum | None:
+        """`(name, bytes, sha256)` of the bytes as stored, when asked for and read to the end."""
+        return None if self._checksum is None else self._checksum.value()
+
+
+def read_in_turn(
+    sources: Sequence[Source], *, checksums: bool = False, chunk_size: int = CHUNK_SIZE
+) -> Generator[SourceReading, None, None]:
+    """Each source in turn, read by the consumer itself (where every core already scans)."""
+    for source in sources:
+        reading = SourceReading(source)
+        reading._checksum = Checksum(source.name) if checksums and source.whole else None
+        reading.chunks = source.chunks(chunk_size, reading._checksum)
+        yield reading
+
+
+class _End:
+    """The end of one source's chunks, with its checksum."""
+
+    __slots__ = ("checksum",)
+
+    def __init__(self, checksum: Checksum | None) -> None:
+        self.checksum = checksum
 
 
 class _Failure:
@@ -29,47 +69,87 @@ class _Failure:
         self.error = error
 
 
-def prefetched(chunks: Iterator[bytes], depth: int = 2) -> Iterator[bytes]:
-    """Yield `chunks` in order, read ahead by a thread by up to `depth` chunks."""
-    ready: queue.Queue[object] = queue.Queue(maxsize=depth)
+Batch = list[bytes | _End | _Failure]
+
+
+def read_ahead(
+    sources: Sequence[Source],
+    *,
+    checksums: bool = False,
+    chunk_size: int = CHUNK_SIZE,
+    batch_bytes: int = CHUNK_SIZE,
+) -> Generator[SourceReading, None, None]:
+    """Each source in turn, read ahead by one thread (for all of them)."""
+    ready: queue.Queue[Batch] = queue.Queue(maxsize=1)
     stop = threading.Event()
     reader = threading.Thread(
-        target=_read_ahead, args=(chunks, ready, stop), name="escalate-prefetch", daemon=True
+        target=_read_all,
+        args=(sources, checksums, chunk_size, batch_bytes, ready, stop),
+        name="escalate-prefetch",
+        daemon=True,
     )
     reader.start()
+    items = _items(ready)
     try:
-        while True:
-            item = ready.get()
-            if item is _END:
-                return
-            if isinstance(item, _Failure):
-                raise item.error
-            assert isinstance(item, bytes)
-            yield item
+        for source in sources:
+            reading = SourceReading(source)
+            reading.chunks = _chunks_of(reading, items)
+            yield reading
+            for _ in reading.chunks:  # what the consumer left of this source
+                pass
     finally:
         stop.set()
         reader.join(timeout=5 * _POLL_S + 1)
 
 
-def _read_ahead(chunks: Iterator[bytes], ready: queue.Queue[object], stop: threading.Event) -> None:
+def _items(ready: queue.Queue[Batch]) -> Iterator[bytes | _End]:
+    while True:
+        for item in ready.get():
+            if isinstance(item, _Failure):
+                raise item.error
+            yield item
+
+
+def _chunks_of(reading: SourceReading, items: Iterator[bytes | _End]) -> Iterator[bytes]:
+    for item in items:
+        if isinstance(item, _End):
+            reading._checksum = item.checksum
+            return
+        yield item
+
+
+def _read_all(
+    sources: Sequence[Source],
+    checksums: bool,
+    chunk_size: int,
+    batch_bytes: int,
+    ready: queue.Queue[Batch],
+    stop: threading.Event,
+) -> None:
+    batch: Batch = []
+    size = 0
     try:
-        for chunk in chunks:
-            if not _put(ready, chunk, stop):
-                return
-        _put(ready, _END, stop)
+        for source in sources:
+            checksum = Checksum(source.name) if checksums and source.whole else None
+            with closing(source.chunks(chunk_size, checksum)) as chunks:
+                for chunk in chunks:
+                    batch.append(chunk)
+                    size += len(chunk)
+                    if size >= batch_bytes:
+                        if not _put(ready, batch, stop):
+                            return
+                        batch, size = [], 0
+            batch.append(_End(checksum))
     except BaseException as error:  # handed to the consumer, raised there
-        _put(ready, _Failure(error), stop)
-    finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
+        batch.append(_Failure(error))
+    _put(ready, batch, stop)
 
 
-def _put(ready: queue.Queue[object], item: object, stop: threading.Event) -> bool:
-    """Queue `item` unless the consumer stopped; False when it did."""
+def _put(ready: queue.Queue[Batch], batch: Batch, stop: threading.Event) -> bool:
+    """Queue `batch` unless the consumer stopped; False when it did."""
     while not stop.is_set():
         try:
-            ready.put(item, timeout=_POLL_S)
+            ready.put(batch, timeout=_POLL_S)
         except queue.Full:
             continue
         return True

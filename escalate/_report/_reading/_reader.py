@@ -29,7 +29,7 @@ from escalate._report._reading._envelopes import (
     unwrap_prefixed,
 )
 from escalate._report._reading._framing import Layout
-from escalate._report._reading._inputs import read_chunks, resolve_sources
+from escalate._report._reading._inputs import resolve_sources
 from escalate._report._reading._records import BrokenRecord, Record, record_from_object
 
 MAX_LINE = 1024 * 1024
@@ -79,6 +79,16 @@ class LineStats:
         """Count a broken record beside usable ones in one line's envelope (no example kept)."""
         self.broken[reason] = self.broken.get(reason, 0) + 1
 
+    def absorb(self, other: LineStats) -> None:
+        """Add the counts of another source's stats (its examples while there is room)."""
+        self.lines += other.lines
+        self.not_evidence += other.not_evidence
+        for reason, count in other.broken.items():
+            self.broken[reason] = self.broken.get(reason, 0) + count
+        for envelope, records in other.envelopes.items():
+            self.count_unwrapped(envelope, records)
+        self.examples += other.examples[: MAX_EXAMPLES - len(self.examples)]
+
 
 #: receives the parsed JSON value of one candidate line; returns None when it was used as a
 #: record, or the reason it is broken (`wrong_types`, `newer_schema`)
@@ -91,7 +101,7 @@ def iter_records(paths: Sequence[str], stats: LineStats | None = None) -> Iterat
     """Yield every evidence record of the given paths, in file order; count the rest in `stats`."""
     counts = LineStats() if stats is None else stats
     for source in resolve_sources(paths):
-        yield from scan_chunks(read_chunks(source), counts)
+        yield from scan_chunks(source.chunks(), counts)
 
 
 def scan_chunks(

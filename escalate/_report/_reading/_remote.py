@@ -5,16 +5,18 @@ URL is given. Credentials come from each store's own environment and configurati
 AWS_ACCESS_KEY_ID, AWS_PROFILE, AWS_ENDPOINT_URL_S3, ...), never from the command line: a URL that
 carries `user:secret@` (any `@`) or a query string (a presigned URL's signature) is refused, and
 the refusal does not repeat it. An object is read in ranged requests of `BLOCK_SIZE` bytes, never
-downloaded whole; the caller decompresses and scans the stream exactly as it does a local file.
+downloaded whole; it is a `Source` like a local file (`RemoteSource`), decompressed, hashed and
+scanned exactly as one.
 """
 
 from __future__ import annotations
 
 import io
 import re
-from typing import TYPE_CHECKING, Any, Final
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any, Final
 
-from escalate._report._reading._inputs import InputError
+from escalate._report._reading._sources import InputError, Source
 
 if TYPE_CHECKING:
     from fsspec import AbstractFileSystem
@@ -28,6 +30,16 @@ _EXTRAS: Final = {
     "http": ("http", "aiohttp"), "https": ("http", "aiohttp"),
 }  # fmt: skip
 _HIDDEN: Final = "the URL is not shown"
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteSource(Source):
+    """An object named by its URL, streamed in ranged requests (the same URL on every worker)."""
+
+    name: str  #: the URL
+
+    def open(self) -> IO[bytes]:
+        return open_remote(self.name)
 
 
 def expand_remote(url: str) -> list[str]:
@@ -141,7 +153,8 @@ class _RemoteRaw(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        data = self._call(self._handle.read, len(buffer))
+        # one ranged request at most BLOCK_SIZE, however much a reader asks for at once
+        data = self._call(self._handle.read, min(len(buffer), BLOCK_SIZE))
         buffer[: len(data)] = data
         return len(data)
 
