@@ -16,13 +16,11 @@ from __future__ import annotations
 import argparse
 import gzip
 import os
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
+
+from _timing import time_report
 
 
 def compressed_copies(log: str) -> dict[str, str]:
@@ -37,19 +35,6 @@ def compressed_copies(log: str) -> dict[str, str]:
         with open(log, "rb") as source, open(copies["zstd"], "wb") as out:
             zstandard.ZstdCompressor(level=3).copy_stream(source, out)
     return copies
-
-
-def time_report(python: str, path: str) -> tuple[float, float]:
-    """Wall and CPU seconds of `escalate report --format json` in its own process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    command = [python, "-m", "escalate", "report", "--format", "json", "--no-progress",
-               "-o", os.devnull, os.path.abspath(path)]  # fmt: skip
-    # run outside any checkout: `-m` would import the escalate of the current directory
-    subprocess.run(command, stdout=subprocess.DEVNULL, check=False, cwd=tempfile.gettempdir())
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
 def main(argv: list[str] | None = None) -> int:

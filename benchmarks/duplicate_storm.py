@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import orjson
+from _timing import time_report
 
 _SEND = {
     "schema": "escalate.evidence/1", "kind": "call", "ts": "", "pid": 1, "seq": 0,
@@ -52,14 +51,6 @@ def write_storm(path: Path, sends: int, new_key_each: bool) -> None:
             out.write(orjson.dumps(record) + b"\n")
 
 
-def time_report(path: Path) -> float:
-    """Wall seconds of `escalate report --format json` in its own process."""
-    start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "escalate", "report", "--format", "json", str(path)],
-                   stdout=subprocess.DEVNULL, check=False)  # fmt: skip
-    return time.perf_counter() - start
-
-
 def main(argv: list[str] | None = None) -> int:
     """Write both logs, time each report alternately, print medians and the ratio."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -73,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         times: dict[str, list[float]] = {name: [] for name in logs}
         for _ in range(args.repeat):
             for name, path in logs.items():
-                times[name].append(time_report(path))
+                times[name].append(time_report(sys.executable, path)[0])
     medians = {name: statistics.median(values) for name, values in times.items()}
     for name, value in medians.items():
         print(f"{args.sends} sends, one operation, {name}: {value:.2f} s")

@@ -16,15 +16,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(__file__))
+from _timing import time_report
 from make_mixed_log import generate
 
 
@@ -40,19 +38,6 @@ def write_logs(root: Path, files: int, lines: int) -> tuple[Path, Path]:
         part = every[index * lines : (index + 1) * lines]
         (parts / f"part-{index:06d}.log").write_bytes(b"".join(part))
     return whole, parts
-
-
-def time_report(python: str, path: Path) -> tuple[float, float]:
-    """Wall and CPU seconds of `escalate report --format json` in its own process."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    command = [python, "-m", "escalate", "report", "--format", "json", "--no-progress",
-               "-o", os.devnull, str(path)]  # fmt: skip
-    # run outside any checkout: `-m` would import the escalate of the current directory
-    subprocess.run(command, stdout=subprocess.DEVNULL, check=False, cwd=tempfile.gettempdir())
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
 def main(argv: list[str] | None = None) -> int:
