@@ -11,6 +11,7 @@ last line says how many records it read (it must be the report's).
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import subprocess
 import sys
@@ -30,13 +31,16 @@ _PEAK = (
     "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, child.returncode, out[-1])\n"
 )
 
+#: how long a follower may take to print its last line after Ctrl-C before it counts as hung
+_STOP_WITHIN_S = 60
+
 
 def follow_peak(source: Path, target: Path, piece: int, pause: float) -> str:
     """Feed `source` into `target` piece by piece under a follower; its peak line."""
     target.touch()
     command = [sys.executable, "-c", _PEAK, sys.executable, "-m", "escalate", "report", "--follow",
                str(target), "--interval", "0.2s", "--follow-timeout", "3600s"]  # fmt: skip
-    follower = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    follower = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, start_new_session=True)
     time.sleep(2.0)
     with source.open("rb") as lines, target.open("ab") as log:
         while chunk := lines.read(piece):
@@ -45,7 +49,12 @@ def follow_peak(source: Path, target: Path, piece: int, pause: float) -> str:
             time.sleep(pause)
     time.sleep(3.0)
     follower.send_signal(signal.SIGINT)
-    return follower.communicate(timeout=3600)[0].strip()
+    try:
+        return follower.communicate(timeout=_STOP_WITHIN_S)[0].strip()
+    except subprocess.TimeoutExpired:
+        os.killpg(follower.pid, signal.SIGKILL)  # the wrapper and the follower it started
+        follower.communicate()
+        raise SystemExit(f"the follower did not stop within {_STOP_WITHIN_S} s of SIGINT") from None
 
 
 def report_peak(source: Path) -> str:
