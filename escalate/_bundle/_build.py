@@ -11,7 +11,7 @@ from typing import Any, Final
 import orjson
 
 from escalate._bundle._archive import archive_bytes, write_atomically
-from escalate._bundle._evidence import select_evidence
+from escalate._bundle._evidence import gather_evidence
 from escalate._bundle._manifest import (
     MANIFEST_NAME,
     command_text,
@@ -23,7 +23,7 @@ from escalate._bundle._readme import README_TEXT
 from escalate._controls import json_escaped
 from escalate._har import har_document
 from escalate._render import render
-from escalate._report import ReportOptions, build_report
+from escalate._report import ReportOptions
 from escalate._report._model import Redactions, Report, SkippedLines
 from escalate._scan import ScanConfig, SecretScanner
 
@@ -57,13 +57,14 @@ def build_bundle(
     """Build the bundle archive in memory; raises the report's `InputError`/`OptionError`."""
     options = options or ReportOptions()
     scanner = SecretScanner(scan_config)
-    report = build_report(paths, options=options)
-    evidence = [scanner.scan_value(record) for record in select_evidence(paths, options, report)]
-    report = scanner.scan_strings(report)
+    gathered = gather_evidence(paths, options)
+    evidence = [scanner.scan_value(record) for record in gathered.evidence]
+    report = scanner.scan_strings(gathered.report)
     files = _content_files(report, evidence, scanner)
+    inputs = input_entries(gathered.inputs, gathered.stdin_digest)
     manifest = scanner.scan_value(
         manifest_data(
-            report, input_entries(paths), files, command=command_text(argv),
+            report, inputs, files, command=command_text(argv),
             evidence_records=len(evidence), redactions=scanner.summary(),
         )
     )  # fmt: skip

@@ -15,7 +15,7 @@ from typing import Any, Final
 import orjson
 
 from escalate._report._model import Report
-from escalate._report._reading._inputs import STDIN, resolve_sources
+from escalate._report._reading._inputs import STDIN
 from escalate._schema import SCHEMA
 from escalate._version import __version__
 
@@ -40,15 +40,21 @@ def file_digest(path: str) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
-def input_entries(paths: Sequence[str]) -> list[dict[str, Any]]:
-    """One entry per input file (directories and globs expanded), with size and SHA-256."""
+def input_entries(
+    inputs: Sequence[str], stdin_digest: tuple[int, str] | None = None
+) -> list[dict[str, Any]]:
+    """One entry per input file (directories and globs expanded), with size and SHA-256.
+
+    Standard input's are the ones computed as the report's pass read it (`stdin_digest`).
+    """
     entries: list[dict[str, Any]] = []
-    for source in resolve_sources(paths):
-        if source.name == STDIN:
-            entries.append({"path": STDIN, "size": None, "sha256": None})
+    for name in inputs:
+        if name == STDIN:
+            size, digest = stdin_digest or (None, None)
+            entries.append({"path": STDIN, "size": size, "sha256": digest})
             continue
-        size, digest = file_digest(source.name)
-        entries.append({"path": source.name, "size": size, "sha256": digest})
+        size, digest = file_digest(name)
+        entries.append({"path": name, "size": size, "sha256": digest})
     return entries
 
 

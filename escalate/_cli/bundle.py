@@ -28,12 +28,6 @@ from escalate._report import InputError, OptionError, ReportOptions
 from escalate._scan import ScanConfig
 
 
-def reject_stdin(paths: Sequence[str]) -> None:
-    """Inputs are read twice (report, then cited evidence): standard input cannot be."""
-    if "-" in paths:
-        raise click.UsageError("standard input (-) cannot be read twice: save it to a file first")
-
-
 @click.command("bundle")
 @click.argument("paths", nargs=-1, type=str)
 @click.option(
@@ -45,7 +39,10 @@ def reject_stdin(paths: Sequence[str]) -> None:
 @report_filters
 @scan_config_option
 def bundle_command(
-    paths: tuple[str, ...], output: Path | None, verify: Path | None, scan_config: Path | None,
+    paths: tuple[str, ...],
+    output: Path | None,
+    verify: Path | None,
+    scan_config: Path | None,
     **filters: Any,
 ) -> None:
     """Write a support bundle: report (md, html, json), cited evidence (jsonl, HAR), manifest."""
@@ -55,7 +52,6 @@ def bundle_command(
         return
     if not paths or output is None:
         raise click.UsageError("give the logs and -o ticket.zip (or --verify ticket.zip)")
-    reject_stdin(paths)
     argv = command_line("bundle", paths, filters)
     summary = _write(paths, output, report_options(filters), config, argv)
     warn_skipped(summary.skipped)
@@ -87,7 +83,10 @@ def _default_grace() -> float:
 
 
 def _write(
-    paths: Sequence[str], output: Path, options: ReportOptions, config: ScanConfig,
+    paths: Sequence[str],
+    output: Path,
+    options: ReportOptions,
+    config: ScanConfig,
     argv: Sequence[str],
 ) -> Any:
     """Write the bundle, mapping input errors to exit status 2."""
@@ -113,4 +112,3 @@ def _verify(bundle: Path, config: ScanConfig, paths: Sequence[str], output: Path
         click.get_current_context().exit(int(ExitCode.VERIFY_FAILED))
     click.echo(f"OK {escaped(bundle)}: {result.files_checked} files, checksums match, "
                "no secret found")  # fmt: skip
-

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import NamedTuple
 
+from escalate._report._aggregation._citable import Citing, evidence_filter
 from escalate._report._aggregation._state import AggregateState
 from escalate._report._aggregation._timeline import build_timeline
 from escalate._report._client_filter import spool_stdin, with_client
@@ -28,7 +30,7 @@ from escalate._report._filters import (
     filter_description,
 )
 from escalate._report._model import Finding, InputSummary, Report, ReportVerdict, SkippedLines
-from escalate._report._reading._inputs import Source, resolve_inputs
+from escalate._report._reading._inputs import STDIN, Source, resolve_inputs
 from escalate._report._reading._reader import MAX_EXAMPLES
 from escalate._schema import STAGE_WEBHOOKS
 from escalate._version import __version__
@@ -45,6 +47,24 @@ _CLIENT_KEYS = (
 
 def build_report(paths: Sequence[str], *, options: ReportOptions) -> Report:
     """Read the logs at `paths` and diagnose them; raises `InputError` or `OptionError`."""
+    read = read_inputs(paths, options)
+    return report_from_state(read.state, options, read.files, read.skipped)
+
+
+class InputsRead(NamedTuple):
+    """The aggregated state of the inputs, and which inputs they were."""
+
+    state: AggregateState
+    files: tuple[str, ...]  #: the input names, each once, in the order given
+    skipped: tuple[tuple[str, str], ...]  #: directory or glob entries not read, with why
+    inputs: tuple[str, ...]  #: every source read, as resolved (a file given twice: twice)
+
+
+def read_inputs(
+    paths: Sequence[str], options: ReportOptions, *, citing: bool = False
+) -> InputsRead:
+    """Resolve `paths` once and aggregate them in one pass (after the pre-passes that filters
+    need). `citing`: also keep the records a finding may cite (`state.citable`)."""
     record_filter = build_filter(options)
     resolved = resolve_inputs(paths)
     sources = resolved.sources
@@ -57,26 +77,31 @@ def build_report(paths: Sequence[str], *, options: ReportOptions) -> Report:
             if spooled is None:
                 sources, spooled = spool_stdin(sources)
             record_filter = with_client(sources, record_filter, options.client)
-        state = _aggregate(sources, record_filter, options)
+        cites = Citing(evidence_filter(record_filter), stdin_name=spooled or STDIN)
+        state = _aggregate(sources, record_filter, options, cites if citing else None)
     finally:
         if spooled:
             os.unlink(spooled)
-    names = tuple(dict.fromkeys(source.name for source in resolved.sources))
-    return report_from_state(state, options, names, resolved.skipped)
+    inputs = tuple(source.name for source in resolved.sources)
+    return InputsRead(state, tuple(dict.fromkeys(inputs)), resolved.skipped, inputs)
 
 
 def _aggregate(
-    sources: Sequence[Source], record_filter: RecordFilter | None, options: ReportOptions
+    sources: Sequence[Source],
+    record_filter: RecordFilter | None,
+    options: ReportOptions,
+    citing: Citing | None,
 ) -> AggregateState:
     if options.engine is Engine.DASK:
         from escalate._report._dask import aggregate_on_dask  # only a Dask run pays for it
 
         return aggregate_on_dask(
-            sources, record_filter, options.scheduler, progress=options.progress
+            sources, record_filter, options.scheduler, progress=options.progress, citing=citing
         )
     return aggregate_sources(
-        sources, record_filter, jobs=max(options.jobs, 1), progress=options.progress
-    )
+        sources, record_filter, jobs=max(options.jobs, 1), progress=options.progress,
+        citing=citing,
+    )  # fmt: skip
 
 
 def report_from_state(

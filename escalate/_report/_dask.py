@@ -22,12 +22,14 @@ from contextlib import contextmanager
 from functools import reduce
 from typing import Any, Final
 
+from escalate._report._aggregation._citable import Citing
 from escalate._report._aggregation._state import AggregateState
 from escalate._report._engine import (
     MIN_RANGE_BYTES,
     Progress,
     aggregate_source,
     plan_tasks,
+    task_citings,
     usable_cpus,
 )
 from escalate._report._engine import _task_size as task_size
@@ -49,16 +51,23 @@ def aggregate_on_dask(
     *,
     progress: Progress | None = None,
     min_range_bytes: int = MIN_RANGE_BYTES,
+    citing: Citing | None = None,
 ) -> AggregateState:
     """Aggregate every source on a Dask cluster into one state (the one-process state)."""
     with connected(scheduler) as client:
         tasks = plan_tasks(sources, worker_threads(client), min_range_bytes)
+        citings = task_citings(tasks, citing)
         remote = [task for task in tasks if task.name != STDIN]
         futures = client.map(
             aggregate_where_it_lives, remote, [_located(task.name) for task in remote],
+            [c for t, c in zip(tasks, citings, strict=True) if t.name != STDIN],
             record_filter=record_filter, pure=False,
         )  # fmt: skip
-        states = [aggregate_source(t, record_filter, progress) for t in tasks if t.name == STDIN]
+        states = [
+            aggregate_source(t, record_filter, progress, citing=c)
+            for t, c in zip(tasks, citings, strict=True)
+            if t.name == STDIN
+        ]
         for task, future in zip(remote, futures, strict=True):
             states.append(future.result())
             if progress is not None:
@@ -67,11 +76,16 @@ def aggregate_on_dask(
 
 
 def aggregate_where_it_lives(
-    task: Source, location: str, record_filter: RecordFilter | None
+    task: Source,
+    location: str,
+    citing: Citing | None = None,
+    *,
+    record_filter: RecordFilter | None = None,
 ) -> AggregateState:
     """On a worker: read `task` from `location`, labelled with the name the user gave."""
     try:
-        state = aggregate_source(dataclasses.replace(task, name=location), record_filter)
+        located = dataclasses.replace(task, name=location)
+        state = aggregate_source(located, record_filter, citing=citing)
     except InputError as error:
         where = "" if "://" in location else ": a local path must be the same on every worker"
         raise InputError(f"{error} (read on a Dask worker{where})") from None

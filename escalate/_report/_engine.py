@@ -17,13 +17,15 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import reduce
 from typing import TYPE_CHECKING
 
+from escalate._report._aggregation._citable import Citable, Citing
+from escalate._report._aggregation._citing import digesting, filtered_consumer, watching
 from escalate._report._aggregation._fast_path import folder
 from escalate._report._aggregation._state import AggregateState
 from escalate._report._filters import RecordFilter
 from escalate._report._reading._framing import file_layout
 from escalate._report._reading._inputs import STDIN, Source, read_chunks, split_file
 from escalate._report._reading._prefetch import prefetched
-from escalate._report._reading._reader import LineStats, scan_chunks, scan_into
+from escalate._report._reading._reader import ConsumeLine, LineStats, scan_chunks, scan_into
 
 if TYPE_CHECKING:
     from multiprocessing.context import BaseContext
@@ -40,18 +42,37 @@ def aggregate_sources(
     jobs: int = 1,
     progress: Progress | None = None,
     min_range_bytes: int = MIN_RANGE_BYTES,
+    citing: Citing | None = None,
 ) -> AggregateState:
-    """Aggregate every source into one state, in at most `jobs` processes (never more than CPUs)."""
+    """Aggregate every source into one state, in at most `jobs` processes (never more than CPUs).
+
+    `citing`: also keep the records a finding may cite (`state.citable`), for a bundle or a HAR.
+    """
     workers = max(1, min(jobs, usable_cpus()))
     tasks = plan_tasks(sources, workers, min_range_bytes)
+    citings = task_citings(tasks, citing)
     if workers <= 1 or len(tasks) <= 1:
         # merged as they come, as reduce() would: 100,000 small files held 5 KB of state each
         state = AggregateState()
-        for task in tasks:
-            state = state.merge(aggregate_source(task, record_filter, progress, read_ahead=True))
+        for task, cites in zip(tasks, citings, strict=True):
+            part = aggregate_source(task, record_filter, progress, read_ahead=True, citing=cites)
+            state = state.merge(part)
         return state
-    states = _in_processes(tasks, record_filter, workers, progress)
+    states = _in_processes(tasks, record_filter, workers, progress, citings)
     return reduce(AggregateState.merge, states, AggregateState())
+
+
+def task_citings(tasks: Sequence[Source], citing: Citing | None) -> list[Citing | None]:
+    """Each task's `citing`, numbered by source: a file's byte ranges follow each other, its
+    first one starting at 0, so the source index goes up at each task that starts at 0."""
+    if citing is None:
+        return [None] * len(tasks)
+    index = -1
+    citings: list[Citing | None] = []
+    for task in tasks:
+        index += task.start == 0
+        citings.append(citing.for_source(index))
+    return citings
 
 
 def usable_cpus() -> int:
@@ -79,9 +100,11 @@ def _in_processes(
     record_filter: RecordFilter | None,
     workers: int,
     progress: Progress | None,
+    citings: Sequence[Citing | None],
 ) -> list[AggregateState]:
-    local = [task for task in tasks if task.name == STDIN]  # stdin belongs to this process
-    remote = [task for task in tasks if task.name != STDIN]
+    pairs = list(zip(tasks, citings, strict=True))
+    local = [pair for pair in pairs if pair[0].name == STDIN]  # stdin belongs to this process
+    remote = [pair for pair in pairs if pair[0].name != STDIN]
     if not local and len(remote) <= workers:
         # one task per process: this one takes a share rather than wait (one pickled state less)
         local.append(remote.pop())
@@ -89,9 +112,14 @@ def _in_processes(
     from concurrent.futures import ProcessPoolExecutor  # only --jobs pays for its import
 
     with ProcessPoolExecutor(max_workers=pool_size, mp_context=_fork_context()) as pool:
-        futures = [pool.submit(aggregate_source, task, record_filter) for task in remote]
-        states = [aggregate_source(task, record_filter, progress) for task in local]
-        for task, future in zip(remote, futures, strict=True):
+        futures = [
+            pool.submit(aggregate_source, task, record_filter, citing=cites)
+            for task, cites in remote
+        ]
+        states = [
+            aggregate_source(task, record_filter, progress, citing=cites) for task, cites in local
+        ]
+        for (task, _), future in zip(remote, futures, strict=True):
             states.append(future.result())
             if progress is not None:
                 progress(_task_size(task))
@@ -122,6 +150,7 @@ def aggregate_source(
     progress: Progress | None = None,
     *,
     read_ahead: bool = False,
+    citing: Citing | None = None,
 ) -> AggregateState:
     """Read one source (a file, stdin or a byte range) into a partial state.
 
@@ -133,11 +162,17 @@ def aggregate_source(
     # a byte range past the start reads as its file's layout, not its own first line's
     layout = file_layout(source.name) if source.start else None
     chunks = read_chunks(source)
+    if citing is not None:
+        state.citable = Citable(citing.source_index, source.start)
+        if source.name == citing.stdin_name:
+            chunks = digesting(chunks, state.citable)
     chunks = _reporting(prefetched(chunks, depth=1) if read_ahead else chunks, progress)
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        if record_filter is None:
+        if citing is not None and state.citable is not None:
+            scan_into(chunks, stats, _citing_consumer(state, stats, record_filter, citing), layout)
+        elif record_filter is None:
             scan_into(chunks, stats, folder(state, stats), layout)
         else:
             accepts, add = record_filter.accepts, state.add
@@ -151,6 +186,16 @@ def aggregate_source(
             gc.enable()
     _absorb_stats(state, source, stats)
     return state
+
+
+def _citing_consumer(
+    state: AggregateState, stats: LineStats, record_filter: RecordFilter | None, citing: Citing
+) -> ConsumeLine:
+    """The line callback of a pass that also keeps the citation candidates (`_citing`)."""
+    citable = state.citable or Citable()
+    if record_filter is None:
+        return watching(folder(state, stats), citable)
+    return filtered_consumer(state, record_filter, citing.evidence_filter, citable, stats)
 
 
 def _absorb_stats(state: AggregateState, source: Source, stats: LineStats) -> None:
