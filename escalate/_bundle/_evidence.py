@@ -117,7 +117,7 @@ def select_evidence(citable: Citable, report: Report) -> list[dict[str, Any]]:
     """The records among `citable`'s candidates that `report` cites, and each stage's marks."""
     cited = citations(report)
     selection = _Selection()
-    for position, item in citable.candidates():
+    for position, item in citable.candidates(cited.message_ids):
         found = _record_of(item)
         if found is None:
             continue

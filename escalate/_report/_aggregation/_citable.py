@@ -25,14 +25,14 @@ fall within those bounds; docs/bundle.md says where they can differ.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from escalate._report._filters import RecordFilter
 
-#: (source index, byte range start, record number in the range): input order, and identity
-Position = tuple[int, int, int]
+#: input order and identity: source index, byte range start, record number (`position_base`)
+Position = int
 #: a bare record line (parsed when selected) or the object the reference path parsed
 Item = bytes | dict[str, Any]
 Candidate = tuple[Position, Item]
@@ -43,6 +43,8 @@ LATEST_PER_GROUP: Final = 5
 MAX_PER_MESSAGE: Final = 20
 MAX_MESSAGES: Final = 10_000
 _EVICT_SLACK: Final = MAX_MESSAGES // 8  #: messages over the bound before the latest are dropped
+_NUMBER_BITS: Final = 48  #: records of one part
+_INDEX_SHIFT: Final = _NUMBER_BITS + 64  #: byte offsets
 
 
 @dataclass(frozen=True)
@@ -73,42 +75,6 @@ def evidence_filter(record_filter: RecordFilter | None) -> RecordFilter | None:
     )  # fmt: skip
 
 
-class StageMarks:
-    """The records that define one stage: its first, its last and its first failure."""
-
-    __slots__ = ("first", "first_failure", "last")
-
-    def __init__(self) -> None:
-        self.first: Candidate | None = None
-        self.last: Candidate | None = None
-        self.first_failure: Candidate | None = None
-
-    def note(self, candidate: Candidate, failed: bool) -> None:
-        """Remember a record of this stage (records come in input order)."""
-        if self.first is None:
-            self.first = candidate
-        self.last = candidate
-        if failed and self.first_failure is None:
-            self.first_failure = candidate
-
-    def merge(self, other: StageMarks) -> None:
-        """Add another part's marks."""
-        self.first = _earliest(self.first, other.first)
-        self.first_failure = _earliest(self.first_failure, other.first_failure)
-        if self.last is None or (other.last is not None and other.last[0] > self.last[0]):
-            self.last = other.last
-
-    def chosen(self) -> Iterator[Candidate]:
-        """The records that define the stage."""
-        yield from (mark for mark in (self.first, self.last, self.first_failure) if mark)
-
-
-def _earliest(a: Candidate | None, b: Candidate | None) -> Candidate | None:
-    if a is None or (b is not None and b[0] < a[0]):
-        return b
-    return a
-
-
 class GroupCandidates:
     """A group's records with the earliest timestamps, and those at its latest timestamp."""
 
@@ -119,18 +85,10 @@ class GroupCandidates:
         self.latest: list[Candidate] = []
         self.latest_ts = ""
 
-    def note(self, ts: str, position: Position, item: Item) -> None:
-        """Keep the record if it is among the earliest or at the latest time (input order)."""
-        earliest = self.earliest
-        if len(earliest) < EARLIEST_PER_GROUP:
-            bisect.insort(earliest, (ts, position, item))
-        elif ts < earliest[-1][0]:  # equal times: the kept one came first
-            bisect.insort(earliest, (ts, position, item))
-            del earliest[-1]
-        if ts > self.latest_ts:
-            self.latest, self.latest_ts = [(position, item)], ts
-        elif ts == self.latest_ts and len(self.latest) < LATEST_PER_GROUP:
-            self.latest.append((position, item))
+    def keep_early(self, ts: str, candidate: Candidate) -> None:
+        """Keep a record among the earliest (the caller checked that it is)."""
+        bisect.insort(self.earliest, (ts, *candidate))
+        del self.earliest[EARLIEST_PER_GROUP:]
 
     def merge(self, other: GroupCandidates) -> None:
         """Add another part's candidates of the same group."""
@@ -162,14 +120,22 @@ class MessageCandidates:
 
 
 class Citable:
-    """Every record a finding may cite, from one or more parts of the input; mergeable."""
+    """Every record a finding may cite, from one or more parts of the input; mergeable.
 
-    __slots__ = ("groups", "messages", "number", "origin", "stages", "stdin_digest", "threshold")
+    Each stage's first record, last record and first failure are kept in `firsts`, `lasts`
+    and `failures`, by stage.
+    """
+
+    __slots__ = (
+        "failures", "firsts", "groups", "lasts", "messages", "position", "stdin_digest",
+        "threshold",
+    )  # fmt: skip
 
     def __init__(self, source_index: int = 0, start: int = 0) -> None:
-        self.origin = (source_index, start)
-        self.number = 0  #: records noted in this part
-        self.stages: dict[str, StageMarks] = {}
+        self.position = position_base(source_index, start)  #: of the last record noted
+        self.firsts: dict[str, Candidate] = {}
+        self.lasts: dict[str, Candidate] = {}
+        self.failures: dict[str, Candidate] = {}
         self.groups: dict[GroupKey, GroupCandidates] = {}
         self.messages: dict[str, MessageCandidates] = {}
         #: the least (first seen, messageId) dropped for the bound: later ones are not kept
@@ -180,28 +146,37 @@ class Citable:
         self, ts: str, stage: str, group: GroupKey, failed: bool, message_ids: Iterable[str],
         item: Item,
     ) -> None:  # fmt: skip
-        """Consider one record (in input order) for every kind of citation."""
-        self.number += 1
-        position = (*self.origin, self.number)
-        marks = self.stages.get(stage)
-        if marks is None:
-            marks = self.stages[stage] = StageMarks()
-        marks.note((position, item), failed)
-        candidates = self.groups.get(group)
-        if candidates is None:
-            candidates = self.groups[group] = GroupCandidates()
-        candidates.note(ts, position, item)
-        for message_id in message_ids:
-            self._note_message(message_id, ts, (position, item))
+        """Consider one record (in input order) for every kind of citation.
 
-    def _note_message(self, message_id: str, ts: str, candidate: Candidate) -> None:
-        known = self.messages.get(message_id)
-        if known is not None:
-            if len(known.records) < MAX_PER_MESSAGE:
+        Written flat (no call for a record that is no group's earliest): it runs for every
+        record of a bundle's pass.
+        """
+        self.position += 1
+        candidate = (self.position, item)
+        if stage not in self.firsts:
+            self.firsts[stage] = candidate
+        self.lasts[stage] = candidate
+        if failed and stage not in self.failures:
+            self.failures[stage] = candidate
+        kept = self.groups.get(group)
+        if kept is None:
+            kept = self.groups[group] = GroupCandidates()
+        if len(kept.earliest) < EARLIEST_PER_GROUP or ts < kept.earliest[-1][0]:
+            kept.keep_early(ts, candidate)  # equal times: the kept one came first
+        if ts > kept.latest_ts:
+            kept.latest, kept.latest_ts = [candidate], ts
+        elif ts == kept.latest_ts and len(kept.latest) < LATEST_PER_GROUP:
+            kept.latest.append(candidate)
+        for message_id in message_ids:
+            known = self.messages.get(message_id)
+            if known is None:
+                self._first_of_message(message_id, ts, candidate)
+            elif len(known.records) < MAX_PER_MESSAGE:
                 known.records.append(candidate)
-            return
+
+    def _first_of_message(self, message_id: str, ts: str, candidate: Candidate) -> None:
         if self.threshold is not None and (ts, message_id) >= self.threshold:
-            return  # a message first seen later than one already dropped: never kept in part
+            return  # first seen after a message already dropped: never kept in this part
         known = self.messages[message_id] = MessageCandidates(ts)
         known.records.append(candidate)
         if len(self.messages) > MAX_MESSAGES + _EVICT_SLACK:
@@ -220,7 +195,9 @@ class Citable:
 
     def merge(self, other: Citable) -> Citable:
         """Add another part's candidates (the result does not depend on the order)."""
-        _merge_into(self.stages, other.stages)
+        _keep_by_position(self.firsts, other.firsts, min)
+        _keep_by_position(self.lasts, other.lasts, max)
+        _keep_by_position(self.failures, other.failures, min)
         _merge_into(self.groups, other.groups)
         _merge_into(self.messages, other.messages)
         thresholds = [t for t in (self.threshold, other.threshold) if t is not None]
@@ -231,18 +208,38 @@ class Citable:
         return self
 
     def stage_marks(self) -> Iterator[Candidate]:
-        """The records that define each stage."""
-        for marks in self.stages.values():
-            yield from marks.chosen()
+        """The records that define each stage: its first, its last and its first failure."""
+        for marks in (self.firsts, self.lasts, self.failures):
+            yield from marks.values()
 
-    def candidates(self) -> list[Candidate]:
-        """Every record kept, once each, in input order."""
+    def candidates(self, message_ids: Iterable[str] | None = None) -> list[Candidate]:
+        """The records kept, once each, in input order: those of the stages and groups, and of
+        the messages `message_ids` (every message kept when None)."""
         chosen: dict[Position, Item] = dict(self.stage_marks())
         for group in self.groups.values():
             chosen.update(group.chosen())
-        for message in self.messages.values():
-            chosen.update(message.records)
+        wanted = self.messages.keys() if message_ids is None else message_ids
+        for message_id in wanted:
+            message = self.messages.get(message_id)
+            if message is not None:
+                chosen.update(message.records)
         return sorted(chosen.items(), key=lambda candidate: candidate[0])
+
+
+def position_base(source_index: int, start: int) -> Position:
+    """The position before a part's first record: source index, then byte range start, then
+    the record's number in its part, in one integer (compared in input order)."""
+    return (source_index << _INDEX_SHIFT) | (start << _NUMBER_BITS)
+
+
+def _keep_by_position(
+    mine: dict[str, Candidate], other: dict[str, Candidate],
+    pick: Callable[[Position, Position], Position],
+) -> None:  # fmt: skip
+    for stage, candidate in other.items():
+        known = mine.get(stage)
+        if known is None or pick(known[0], candidate[0]) == candidate[0]:
+            mine[stage] = candidate
 
 
 def _merge_into(mine: dict[Any, Any], other: dict[Any, Any]) -> None:

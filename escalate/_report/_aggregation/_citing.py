@@ -28,7 +28,6 @@ from escalate._report._reading._records import (
     BrokenRecord,
     CallRecord,
     Record,
-    is_canonical_ts,
     record_from_object,
 )
 from escalate._schema import OUTCOME_OK, SIGNATURE_INVALID, SIGNATURE_MISSING, STAGE_WEBHOOKS
@@ -104,8 +103,10 @@ def _note_line(citable: Citable, line: bytes) -> bool:
     except _REFUSED:
         return False
     ts = cited.ts
-    if not (len(ts) == 27 and ts[26] == "Z" and is_canonical_ts(ts)):
-        return False  # the reference path converts it
+    # the aggregation took the record, so its timestamp is a real date: in this shape it is
+    # canonical (any other, `+00:00`, a space, is converted by the reference path)
+    if len(ts) != 27 or ts[10] != "T" or ts[19] != "." or ts[26] != "Z":
+        return False
     if cited.kind == "webhook":
         key: GroupKey = ("webhook", cited.signature, cited.response_status, cited.event)
         mid = cited.message_id
