@@ -152,3 +152,19 @@ def test_candidates_stay_bounded_whatever_the_log(
     assert state.citable is not None
     assert sorted(state.citable.messages) == [f"msg_{number:08d}" for number in range(50)]
     assert len(state.citable.candidates()) <= 3 + _citable.EARLIEST_PER_GROUP + 5 + 50
+
+
+def test_candidates_stay_within_their_byte_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Long records: the messages' records stay under the byte budget, earliest messages kept."""
+    monkeypatch.setattr(_citable, "MAX_MESSAGE_BYTES", 100_000)
+    padded = [_webhook_line(number)[:-2] + b',"context":"' + b"x" * 5000 + b'"}\n'
+              for number in range(200)]  # fmt: skip
+    log = tmp_path / "long.jsonl"
+    log.write_bytes(b"".join(padded))
+    state = read_inputs([str(log)], ReportOptions(), citing=True).state
+    assert state.citable is not None
+    kept = sorted(state.citable.messages)
+    assert len(kept) > 0 and state.citable.message_bytes <= 100_000
+    assert kept == [f"msg_{number:08d}" for number in range(len(kept))]

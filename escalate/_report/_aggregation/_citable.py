@@ -16,7 +16,8 @@ aggregation state, every record a finding can cite:
   messages waiting for their lifecycle are cited earliest first.
 
 Bound, whatever the log's size: 3 records per stage, EARLIEST_PER_GROUP + LATEST_PER_GROUP per
-group (the state holds its groups already), MAX_MESSAGES * MAX_PER_MESSAGE records for messages.
+group (the state holds its groups already), MAX_MESSAGES * MAX_PER_MESSAGE records and
+MAX_MESSAGE_BYTES for messages (the messages first seen latest are dropped first).
 A record kept by the fast path is its line's bytes (parsed when selected), by the reference path
 the value it parsed. The selection is the one the second pass made while the cited values' records
 fall within those bounds; docs/bundle.md says where they can differ.
@@ -42,6 +43,8 @@ EARLIEST_PER_GROUP: Final = 100  #: a group's 20 sampled values, each cited for 
 LATEST_PER_GROUP: Final = 5
 MAX_PER_MESSAGE: Final = 20
 MAX_MESSAGES: Final = 10_000
+MAX_MESSAGE_BYTES: Final = 64 * 1024 * 1024  #: of the messages' records, per part
+_VALUE_BYTES: Final = 2048  #: what a record parsed by the reference path counts for
 _EVICT_SLACK: Final = MAX_MESSAGES // 8  #: messages over the bound before the latest are dropped
 _NUMBER_BITS: Final = 48  #: records of one part
 _INDEX_SHIFT: Final = _NUMBER_BITS + 64  #: byte offsets
@@ -107,16 +110,23 @@ class GroupCandidates:
 class MessageCandidates:
     """The first records of one messageId, and when it was first seen (its rank for the bound)."""
 
-    __slots__ = ("first_seen", "records")
+    __slots__ = ("first_seen", "records", "size")
 
     def __init__(self, first_seen: str) -> None:
         self.first_seen = first_seen
         self.records: list[Candidate] = []
+        self.size = 0  #: bytes of its records (`item_size`)
 
     def merge(self, other: MessageCandidates) -> None:
         """Add another part's records of the same message."""
         self.first_seen = min(self.first_seen, other.first_seen)
         self.records = sorted(self.records + other.records)[:MAX_PER_MESSAGE]
+        self.size = sum(item_size(item) for _, item in self.records)
+
+
+def item_size(item: Item) -> int:
+    """The bytes a kept record counts for: its line's, or a parsed value's estimate."""
+    return len(item) if type(item) is bytes else _VALUE_BYTES
 
 
 class Citable:
@@ -127,8 +137,8 @@ class Citable:
     """
 
     __slots__ = (
-        "failures", "firsts", "groups", "lasts", "messages", "position", "stdin_digest",
-        "threshold",
+        "failures", "firsts", "groups", "lasts", "message_bytes", "messages", "position",
+        "stdin_digest", "threshold",
     )  # fmt: skip
 
     def __init__(self, source_index: int = 0, start: int = 0) -> None:
@@ -138,6 +148,7 @@ class Citable:
         self.failures: dict[str, Candidate] = {}
         self.groups: dict[GroupKey, GroupCandidates] = {}
         self.messages: dict[str, MessageCandidates] = {}
+        self.message_bytes = 0  #: of every record in `messages`
         #: the least (first seen, messageId) dropped for the bound: later ones are not kept
         self.threshold: tuple[str, str] | None = None
         self.stdin_digest: tuple[int, str] | None = None  #: bytes and SHA-256 of stdin as read
@@ -173,24 +184,38 @@ class Citable:
                 self._first_of_message(message_id, ts, candidate)
             elif len(known.records) < MAX_PER_MESSAGE:
                 known.records.append(candidate)
+                size = item_size(item)
+                known.size += size
+                self.message_bytes += size
+                if self.message_bytes > MAX_MESSAGE_BYTES:
+                    self._keep_earliest_messages()
 
     def _first_of_message(self, message_id: str, ts: str, candidate: Candidate) -> None:
         if self.threshold is not None and (ts, message_id) >= self.threshold:
             return  # first seen after a message already dropped: never kept in this part
         known = self.messages[message_id] = MessageCandidates(ts)
         known.records.append(candidate)
-        if len(self.messages) > MAX_MESSAGES + _EVICT_SLACK:
+        known.size = item_size(candidate[1])
+        self.message_bytes += known.size
+        if len(self.messages) > MAX_MESSAGES + _EVICT_SLACK or (
+            self.message_bytes > MAX_MESSAGE_BYTES
+        ):
             self._keep_earliest_messages()
 
     def _keep_earliest_messages(self) -> None:
-        """Drop the messages first seen latest, down to MAX_MESSAGES; lower the threshold."""
+        """Drop the messages first seen latest, down to MAX_MESSAGES and 7/8 of
+        MAX_MESSAGE_BYTES (room before the next drop); lower the threshold."""
         ranked = sorted((m.first_seen, message_id) for message_id, m in self.messages.items())
-        dropped = ranked[MAX_MESSAGES:]
-        if not dropped:
-            return
+        kept, size = 0, 0
+        for _, message_id in ranked[:MAX_MESSAGES]:
+            size += self.messages[message_id].size
+            if size > MAX_MESSAGE_BYTES * 7 // 8:
+                break
+            kept += 1
+        dropped = ranked[kept:]
         for _, message_id in dropped:
-            del self.messages[message_id]
-        if self.threshold is None or dropped[0] < self.threshold:
+            self.message_bytes -= self.messages.pop(message_id).size
+        if dropped and (self.threshold is None or dropped[0] < self.threshold):
             self.threshold = dropped[0]
 
     def merge(self, other: Citable) -> Citable:
@@ -200,9 +225,10 @@ class Citable:
         _keep_by_position(self.failures, other.failures, min)
         _merge_into(self.groups, other.groups)
         _merge_into(self.messages, other.messages)
+        self.message_bytes = sum(message.size for message in self.messages.values())
         thresholds = [t for t in (self.threshold, other.threshold) if t is not None]
         self.threshold = min(thresholds, default=None)
-        if len(self.messages) > MAX_MESSAGES:
+        if len(self.messages) > MAX_MESSAGES or self.message_bytes > MAX_MESSAGE_BYTES:
             self._keep_earliest_messages()
         self.stdin_digest = self.stdin_digest or other.stdin_digest
         return self
