@@ -18,7 +18,7 @@ from functools import reduce
 from typing import TYPE_CHECKING
 
 from escalate._report._aggregation._citable import Citable, Citing
-from escalate._report._aggregation._citing import digesting, filtered_consumer, watching
+from escalate._report._aggregation._citing import digesting, filtered_consumer
 from escalate._report._aggregation._fast_path import folder
 from escalate._report._aggregation._state import AggregateState
 from escalate._report._filters import RecordFilter
@@ -192,9 +192,9 @@ def _citing_consumer(
     state: AggregateState, stats: LineStats, record_filter: RecordFilter | None, citing: Citing
 ) -> ConsumeLine:
     """The line callback of a pass that also keeps the citation candidates (`_citing`)."""
-    citable = state.citable or Citable()
     if record_filter is None:
-        return watching(folder(state, stats), citable)
+        return folder(state, stats)  # it notes the candidates in state.citable
+    citable = state.citable or Citable()
     return filtered_consumer(state, record_filter, citing.evidence_filter, citable, stats)
 
 
