@@ -181,10 +181,12 @@ class Citable:
         for message_id in message_ids:
             known = self.messages.get(message_id)
             if known is None:
-                self._first_of_message(message_id, ts, candidate)
+                # first seen later than a message already dropped: never kept in this part
+                if self.threshold is None or ts <= self.threshold[0]:
+                    self._first_of_message(message_id, ts, candidate)
             elif len(known.records) < MAX_PER_MESSAGE:
                 known.records.append(candidate)
-                size = item_size(item)
+                size = len(item) if type(item) is bytes else _VALUE_BYTES
                 known.size += size
                 self.message_bytes += size
                 if self.message_bytes > MAX_MESSAGE_BYTES:
@@ -192,7 +194,7 @@ class Citable:
 
     def _first_of_message(self, message_id: str, ts: str, candidate: Candidate) -> None:
         if self.threshold is not None and (ts, message_id) >= self.threshold:
-            return  # first seen after a message already dropped: never kept in this part
+            return
         known = self.messages[message_id] = MessageCandidates(ts)
         known.records.append(candidate)
         known.size = item_size(candidate[1])
