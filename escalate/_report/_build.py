@@ -6,7 +6,8 @@ import os
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from escalate._report._aggregation._citable import Citing, evidence_filter
+from escalate._report._aggregation._citable import Citable, Citing, evidence_filter
+from escalate._report._aggregation._citing import digesting
 from escalate._report._aggregation._state import AggregateState
 from escalate._report._aggregation._timeline import build_timeline
 from escalate._report._client_filter import spool_stdin, with_client
@@ -30,7 +31,7 @@ from escalate._report._filters import (
     filter_description,
 )
 from escalate._report._model import Finding, InputSummary, Report, ReportVerdict, SkippedLines
-from escalate._report._reading._inputs import STDIN, Source, resolve_inputs
+from escalate._report._reading._inputs import STDIN, Source, read_chunks, resolve_inputs
 from escalate._report._reading._reader import MAX_EXAMPLES
 from escalate._schema import STAGE_WEBHOOKS
 from escalate._version import __version__
@@ -79,11 +80,19 @@ def read_inputs(
             record_filter = with_client(sources, record_filter, options.client)
         cites = Citing(evidence_filter(record_filter), stdin_name=spooled or STDIN)
         state = _aggregate(sources, record_filter, options, cites if citing else None)
+        if spooled and state.citable is not None and state.citable.stdin_digest is None:
+            _hash_spool(spooled, state.citable)  # read in byte ranges (`--jobs`): hashed apart
     finally:
         if spooled:
             os.unlink(spooled)
     inputs = tuple(source.name for source in resolved.sources)
     return InputsRead(state, tuple(dict.fromkeys(inputs)), resolved.skipped, inputs)
+
+
+def _hash_spool(spooled: str, citable: Citable) -> None:
+    """Hash the spooled copy of standard input as a whole (`Citable.stdin_digest`)."""
+    for _ in digesting(read_chunks(Source(spooled)), citable):
+        pass
 
 
 def _aggregate(

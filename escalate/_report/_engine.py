@@ -164,8 +164,8 @@ def aggregate_source(
     chunks = read_chunks(source)
     if citing is not None:
         state.citable = Citable(citing.source_index, source.start)
-        if source.name == citing.stdin_name:
-            chunks = digesting(chunks, state.citable)
+        if source.name == citing.stdin_name and source.start == 0 and source.end is None:
+            chunks = digesting(chunks, state.citable)  # a byte range of it hashes in _build
     chunks = _reporting(prefetched(chunks, depth=1) if read_ahead else chunks, progress)
     gc_was_enabled = gc.isenabled()
     gc.disable()

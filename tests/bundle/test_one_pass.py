@@ -168,3 +168,21 @@ def test_candidates_stay_within_their_byte_budget(
     kept = sorted(state.citable.messages)
     assert len(kept) > 0 and state.citable.message_bytes <= 100_000
     assert kept == [f"msg_{number:08d}" for number in range(len(kept))]
+
+
+def test_stdin_read_in_byte_ranges_is_hashed_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--client --jobs 2` on stdin: its spooled copy is read in ranges by two processes, and the
+    manifest still gives the SHA-256 of the whole input."""
+    from escalate._report import _engine
+
+    monkeypatch.setitem(_engine.aggregate_sources.__kwdefaults__, "min_range_bytes", 4096)
+    monkeypatch.setattr(_engine, "usable_cpus", lambda: 2)
+    data = b"".join(path.read_bytes() for path in sorted(SAMPLES.glob("*/*.jsonl")))
+    output = tmp_path / "stdin.zip"
+    result = CliRunner().invoke(main, ["bundle", "-", "-o", str(output), "--jobs", "2",
+                                       "--client", "nobody"], input=data)  # fmt: skip
+    assert result.exit_code == ExitCode.OK, result.output
+    (entry,) = orjson.loads(read_members(output)["manifest.json"])["inputs"]
+    assert entry == {"path": "-", "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
