@@ -57,7 +57,7 @@ def build_bundle(
     """Build the bundle archive in memory; raises the report's `InputError`/`OptionError`."""
     options = options or ReportOptions()
     scanner = SecretScanner(scan_config)
-    gathered = gather_evidence(paths, options)
+    gathered = gather_evidence(paths, options, hash_stdin=True)
     evidence = [scanner.scan_value(record) for record in gathered.evidence]
     report = scanner.scan_strings(gathered.report)
     files = _content_files(report, evidence, scanner)

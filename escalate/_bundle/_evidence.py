@@ -104,9 +104,12 @@ class Gathered(NamedTuple):
     stdin_digest: tuple[int, str] | None  #: bytes and SHA-256 of standard input, when read
 
 
-def gather_evidence(paths: Sequence[str], options: ReportOptions) -> Gathered:
-    """Read the inputs once: the report, and the evidence its findings cite."""
-    read = read_inputs(paths, options, citing=True)
+def gather_evidence(
+    paths: Sequence[str], options: ReportOptions, *, hash_stdin: bool = False
+) -> Gathered:
+    """Read the inputs once: the report, and the evidence its findings cite (and the size and
+    SHA-256 of standard input, with `hash_stdin`)."""
+    read = read_inputs(paths, options, citing=True, hash_stdin=hash_stdin)
     report = report_from_state(read.state, options, read.files, read.skipped)
     citable = read.state.citable or Citable()
     evidence = select_evidence(citable, report)

@@ -62,10 +62,11 @@ class InputsRead(NamedTuple):
 
 
 def read_inputs(
-    paths: Sequence[str], options: ReportOptions, *, citing: bool = False
+    paths: Sequence[str], options: ReportOptions, *, citing: bool = False, hash_stdin: bool = False
 ) -> InputsRead:
     """Resolve `paths` once and aggregate them in one pass (after the pre-passes that filters
-    need). `citing`: also keep the records a finding may cite (`state.citable`)."""
+    need). `citing`: also keep the records a finding may cite (`state.citable`); `hash_stdin`:
+    and the size and SHA-256 of standard input (`state.citable.stdin_digest`)."""
     record_filter = build_filter(options)
     resolved = resolve_inputs(paths)
     sources = resolved.sources
@@ -78,10 +79,12 @@ def read_inputs(
             if spooled is None:
                 sources, spooled = spool_stdin(sources)
             record_filter = with_client(sources, record_filter, options.client)
-        cites = Citing(evidence_filter(record_filter), stdin_name=spooled or STDIN)
+        stdin_name = (spooled or STDIN) if hash_stdin else None
+        cites = Citing(evidence_filter(record_filter), stdin_name=stdin_name)
         state = _aggregate(sources, record_filter, options, cites if citing else None)
-        if spooled and state.citable is not None and state.citable.stdin_digest is None:
-            _hash_spool(spooled, state.citable)  # read in byte ranges (`--jobs`): hashed apart
+        citable = state.citable
+        if spooled and hash_stdin and citable is not None and citable.stdin_digest is None:
+            _hash_spool(spooled, citable)  # read in byte ranges (`--jobs`): hashed apart
     finally:
         if spooled:
             os.unlink(spooled)

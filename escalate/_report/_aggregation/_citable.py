@@ -56,12 +56,13 @@ class Citing:
 
     `evidence_filter`: the report's filters without the widening of `--message-id` and
     `--request-id` to whole operations (the evidence is the records of the id itself).
-    `stdin_name`: the source that is standard input (`-`, or its spooled copy), hashed as read.
+    `stdin_name`: the source that is standard input (`-`, or its spooled copy), hashed as read
+    (None: not hashed).
     """
 
     evidence_filter: RecordFilter | None = None
     source_index: int = 0
-    stdin_name: str = "-"
+    stdin_name: str | None = None
 
     def for_source(self, index: int) -> Citing:
         """The same, for the source at `index` in the order given."""
