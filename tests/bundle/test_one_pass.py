@@ -22,6 +22,7 @@ from escalate._report._build import read_inputs, report_from_state
 from escalate._report._engine import aggregate_sources
 from escalate._report._reading import _inputs
 from escalate._report._reading._inputs import resolve_sources
+from tests.report.envelopes import WRAPPERS
 
 from ._second_pass import second_pass_evidence
 
@@ -50,6 +51,20 @@ def test_evidence_of_the_traffic_log_is_what_a_second_pass_selects(traffic_log: 
     gathered = gather_evidence([str(traffic_log)], ReportOptions())
     assert gathered.evidence
     assert gathered.evidence == second_pass_evidence([str(traffic_log)], ReportOptions(),
+                                                     gathered.report)  # fmt: skip
+
+
+@pytest.mark.parametrize("envelope", sorted(WRAPPERS))
+def test_evidence_of_a_wrapped_log_is_what_a_second_pass_selects(
+    traffic_log: Path, tmp_path: Path, envelope: str
+) -> None:
+    """Records in a platform's envelope (parsed by the reference path): the second pass's."""
+    _, wrap = WRAPPERS[envelope]
+    wrapped = tmp_path / "wrapped.log"
+    wrapped.write_bytes(wrap(traffic_log.read_bytes().splitlines()))
+    gathered = gather_evidence([str(wrapped)], ReportOptions())
+    assert gathered.evidence
+    assert gathered.evidence == second_pass_evidence([str(wrapped)], ReportOptions(),
                                                      gathered.report)  # fmt: skip
 
 
