@@ -39,10 +39,7 @@ from escalate._scan import ScanConfig
 @report_filters
 @scan_config_option
 def bundle_command(
-    paths: tuple[str, ...],
-    output: Path | None,
-    verify: Path | None,
-    scan_config: Path | None,
+    paths: tuple[str, ...], output: Path | None, verify: Path | None, scan_config: Path | None,
     **filters: Any,
 ) -> None:
     """Write a support bundle: report (md, html, json), cited evidence (jsonl, HAR), manifest."""
@@ -83,10 +80,7 @@ def _default_grace() -> float:
 
 
 def _write(
-    paths: Sequence[str],
-    output: Path,
-    options: ReportOptions,
-    config: ScanConfig,
+    paths: Sequence[str], output: Path, options: ReportOptions, config: ScanConfig,
     argv: Sequence[str],
 ) -> Any:
     """Write the bundle, mapping input errors to exit status 2."""
@@ -112,3 +106,4 @@ def _verify(bundle: Path, config: ScanConfig, paths: Sequence[str], output: Path
         click.get_current_context().exit(int(ExitCode.VERIFY_FAILED))
     click.echo(f"OK {escaped(bundle)}: {result.files_checked} files, checksums match, "
                "no secret found")  # fmt: skip
+

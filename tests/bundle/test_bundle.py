@@ -259,8 +259,8 @@ def test_captured_records_hold_only_schema_fields(traffic_log: Path) -> None:
     from escalate._schema import FIELDS_BY_KIND
 
     for record in read_records(traffic_log):
-        assert set(record) <= set(FIELDS_BY_KIND[record["kind"]]), set(record) - set(
-            FIELDS_BY_KIND[record["kind"]]
+        assert set(record) <= set(FIELDS_BY_KIND[record["kind"]]), (
+            set(record) - set(FIELDS_BY_KIND[record["kind"]])
         )
 
 
