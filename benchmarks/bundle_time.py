@@ -35,9 +35,12 @@ class Run(NamedTuple):
 
 
 class Command(NamedTuple):
-    """A command line, and the file its standard input comes from (None: no input)."""
+    """A command line, the file its standard input comes from (None: no input), its environment
+    and the folder it runs in (not the checkout's: `python -m escalate` would import the
+    checkout's package before `PYTHONPATH`'s)."""
 
     argv: list[str]
+    cwd: str
     stdin: str | None = None
     env: dict[str, str] | None = None
 
@@ -52,7 +55,7 @@ def _timed(command: Command) -> Run:
             done = subprocess.run(
                 ["/usr/bin/time", "-o", report.name, "-f", "%e %U %S %M", *command.argv],
                 stdin=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False,
-                env=command.env,
+                env=command.env, cwd=command.cwd,
             )  # fmt: skip
         finally:
             if not isinstance(stdin, int):
@@ -68,21 +71,22 @@ def commands(log: str, out: str, jobs: int, tree: str | None) -> dict[str, Comma
     env = None
     label = ""
     if tree is not None:
-        env = {**os.environ, "PYTHONPATH": tree}
+        env = {**os.environ, "PYTHONPATH": os.path.abspath(tree)}
         label = f" [{tree}]"
     escalate = [sys.executable, "-m", "escalate"]
     more = ["--jobs", str(jobs)] if jobs > 1 else []
+    log, folder = os.path.abspath(log), os.path.dirname(out)
     named = {
-        "report": Command([*escalate, "report", log, "-o", os.devnull, *more], env=env),
-        "bundle": Command([*escalate, "bundle", log, "-o", f"{out}.zip", *more], env=env),
-        "har": Command([*escalate, "har", log, "-o", f"{out}.har", *more], env=env),
+        "report": Command([*escalate, "report", log, "-o", os.devnull, *more], folder, env=env),
+        "bundle": Command([*escalate, "bundle", log, "-o", f"{out}.zip", *more], folder, env=env),
+        "har": Command([*escalate, "har", log, "-o", f"{out}.har", *more], folder, env=env),
     }
     if tree is None:  # an older tree may refuse stdin
         named["bundle -  (stdin)"] = Command(
-            [*escalate, "bundle", "-", "-o", f"{out}-stdin.zip", *more], stdin=log
+            [*escalate, "bundle", "-", "-o", f"{out}-stdin.zip", *more], folder, stdin=log
         )
         named["har -  (stdin)"] = Command([*escalate, "har", "-", "-o", f"{out}-stdin.har"],
-                                          stdin=log)  # fmt: skip
+                                          folder, stdin=log)  # fmt: skip
     return {name + label: command for name, command in named.items()}
 
 
