@@ -11,7 +11,7 @@ from typing import Any, Final
 import orjson
 
 from escalate._bundle._archive import archive_bytes
-from escalate._bundle._evidence import select_evidence
+from escalate._bundle._evidence import gather_evidence
 from escalate._bundle._manifest import (
     MANIFEST_NAME,
     command_text,
@@ -26,7 +26,6 @@ from escalate._har import har_document
 from escalate._render import render
 from escalate._render._format import BUNDLED_FORMATS
 from escalate._report import ReportOptions
-from escalate._report._build import report_and_checksums
 from escalate._report._model import Redactions, Report, SkippedLines
 from escalate._scan import ScanConfig, SecretScanner
 
@@ -60,13 +59,13 @@ def build_bundle(
     """Build the bundle archive in memory; raises the report's `InputError`/`OptionError`."""
     options = options or ReportOptions()
     scanner = SecretScanner(scan_config)
-    report, checksums = report_and_checksums(paths, options=options)
-    evidence = [scanner.scan_value(record) for record in select_evidence(paths, options, report)]
-    report = scanner.scan_strings(report)
+    gathered = gather_evidence(paths, options, checksums=True)
+    evidence = [scanner.scan_value(record) for record in gathered.evidence]
+    report = scanner.scan_strings(gathered.report)
     files = _content_files(report, evidence, scanner)
     manifest = scanner.scan_value(
         manifest_data(
-            report, input_entries(checksums), files, command=command_text(argv),
+            report, input_entries(gathered.checksums), files, command=command_text(argv),
             evidence_records=len(evidence), redactions=scanner.summary(),
         )
     )  # fmt: skip

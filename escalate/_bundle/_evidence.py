@@ -1,16 +1,18 @@
-"""Select the evidence a report cites: a second streaming pass over the same inputs.
+"""Select the evidence a report cites, from the candidates its own pass kept.
 
 The report engine keeps no records, only what its findings cite (requestIds, messageIds and the
-timestamps of the calls in each escalation package). This pass reads the inputs again with the
-same filters and keeps, as plain dicts, the records those citations name, plus the calls that
-define each stage's verdict (its first call, its last call and its first failure), so a bundle is
-small and says nothing about unrelated traffic. A selected record keeps the fields of
+timestamps of the calls in each escalation package). The same pass keeps, beside its state, the
+records any finding may cite (`escalate._report._aggregation._citable`, bounded whatever the log
+size); once the report is made, this module picks among them, as plain dicts, the records its
+citations name, plus the records that define each stage (its first, its last and its first
+failure), so a bundle is small and says nothing about unrelated traffic. The inputs are read
+once: standard input works like a file. A selected record keeps the fields of
 docs/record-schema.md only: keys another writer added (structlog context such as a customer's
 e-mail) are left out.
 
-Records are found by the report's own reader (any JSON spacing, the envelopes it unwraps, the
-same framing); a line over its `MAX_LINE` is skipped without being held, so memory stays bounded
-whatever the input.
+Records are those the report's reader found (any JSON spacing, the envelopes it unwraps, the same
+framing, the same filters; `--message-id` and `--request-id` select the records of the id itself,
+not of its whole operation).
 
 Each cited value selects a bounded number of records (the first ones in input order): a requestId
 or a timestamp `MAX_PER_CALL_CITATION`, a messageId `MAX_PER_MESSAGE` (its send, the lifecycle
@@ -19,23 +21,26 @@ events and their retries). Real requestIds are unique, but logs replayed or merg
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from escalate._report._client_filter import with_client
-from escalate._report._filters import ReportOptions, build_filter, call_message_ids
+import orjson
+
+from escalate._report._aggregation._citable import (
+    MAX_PER_MESSAGE,
+    Citable,
+    Item,
+    Position,
+)
+from escalate._report._build import read_inputs, report_from_state
+from escalate._report._filters import ReportOptions, call_message_ids
 from escalate._report._model import Report
-from escalate._report._reading._inputs import resolve_sources
-from escalate._report._reading._reader import Consume, LineStats, parsed, scan_steps
 from escalate._report._reading._records import BrokenRecord, CallRecord, Record, record_from_object
-from escalate._report._reading._sources import Source
-from escalate._schema import FIELDS_BY_KIND, STAGE_WEBHOOKS
+from escalate._report._reading._sources import InputChecksum
+from escalate._schema import FIELDS_BY_KIND
 
-#: (source index, line number): where a record was read, its identity and its tie-breaker.
-Position = tuple[int, int]
 MAX_PER_CALL_CITATION = 5
-MAX_PER_MESSAGE = 20
 
 
 @dataclass(frozen=True)
@@ -48,32 +53,11 @@ class Citations:
 
 
 @dataclass
-class _StageMarks:
-    """The stage-defining records of one stage seen so far (small, whatever the log size)."""
-
-    first: tuple[Position, dict[str, Any]] | None = None
-    last: tuple[Position, dict[str, Any]] | None = None
-    first_failure: tuple[Position, dict[str, Any]] | None = None
-
-    def note(self, position: Position, raw: dict[str, Any], failed: bool) -> None:
-        """Remember a record of this stage."""
-        if self.first is None:
-            self.first = (position, raw)
-        self.last = (position, raw)
-        if failed and self.first_failure is None:
-            self.first_failure = (position, raw)
-
-    def chosen(self) -> Iterator[tuple[Position, dict[str, Any]]]:
-        """The records that define the stage."""
-        yield from (mark for mark in (self.first, self.last, self.first_failure) if mark)
-
-
-@dataclass
 class _Selection:
     """Cited records and stage marks, keyed by position so nothing is kept twice."""
 
     cited: dict[Position, dict[str, Any]] = field(default_factory=dict)
-    stages: dict[str, _StageMarks] = field(default_factory=dict)
+    stages: dict[Position, dict[str, Any]] = field(default_factory=dict)
     uses: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def cite(self, position: Position, raw: dict[str, Any], keys: list[tuple[str, str]]) -> None:
@@ -87,9 +71,7 @@ class _Selection:
     def records(self) -> list[dict[str, Any]]:
         """The selected records in time order (input order among equal times): the same for a
         log and its newest-first export."""
-        chosen = dict(self.cited)
-        for marks in self.stages.values():
-            chosen.update(marks.chosen())
+        chosen = {**self.cited, **self.stages}
         return [chosen[position] for position in sorted(chosen, key=lambda p: (chosen[p]["ts"], p))]
 
 
@@ -114,25 +96,51 @@ def citations(report: Report) -> Citations:
     return Citations(frozenset(request_ids), frozenset(message_ids), frozenset(timestamps))
 
 
-def select_evidence(
-    paths: Sequence[str], options: ReportOptions, report: Report
-) -> list[dict[str, Any]]:
-    """Return the raw records (as parsed, not yet scanned) that `report` cites, in input order."""
-    sources = resolve_sources(paths)
-    record_filter = build_filter(options)
-    if options.client is not None:
-        record_filter = with_client(sources, record_filter, options.client)
+class Gathered(NamedTuple):
+    """A report, the evidence it cites and the inputs' checksums, from one pass over them."""
+
+    report: Report
+    evidence: list[dict[str, Any]]  #: raw records (schema fields only), not yet scanned
+    checksums: tuple[InputChecksum, ...]  #: of every input as stored, with `checksums`
+
+
+def gather_evidence(
+    paths: Sequence[str], options: ReportOptions, *, checksums: bool = False
+) -> Gathered:
+    """Read the inputs once: the report, the evidence its findings cite and, with `checksums`,
+    the size and SHA-256 of every input (standard input included)."""
+    read = read_inputs(paths, options, checksums=checksums, citing=True)
+    report = report_from_state(read.state, options, read.files, read.skipped)
+    evidence = select_evidence(read.state.citable or Citable(), report)
+    return Gathered(report, evidence, read.checksums)
+
+
+def select_evidence(citable: Citable, report: Report) -> list[dict[str, Any]]:
+    """The records among `citable`'s candidates that `report` cites, and each stage's marks."""
     cited = citations(report)
     selection = _Selection()
-    for position, raw, record in _records(sources):
-        if record_filter is not None and not record_filter.accepts(record):
+    for position, item in citable.candidates(cited.message_ids):
+        found = _record_of(item)
+        if found is None:
             continue
+        raw, record = found
         keys = _citing_keys(record, cited)
         if keys:
-            selection.cite(position, raw, keys)
-        stage = record.stage if isinstance(record, CallRecord) else STAGE_WEBHOOKS
-        selection.stages.setdefault(stage, _StageMarks()).note(position, raw, _failed(record))
+            selection.cite(position, schema_fields(raw), keys)
+    for position, item in citable.stage_marks():
+        found = _record_of(item)
+        if found is not None:
+            selection.stages[position] = schema_fields(found[0])
     return selection.records()
+
+
+def _record_of(item: Item) -> tuple[dict[str, Any], Record] | None:
+    """The parsed record of a candidate (a bare record line is parsed here, once selected)."""
+    try:
+        raw = orjson.loads(item) if isinstance(item, bytes) else item
+        return raw, record_from_object(raw)
+    except (orjson.JSONDecodeError, BrokenRecord):  # a number orjson refuses, msgspec took
+        return None
 
 
 def _citing_keys(record: Record, cited: Citations) -> list[tuple[str, str]]:
@@ -146,43 +154,6 @@ def _citing_keys(record: Record, cited: Citations) -> list[tuple[str, str]]:
     if record.request_id is not None and record.request_id in cited.request_ids:
         keys.append(("request", record.request_id))
     return keys
-
-
-def _failed(record: Record) -> bool:
-    """A failing call, or a webhook whose signature or answer was not right."""
-    if isinstance(record, CallRecord):
-        return record.outcome != "ok"
-    status_ok = record.response_status is not None and 200 <= record.response_status < 300
-    return record.signature in ("invalid", "missing") or not status_ok
-
-
-def _records(sources: Sequence[Source]) -> Iterator[tuple[Position, dict[str, Any], Record]]:
-    """Yield every usable record with its position and its schema fields, found as the report's
-    reader finds them (any JSON spacing, envelopes, bounded lines); skip everything else."""
-    for index, source in enumerate(sources):
-        found: list[tuple[dict[str, Any], Record]] = []
-        number = 0
-        stats = LineStats()
-        for _ in scan_steps(source.chunks(), stats, parsed(_keeping(found), stats)):
-            for raw, record in found:
-                number += 1
-                yield (index, number), schema_fields(raw), record
-            found.clear()
-
-
-def _keeping(found: list[tuple[dict[str, Any], Record]]) -> Consume:
-    """The reader's record consumer that keeps each usable record with its parsed value."""
-
-    def keep(value: object) -> str | None:
-        try:
-            record = record_from_object(value)
-        except BrokenRecord as broken:
-            return broken.reason
-        if isinstance(value, dict):  # always: record_from_object takes JSON objects only
-            found.append((value, record))
-        return None
-
-    return keep
 
 
 def schema_fields(raw: dict[str, Any]) -> dict[str, Any]:

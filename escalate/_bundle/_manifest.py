@@ -30,7 +30,7 @@ def sha256_hex(data: bytes) -> str:
 
 def input_entries(checksums: Sequence[InputChecksum]) -> list[dict[str, Any]]:
     """One entry per input file (directories and globs expanded), with its size and SHA-256 as
-    the report's own pass read them (`report_and_checksums`): the inputs are not read again."""
+    the report's own pass read them (`read_inputs`): the inputs are not read again."""
     return [
         {"path": checksum.name, "size": checksum.size, "sha256": checksum.sha256}
         for checksum in checksums

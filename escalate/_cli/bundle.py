@@ -28,12 +28,6 @@ from escalate._report import InputError, OptionError, ReportOptions
 from escalate._scan import ScanConfig
 
 
-def reject_stdin(paths: Sequence[str]) -> None:
-    """Inputs are read twice (report, then cited evidence): standard input cannot be."""
-    if "-" in paths:
-        raise click.UsageError("standard input (-) cannot be read twice: save it to a file first")
-
-
 @click.command("bundle")
 @click.argument("paths", nargs=-1, type=str)
 @click.option(
@@ -55,7 +49,6 @@ def bundle_command(
         return
     if not paths or output is None:
         raise click.UsageError("give the logs and -o ticket.zip (or --verify ticket.zip)")
-    reject_stdin(paths)
     argv = command_line("bundle", paths, filters)
     summary = _write(paths, output, report_options(filters), config, argv)
     warn_skipped(summary.skipped)

@@ -1,6 +1,7 @@
 """The `escalate har` command: the cited evidence of a report as a HAR 1.2 file.
 
-Same inputs and filters as `escalate report` (escalate/_cli/_options.py). The records go
+Same inputs and filters as `escalate report` (escalate/_cli/_options.py), read once (standard
+input `-` too): the report's pass keeps the records its findings may cite. The records go
 through the secret scan before the HAR is built, and the HAR text once more before it is written.
 Exit codes: 0 written, 2 usage or input error.
 """
@@ -13,7 +14,7 @@ from typing import Any
 import click
 import orjson
 
-from escalate._bundle import select_evidence
+from escalate._bundle import gather_evidence
 from escalate._cli._options import (
     InputProblem,
     load_config_or_exit,
@@ -23,10 +24,9 @@ from escalate._cli._options import (
     warn_skipped,
 )
 from escalate._cli._output import write_rendered
-from escalate._cli.bundle import reject_stdin
 from escalate._controls import json_escaped
 from escalate._har import har_document
-from escalate._report import InputError, OptionError, build_report
+from escalate._report import InputError, OptionError
 from escalate._scan import SecretScanner
 
 
@@ -40,15 +40,13 @@ def har_command(
     paths: tuple[str, ...], output: Path | None, scan_config: Path | None, **filters: Any
 ) -> None:
     """Export the evidence a report cites as HAR 1.2 (shapes, never bodies or credentials)."""
-    reject_stdin(paths)
     scanner = SecretScanner(load_config_or_exit(scan_config))
-    options = report_options(filters)
     try:
-        report = build_report(list(paths), options=options)
-        records = [scanner.scan_value(r) for r in select_evidence(list(paths), options, report)]
+        gathered = gather_evidence(paths, report_options(filters))
     except (InputError, OptionError) as error:
         raise InputProblem(str(error)) from None
-    warn_skipped(report.inputs.skipped)
+    records = [scanner.scan_value(record) for record in gathered.evidence]
+    warn_skipped(gathered.report.inputs.skipped)
     document = scanner.scan_value(har_document(records))
     write_rendered(lambda: _har_text(document), scanner, output)
     redacted = sum(count for _, count in scanner.summary())

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from typing import NamedTuple
 
+from escalate._report._aggregation._citable import Citing, evidence_filter
 from escalate._report._aggregation._state import AggregateState
 from escalate._report._aggregation._timeline import build_timeline
 from escalate._report._client_filter import spool_stdin, with_client
@@ -47,21 +49,35 @@ _CLIENT_KEYS = (
 
 def build_report(paths: Sequence[str], *, options: ReportOptions) -> Report:
     """Read the logs at `paths` and diagnose them; raises `InputError` or `OptionError`."""
-    return report_and_checksums(paths, options=options, checksums=False)[0]
+    read = read_inputs(paths, options)
+    return report_from_state(read.state, options, read.files, read.skipped)
 
 
-def report_and_checksums(
-    paths: Sequence[str], *, options: ReportOptions, checksums: bool = True
-) -> tuple[Report, tuple[InputChecksum, ...]]:
-    """`build_report`, and from the same pass `(name, bytes, sha256)` of every input as stored,
-    in input order (what a bundle's manifest lists; standard input included)."""
+class InputsRead(NamedTuple):
+    """The aggregated state of the inputs, which inputs they were, and their checksums."""
+
+    state: AggregateState
+    files: tuple[str, ...]  #: the input names, each once, in the order given
+    skipped: tuple[tuple[str, str], ...]  #: directory or glob entries not read, with why
+    #: `(name, bytes, sha256)` of every input as stored, in input order (with `checksums`)
+    checksums: tuple[InputChecksum, ...]
+
+
+def read_inputs(
+    paths: Sequence[str], options: ReportOptions, *, checksums: bool = False, citing: bool = False
+) -> InputsRead:
+    """Resolve `paths` once and aggregate them in one pass (after the pre-passes that filters
+    need). `checksums`: also checksum every input as it is read (standard input included);
+    `citing`: also keep the records a finding may cite (`state.citable`)."""
     resolved = resolve_inputs(paths)
-    read = _aggregate(resolved.sources, options, checksums)
+    read = _aggregate(resolved.sources, options, checksums, citing)
     names = tuple(dict.fromkeys(source.name for source in resolved.sources))
-    return report_from_state(read.state, options, names, resolved.skipped), read.checksums
+    return InputsRead(read.state, names, resolved.skipped, read.checksums)
 
 
-def _aggregate(sources: Sequence[Source], options: ReportOptions, checksums: bool) -> Aggregated:
+def _aggregate(
+    sources: Sequence[Source], options: ReportOptions, checksums: bool, citing: bool
+) -> Aggregated:
     """The pass over the sources, with the filters (`--client` and ids need passes before it)."""
     record_filter = build_filter(options)
     spooled = None
@@ -73,7 +89,8 @@ def _aggregate(sources: Sequence[Source], options: ReportOptions, checksums: boo
             if spooled is None:
                 sources, spooled = spool_stdin(sources)
             record_filter = with_client(sources, record_filter, options.client)
-        return _aggregate_with(sources, record_filter, options, checksums)
+        cites = Citing(evidence_filter(record_filter)) if citing else None
+        return _aggregate_with(sources, record_filter, options, checksums, cites)
     finally:
         if spooled:
             os.unlink(spooled)
@@ -84,17 +101,18 @@ def _aggregate_with(
     record_filter: RecordFilter | None,
     options: ReportOptions,
     checksums: bool,
+    citing: Citing | None,
 ) -> Aggregated:
     if options.engine is Engine.DASK:
         from escalate._report._dask import dask_pass  # only a Dask run pays for it
 
         return dask_pass(
             sources, record_filter, options.scheduler, progress=options.progress,
-            checksums=checksums,
+            checksums=checksums, citing=citing,
         )  # fmt: skip
     return aggregate_inputs(
         sources, record_filter, jobs=max(options.jobs, 1), progress=options.progress,
-        checksums=checksums,
+        checksums=checksums, citing=citing,
     )  # fmt: skip
 
 

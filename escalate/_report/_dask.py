@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Final
 
+from escalate._report._aggregation._citable import Citing
 from escalate._report._aggregation._state import AggregateState
 from escalate._report._engine import (
     MIN_RANGE_BYTES,
@@ -28,6 +29,7 @@ from escalate._report._engine import (
     aggregate_run,
     merged,
     plan_tasks,
+    task_citings,
     usable_cpus,
 )
 from escalate._report._filters import OptionError, RecordFilter
@@ -48,11 +50,13 @@ def aggregate_on_dask(
     *,
     progress: Progress | None = None,
     min_range_bytes: int = MIN_RANGE_BYTES,
+    citing: Citing | None = None,
 ) -> AggregateState:
     """Aggregate every source on a Dask cluster into one state (the one-process state)."""
     return dask_pass(
-        sources, record_filter, scheduler, progress=progress, min_range_bytes=min_range_bytes
-    ).state
+        sources, record_filter, scheduler, progress=progress, min_range_bytes=min_range_bytes,
+        citing=citing,
+    ).state  # fmt: skip
 
 
 def dask_pass(
@@ -63,19 +67,28 @@ def dask_pass(
     progress: Progress | None = None,
     min_range_bytes: int = MIN_RANGE_BYTES,
     checksums: bool = False,
+    citing: Citing | None = None,
 ) -> Aggregated:
     """`aggregate_on_dask`, and with `checksums` every input's checksum (files are then read
-    whole, not in byte ranges)."""
+    whole, not in byte ranges); with `citing`, the records a finding may cite."""
     with connected(scheduler) as client:
         tasks = plan_tasks(sources, 1 if checksums else worker_threads(client), min_range_bytes)
-        remote = [task for task in tasks if task.portable]
+        pairs = list(zip(tasks, task_citings(tasks, citing), strict=True))
+        remote = [(task, cites) for task, cites in pairs if task.portable]
         futures = client.map(
-            aggregate_where_it_lives, [task.located() for task in remote],
-            record_filter=record_filter, checksums=checksums, pure=False,
+            aggregate_where_it_lives, [task.located() for task, _ in remote],
+            [cites for _, cites in remote], record_filter=record_filter, checksums=checksums,
+            pure=False,
         )  # fmt: skip
-        local = [task for task in tasks if not task.portable]
-        parts = [aggregate_run(local, record_filter, progress, checksums=checksums)]
-        for task, future in zip(remote, futures, strict=True):
+        local = [(task, cites) for task, cites in pairs if not task.portable]
+        local_tasks = [task for task, _ in local]
+        local_citings = [cites for _, cites in local]
+        parts = [
+            aggregate_run(
+                local_tasks, record_filter, progress, checksums=checksums, citings=local_citings
+            )
+        ]
+        for (task, _), future in zip(remote, futures, strict=True):
             parts.append(future.result())
             if progress is not None:
                 progress(task.size() or 0)
@@ -83,12 +96,16 @@ def dask_pass(
 
 
 def aggregate_where_it_lives(
-    task: Source, record_filter: RecordFilter | None, checksums: bool = False
+    task: Source,
+    citing: Citing | None = None,
+    *,
+    record_filter: RecordFilter | None = None,
+    checksums: bool = False,
 ) -> Aggregated:
     """On a worker: read `task` (`Source.located`: where the worker finds it, under the name the
     user gave)."""
     try:
-        return aggregate_run((task,), record_filter, checksums=checksums)
+        return aggregate_run((task,), record_filter, checksums=checksums, citings=(citing,))
     except InputError as error:
         where = "" if task.path is None else f" at {task.path}: a local path must be the same"
         raise InputError(f"{error} (read on a Dask worker{where} on every worker)") from None

@@ -13,7 +13,9 @@ reader hands parsed lines straight to the aggregator's fast path (`_aggregation.
 one, records are built, filtered and added. Asked for checksums, the pass also hashes each input
 as stored as it reads it (`Aggregated.checksums`); a file cut into byte ranges for `--jobs` is
 hashed whole by a thread of this process while the workers scan its ranges (SHA-256 costs about
-0.3 CPU second a GB here and releases the GIL: cheaper than giving up the split).
+0.3 CPU second a GB here and releases the GIL: cheaper than giving up the split). For a bundle
+or a HAR the pass also keeps the records a finding may cite (`Citing`, `state.citable`), each
+source's in a part of its own numbered by its place in the input.
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from functools import reduce
+from itertools import islice
 from typing import TYPE_CHECKING
 
+from escalate._report._aggregation._citable import Citable, Citing
+from escalate._report._aggregation._citing import filtered_consumer
 from escalate._report._aggregation._fast_path import folder
 from escalate._report._aggregation._state import AggregateState
 from escalate._report._filters import RecordFilter
@@ -61,11 +66,13 @@ def aggregate_sources(
     jobs: int = 1,
     progress: Progress | None = None,
     min_range_bytes: int = MIN_RANGE_BYTES,
+    citing: Citing | None = None,
 ) -> AggregateState:
     """Aggregate every source into one state, in at most `jobs` processes (never more than CPUs)."""
     return aggregate_inputs(
-        sources, record_filter, jobs=jobs, progress=progress, min_range_bytes=min_range_bytes
-    ).state
+        sources, record_filter, jobs=jobs, progress=progress, min_range_bytes=min_range_bytes,
+        citing=citing,
+    ).state  # fmt: skip
 
 
 def aggregate_inputs(
@@ -76,12 +83,17 @@ def aggregate_inputs(
     progress: Progress | None = None,
     min_range_bytes: int = MIN_RANGE_BYTES,
     checksums: bool = False,
+    citing: Citing | None = None,
 ) -> Aggregated:
-    """`aggregate_sources`, and with `checksums` the checksum of every input from the same pass."""
+    """`aggregate_sources`, and with `checksums` the checksum of every input from the same pass;
+    with `citing`, the records a finding may cite too (`state.citable`, for a bundle or a HAR)."""
     workers = max(1, min(jobs, usable_cpus()))
     tasks = plan_tasks(sources, workers, min_range_bytes)
+    citings = task_citings(tasks, citing)
     if workers <= 1 or len(tasks) <= 1:
-        return aggregate_run(tasks, record_filter, progress, read_ahead=True, checksums=checksums)
+        return aggregate_run(
+            tasks, record_filter, progress, read_ahead=True, checksums=checksums, citings=citings
+        )
     from concurrent.futures import ThreadPoolExecutor  # only --jobs pays for its import
 
     # a file cut into byte ranges is hashed whole by a thread here while the workers scan it
@@ -89,7 +101,7 @@ def aggregate_inputs(
     split = [source for source in sources if source not in planned] if checksums else []
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="escalate-hash") as hashing:
         whole = hashing.submit(checksums_of, split)
-        parts = _in_processes(tasks, record_filter, workers, progress, checksums)
+        parts = _in_processes(tasks, citings, record_filter, workers, progress, checksums)
         parts.append(Aggregated(AggregateState(), whole.result()))
     return merged(parts, sources)
 
@@ -111,6 +123,19 @@ def merged(parts: Iterable[Aggregated], sources: Sequence[Source]) -> Aggregated
     state = reduce(AggregateState.merge, (part.state for part in parts), AggregateState())
     by_name = {checksum.name: checksum for part in parts for checksum in part.checksums}
     return Aggregated(state, tuple(by_name[s.name] for s in sources if s.name in by_name))
+
+
+def task_citings(tasks: Sequence[Source], citing: Citing | None) -> tuple[Citing | None, ...]:
+    """Each task's `citing`, numbered by source: a file's byte ranges follow each other, its
+    first one starting at 0, so the source index goes up at each task that starts at 0."""
+    if citing is None:
+        return (None,) * len(tasks)
+    index = -1
+    citings: list[Citing | None] = []
+    for task in tasks:
+        index += task.offset == 0
+        citings.append(citing.for_source(index))
+    return tuple(citings)
 
 
 def usable_cpus() -> int:
@@ -153,25 +178,34 @@ def runs_of(tasks: Sequence[Source], count: int) -> list[tuple[Source, ...]]:
 
 def _in_processes(
     tasks: Sequence[Source],
+    citings: Sequence[Citing | None],
     record_filter: RecordFilter | None,
     workers: int,
     progress: Progress | None,
     checksums: bool,
 ) -> list[Aggregated]:
-    local = [task for task in tasks if not task.portable]  # stdin belongs to this process
-    runs = runs_of([task for task in tasks if task.portable], RUNS_PER_WORKER * workers)
-    mine = [tuple(local)] if local else []
+    pairs = list(zip(tasks, citings, strict=True))
+    local = [pair for pair in pairs if not pair[0].portable]  # stdin belongs to this process
+    portable = [pair for pair in pairs if pair[0].portable]
+    runs = runs_of([task for task, _ in portable], RUNS_PER_WORKER * workers)
+    cited = iter([citing for _, citing in portable])
+    run_citings = [tuple(islice(cited, len(run))) for run in runs]  # runs keep the tasks' order
+    mine = [(tuple(t for t, _ in local), tuple(c for _, c in local))] if local else []
     if not local and len(runs) <= workers:
         # one run per process: this one takes a share rather than wait (one pickled state less)
-        mine.append(runs.pop())
+        mine.append((runs.pop(), run_citings.pop()))
     pool_size = max(1, min(len(runs), workers - len(mine)))
     from concurrent.futures import ProcessPoolExecutor  # only --jobs pays for its import
 
     with ProcessPoolExecutor(max_workers=pool_size, mp_context=_fork_context()) as pool:
         futures = [
-            pool.submit(aggregate_run, run, record_filter, checksums=checksums) for run in runs
+            pool.submit(aggregate_run, run, record_filter, checksums=checksums, citings=cites)
+            for run, cites in zip(runs, run_citings, strict=True)
         ]
-        parts = [aggregate_run(run, record_filter, progress, checksums=checksums) for run in mine]
+        parts = [
+            aggregate_run(run, record_filter, progress, checksums=checksums, citings=cites)
+            for run, cites in mine
+        ]
         for run, future in zip(runs, futures, strict=True):
             parts.append(future.result())
             if progress is not None:
@@ -211,18 +245,21 @@ def aggregate_run(
     *,
     read_ahead: bool = False,
     checksums: bool = False,
+    citings: Sequence[Citing | None] | None = None,
 ) -> Aggregated:
     """Read sources one after the other into one partial state (and their checksums).
 
     `read_ahead`: one thread reads the next sources while this one is scanned; worth it only
     when a core is free, that is not when every core already scans a part (`--jobs`).
+    `citings`: each source's (`task_citings`), when the records a finding may cite are kept.
     """
     state = AggregateState()
     found: list[InputChecksum] = []
+    cites = iter(citings or (None,) * len(sources))
     read = _prefetch.read_ahead if read_ahead else _prefetch.read_in_turn
     with _gc_paused(), closing(read(sources, checksums=checksums)) as readings:
         for reading in readings:
-            _fold_source(state, reading, record_filter, progress)
+            _fold_source(state, reading, record_filter, progress, next(cites))
             if reading.checksum is not None:
                 found.append(reading.checksum)
     return Aggregated(state, tuple(found))
@@ -233,13 +270,21 @@ def _fold_source(
     reading: SourceReading,
     record_filter: RecordFilter | None,
     progress: Progress | None,
+    citing: Citing | None,
 ) -> None:
-    """Scan one source into `state`; count its lines and the records it held."""
+    """Scan one source into `state`; count its lines and the records it held. With `citing`,
+    the source's citation candidates are kept in a part of their own, then merged."""
     source, stats = reading.source, LineStats()
     before = (state.calls, state.webhooks)
     chunks = _reporting(reading.chunks, progress)
+    kept = state.citable
+    part = state.citable = None if citing is None else Citable(citing.source_index, source.offset)
     if record_filter is None:
-        scan_into(chunks, stats, folder(state, stats), source.layout())
+        scan_into(chunks, stats, folder(state, stats), source.layout())  # it notes in `part`
+    elif citing is not None and part is not None:
+        evidence = citing.evidence_filter
+        consume = filtered_consumer(state, record_filter, evidence, part, stats)
+        scan_into(chunks, stats, consume, source.layout())
     else:
         accepts, add = record_filter.accepts, state.add
         for record in scan_chunks(chunks, stats, source.layout()):
@@ -247,6 +292,7 @@ def _fold_source(
                 add(record)
             else:
                 state.filtered_out += 1
+    state.citable = part if kept is None else kept if part is None else kept.merge(part)
     add_line_stats(state, stats, source.name, source.offset)
     count_file_records(state, source.name, before)
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
 
 from escalate._cli import main
 
@@ -32,11 +31,3 @@ def test_docs_show_an_example_invocation(name: str) -> None:
     """The docs page has a console example running the command."""
     page = (DOCS / PAGES[name]).read_text(encoding="utf-8")
     assert f"$ escalate {name}" in page
-
-
-@pytest.mark.parametrize("name", ["bundle", "har"])
-def test_stdin_is_refused_with_a_reason(name: str, tmp_path: Path) -> None:
-    """`-` is a usage error, since inputs are read twice."""
-    result = CliRunner().invoke(main, [name, "-", "-o", str(tmp_path / "out")], input="")
-    assert result.exit_code == 2
-    assert "cannot be read twice" in result.output

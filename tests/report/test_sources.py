@@ -12,7 +12,7 @@ import pytest
 import zstandard
 
 from escalate._report import ReportOptions
-from escalate._report._build import report_and_checksums
+from escalate._report._build import build_report, read_inputs
 from escalate._report._engine import aggregate_inputs
 from escalate._report._model import report_to_dict
 from escalate._report._reading._inputs import resolve_sources
@@ -118,8 +118,8 @@ def test_many_small_files_report_what_the_same_lines_in_one_file_do(tmp_path: Pa
         (parts / f"{index:05d}.log").write_bytes(b"".join(lines[index : index + 2]))
     (tmp_path / "whole.log").write_bytes(_LOG)
     options = ReportOptions()
-    many, _ = report_and_checksums([str(parts)], options=options, checksums=False)
-    one, _ = report_and_checksums([str(tmp_path / "whole.log")], options=options, checksums=False)
+    many = build_report([str(parts)], options=options)
+    one = build_report([str(tmp_path / "whole.log")], options=options)
     keep = ("stages", "findings", "first_failing_stage", "verdict", "timeline")
     assert {k: report_to_dict(many)[k] for k in keep} == {k: report_to_dict(one)[k] for k in keep}
     assert (many.inputs.lines, many.inputs.calls, many.inputs.webhooks) == (
@@ -162,6 +162,6 @@ def test_standard_input_has_a_checksum_under_its_own_name(
 
     stored = gzip.compress(_LOG, mtime=0)
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stored)))
-    report, checksums = report_and_checksums(["-"], options=ReportOptions(client=client))
-    assert checksums == (InputChecksum("-", len(stored), hashlib.sha256(stored).hexdigest()),)
-    assert report.inputs.files == ("-",)
+    read = read_inputs(["-"], ReportOptions(client=client), checksums=True)
+    assert read.checksums == (InputChecksum("-", len(stored), hashlib.sha256(stored).hexdigest()),)
+    assert read.files == ("-",)

@@ -36,6 +36,7 @@ from typing import Any, Literal
 
 import msgspec
 
+from escalate._report._aggregation._citing import note_record, note_send, note_webhook
 from escalate._report._aggregation._groups import CallGroup, CallKey, WebhookGroup, WebhookKey
 from escalate._report._aggregation._state import AggregateState, wants_example
 from escalate._report._reading._reader import ConsumeLine, LineStats, parsed
@@ -179,7 +180,10 @@ def folder(state: AggregateState, stats: LineStats | None = None) -> ConsumeLine
 
     The callback returns None, or the reason the line is not a usable record; lines that are
     not bare records are unwrapped by the reference path, which counts envelopes in `stats`.
+    With `state.citable` (a bundle's pass), each record is also noted as a citation candidate
+    (`_citing`), from the fields already decoded.
     """
+    citable = state.citable
 
     def add_record(value: object) -> str | None:
         try:
@@ -187,6 +191,8 @@ def folder(state: AggregateState, stats: LineStats | None = None) -> ConsumeLine
         except BrokenRecord as broken:
             return broken.reason
         state.add(record)
+        if citable is not None and type(value) is dict:
+            note_record(citable, record, value)
         return None
 
     reference = parsed(add_record, stats)
@@ -226,8 +232,14 @@ def folder(state: AggregateState, stats: LineStats | None = None) -> ConsumeLine
                 group = hook_groups[key] = webhook_group(_new(WebhookKey, key))
             webhook_arrived(group, value.ts, value.message_id, value.external_reference,
                             value.timestamp_skew_s, value.parse_error is True)  # fmt: skip
+            if citable is not None:
+                note_webhook(citable, key, value.ts, value.message_id, line)
             return None
-        return None if fold_send(state, value, send_groups) else fold_call(line)
+        if not fold_send(state, value, send_groups):
+            return fold_call(line)
+        if citable is not None:
+            note_send(citable, value.status, value.ts, sent_message_id(value), line)
+        return None
 
     def fold_call(line: bytes) -> str | None:
         """Any other call: decoded whole into a `CallRecord`, added as the reference path does."""
@@ -236,12 +248,22 @@ def folder(state: AggregateState, stats: LineStats | None = None) -> ConsumeLine
         except _REFUSED:
             return reference(line)
         try:
-            state.add(call_record(call))
+            record = call_record(call)
+            state.add(record)
         except BrokenRecord as broken:
             return broken.reason
+        if citable is not None:
+            note_record(citable, record, line)
         return None
 
     return fold
+
+
+def sent_message_id(send: _Send) -> str:
+    """The one messageId of a send `fold_send` folded."""
+    results = send.response.results if send.response is not None else None
+    message_id = results[0].messageId if results else None
+    return message_id or ""
 
 
 def call_record(call: _AnyCall) -> CallRecord:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from escalate._report._aggregation._citable import Citable
 from escalate._report._aggregation._groups import (
     CallGroup,
     CallKey,
@@ -68,6 +69,7 @@ class AggregateState:
         "_second",
         "_second_end",
         "broken",
+        "citable",
         "client_ids",
         "envelopes",
         "examples",
@@ -117,6 +119,8 @@ class AggregateState:
         # `_second` exactly when _second <= text < _second_end, two comparisons and no slicing
         self._second = self._second_end = "\0"
         self._row: list[int] = []
+        #: the records a finding may cite, kept only for a bundle or a HAR (`_citable`)
+        self.citable: Citable | None = None
 
     @property
     def calls(self) -> int:
@@ -348,6 +352,9 @@ class AggregateState:
                 self.timeline[minute] = list(counts)
             else:
                 row[:] = [a + b for a, b in zip(row, counts, strict=True)]
+        if other.citable is not None:
+            citable = self.citable
+            self.citable = other.citable if citable is None else citable.merge(other.citable)
         return self
 
 

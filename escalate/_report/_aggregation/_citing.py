@@ -1,0 +1,101 @@
+"""Feed the citation candidates (`_citable.Citable`) from the report's own pass.
+
+One hook per path of the engine:
+
+- without a record filter, the fast path (`_fast_path.folder`, when `state.citable` is set)
+  notes each record it folds from the fields it already decoded (`note_webhook`, `note_send`;
+  no second decode), the line's bytes standing for the record until it is selected; a record
+  it decodes whole or parses with orjson is noted from that (`note_record`);
+- with a record filter, `filtered_consumer` takes the records as the reference path builds them,
+  adds those the filter accepts to the state and notes those the evidence filter accepts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from escalate._report._aggregation._citable import Citable, GroupKey, Item
+from escalate._report._filters import RecordFilter, call_message_ids
+from escalate._report._reading._reader import ConsumeLine, LineStats, parsed
+from escalate._report._reading._records import (
+    BrokenRecord,
+    CallRecord,
+    Record,
+    record_from_object,
+)
+from escalate._schema import (
+    OUTCOME_OK,
+    ROUTE_SEND,
+    SIGNATURE_INVALID,
+    SIGNATURE_MISSING,
+    STAGE_SEND,
+    STAGE_WEBHOOKS,
+)
+
+if TYPE_CHECKING:
+    from escalate._report._aggregation._state import AggregateState
+
+_BAD_SIGNATURES = (SIGNATURE_INVALID, SIGNATURE_MISSING)
+
+
+def note_webhook(
+    citable: Citable, key: GroupKey, ts: str, message_id: str | None, line: bytes
+) -> None:
+    """Note a webhook receipt the fast path folded; `key`: (signature, answer, event)."""
+    status = key[1]  # `_webhook_failed`, inline: it runs for most records of a log
+    failed = key[0] in _BAD_SIGNATURES or status is None or not 200 <= status < 300
+    citable.note(ts, STAGE_WEBHOOKS, key, failed, (message_id,) if message_id else (), line)
+
+
+def note_send(citable: Citable, status: int, ts: str, message_id: str, line: bytes) -> None:
+    """Note an accepted send the fast path folded (one messageId, no `errors[]`)."""
+    key = ("call", STAGE_SEND, "POST", ROUTE_SEND, status, OUTCOME_OK, None, False)
+    citable.note(ts, STAGE_SEND, key, False, (message_id,), line)
+
+
+def note_record(citable: Citable, record: Record, item: Item) -> None:
+    """Note a record built from `item` (its parsed value, or its line)."""
+    if isinstance(record, CallRecord):
+        count = record.response.get("errors_count") if record.response else None
+        partial = type(count) is int and count > 0
+        key: GroupKey = ("call", record.stage, record.method, record.route, record.status,
+                         record.outcome, record.error_code, partial)  # fmt: skip
+        ids = [m for m in call_message_ids(record) if type(m) is str]
+        citable.note(record.ts, record.stage, key, record.outcome != OUTCOME_OK, ids, item)
+        return
+    key = (record.signature, record.response_status, record.event)
+    mid = record.message_id
+    failed = _webhook_failed(record.signature, record.response_status)
+    citable.note(record.ts, STAGE_WEBHOOKS, key, failed, (mid,) if mid else (), item)
+
+
+def _webhook_failed(signature: str, status: int | None) -> bool:
+    """A receipt with a bad signature, or not answered 2xx (no answer recorded included)."""
+    return signature in _BAD_SIGNATURES or status is None or not 200 <= status < 300
+
+
+def filtered_consumer(
+    state: AggregateState,
+    record_filter: RecordFilter,
+    evidence: RecordFilter | None,
+    citable: Citable,
+    stats: LineStats,
+) -> ConsumeLine:
+    """The reference path with filters: add the records `record_filter` accepts to `state`,
+    note those `evidence` accepts in `citable`."""
+    accepts, add = record_filter.accepts, state.add
+
+    def consume(value: object) -> str | None:
+        try:
+            record = record_from_object(value)
+        except BrokenRecord as broken:
+            return broken.reason
+        if accepts(record):
+            add(record)
+        else:
+            state.filtered_out += 1
+        if type(value) is dict and (evidence is None or evidence.accepts(record)):
+            note_record(citable, record, value)
+        return None
+
+    return parsed(consume, stats)

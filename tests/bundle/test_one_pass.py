@@ -1,0 +1,204 @@
+"""Bundle and HAR read their inputs once: the report's pass keeps the records a finding may cite."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from click.testing import CliRunner
+
+from escalate._bundle import gather_evidence, select_evidence
+from escalate._bundle._archive import read_members
+from escalate._cli import main
+from escalate._cli._exit import ExitCode
+from escalate._report import ReportOptions
+from escalate._report._aggregation import _citable
+from escalate._report._aggregation._citable import Citing
+from escalate._report._build import read_inputs, report_from_state
+from escalate._report._engine import aggregate_sources
+from escalate._report._reading import _inputs
+from escalate._report._reading._inputs import resolve_sources
+from escalate._report._reading._sources import Source
+from tests.report.envelopes import WRAPPERS
+
+from ._second_pass import second_pass_evidence
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+SAMPLE_NAMES = sorted(path.name for path in SAMPLES.iterdir() if path.is_dir())
+OPTIONS = {
+    "no filter": ReportOptions(),
+    "--jobs 2": ReportOptions(jobs=2),
+    "--since": ReportOptions(since="2026-12-04T09:24:10Z"),
+    "--route": ReportOptions(route="/api/core/messages/send"),
+    "--delivery-grace": ReportOptions(delivery_grace_s=1),
+}
+
+
+@pytest.mark.parametrize("options", OPTIONS.values(), ids=list(OPTIONS))
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
+def test_evidence_is_what_a_second_pass_selects(name: str, options: ReportOptions) -> None:
+    """On every sample, with and without filters, the one-pass evidence is the second pass's."""
+    paths = [str(SAMPLES / name)]
+    gathered = gather_evidence(paths, options)
+    assert gathered.evidence == second_pass_evidence(paths, options, gathered.report)
+
+
+def test_evidence_of_the_traffic_log_is_what_a_second_pass_selects(traffic_log: Path) -> None:
+    """Real captured traffic (failures, webhooks, noise): the same evidence as a second pass."""
+    gathered = gather_evidence([str(traffic_log)], ReportOptions())
+    assert gathered.evidence
+    assert gathered.evidence == second_pass_evidence([str(traffic_log)], ReportOptions(),
+                                                     gathered.report)  # fmt: skip
+
+
+@pytest.mark.parametrize("envelope", sorted(WRAPPERS))
+def test_evidence_of_a_wrapped_log_is_what_a_second_pass_selects(
+    traffic_log: Path, tmp_path: Path, envelope: str
+) -> None:
+    """Records in a platform's envelope (parsed by the reference path): the second pass's."""
+    _, wrap = WRAPPERS[envelope]
+    wrapped = tmp_path / "wrapped.log"
+    wrapped.write_bytes(wrap(traffic_log.read_bytes().splitlines()))
+    gathered = gather_evidence([str(wrapped)], ReportOptions())
+    assert gathered.evidence
+    assert gathered.evidence == second_pass_evidence([str(wrapped)], ReportOptions(),
+                                                     gathered.report)  # fmt: skip
+
+
+def test_byte_ranges_merge_to_the_evidence_of_one_pass(tmp_path: Path) -> None:
+    """A log split into byte ranges over two processes gives the evidence of one process."""
+    log = tmp_path / "all.jsonl"
+    log.write_bytes(b"".join(path.read_bytes() for path in sorted(SAMPLES.glob("*/*.jsonl"))))
+    sources = resolve_sources([str(log)])
+    options = ReportOptions()
+    whole = aggregate_sources(sources, None, citing=Citing())
+    split = aggregate_sources(sources, None, jobs=2, min_range_bytes=4096, citing=Citing())
+    assert len(split.segments) > 1
+    report = report_from_state(whole, options, (str(log),))
+    assert whole.citable is not None and split.citable is not None
+    assert select_evidence(split.citable, report) == select_evidence(whole.citable, report)
+    assert select_evidence(whole.citable, report) == second_pass_evidence([str(log)], options,
+                                                                          report)  # fmt: skip
+
+
+def test_inputs_are_resolved_and_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`bundle`'s evidence costs no second read: each source is opened once, resolved once."""
+    opened: list[str] = []
+    resolved: list[tuple[str, ...]] = []
+    real_chunks, real_resolve = Source.chunks, _inputs.resolve_inputs
+
+    def counted_chunks(source: Source, *args: Any, **kwargs: Any) -> Iterator[bytes]:
+        opened.append(source.name)
+        return real_chunks(source, *args, **kwargs)
+
+    def counted_resolve(paths: Any) -> _inputs.ResolvedInputs:
+        resolved.append(tuple(paths))
+        return real_resolve(paths)
+
+    monkeypatch.setattr(Source, "chunks", counted_chunks)
+    monkeypatch.setattr("escalate._report._build.resolve_inputs", counted_resolve)
+    gather_evidence([str(SAMPLES / "mixed")], ReportOptions())
+    assert sorted(opened) == sorted(str(path) for path in (SAMPLES / "mixed").glob("*.jsonl"))
+    assert len(resolved) == 1
+
+
+def test_bundle_reads_standard_input(tmp_path: Path) -> None:
+    """`escalate bundle -` bundles a piped log: the same report and evidence as from the file,
+    and the manifest lists `-` with the size and SHA-256 of the bytes read."""
+    log = SAMPLES / "accepted_not_delivered" / "app.jsonl"
+    from_file, from_stdin = tmp_path / "file.zip", tmp_path / "stdin.zip"
+    runner = CliRunner()
+    assert runner.invoke(main, ["bundle", str(log), "-o", str(from_file)]).exit_code == 0
+    result = runner.invoke(main, ["bundle", "-", "-o", str(from_stdin)], input=log.read_bytes())
+    assert result.exit_code == ExitCode.OK, result.output
+    file_members, stdin_members = read_members(from_file), read_members(from_stdin)
+    assert stdin_members["evidence.jsonl"] == file_members["evidence.jsonl"]
+    assert stdin_members["evidence.jsonl"].count(b"\n") > 0
+    report = orjson.loads(stdin_members["report.json"])
+    assert report["findings"] == orjson.loads(file_members["report.json"])["findings"]
+    data = log.read_bytes()
+    (entry,) = orjson.loads(stdin_members["manifest.json"])["inputs"]
+    assert entry == {"path": "-", "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def test_har_reads_standard_input(tmp_path: Path) -> None:
+    """`escalate har -` writes the HAR of a piped log, the one the file gives."""
+    log = SAMPLES / "send_forbidden" / "app.jsonl"
+    runner = CliRunner()
+    from_file = runner.invoke(main, ["har", str(log)])
+    from_stdin = runner.invoke(main, ["har", "-"], input=log.read_bytes())
+    assert from_stdin.exit_code == ExitCode.OK, from_stdin.output
+    assert from_stdin.stdout == from_file.stdout
+    assert orjson.loads(from_stdin.stdout)["log"]["entries"]
+
+
+def test_stdin_with_a_client_filter_is_hashed_from_its_spooled_copy(tmp_path: Path) -> None:
+    """With `--client` (stdin is spooled for its pre-passes) the manifest still hashes stdin."""
+    log = SAMPLES / "mixed" / "app.jsonl"
+    output = tmp_path / "stdin.zip"
+    result = CliRunner().invoke(main, ["bundle", "-", "-o", str(output), "--client", "nobody"],
+                                input=log.read_bytes())  # fmt: skip
+    assert result.exit_code == ExitCode.OK, result.output
+    (entry,) = orjson.loads(read_members(output)["manifest.json"])["inputs"]
+    assert entry["sha256"] == hashlib.sha256(log.read_bytes()).hexdigest()
+
+
+def _webhook_line(number: int) -> bytes:
+    record = {"schema": "escalate.evidence/1", "kind": "webhook",
+              "ts": f"2026-12-04T09:{number // 60000 % 60:02d}:{number // 1000 % 60:02d}."
+                    f"{number % 1000:03d}000Z",
+              "route": "/hooks", "event": "message.queued", "message_id": f"msg_{number:08d}",
+              "signature": "valid", "response_status": 200}  # fmt: skip
+    return orjson.dumps(record) + b"\n"
+
+
+def test_candidates_stay_bounded_whatever_the_log(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More messages than the bound: the messages first seen earliest are kept, no more."""
+    monkeypatch.setattr(_citable, "MAX_MESSAGES", 50)
+    monkeypatch.setattr(_citable, "_EVICT_SLACK", 5)
+    log = tmp_path / "many.jsonl"
+    log.write_bytes(b"".join(_webhook_line(number) for number in range(2000)))
+    state = read_inputs([str(log)], ReportOptions(), citing=True).state
+    assert state.citable is not None
+    assert sorted(state.citable.messages) == [f"msg_{number:08d}" for number in range(50)]
+    assert len(state.citable.candidates()) <= 3 + _citable.EARLIEST_PER_GROUP + 5 + 50
+
+
+def test_candidates_stay_within_their_byte_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Long records: the messages' records stay under the byte budget, earliest messages kept."""
+    monkeypatch.setattr(_citable, "MAX_MESSAGE_BYTES", 100_000)
+    padded = [_webhook_line(number)[:-2] + b',"context":"' + b"x" * 5000 + b'"}\n'
+              for number in range(200)]  # fmt: skip
+    log = tmp_path / "long.jsonl"
+    log.write_bytes(b"".join(padded))
+    state = read_inputs([str(log)], ReportOptions(), citing=True).state
+    assert state.citable is not None
+    kept = sorted(state.citable.messages)
+    assert len(kept) > 0 and state.citable.message_bytes <= 100_000
+    assert kept == [f"msg_{number:08d}" for number in range(len(kept))]
+
+
+def test_stdin_read_in_byte_ranges_is_hashed_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--client --jobs 2` on stdin: its spooled copy is read in ranges by two processes, and the
+    manifest still gives the SHA-256 of the whole input."""
+    from escalate._report import _engine
+
+    monkeypatch.setitem(_engine.aggregate_inputs.__kwdefaults__, "min_range_bytes", 4096)
+    monkeypatch.setattr(_engine, "usable_cpus", lambda: 2)
+    data = b"".join(path.read_bytes() for path in sorted(SAMPLES.glob("*/*.jsonl")))
+    output = tmp_path / "stdin.zip"
+    result = CliRunner().invoke(main, ["bundle", "-", "-o", str(output), "--jobs", "2",
+                                       "--client", "nobody"], input=data)  # fmt: skip
+    assert result.exit_code == ExitCode.OK, result.output
+    (entry,) = orjson.loads(read_members(output)["manifest.json"])["inputs"]
+    assert entry == {"path": "-", "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
