@@ -27,6 +27,7 @@ from escalate._report._engine import (
     Aggregated,
     Progress,
     aggregate_run,
+    by_portability,
     merged,
     plan_tasks,
     task_citings,
@@ -73,25 +74,20 @@ def dask_pass(
     whole, not in byte ranges); with `citing`, the records a finding may cite."""
     with connected(scheduler) as client:
         tasks = plan_tasks(sources, 1 if checksums else worker_threads(client), min_range_bytes)
-        pairs = list(zip(tasks, task_citings(tasks, citing), strict=True))
-        remote = [(task, cites) for task, cites in pairs if task.portable]
+        citings = task_citings(tasks, citing)
+        remote, local = by_portability(tasks)
         futures = client.map(
-            aggregate_where_it_lives, [task.located() for task, _ in remote],
-            [cites for _, cites in remote], record_filter=record_filter, checksums=checksums,
+            aggregate_where_it_lives, [tasks[i].located() for i in remote],
+            [citings[i] for i in remote], record_filter=record_filter, checksums=checksums,
             pure=False,
         )  # fmt: skip
-        local = [(task, cites) for task, cites in pairs if not task.portable]
-        local_tasks = [task for task, _ in local]
-        local_citings = [cites for _, cites in local]
-        parts = [
-            aggregate_run(
-                local_tasks, record_filter, progress, checksums=checksums, citings=local_citings
-            )
-        ]
-        for (task, _), future in zip(remote, futures, strict=True):
+        here = [tasks[i] for i in local]
+        cites = [citings[i] for i in local]
+        parts = [aggregate_run(here, record_filter, progress, checksums=checksums, citings=cites)]
+        for i, future in zip(remote, futures, strict=True):
             parts.append(future.result())
             if progress is not None:
-                progress(task.size() or 0)
+                progress(tasks[i].size() or 0)
     return merged(parts, sources)
 
 

@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from functools import reduce
-from itertools import islice
 from typing import TYPE_CHECKING
 
 from escalate._report._aggregation._citable import Citable, Citing
@@ -176,6 +175,17 @@ def runs_of(tasks: Sequence[Source], count: int) -> list[tuple[Source, ...]]:
     return [*runs, tuple(run)] if run else runs
 
 
+def by_portability(tasks: Sequence[Source]) -> tuple[list[int], list[int]]:
+    """The indexes of the tasks another process can read, and of those only this one can
+    (standard input)."""
+    portable = [i for i, task in enumerate(tasks) if task.portable]
+    return portable, [i for i, task in enumerate(tasks) if not task.portable]
+
+
+#: sources read one after the other by one process, with their `citings`
+Work = tuple[tuple[Source, ...], tuple[Citing | None, ...]]
+
+
 def _in_processes(
     tasks: Sequence[Source],
     citings: Sequence[Citing | None],
@@ -184,33 +194,44 @@ def _in_processes(
     progress: Progress | None,
     checksums: bool,
 ) -> list[Aggregated]:
-    pairs = list(zip(tasks, citings, strict=True))
-    local = [pair for pair in pairs if not pair[0].portable]  # stdin belongs to this process
-    portable = [pair for pair in pairs if pair[0].portable]
-    runs = runs_of([task for task, _ in portable], RUNS_PER_WORKER * workers)
-    cited = iter([citing for _, citing in portable])
-    run_citings = [tuple(islice(cited, len(run))) for run in runs]  # runs keep the tasks' order
-    mine = [(tuple(t for t, _ in local), tuple(c for _, c in local))] if local else []
-    if not local and len(runs) <= workers:
-        # one run per process: this one takes a share rather than wait (one pickled state less)
-        mine.append((runs.pop(), run_citings.pop()))
+    mine, runs = _shares(tasks, citings, workers)
     pool_size = max(1, min(len(runs), workers - len(mine)))
     from concurrent.futures import ProcessPoolExecutor  # only --jobs pays for its import
 
     with ProcessPoolExecutor(max_workers=pool_size, mp_context=_fork_context()) as pool:
         futures = [
             pool.submit(aggregate_run, run, record_filter, checksums=checksums, citings=cites)
-            for run, cites in zip(runs, run_citings, strict=True)
+            for run, cites in runs
         ]
         parts = [
             aggregate_run(run, record_filter, progress, checksums=checksums, citings=cites)
             for run, cites in mine
         ]
-        for run, future in zip(runs, futures, strict=True):
+        for (run, _), future in zip(runs, futures, strict=True):
             parts.append(future.result())
             if progress is not None:
                 progress(sum(task.size() or 0 for task in run))
     return parts
+
+
+def _shares(
+    tasks: Sequence[Source], citings: Sequence[Citing | None], workers: int
+) -> tuple[list[Work], list[Work]]:
+    """This process's work and the pool's runs (`runs_of`), each task with its citing."""
+
+    def work(indexes: Sequence[int]) -> Work:
+        return tuple(tasks[i] for i in indexes), tuple(citings[i] for i in indexes)
+
+    portable, local = by_portability(tasks)
+    runs: list[Work] = []
+    for run in runs_of([tasks[i] for i in portable], RUNS_PER_WORKER * workers):
+        runs.append(work(portable[: len(run)]))  # runs keep the tasks' order
+        del portable[: len(run)]
+    mine = [work(local)] if local else []
+    if not local and len(runs) <= workers:
+        # one run per process: this one takes a share rather than wait (one pickled state less)
+        mine.append(runs.pop())
+    return mine, runs
 
 
 def _size(task: Source) -> int:
