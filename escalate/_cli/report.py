@@ -6,9 +6,7 @@ names, e.g. a 404 on /api/core/numbers), 2 usage or input error, 4 no evidence r
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,6 +32,7 @@ from escalate._render import Format, render
 from escalate._report import InputError, OptionError, ReportOptions, build_report
 from escalate._report._filters import Engine
 from escalate._report._model import Report
+from escalate._report._reading._inputs import resolve_sources
 from escalate._report._redact import redact_report
 from escalate._scan import ScanConfig, SecretScanner
 
@@ -143,20 +142,28 @@ def _build(inputs: list[str], options: ReportOptions) -> Report:
 
 @contextmanager
 def _progress_bar(inputs: list[str], wanted: bool | None) -> Iterator[Callable[[int], None] | None]:
-    total = _input_bytes(inputs)
-    show = wanted if wanted is not None else (sys.stderr.isatty() and total >= PROGRESS_MIN_BYTES)
-    if not show:
+    length = _bar_length(inputs, wanted)
+    if length is None:
         yield None
         return
-    with click.progressbar(length=max(total, 1), label="reading", file=sys.stderr) as bar:
+    with click.progressbar(length=max(length, 1), label="reading", file=sys.stderr) as bar:
         yield bar.update
 
 
+def _bar_length(inputs: list[str], wanted: bool | None) -> int | None:
+    """The bytes to read when a bar is drawn, else None; the inputs are sized only when a bar
+    may be drawn (asked for, or on a terminal)."""
+    if wanted is False or (wanted is None and not sys.stderr.isatty()):
+        return None
+    total = _input_bytes(inputs)
+    return total if wanted or total >= PROGRESS_MIN_BYTES else None
+
+
 def _input_bytes(inputs: list[str]) -> int:
-    total = 0
-    for path in inputs:
-        for root, _, files in os.walk(path) if os.path.isdir(path) else [("", [], [path])]:
-            for name in files:
-                with contextlib.suppress(OSError):
-                    total += os.path.getsize(os.path.join(root, name))
-    return total
+    """The stored size of the sources the inputs resolve to, as far as known without reading
+    them (standard input, a pipe, a URL add nothing)."""
+    try:
+        sources = resolve_sources(inputs)
+    except InputError:
+        return 0  # build_report names the input in its error
+    return sum(source.size() or 0 for source in sources)

@@ -1,7 +1,8 @@
 """The follow loop: poll the files, fold what is new, say what changed, stop when asked.
 
-On a terminal the view is redrawn in place (`follow.txt.j2`); otherwise one plain line is
-appended per change. Every line and view passes the last secret scan, like a report.
+On a terminal the view is redrawn in place (the `follow` document of the text format,
+`follow.txt.j2`); otherwise one plain line is appended per change. Every line and view passes
+the last secret scan, like a report.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import datetime, timezone
 from escalate._follow._changes import file_event, report_changes, status_line
 from escalate._follow._live import LiveState
 from escalate._follow._tail import Tail
-from escalate._render._environment import environment
+from escalate._render import Format, render_document
 from escalate._report import ReportOptions
 from escalate._report._model import Report, report_to_dict
 from escalate._report._redact import redact_report
@@ -137,9 +138,8 @@ class _Display:
             self.write(CLEAR + self.scanner.scan_text(self._view(self.report)))
 
     def _view(self, report: Report) -> str:
-        template = environment(False).get_template("follow.txt.j2")
-        return template.render(report=report_to_dict(report), recent=list(self.recent),
-                               updated=_now())  # fmt: skip
+        view = {"report": report_to_dict(report), "recent": list(self.recent), "updated": _now()}
+        return render_document("follow", view, Format.TEXT)
 
 
 def _now() -> str:

@@ -8,14 +8,13 @@ Memory per file is one chunk being read plus at most one partial line (`MAX_LINE
 
 from __future__ import annotations
 
-import glob
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from escalate._report._reading._compression import is_compressed
-from escalate._report._reading._inputs import resolve_sources
+from escalate._report._reading._inputs import files_present, resolve_sources
 from escalate._report._reading._reader import MAX_LINE, LineStats
 from escalate._report._reading._sources import CHUNK_SIZE, InputError
 
@@ -80,24 +79,13 @@ class Tail:
     def _present(self) -> dict[tuple[int, int], str]:
         """The identity of every file the paths name now (a rotated name may be missing)."""
         present: dict[tuple[int, int], str] = {}
-        for name in self._names():
+        for name in files_present(self.paths):
             try:
                 stat = os.stat(name)
             except OSError:
                 continue
             present.setdefault((stat.st_dev, stat.st_ino), name)
         return present
-
-    def _names(self) -> Iterator[str]:
-        for path in self.paths:
-            if os.path.isdir(path):
-                for root, dirs, files in os.walk(path):
-                    dirs.sort()
-                    yield from (os.path.join(root, f) for f in sorted(files) if f[0] != ".")
-            elif glob.has_magic(path) and not os.path.exists(path):
-                yield from sorted(glob.glob(path, recursive=True))
-            else:
-                yield path
 
     def _start(self, identity: tuple[int, int], name: str) -> Iterator[Block]:
         try:

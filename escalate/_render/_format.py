@@ -26,7 +26,7 @@ class Format:
     TEXT: ClassVar[Format]
 
     def template(self, document: str = "report") -> str:
-        """The built-in template of `document` (`report`, `diff`) in this format."""
+        """The built-in template of `document` (`report`, `diff`, `follow`) in this format."""
         return f"{document}.{self.extension}.j2"
 
     def file_name(self, document: str = "report") -> str:

@@ -8,13 +8,17 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import click
 import orjson
 import pytest
 from click.testing import CliRunner
 
 from escalate._cli import main
 from escalate._render._format import FORMAT_NAMES
+from escalate._report._reading import _inputs as inputs_module
+from escalate._report._reading._inputs import resolve_sources
 from tests.report.builders import healthy_run, send_call, write_log
 
 
@@ -134,6 +138,66 @@ def test_progress_bar_on_request(failing_log: Path) -> None:
     )
     assert result.exit_code == 1
     assert "send_forbidden" in result.stdout
+
+
+def _bar_lengths(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The length of every progress bar drawn from now on."""
+    lengths: list[int] = []
+    progressbar = click.progressbar
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        lengths.append(kwargs["length"])
+        return progressbar(*args, **kwargs)
+
+    monkeypatch.setattr(click, "progressbar", recording)
+    return lengths
+
+
+def test_progress_bar_length_is_the_size_of_the_sources_read(
+    failing_log: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bar's length is the stored size of the files the inputs resolve to: a directory's
+    files (not its hidden ones), a glob's matches."""
+    logs = tmp_path / "logs"
+    (logs / "api").mkdir(parents=True)
+    read = [shutil.copy(failing_log, logs / "api" / "a.jsonl"), logs / "b.jsonl"]
+    gzip_log = tmp_path / "c.jsonl.gz"
+    read[1].write_bytes(failing_log.read_bytes() * 3)
+    gzip_log.write_bytes(gzip.compress(failing_log.read_bytes()))
+    (logs / ".b.jsonl.swp").write_bytes(b"x" * 1000)
+    inputs = [str(logs), str(tmp_path / "*.gz")]
+    lengths = _bar_lengths(monkeypatch)
+    result = CliRunner().invoke(main, ["report", "--progress", "--format", "json", *inputs])
+    assert result.exit_code == 1
+    sizes = [os.path.getsize(path) for path in (*read, gzip_log)]
+    assert lengths == [sum(sizes)]
+    assert lengths == [sum(source.size() or 0 for source in resolve_sources(inputs))]
+
+
+def test_without_a_bar_the_inputs_are_resolved_once(
+    failing_log: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--no-progress draws no bar, and the inputs are expanded only to be read."""
+    lengths = _bar_lengths(monkeypatch)
+    expanded: list[str] = []
+    expand = inputs_module._expand
+
+    def counting(path: str, skipped: list[tuple[str, str]]) -> list[str]:
+        expanded.append(path)
+        return expand(path, skipped)
+
+    monkeypatch.setattr(inputs_module, "_expand", counting)
+    result = CliRunner().invoke(main, ["report", "--no-progress", str(failing_log)])
+    assert result.exit_code == 1
+    assert (lengths, expanded) == ([], [str(failing_log)])
+
+
+def test_progress_bar_on_a_missing_input_exits_2(tmp_path: Path) -> None:
+    """--progress with an input that does not exist: the input error, not a traceback."""
+    missing = str(tmp_path / "gone.log")
+    code, output = _run("--progress", missing)
+    assert code == 2
+    assert f"{missing}: no such file or directory" in output
 
 
 def test_broken_template_exits_2(healthy_log: Path, tmp_path: Path) -> None:

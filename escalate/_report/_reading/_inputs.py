@@ -9,6 +9,7 @@ which the report counts and shows; reading goes on. Nothing waits on a FIFO or r
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import stat
@@ -53,6 +54,19 @@ def resolve_inputs(paths: Sequence[str]) -> ResolvedInputs:
     for path in paths:
         sources.extend(source_named(name) for name in _expand(path, skipped))
     return ResolvedInputs(tuple(sources), tuple(skipped))
+
+
+def files_present(paths: Sequence[str]) -> list[str]:
+    """The names `paths` expand to now, by `resolve_inputs`'s rules, for `--follow` to poll.
+
+    A path that names nothing at this moment (a file rotated away, a directory emptied, a glob
+    matching nothing yet) adds no name and is no error: it may name files at the next poll.
+    """
+    names: list[str] = []
+    for path in paths:
+        with contextlib.suppress(InputError):
+            names.extend(_expand(path, []))
+    return names
 
 
 def source_named(name: str) -> Source:

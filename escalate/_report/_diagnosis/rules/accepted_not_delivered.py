@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from escalate._report._aggregation._messages import Overdue
 from escalate._report._aggregation._state import AggregateState
 from escalate._report._diagnosis.rules._base import BaseRule, RuleContext, plural, whoami_value
-from escalate._report._diagnosis.rules._package import cause, check
+from escalate._report._diagnosis.rules._package import cause, check, observed_evidence
 from escalate._report._diagnosis.rules._webhooks import (
     accepted_count,
     badly_signed,
@@ -14,7 +17,7 @@ from escalate._report._diagnosis.rules._webhooks import (
     rejected_count,
     select_hooks,
 )
-from escalate._report._model import Check, Evidence, Finding
+from escalate._report._model import Cause, Check, Evidence, Finding
 from escalate._schema import (
     EVENT_DELIVERY,
     EVENT_FAILED,
@@ -23,6 +26,12 @@ from escalate._schema import (
     LIFECYCLE_EVENTS,
     SIGNATURE_NOT_CHECKED,
     STAGE_WEBHOOKS,
+)
+
+QUEUED_ACTION = (
+    "Escalate to Red Cloud with the messageIds below: they were accepted and queued (your "
+    "receiver got message.queued, so the webhook path works) but got no message.sent, "
+    "message.delivery or message.failed within the grace window."
 )
 
 
@@ -54,96 +63,128 @@ class AcceptedNotDeliveredRule(BaseRule):
         overdue = overdue_messages(state, context.delivery_grace_s)
         if not overdue.total or state.webhooks == 0:
             return None
+        c = _receipt_counts(state, overdue.total)
         accepted = accepted_count(state)
-        bad_signature = hook_count(
-            select_hooks(state, badly_signed)
-        )
-        rejected = rejected_count(state)
-        unchecked = hook_count(select_hooks(state, lambda k: k.signature == SIGNATURE_NOT_CHECKED))
-        lifecycle = sum(state.events.get(event, 0) for event in LIFECYCLE_EVENTS)
-        queued = state.events.get(EVENT_QUEUED, 0)
-        failed_events = state.events.get(EVENT_FAILED, 0)
-        not_configured = whoami_value(state, "deliveryWebhookConfigured") is False
-        checks = (
-            check(
-                "webhook endpoint is reachable",
-                0,
-                state.webhooks,
-                f"{plural(state.webhooks, 'webhook request')} received",
-            ),
-            check(
-                "webhook signatures are being verified correctly",
-                bad_signature,
-                state.webhooks - unchecked,
-                f"{bad_signature} of {state.webhooks} webhook requests failed verification"
-                + (f"; {unchecked} not checked (no secret given to escalate)" if unchecked else ""),
-            ),
-            check(
-                "downstream webhook handling is not discarding the event",
-                rejected,
-                state.webhooks,
-                f"{rejected} of {state.webhooks} webhook requests were answered non-2xx",
-            ),
-            check(
-                "you are inspecting `message.sent`, `message.delivery`, and `message.failed`",
-                0 if lifecycle else 1,
-                state.webhooks,
-                f"{state.events.get(EVENT_SENT, 0)} sent, {state.events.get(EVENT_DELIVERY, 0)} "
-                f"delivery, {failed_events} failed, {queued} queued events received",
-            ),
-            delivery_configured_check(state),
-        )
-        causes = (
-            cause(
-                "webhook endpoint misconfiguration",
-                overdue.total * (not bad_signature and not rejected and not queued)
-                + (overdue.total if not_configured else 0),
-                f"{overdue.total} messages got no lifecycle event at all"
-                + ("; whoami said deliveryWebhookConfigured=false" if not_configured else ""),
-            ),
-            cause(
-                "the lifecycle stopped after `message.queued` (Red Cloud accepted and queued the "
-                "messages; nothing moved them downstream)",
-                min(queued, overdue.total) * (not bad_signature and not rejected),
-                f"{queued} message.queued events reached the receiver, but {overdue.total} "
-                "messages got no message.sent, message.delivery or message.failed",
-                action=(
-                    "Escalate to Red Cloud with the messageIds below: they were accepted and "
-                    "queued (your receiver got message.queued, so the webhook path works) but "
-                    "got no message.sent, message.delivery or message.failed within the grace "
-                    "window."
-                ),
-            ),
-            cause(
-                "webhook processing bug",
-                rejected,
-                f"{rejected} webhook requests answered non-2xx by the receiver",
-                contradicts="downstream webhook handling is not discarding the event",
-            ),
-            cause(
-                "provider-side downstream failure reported later by webhook",
-                failed_events,
-                f"{failed_events} message.failed events",
-            ),
-        )
-        message_ids = tuple(message_id for _, message_id in overdue.earliest)
         return self.finding(
             summary=(
                 f"{overdue.total} of {accepted} accepted messages got no message.sent, "
                 f"message.delivery or message.failed within {context.delivery_grace_s:g}s"
             ),
-            checks=checks,
-            causes=causes,
+            checks=(*_checks(c), delivery_configured_check(state)),
+            causes=_causes(c),
             next_action="Inspect webhook receipts before assuming the send path is broken.",
-            evidence=Evidence(
-                count=overdue.total,
-                first_seen=overdue.first,
-                last_seen=overdue.last,
-                message_ids=message_ids,
-                details=(
-                    ("accepted, no lifecycle", str(overdue.total)),
-                    ("accepted", str(accepted)),
-                ),
-            ),
+            evidence=_evidence(overdue, accepted),
             package=overdue_package(state, overdue, []),
         )
+
+
+@dataclass(frozen=True)
+class ReceiptCounts:
+    """What the webhook receiver got, against the accepted messages it got no lifecycle for."""
+
+    overdue: int  #: accepted messages with no lifecycle event within the grace window
+    received: int  #: webhook requests received
+    badly_signed: int  #: requests that failed signature verification
+    unchecked: int  #: requests not verified (no secret given to escalate)
+    rejected: int  #: requests the receiver answered non-2xx
+    lifecycle: int  #: lifecycle events received (sent, delivery, failed)
+    sent: int  #: message.sent events
+    delivered: int  #: message.delivery events
+    failed: int  #: message.failed events
+    queued: int  #: message.queued events
+    not_configured: bool  #: whoami said deliveryWebhookConfigured=false
+
+
+def _receipt_counts(state: AggregateState, overdue: int) -> ReceiptCounts:
+    """Count the receipts by how they were signed and answered, and the events by kind."""
+    return ReceiptCounts(
+        overdue=overdue,
+        received=state.webhooks,
+        badly_signed=hook_count(select_hooks(state, badly_signed)),
+        unchecked=hook_count(select_hooks(state, lambda k: k.signature == SIGNATURE_NOT_CHECKED)),
+        rejected=rejected_count(state),
+        lifecycle=sum(state.events.get(event, 0) for event in LIFECYCLE_EVENTS),
+        sent=state.events.get(EVENT_SENT, 0),
+        delivered=state.events.get(EVENT_DELIVERY, 0),
+        failed=state.events.get(EVENT_FAILED, 0),
+        queued=state.events.get(EVENT_QUEUED, 0),
+        not_configured=whoami_value(state, "deliveryWebhookConfigured") is False,
+    )
+
+
+def _checks(c: ReceiptCounts) -> tuple[Check, ...]:
+    """The guide's checks of the webhook path: reached, verified, handled, the right events."""
+    return (
+        check(
+            "webhook endpoint is reachable",
+            0,
+            c.received,
+            f"{plural(c.received, 'webhook request')} received",
+        ),
+        check(
+            "webhook signatures are being verified correctly",
+            c.badly_signed,
+            c.received - c.unchecked,
+            f"{c.badly_signed} of {c.received} webhook requests failed verification"
+            + (f"; {c.unchecked} not checked (no secret given to escalate)" if c.unchecked else ""),
+        ),
+        check(
+            "downstream webhook handling is not discarding the event",
+            c.rejected,
+            c.received,
+            f"{c.rejected} of {c.received} webhook requests were answered non-2xx",
+        ),
+        check(
+            "you are inspecting `message.sent`, `message.delivery`, and `message.failed`",
+            0 if c.lifecycle else 1,
+            c.received,
+            f"{c.sent} sent, {c.delivered} delivery, {c.failed} failed, {c.queued} queued events "
+            "received",
+        ),
+    )
+
+
+def _causes(c: ReceiptCounts) -> tuple[Cause, ...]:
+    """Nothing reached the receiver, the lifecycle stopped at queued, the receiver dropped the
+    events, or the provider reported failures later."""
+    clean = not c.badly_signed and not c.rejected  # every receipt verified and accepted
+    return (
+        cause(
+            "webhook endpoint misconfiguration",
+            c.overdue * (clean and not c.queued) + (c.overdue if c.not_configured else 0),
+            observed_evidence(
+                (c.overdue, f"{c.overdue} messages got no lifecycle event at all"),
+                (c.not_configured, "whoami said deliveryWebhookConfigured=false"),
+            ),
+        ),
+        cause(
+            "the lifecycle stopped after `message.queued` (Red Cloud accepted and queued the "
+            "messages; nothing moved them downstream)",
+            min(c.queued, c.overdue) * clean,
+            f"{c.queued} message.queued events reached the receiver, but {c.overdue} "
+            "messages got no message.sent, message.delivery or message.failed",
+            action=QUEUED_ACTION,
+        ),
+        cause(
+            "webhook processing bug",
+            c.rejected,
+            f"{c.rejected} webhook requests answered non-2xx by the receiver",
+            contradicts="downstream webhook handling is not discarding the event",
+        ),
+        cause(
+            "provider-side downstream failure reported later by webhook",
+            c.failed,
+            f"{c.failed} message.failed events",
+        ),
+    )
+
+
+def _evidence(overdue: Overdue, accepted: int) -> Evidence:
+    """How many accepted messages are overdue, when they were accepted, the earliest ones."""
+    return Evidence(
+        count=overdue.total,
+        first_seen=overdue.first,
+        last_seen=overdue.last,
+        message_ids=tuple(message_id for _, message_id in overdue.earliest),
+        details=(("accepted, no lifecycle", str(overdue.total)), ("accepted", str(accepted))),
+    )
