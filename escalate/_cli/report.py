@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -32,7 +32,8 @@ from escalate._render import Format, render
 from escalate._report import InputError, OptionError, ReportOptions, build_report
 from escalate._report._filters import Engine
 from escalate._report._model import Report
-from escalate._report._reading._inputs import resolve_sources
+from escalate._report._reading._inputs import resolve_inputs
+from escalate._report._reading._sources import Source
 from escalate._report._redact import redact_report
 from escalate._scan import ScanConfig, SecretScanner
 
@@ -98,9 +99,7 @@ def report_command(
         click.get_current_context().exit(int(code))
     scanner = SecretScanner(config)
     with bugs_reported():
-        with _progress_bar(inputs, progress) as on_progress:
-            report = _build(inputs, dataclasses.replace(options, progress=on_progress))
-        report = redact_report(report, scanner)
+        report = redact_report(_build(inputs, options, progress), scanner)
     warn_skipped(report.inputs.skipped)
     write_rendered(lambda: render(report, fmt, template=template), scanner, output)
     click.get_current_context().exit(int(report_exit_code(report)))
@@ -133,16 +132,22 @@ def _default_inputs(follow: bool = False) -> list[str]:
     raise click.UsageError("give at least one log file, directory or glob (or - for stdin)")
 
 
-def _build(inputs: list[str], options: ReportOptions) -> Report:
+def _build(inputs: list[str], options: ReportOptions, progress: bool | None) -> Report:
+    """The report, the inputs resolved once (for the bar's length and for the pass)."""
     try:
-        return build_report(inputs, options=options)
+        resolved = resolve_inputs(inputs)
+        with _progress_bar(resolved.sources, progress) as on_progress:
+            with_bar = dataclasses.replace(options, progress=on_progress)
+            return build_report(resolved, options=with_bar)
     except (InputError, OptionError) as error:
         raise InputProblem(str(error)) from None
 
 
 @contextmanager
-def _progress_bar(inputs: list[str], wanted: bool | None) -> Iterator[Callable[[int], None] | None]:
-    length = _bar_length(inputs, wanted)
+def _progress_bar(
+    sources: Sequence[Source], wanted: bool | None
+) -> Iterator[Callable[[int], None] | None]:
+    length = _bar_length(sources, wanted)
     if length is None:
         yield None
         return
@@ -150,20 +155,11 @@ def _progress_bar(inputs: list[str], wanted: bool | None) -> Iterator[Callable[[
         yield bar.update
 
 
-def _bar_length(inputs: list[str], wanted: bool | None) -> int | None:
-    """The bytes to read when a bar is drawn, else None; the inputs are sized only when a bar
-    may be drawn (asked for, or on a terminal)."""
+def _bar_length(sources: Sequence[Source], wanted: bool | None) -> int | None:
+    """The bytes to read when a bar is drawn (asked for, or on a terminal), else None: the stored
+    size of the sources as far as known without reading them (standard input, a pipe, a URL add
+    nothing)."""
     if wanted is False or (wanted is None and not sys.stderr.isatty()):
         return None
-    total = _input_bytes(inputs)
+    total = sum(source.size() or 0 for source in sources)
     return total if wanted or total >= PROGRESS_MIN_BYTES else None
-
-
-def _input_bytes(inputs: list[str]) -> int:
-    """The stored size of the sources the inputs resolve to, as far as known without reading
-    them (standard input, a pipe, a URL add nothing)."""
-    try:
-        sources = resolve_sources(inputs)
-    except InputError:
-        return 0  # build_report names the input in its error
-    return sum(source.size() or 0 for source in sources)

@@ -31,7 +31,7 @@ from escalate._report._filters import (
 )
 from escalate._report._input_counts import absolute_examples
 from escalate._report._model import Finding, InputSummary, Report, ReportVerdict, SkippedLines
-from escalate._report._reading._inputs import resolve_inputs
+from escalate._report._reading._inputs import ResolvedInputs, resolve_inputs
 from escalate._report._reading._reader import MAX_EXAMPLES
 from escalate._report._reading._sources import InputChecksum, Source
 from escalate._schema import STAGE_WEBHOOKS
@@ -47,8 +47,9 @@ _CLIENT_KEYS = (
 )
 
 
-def build_report(paths: Sequence[str], *, options: ReportOptions) -> Report:
-    """Read the logs at `paths` and diagnose them; raises `InputError` or `OptionError`."""
+def build_report(paths: Sequence[str] | ResolvedInputs, *, options: ReportOptions) -> Report:
+    """Read the logs at `paths` (or the inputs they resolved to) and diagnose them; raises
+    `InputError` or `OptionError`."""
     read = read_inputs(paths, options)
     return report_from_state(read.state, options, read.files, read.skipped)
 
@@ -64,12 +65,16 @@ class InputsRead(NamedTuple):
 
 
 def read_inputs(
-    paths: Sequence[str], options: ReportOptions, *, checksums: bool = False, citing: bool = False
+    paths: Sequence[str] | ResolvedInputs,
+    options: ReportOptions,
+    *,
+    checksums: bool = False,
+    citing: bool = False,
 ) -> InputsRead:
     """Resolve `paths` once and aggregate them in one pass (after the pre-passes that filters
     need). `checksums`: also checksum every input as it is read (standard input included);
     `citing`: also keep the records a finding may cite (`state.citable`)."""
-    resolved = resolve_inputs(paths)
+    resolved = paths if isinstance(paths, ResolvedInputs) else resolve_inputs(paths)
     read = _aggregate(resolved.sources, options, checksums, citing)
     names = tuple(dict.fromkeys(source.name for source in resolved.sources))
     return InputsRead(read.state, names, resolved.skipped, read.checksums)

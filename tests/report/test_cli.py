@@ -174,10 +174,11 @@ def test_progress_bar_length_is_the_size_of_the_sources_read(
     assert lengths == [sum(source.size() or 0 for source in resolve_sources(inputs))]
 
 
-def test_without_a_bar_the_inputs_are_resolved_once(
-    failing_log: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("bar", ["--progress", "--no-progress"])
+def test_the_inputs_are_resolved_once_with_or_without_a_bar(
+    bar: str, failing_log: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """--no-progress draws no bar, and the inputs are expanded only to be read."""
+    """The inputs are expanded once, whether a bar is drawn (sized from them) or not."""
     lengths = _bar_lengths(monkeypatch)
     expanded: list[str] = []
     expand = inputs_module._expand
@@ -187,9 +188,10 @@ def test_without_a_bar_the_inputs_are_resolved_once(
         return expand(path, skipped)
 
     monkeypatch.setattr(inputs_module, "_expand", counting)
-    result = CliRunner().invoke(main, ["report", "--no-progress", str(failing_log)])
+    result = CliRunner().invoke(main, ["report", bar, str(failing_log)])
     assert result.exit_code == 1
-    assert (lengths, expanded) == ([], [str(failing_log)])
+    drawn = [os.path.getsize(failing_log)] if bar == "--progress" else []
+    assert (lengths, expanded) == (drawn, [str(failing_log)])
 
 
 def test_progress_bar_on_a_missing_input_exits_2(tmp_path: Path) -> None:
