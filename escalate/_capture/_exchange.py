@@ -61,6 +61,18 @@ class Exchange(NamedTuple):
     exception: BaseException | None = None
     exception_outcome: str | None = None
 
+    def exchange(self) -> Exchange:
+        """Itself (a `PendingCall` whose facts are all read)."""
+        return self
+
+
+class PendingCall(Protocol):
+    """A finished call handed to the writer: its `Exchange` is built there (a recorder reads
+    the request's facts and joins the kept body off the caller's thread)."""
+
+    def exchange(self) -> Exchange:
+        """The call's exchange."""
+
 
 def host_of(scheme: str, hostname: str, port: int | None) -> str:
     """`host[:port]`, lower case, the port only when it is not the scheme's default, an IPv6

@@ -8,6 +8,7 @@ and the recorder it owns, go with it).
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -99,8 +100,10 @@ def _attach(client: str, request: httpx.Request, started: float, mono: float,
     try:
         headers = wanted_headers(response.headers.raw, RESPONSE_HEADERS)
         recorder = (_AsyncTeeStream if asynchronous else _TeeStream)(
-            request_of(client, request, started, mono), time.perf_counter() - mono,
-            response.status_code, headers.get("content-type"), headers.get("content-encoding"))
+            request.url.raw_path.partition(b"?")[0].decode("ascii") or "/",
+            functools.partial(request_of, client, request, started, mono),
+            time.perf_counter() - mono, response.status_code, headers.get("content-type"),
+            headers.get("content-encoding"))
         if not recorder.needs_body:
             recorder.finish()
         elif isinstance(response.stream, httpx.ByteStream):  # read already: no stream to tee
