@@ -23,7 +23,7 @@ from escalate._capture._tee import ResponseRecorder, emit_failure
 
 
 def request_of(client: str, request: httpx.Request, started: float, mono: float) -> Request:
-    """What the record needs from an httpx request."""
+    """What the record needs from an httpx request (read on the writer's side: `_attach`)."""
     url = request.url
     try:
         body, streamed = request.content, False
@@ -32,7 +32,7 @@ def request_of(client: str, request: httpx.Request, started: float, mono: float)
     raw_path, _, query = url.raw_path.decode("ascii").partition("?")
     return Request(
         client=client, method=request.method, host=host_of(url.scheme, url.host, url.port),
-        raw_path=raw_path or "/", query=query, headers=request.headers, body=body,
+        raw_path=raw_path or "/", query=query, headers=request.headers.raw, body=body,
         streamed=streamed, started=started, started_monotonic=mono)
 
 

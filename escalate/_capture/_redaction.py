@@ -15,7 +15,7 @@ from typing import Any, Final, NamedTuple
 from urllib.parse import parse_qsl
 
 from escalate._capture import _settings
-from escalate._capture._scan import E164_MARKER, phone_marker
+from escalate._capture._scan import E164_MARKER, PHONE_CANDIDATE, phone_marker
 
 
 def length(value: str) -> str:
@@ -52,12 +52,17 @@ def _phone_or_reference(value: str) -> str:
     return phone_marker(value) or reference(value)
 
 
-def _phone_or_verbatim(verbatim: Callable[[str], object], value: str) -> str:
-    return phone_marker(value) or (value if verbatim(value) else length(value))
-
-
-def _sender_or_verbatim(verbatim: Callable[[str], object], value: str) -> str:
-    return sender_marker(value) or (value if verbatim(value) else length(value))
+def _verbatim_or_marked(marker: Callable[[str], str | None],
+                        classify: Callable[[str], re.Match[str] | None],
+                        verbatim: Callable[[str], object], value: str) -> str:
+    """One match classifies `value`: maybe a phone number (`marker` decides), verbatim (the
+    rule's pattern), or neither (`<str:len=N>`)."""
+    match = classify(value)
+    if match is None:
+        return length(value)
+    if match.lastgroup is None:  # the rule's own alternative matched
+        return value
+    return marker(value) or (value if verbatim(value) else length(value))
 
 
 class Rule(NamedTuple):
@@ -70,10 +75,13 @@ class Rule(NamedTuple):
 
 
 def verbatim_rule(name: str, pattern: str,
-                  show: Callable[[Callable[[str], object], str], str] = _phone_or_verbatim) -> Rule:
-    """A rule that keeps a value matching `pattern` whole (a phone-like value: its marker)."""
+                  marker: Callable[[str], str | None] = phone_marker) -> Rule:
+    """A rule that keeps a value matching `pattern` whole; a phone-like value gets its
+    `marker` instead (`phone_marker` by default)."""
     verbatim = re.compile(pattern)
-    return Rule(name, functools.partial(show, verbatim.fullmatch), verbatim)
+    classify = re.compile(f"(?P<phone>{PHONE_CANDIDATE})|(?:{pattern})")
+    return Rule(name, functools.partial(_verbatim_or_marked, marker, classify.fullmatch,
+                                        verbatim.fullmatch), verbatim)
 
 
 #: Verbatim when short, word-like, with a letter (`SMS`, `QUEUED`, `client_credentials`).
@@ -92,7 +100,7 @@ REFERENCE = Rule("reference", _phone_or_reference)
 PLAIN = Rule("plain", _phone_or_length)  #: anything else: a phone marker or `<str:len=N>`
 #: `sendFrom`: a numberId verbatim; an E.164 value `<e164:fp_...>`, keyed like every fingerprint,
 #: so the report can tell which of the client's own numbers it was (never applied to `to`).
-SENDER = verbatim_rule("sender", _IDENTIFIER, _sender_or_verbatim)
+SENDER = verbatim_rule("sender", _IDENTIFIER, sender_marker)
 
 #: The one redaction table: field name -> rule. A field not listed is `PLAIN`.
 REDACTION: Final[Mapping[str, Rule]] = {

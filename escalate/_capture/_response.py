@@ -39,6 +39,8 @@ NO_ERROR = ErrorFields()
 class Summarizer:
     """Summaries and error fields of one response, shown by `shaper`, scrubbed by `scrub`."""
 
+    __slots__ = ("_scrub", "_shaper")
+
     def __init__(self, shaper: Shaper, scrub: Scrub) -> None:
         self._shaper, self._scrub = shaper, scrub
 
