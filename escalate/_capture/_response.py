@@ -46,6 +46,8 @@ class Summarizer:
 
     def kept(self, value: Any, key: str) -> str | None:
         """A value under `key` as the table shows it."""
+        if type(value) is str:
+            return self._shaper.string(value, key)
         return None if value is None else self._shaper.string(str(value), key)
 
     def echoed(self, value: Any, key: str) -> str | None:

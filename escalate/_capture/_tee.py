@@ -50,8 +50,9 @@ class ResponseRecorder:
     def body(self) -> bytes:
         """The kept bytes, decompressed when they were gzip/deflate-encoded."""
         raw = b"".join(self._chunks)
-        encoding = (self._encoding or "").strip().lower()
-        if encoding not in ("gzip", "deflate") or not raw:
+        if self._encoding is None or not raw:
+            return raw
+        if self._encoding.strip().lower() not in ("gzip", "deflate"):
             return raw
         try:
             return zlib.decompressobj(47).decompress(raw, MAX_TEED_BYTES)
