@@ -93,8 +93,8 @@ async def _on_request_chunk_sent(call: _Call, params: aiohttp.TraceRequestChunkS
 async def _on_request_end(call: _Call, params: aiohttp.TraceRequestEndParams) -> None:
     response = params.response
     recorder = call.recorder = ResponseRecorder(
-        call.request(), time.perf_counter() - call.mono, response.status,
-        response.headers.get("Content-Type"))
+        call.url.raw_path or "/", call.request, time.perf_counter() - call.mono,
+        response.status, response.headers.get("Content-Type"))
     if not recorder.needs_body:
         recorder.finish()
         return

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 from urllib.parse import parse_qsl
 
-from escalate._capture._exchange import HeaderPairs, HeaderSource, header_pairs
+from escalate._capture._exchange import HeaderPairs
 
 #: Request headers whose values are protocol plumbing, never secrets (and too common to scrub).
 _PLAIN_HEADERS = frozenset({"content-type", "content-length", "host", "accept",
@@ -37,12 +37,12 @@ REQUEST_HEADERS = _spellings("authorization", "content-type", "idempotency-key")
 RESPONSE_HEADERS = _spellings("content-type", "content-encoding")
 
 
-def wanted_headers(headers: HeaderSource,
+def wanted_headers(headers: HeaderPairs,
                    wanted: dict[str | bytes, str] = REQUEST_HEADERS) -> dict[str, str]:
     """The `wanted` headers (by default those a record reads: `authorization`, `content-type`,
     `idempotency-key`), like `header_map` but decoding only those."""
     found: dict[str, str] = {}
-    for name, value in header_pairs(headers):
+    for name, value in headers:
         key = wanted.get(name.lower())
         if key is not None:
             text = value.decode("latin-1") if isinstance(value, bytes) else value
@@ -84,11 +84,11 @@ def _basic_parts(credentials: str) -> tuple[str | None, str | None]:
     return user, password
 
 
-def hidden_request_values(headers: HeaderSource, authorization: Authorization | None,
+def hidden_request_values(headers: HeaderPairs, authorization: Authorization | None,
                           query: str, shaped_away: Iterable[str]) -> list[str]:
     """Every value of the request the record does not show verbatim: header values (but
     plumbing), the Authorization parts, query values, and what the shaper replaced."""
-    hidden = [value for name, value in header_map(header_pairs(headers)).items()
+    hidden = [value for name, value in header_map(headers).items()
               if name not in _PLAIN_HEADERS]
     if authorization is not None:
         hidden += [part for part in (authorization.bearer, authorization.basic_password) if part]

@@ -38,6 +38,8 @@ class EchoScrubber:
     """Replaces the forms of a set of request values in response text; the forms are worked
     out on the first text to scrub (most records have none)."""
 
+    __slots__ = ("_forms", "_values")
+
     def __init__(self, values: Callable[[], Iterable[str]]) -> None:
         self._values = values
         self._forms: list[str] | None = None

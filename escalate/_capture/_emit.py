@@ -1,5 +1,5 @@
-"""The hand-off every adapter uses: an `Exchange` in, its record built and written (on the writer
-thread or the caller's), nothing raised."""
+"""The hand-off every adapter uses: a finished call (`PendingCall`) in, its record built and
+written (on the writer thread or the caller's), nothing raised."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
-from escalate._capture._exchange import Exchange
+from escalate._capture._exchange import PendingCall
 from escalate._capture._record import build_call_record
 from escalate._capture._sink import SINK
 from escalate._capture._stats import STATS
@@ -21,39 +21,30 @@ _SEQUENCE = itertools.count(1)
 next_seq = _SEQUENCE.__next__
 
 
-def emit_exchange(exchange: Exchange) -> None:
-    """Record one exchange. A call that raised or got a status of 400 or more returns only once
+def submit(item: PendingCall | dict[str, Any], *, urgent: bool) -> None:
+    """Queue a finished call or a built webhook record for the writer (or write it now when the
+    target or the process needs that: `SINK.background`, `WRITER` decides). `urgent` (a call
+    that raised or got a status of 400 or more, a webhook answered non-2xx): return only once
     its record is written (docs/capture.md, "Guarantees")."""
-    status = exchange.status
-    if not SINK.background:
-        write_item(exchange)
-        return
-    WRITER.submit(exchange, wait=exchange.exception is not None or (
-        status is not None and status >= 400))
-
-
-def submit(item: Exchange | dict[str, Any], *, urgent: bool) -> None:
-    """Queue a call's exchange or a built webhook record for the writer (or write it now when the
-    target or the process needs that: `SINK.background`, `WRITER` decides)."""
     if not SINK.background:
         write_item(item)
         return
     WRITER.submit(item, wait=urgent)
 
 
-def write_item(item: Exchange | dict[str, Any]) -> None:
+def write_item(item: PendingCall | dict[str, Any]) -> None:
     """Build the call record (a webhook record comes built) and write it; count and swallow
     any failure."""
     write_items((item,))
 
 
-def write_items(items: Sequence[Exchange | dict[str, Any]]) -> None:
+def write_items(items: Sequence[PendingCall | dict[str, Any]]) -> None:
     """Build the call records (webhook records come built) and write them in order, as one
     batch; count and swallow any failure (a record that cannot be built is left out)."""
     records = []
     for item in items:
         try:
-            records.append(item if isinstance(item, dict) else build_call_record(item))
+            records.append(item if isinstance(item, dict) else build_call_record(item.exchange()))
         except Exception as exc:  # an escalate bug must never reach the user's call
             STATS.error("record", exc)
     if records:

@@ -12,25 +12,6 @@ MAX_TEED_BYTES = 1 << 20
 HeaderPairs = Sequence[tuple[str, str]] | Sequence[tuple[bytes, bytes]]
 
 
-class RawHeaders(Protocol):
-    """A client's own header object with its pairs as `raw` (httpx's `Headers`)."""
-
-    @property
-    def raw(self) -> list[tuple[bytes, bytes]]:
-        """The `(name, value)` pairs as sent."""
-
-
-#: Request headers as the client holds them: pairs, or the client's own object, read on the
-#: writer's side (copying httpx's pairs on the caller's thread cost 0.6 us a call).
-HeaderSource = HeaderPairs | RawHeaders
-
-
-def header_pairs(headers: HeaderSource) -> HeaderPairs:
-    """The `(name, value)` pairs of `headers`."""
-    if type(headers) is list:  # the pairs themselves: no abstract-class check
-        return headers
-    return headers if isinstance(headers, Sequence) else headers.raw
-
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443}
 
 
@@ -42,7 +23,7 @@ class Request(NamedTuple):
     host: str  #: `host_of(...)`
     raw_path: str  #: percent-encoded, without the query
     query: str  #: the raw query string ('' without one)
-    headers: HeaderSource  #: read on the writer's side (`header_pairs`)
+    headers: HeaderPairs
     body: bytes | None
     streamed: bool  #: the body was a stream escalate did not read
     started: float  #: wall clock (time.time) at request start
@@ -60,6 +41,18 @@ class Exchange(NamedTuple):
     response_body: bytes | None = None
     exception: BaseException | None = None
     exception_outcome: str | None = None
+
+    def exchange(self) -> Exchange:
+        """Itself (a `PendingCall` whose facts are all read)."""
+        return self
+
+
+class PendingCall(Protocol):
+    """A finished call handed to the writer: its `Exchange` is built there (a recorder reads
+    the request's facts and joins the kept body off the caller's thread)."""
+
+    def exchange(self) -> Exchange:
+        """The call's exchange."""
 
 
 def host_of(scheme: str, hostname: str, port: int | None) -> str:

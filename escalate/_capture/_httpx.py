@@ -8,6 +8,7 @@ and the recorder it owns, go with it).
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -22,7 +23,7 @@ from escalate._capture._tee import ResponseRecorder, emit_failure
 
 
 def request_of(client: str, request: httpx.Request, started: float, mono: float) -> Request:
-    """What the record needs from an httpx request."""
+    """What the record needs from an httpx request (read on the writer's side: `_attach`)."""
     url = request.url
     try:
         body, streamed = request.content, False
@@ -31,7 +32,7 @@ def request_of(client: str, request: httpx.Request, started: float, mono: float)
     raw_path, _, query = url.raw_path.decode("ascii").partition("?")
     return Request(
         client=client, method=request.method, host=host_of(url.scheme, url.host, url.port),
-        raw_path=raw_path or "/", query=query, headers=request.headers, body=body,
+        raw_path=raw_path or "/", query=query, headers=request.headers.raw, body=body,
         streamed=streamed, started=started, started_monotonic=mono)
 
 
@@ -99,8 +100,10 @@ def _attach(client: str, request: httpx.Request, started: float, mono: float,
     try:
         headers = wanted_headers(response.headers.raw, RESPONSE_HEADERS)
         recorder = (_AsyncTeeStream if asynchronous else _TeeStream)(
-            request_of(client, request, started, mono), time.perf_counter() - mono,
-            response.status_code, headers.get("content-type"), headers.get("content-encoding"))
+            request.url.raw_path.partition(b"?")[0].decode("ascii") or "/",
+            functools.partial(request_of, client, request, started, mono),
+            time.perf_counter() - mono, response.status_code, headers.get("content-type"),
+            headers.get("content-encoding"))
         if not recorder.needs_body:
             recorder.finish()
         elif isinstance(response.stream, httpx.ByteStream):  # read already: no stream to tee

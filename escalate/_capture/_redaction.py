@@ -8,14 +8,13 @@ remembers every string it did not keep, so what the server echoes back can be sc
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final, NamedTuple
 from urllib.parse import parse_qsl
 
 from escalate._capture import _settings
-from escalate._capture._scan import E164_MARKER, phone_marker
+from escalate._capture._scan import E164_MARKER, PHONE_CANDIDATE, phone_marker
 
 
 def length(value: str) -> str:
@@ -52,12 +51,29 @@ def _phone_or_reference(value: str) -> str:
     return phone_marker(value) or reference(value)
 
 
-def _phone_or_verbatim(verbatim: Callable[[str], object], value: str) -> str:
-    return phone_marker(value) or (value if verbatim(value) else length(value))
+class _Verbatim:
+    """A verbatim rule's way of showing a value: one match classifies it as maybe a phone
+    number (`marker` decides), verbatim (the rule's pattern), or neither (`<str:len=N>`).
 
+    A bound method, not a `functools.partial`: the interpreter calls it without re-entering
+    itself from C (about 1 k instructions a string less).
+    """
 
-def _sender_or_verbatim(verbatim: Callable[[str], object], value: str) -> str:
-    return sender_marker(value) or (value if verbatim(value) else length(value))
+    __slots__ = ("_classify", "_marker", "_verbatim")
+
+    def __init__(self, pattern: str, marker: Callable[[str], str | None]) -> None:
+        self._classify = re.compile(f"(?P<phone>{PHONE_CANDIDATE})|(?:{pattern})").fullmatch
+        self._verbatim = re.compile(pattern).fullmatch
+        self._marker = marker
+
+    def show(self, value: str) -> str:
+        """`value` as the rule shows it."""
+        match = self._classify(value)
+        if match is None:
+            return length(value)
+        if match.lastgroup is None:  # the rule's own alternative matched
+            return value
+        return self._marker(value) or (value if self._verbatim(value) else length(value))
 
 
 class Rule(NamedTuple):
@@ -70,10 +86,10 @@ class Rule(NamedTuple):
 
 
 def verbatim_rule(name: str, pattern: str,
-                  show: Callable[[Callable[[str], object], str], str] = _phone_or_verbatim) -> Rule:
-    """A rule that keeps a value matching `pattern` whole (a phone-like value: its marker)."""
-    verbatim = re.compile(pattern)
-    return Rule(name, functools.partial(show, verbatim.fullmatch), verbatim)
+                  marker: Callable[[str], str | None] = phone_marker) -> Rule:
+    """A rule that keeps a value matching `pattern` whole; a phone-like value gets its
+    `marker` instead (`phone_marker` by default)."""
+    return Rule(name, _Verbatim(pattern, marker).show, re.compile(pattern))
 
 
 #: Verbatim when short, word-like, with a letter (`SMS`, `QUEUED`, `client_credentials`).
@@ -92,7 +108,7 @@ REFERENCE = Rule("reference", _phone_or_reference)
 PLAIN = Rule("plain", _phone_or_length)  #: anything else: a phone marker or `<str:len=N>`
 #: `sendFrom`: a numberId verbatim; an E.164 value `<e164:fp_...>`, keyed like every fingerprint,
 #: so the report can tell which of the client's own numbers it was (never applied to `to`).
-SENDER = verbatim_rule("sender", _IDENTIFIER, _sender_or_verbatim)
+SENDER = verbatim_rule("sender", _IDENTIFIER, sender_marker)
 
 #: The one redaction table: field name -> rule. A field not listed is `PLAIN`.
 REDACTION: Final[Mapping[str, Rule]] = {

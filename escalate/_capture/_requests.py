@@ -8,6 +8,7 @@ written when the response is closed or collected.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -123,7 +124,8 @@ def _recorder(request: requests.PreparedRequest, started: float, mono: float,
     """The call's recorder, its record written already when no body is needed."""
     try:
         recorder = ResponseRecorder(
-            request_of(request, started, mono), time.perf_counter() - mono,
+            urlsplit(request.url or "").path or "/",
+            functools.partial(request_of, request, started, mono), time.perf_counter() - mono,
             response.status_code, response.headers.get("Content-Type"))
         if not recorder.needs_body:
             recorder.finish()

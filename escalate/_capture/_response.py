@@ -39,11 +39,15 @@ NO_ERROR = ErrorFields()
 class Summarizer:
     """Summaries and error fields of one response, shown by `shaper`, scrubbed by `scrub`."""
 
+    __slots__ = ("_scrub", "_shaper")
+
     def __init__(self, shaper: Shaper, scrub: Scrub) -> None:
         self._shaper, self._scrub = shaper, scrub
 
     def kept(self, value: Any, key: str) -> str | None:
         """A value under `key` as the table shows it."""
+        if type(value) is str:
+            return self._shaper.string(value, key)
         return None if value is None else self._shaper.string(str(value), key)
 
     def echoed(self, value: Any, key: str) -> str | None:
