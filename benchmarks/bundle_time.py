@@ -5,9 +5,10 @@
 
 The bundle and the HAR are made from the report's own pass (the inputs are read once), so their
 cost over the report's is the candidates kept during the pass, the selection, the three report
-renderings, the HAR and the secret scan of every file, and for `bundle` the SHA-256 of each input
-(computed by the pass's reader thread as it reads). Each command runs in its own process under GNU time;
-the commands run round-robin, `--repeat` rounds, so load drift is shared. Printed: the median
+renderings, the HAR and the secret scan of every file, and for `bundle` the SHA-256 of each
+input (computed by the pass's reader thread as it reads). Each command runs in its own process
+under GNU time; the commands run round-robin, `--repeat` rounds, so load drift is shared.
+Printed: the median
 wall and CPU seconds and peak RSS of each, and its ratio to `report` (median of the per-round
 ratios, with their lowest and highest: the spread on a shared machine), in wall time and in CPU
 time (on a busy machine the CPU ratio is the steadier one). `--compare-tree DIR`
