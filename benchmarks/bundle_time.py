@@ -8,10 +8,9 @@ cost over the report's is the candidates kept during the pass, the selection, th
 renderings, the HAR and the secret scan of every file, and for `bundle` the SHA-256 of each
 input (computed by the pass's reader thread as it reads). Each command runs in its own process
 under GNU time; the commands run round-robin, `--repeat` rounds, so load drift is shared.
-Printed: the median
-wall and CPU seconds and peak RSS of each, and its ratio to `report` (median of the per-round
-ratios, with their lowest and highest: the spread on a shared machine), in wall time and in CPU
-time (on a busy machine the CPU ratio is the steadier one). `--compare-tree DIR`
+Printed: the median wall and CPU seconds and peak RSS of each, and its ratio to `report` (median
+of the per-round ratios, with their lowest and highest: the spread on a shared machine), in wall
+time and in CPU time (on a busy machine the CPU ratio is the steadier one). `--compare-tree DIR`
 also times the same commands with `PYTHONPATH=DIR` (another checkout of escalate, e.g. before
 the one-pass bundle), labelled `[DIR]`.
 """
