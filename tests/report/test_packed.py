@@ -15,6 +15,8 @@ from escalate._report._aggregation._operations import Operations
 from escalate._report._aggregation._packed import (
     PackedTable,
     pack_id,
+    pack_ids,
+    pack_timestamps,
     pack_ts,
     unpack_id,
     unpack_ts,
@@ -56,6 +58,48 @@ def test_other_texts_do_not_pack_as_timestamps() -> None:
     """A text that is not a canonical timestamp is refused, not mangled."""
     for text in ("", "2026-11-27T10:00:00Z", "2026-11-27T10:00:00.00000aZ", "2026-11-27 10:00"):
         assert pack_ts(text) is None
+
+
+_ONE_TIME = "2026-11-27T10:00:00.000000Z"
+#: texts a batch must not take for timestamps, two canonical ones in one text among them
+_NOT_TIMES = ["", "2026-11-27T10:00:00Z", "x\n", f"{_ONE_TIME}\n{_ONE_TIME}", f"{_ONE_TIME}\n"]
+#: full-width hex ids (the batch's usual form) mixed with ids that pack otherwise or not at all
+_BATCH_IDS = st.one_of(
+    st.builds(lambda n: f"msg_{n:016x}", st.integers(min_value=0, max_value=2**64 - 1)),
+    st.builds(lambda n: f"msg_{n:010x}", st.integers(min_value=0, max_value=2**40 - 1)),
+    _IDS,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.lists(_BATCH_IDS, max_size=8), st.lists(st.sampled_from(["", "msg_"]))))
+def test_a_batch_of_ids_packs_as_each_id(texts: list[str]) -> None:
+    """`pack_ids` answers `pack_id` of each text, whether the batch takes its fast way or not."""
+    assert pack_ids(texts, "msg_", 9) == [pack_id(text, "msg_", 9) for text in texts]
+    two_in_one = "msg_0123456789abcdef\nmsg_0123456789abcdef"
+    for digits in (2, 10, 16, 18):
+        many = [f"msg_{n:0{digits}x}" for n in range(0, 16**digits, 16**digits // 256)]
+        for batch in (many, [*many, two_in_one], [*many, "msg_0"]):
+            assert pack_ids(batch, "msg_", 9) == [pack_id(text, "msg_", 9) for text in batch]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_TIMES, st.sampled_from(_NOT_TIMES)), max_size=8))
+def test_a_batch_of_timestamps_packs_as_each_timestamp(texts: list[str]) -> None:
+    """`pack_timestamps` answers `pack_ts` of each text, canonical or not."""
+    assert pack_timestamps(texts) == [pack_ts(text) for text in texts]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_BATCH_IDS, _VALUES), max_size=40, unique_by=lambda pair: pair[0]))
+def test_a_batch_added_is_found_as_if_put_one_by_one(entries: list[tuple[str, bytes]]) -> None:
+    """`add_many` keeps what packs, refuses the rest by position: a dict's answers."""
+    table = PackedTable("msg_", 9, 3)
+    refused = table.add_many([key for key, _ in entries], [value for _, value in entries])
+    assert refused == [at for at, (key, _) in enumerate(entries) if pack_id(key, "msg_", 9) is None]
+    kept = {key: value for at, (key, value) in enumerate(entries) if at not in refused}
+    assert dict(table.items()) == kept and len(table) == len(kept)
+    assert all(table.get(key) == value for key, value in kept.items())
 
 
 @settings(max_examples=300, deadline=None)

@@ -20,7 +20,13 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from itertools import chain
 
-from escalate._report._aggregation._packed import TS_WIDTH, PackedTable, pack_ts, unpack_ts
+from escalate._report._aggregation._packed import (
+    TS_WIDTH,
+    PackedTable,
+    pack_timestamps,
+    pack_ts,
+    unpack_ts,
+)
 
 LIFECYCLE_ONLY = 1  #: a message seen in lifecycle webhooks, its send not (yet) seen
 RESOLVED = 2  #: a message accepted by a send and followed by a lifecycle event
@@ -184,14 +190,13 @@ class MessageStates(Mapping[str, MessageState]):
             self.odd[message_id] = state
 
     def _move_oldest(self) -> None:
-        """Pack the oldest half of `recent` (none of them is packed yet: no look-up)."""
+        """Pack the oldest half of `recent` in one batch (none of them is packed yet)."""
         entries = list(self.recent.items())
         half = len(entries) // 2
-        table, odd = self._table, self.odd
-        for message_id, state in entries[:half]:
-            packed = pack_ts(state) if type(state) is str else _PACKED_STATES[int(state)]
-            if packed is None or not table.add(message_id, packed):
-                odd[message_id] = state
+        message_ids = [message_id for message_id, _ in entries[:half]]
+        states = [state for _, state in entries[:half]]
+        for at in self._table.add_many(message_ids, _packed_states(states)):
+            self.odd[message_ids[at]] = states[at]
         self.recent = dict(entries[half:])
 
 
@@ -216,6 +221,12 @@ class _Due:
 
 def _packed(state: MessageState) -> bytes | None:
     return pack_ts(state) if type(state) is str else _PACKED_STATES[int(state)]
+
+
+def _packed_states(states: list[MessageState]) -> list[bytes | None]:
+    """`_packed` of each state, the timestamps packed in one batch."""
+    stamps = iter(pack_timestamps([state for state in states if type(state) is str]))
+    return [next(stamps) if type(state) is str else _PACKED_STATES[int(state)] for state in states]
 
 
 def _unpacked(packed: bytes) -> MessageState:

@@ -25,8 +25,8 @@ from escalate._report._aggregation._messages import ID_PREFIX, ID_WIDTH, RECENT
 from escalate._report._aggregation._packed import (
     TS_WIDTH,
     PackedTable,
-    pack_id,
-    pack_ts,
+    pack_ids,
+    pack_timestamps,
     unpack_id,
     unpack_ts,
 )
@@ -158,25 +158,36 @@ class Operations(Mapping[str, Operation]):
             self._move_oldest()
 
     def _move_oldest(self) -> None:
-        """Pack the oldest half of `recent` (none of them is packed yet: no look-up)."""
+        """Pack the oldest half of `recent` in one batch (none of them is packed yet)."""
         entries = list(self.recent.items())
         half = len(entries) // 2
-        table, odd = self._once, self.odd
-        for operation, attempt in entries[:half]:
-            packed = _packed(*attempt.split(PACKED, 2))
-            if packed is None or not table.add(operation, packed):
-                odd[operation] = attempt
+        operations = [operation for operation, _ in entries[:half]]
+        attempts = [attempt for _, attempt in entries[:half]]
+        for at in self._once.add_many(operations, _packed(attempts)):
+            self.odd[operations[at]] = attempts[at]
         self.recent = dict(entries[half:])
 
 
-def _packed(ts: str, fingerprint: str, message_id: str) -> bytes | None:
-    """A single attempt's record value, None when one of its texts does not pack."""
-    packed_ts = pack_ts(ts)
-    packed_fingerprint = pack_id(fingerprint, FINGERPRINT_PREFIX, FINGERPRINT_WIDTH)
-    packed_id = pack_id(message_id, ID_PREFIX, ID_WIDTH)
-    if packed_ts is None or packed_fingerprint is None or packed_id is None:
-        return None
-    return packed_ts + packed_fingerprint + packed_id
+def _packed(attempts: list[SingleAttempt]) -> list[bytes | None]:
+    """Each single attempt's record value, None when one of its texts does not pack.
+
+    A single attempt's timestamp and fingerprint hold no separator (`single_attempt`), its
+    messageId may: then the batch is split attempt by attempt.
+    """
+    texts = PACKED.join(attempts).split(PACKED)
+    if len(texts) != 3 * len(attempts):
+        texts = [text for attempt in attempts for text in attempt.split(PACKED, 2)]
+    values = zip(
+        pack_timestamps(texts[0::3]),
+        pack_ids(texts[1::3], FINGERPRINT_PREFIX, FINGERPRINT_WIDTH),
+        pack_ids(texts[2::3], ID_PREFIX, ID_WIDTH),
+        strict=True,
+    )
+    return [
+        None if ts is None or fingerprint is None or message_id is None
+        else ts + fingerprint + message_id
+        for ts, fingerprint, message_id in values
+    ]  # fmt: skip
 
 
 def _unpacked(packed: bytes) -> SingleAttempt:
