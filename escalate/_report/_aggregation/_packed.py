@@ -30,6 +30,7 @@ _GROWTH = 4  #: buckets are multiplied by this when the average bucket holds LOA
 LOAD = 32
 _PACKED_TAG = 0x80  #: the first byte of a packed id: this plus its digits' byte count
 TS_WIDTH = 10  #: a packed timestamp
+_BITS = [1 << bit for bit in range(8)]  #: a filter bit, by the top 3 bits of a CRC-32
 _TAGS = [bytes((_PACKED_TAG + length,)) for length in range(0x80)]
 _TS_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z"
 _CANONICAL_TS = re.compile(_TS_PATTERN)
@@ -119,9 +120,22 @@ def _ts_of(d: str) -> str:
 
 
 class PackedTable:
-    """id -> fixed-width bytes; records in CRC-32 buckets (ids that do not pack are refused)."""
+    """id -> fixed-width bytes; records in CRC-32 buckets (ids that do not pack are refused).
 
-    __slots__ = ("_buckets", "_key_width", "_mask", "_prefix", "_width", "size")
+    Most look-ups miss (a new send's messageId and operation): a filter of one bit per CRC-32 of
+    an id's text, at least 8 bits per record, answers most of them without packing the id.
+    """
+
+    __slots__ = (
+        "_buckets",
+        "_key_width",
+        "_mask",
+        "_prefix",
+        "_seen",
+        "_seen_mask",
+        "_width",
+        "size",
+    )
 
     def __init__(self, prefix: str, key_width: int, value_width: int) -> None:
         self._prefix = prefix  #: the ids' usual prefix (packed as hex digits after it)
@@ -129,6 +143,10 @@ class PackedTable:
         self._width = key_width + value_width
         self._buckets = [bytearray() for _ in range(_FIRST_BUCKETS)]
         self._mask = _FIRST_BUCKETS - 1
+        #: the filter: a byte chosen by the CRC-32's low bits, a bit by its top 3 (`_bit`);
+        #: doubled by repeating it, so a record's bit is set in both halves where it may now be
+        self._seen = bytearray(_FIRST_BUCKETS)
+        self._seen_mask = _FIRST_BUCKETS - 1
         self.size = 0  #: records held (read in hot paths instead of calling `len`)
 
     def __len__(self) -> int:
@@ -136,6 +154,11 @@ class PackedTable:
 
     def get(self, key: str) -> bytes | None:
         """The value of `key`, None when absent (or when `key` does not pack)."""
+        if not key.isascii():  # packs neither way
+            return None
+        crc = crc32(key.encode())
+        if not self._seen[crc & self._seen_mask] & _BITS[crc >> 29]:
+            return None
         raw = pack_id(key, self._prefix, self._key_width)
         if raw is None:
             return None
@@ -149,51 +172,63 @@ class PackedTable:
         if raw is None:
             return False
         bucket = self._buckets[crc32(raw) & self._mask]
-        at = self._find(bucket, raw)
+        at = self._find(bucket, raw) if self._may_hold(key) else -1
         if at >= 0:
             bucket[at + self._key_width : at + self._width] = value
             return True
         bucket += raw + value
-        self.size += 1
-        if self.size > LOAD * len(self._buckets):
-            self._grow()
-        return True
-
-    def add(self, key: str, value: bytes) -> bool:
-        """Add `key`, known to be absent (no look-up); False when `key` does not pack."""
-        raw = pack_id(key, self._prefix, self._key_width)
-        if raw is None:
-            return False
-        self._buckets[crc32(raw) & self._mask] += raw + value
-        self.size += 1
-        if self.size > LOAD * len(self._buckets):
-            self._grow()
+        self._added(1)
+        self._see(key)
         return True
 
     def add_many(self, keys: Sequence[str], values: Sequence[bytes | None]) -> list[int]:
         """Add `keys`, known to be absent, with `values`; the positions of the entries refused
         (a key that does not pack, or a value None), which their owner keeps."""
-        buckets, mask, refused = self._buckets, self._mask, []
+        self._added(len(keys))  # first: the filter is doubled before the new keys are in it
+        buckets, mask, seen, seen_mask = self._buckets, self._mask, self._seen, self._seen_mask
+        refused = []
         packed = pack_ids(keys, self._prefix, self._key_width)
         for at, (raw, value) in enumerate(zip(packed, values, strict=True)):
             if raw is None or value is None:
                 refused.append(at)
             else:
                 buckets[crc32(raw) & mask] += raw + value
-        self.size += len(keys) - len(refused)
-        while self.size > LOAD * len(self._buckets):
-            self._grow()
+                crc = crc32(keys[at].encode())  # packed: ASCII
+                seen[crc & seen_mask] |= _BITS[crc >> 29]
+        self.size -= len(refused)
         return refused
 
     def delete(self, key: str) -> None:
-        """Remove `key` if present."""
-        raw = pack_id(key, self._prefix, self._key_width)
+        """Remove `key` if present (its bit stays: other keys may share it)."""
+        raw = pack_id(key, self._prefix, self._key_width) if self._may_hold(key) else None
         if raw is not None:
             bucket = self._buckets[crc32(raw) & self._mask]
             at = self._find(bucket, raw)
             if at >= 0:
                 del bucket[at : at + self._width]
                 self.size -= 1
+
+    def _may_hold(self, key: str) -> bool:
+        """False when `key` is surely absent (its filter bit is clear, or it does not pack)."""
+        if not key.isascii():
+            return False
+        crc = crc32(key.encode())
+        return bool(self._seen[crc & self._seen_mask] & _BITS[crc >> 29])
+
+    def _see(self, key: str) -> None:
+        """Set the filter bit of `key`, a key that packs (so ASCII)."""
+        crc = crc32(key.encode())
+        self._seen[crc & self._seen_mask] |= _BITS[crc >> 29]
+
+    def _added(self, count: int) -> None:
+        """Count `count` records more; double the filter while it has fewer bytes than records and
+        the buckets while they average more than LOAD records."""
+        self.size += count
+        while self.size > len(self._seen):
+            self._seen *= 2
+            self._seen_mask = len(self._seen) - 1
+        while self.size > LOAD * len(self._buckets):
+            self._grow()
 
     def items(self) -> Iterator[tuple[str, bytes]]:
         """Every entry, in bucket order."""
