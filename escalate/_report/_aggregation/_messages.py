@@ -23,7 +23,8 @@ from itertools import chain
 from escalate._report._aggregation._packed import (
     TS_WIDTH,
     PackedTable,
-    pack_timestamps,
+    canonical_timestamps,
+    joined_digits,
     pack_ts,
     unpack_ts,
 )
@@ -37,6 +38,9 @@ _PACKED_STATES = {
     RESOLVED: b"\xff" * (TS_WIDTH - 1) + b"\x02",
 }
 _STATES = {packed: state for state, packed in _PACKED_STATES.items()}
+_STATE_DIGITS: dict[MessageState, str] = {
+    state: packed.hex() for state, packed in _PACKED_STATES.items()
+}
 ID_PREFIX, ID_WIDTH = "msg_", 9  #: the API's messageIds: `msg_` and 16 hex digits
 #: messages (and operations) kept as texts before the oldest half is packed: ~3 MB each; a
 #: send's webhooks that come within RECENT / 2 sends of it find it at a dict's cost, and a log
@@ -190,13 +194,17 @@ class MessageStates(Mapping[str, MessageState]):
             self.odd[message_id] = state
 
     def _move_oldest(self) -> None:
-        """Pack the oldest half of `recent` in one batch (none of them is packed yet)."""
+        """Pack the oldest half of `recent`, in one batch when it can (none is packed yet)."""
         entries = list(self.recent.items())
         half = len(entries) // 2
         message_ids = [message_id for message_id, _ in entries[:half]]
         states = [state for _, state in entries[:half]]
-        for at in self._table.add_many(message_ids, _packed_states(states)):
-            self.odd[message_ids[at]] = states[at]
+        values = _joined_states(states)
+        if values is None or not self._table.add_batch(message_ids, [values]):
+            for message_id, state in zip(message_ids, states, strict=True):
+                packed = _packed(state)
+                if packed is None or not self._table.add(message_id, packed):
+                    self.odd[message_id] = state
         self.recent = dict(entries[half:])
 
 
@@ -223,10 +231,13 @@ def _packed(state: MessageState) -> bytes | None:
     return pack_ts(state) if type(state) is str else _PACKED_STATES[int(state)]
 
 
-def _packed_states(states: list[MessageState]) -> list[bytes | None]:
-    """`_packed` of each state, the timestamps packed in one batch."""
-    stamps = iter(pack_timestamps([state for state in states if type(state) is str]))
-    return [next(stamps) if type(state) is str else _PACKED_STATES[int(state)] for state in states]
+def _joined_states(states: list[MessageState]) -> bytes | None:
+    """`_packed` of every state, joined; None unless every timestamp among them is canonical."""
+    if not canonical_timestamps([state for state in states if type(state) is str]):
+        return None
+    return joined_digits(
+        [state if type(state) is str else _STATE_DIGITS[state] for state in states]
+    )
 
 
 def _unpacked(packed: bytes) -> MessageState:

@@ -25,8 +25,10 @@ from escalate._report._aggregation._messages import ID_PREFIX, ID_WIDTH, RECENT
 from escalate._report._aggregation._packed import (
     TS_WIDTH,
     PackedTable,
-    pack_ids,
-    pack_timestamps,
+    joined_ids,
+    joined_timestamps,
+    pack_id,
+    pack_ts,
     unpack_id,
     unpack_ts,
 )
@@ -158,36 +160,46 @@ class Operations(Mapping[str, Operation]):
             self._move_oldest()
 
     def _move_oldest(self) -> None:
-        """Pack the oldest half of `recent` in one batch (none of them is packed yet)."""
+        """Pack the oldest half of `recent`, in one batch when it can (none is packed yet)."""
         entries = list(self.recent.items())
         half = len(entries) // 2
         operations = [operation for operation, _ in entries[:half]]
         attempts = [attempt for _, attempt in entries[:half]]
-        for at in self._once.add_many(operations, _packed(attempts)):
-            self.odd[operations[at]] = attempts[at]
+        columns = _columns(attempts)
+        if columns is None or not self._once.add_batch(operations, columns):
+            for operation, attempt in zip(operations, attempts, strict=True):
+                packed = _packed(*attempt.split(PACKED, 2))
+                if packed is None or not self._once.add(operation, packed):
+                    self.odd[operation] = attempt
         self.recent = dict(entries[half:])
 
 
-def _packed(attempts: list[SingleAttempt]) -> list[bytes | None]:
-    """Each single attempt's record value, None when one of its texts does not pack.
+def _columns(attempts: list[SingleAttempt]) -> list[bytes] | None:
+    """The single attempts' record values as columns (timestamps, idempotency fingerprints,
+    messageIds), each joined; None unless each column packs in one go.
 
-    A single attempt's timestamp and fingerprint hold no separator (`single_attempt`), its
-    messageId may: then the batch is split attempt by attempt.
+    A single attempt's timestamp and fingerprint hold no separator (`single_attempt`); a
+    messageId that does shifts the texts: the batch is then packed attempt by attempt.
     """
     texts = PACKED.join(attempts).split(PACKED)
     if len(texts) != 3 * len(attempts):
-        texts = [text for attempt in attempts for text in attempt.split(PACKED, 2)]
-    values = zip(
-        pack_timestamps(texts[0::3]),
-        pack_ids(texts[1::3], FINGERPRINT_PREFIX, FINGERPRINT_WIDTH),
-        pack_ids(texts[2::3], ID_PREFIX, ID_WIDTH),
-        strict=True,
-    )
-    return [
-        None if ts is None or fingerprint is None or message_id is None
-        else ts + fingerprint + message_id
-        for ts, fingerprint, message_id in values
-    ]  # fmt: skip
+        return None
+    stamps = joined_timestamps(texts[0::3])
+    fingerprints = joined_ids(texts[1::3], FINGERPRINT_PREFIX, FINGERPRINT_WIDTH)
+    message_ids = joined_ids(texts[2::3], ID_PREFIX, ID_WIDTH)
+    if stamps is None or fingerprints is None or message_ids is None:
+        return None
+    return [stamps, fingerprints, message_ids]
+
+
+def _packed(ts: str, fingerprint: str, message_id: str) -> bytes | None:
+    """A single attempt's record value, None when one of its texts does not pack."""
+    packed_ts = pack_ts(ts)
+    packed_fingerprint = pack_id(fingerprint, FINGERPRINT_PREFIX, FINGERPRINT_WIDTH)
+    packed_id = pack_id(message_id, ID_PREFIX, ID_WIDTH)
+    if packed_ts is None or packed_fingerprint is None or packed_id is None:
+        return None
+    return packed_ts + packed_fingerprint + packed_id
 
 
 def _unpacked(packed: bytes) -> SingleAttempt:

@@ -12,10 +12,10 @@ bytes; any other ASCII text that fits, as itself. A key that packs neither way i
 (`put` returns False) and its owner keeps it in a dict: nothing is hashed, nothing is lost.
 Timestamps pack as their 20 decimal digits in BCD (`pack_ts`, 10 bytes, in the same order).
 
-Owners pack thousands of entries at a time (`add_many`, `pack_ids`, `pack_timestamps`): a batch
-whose texts all have the usual form is checked by one regular expression over the joined texts
-and converted by one `bytes.fromhex`, so an entry costs a slice rather than a dozen calls; any
-other batch is packed text by text, with the same result.
+Owners pack thousands of entries at a time (`add_batch`): the texts of a batch that all have the
+usual form are checked by one regular expression over the joined texts, converted by one
+`bytes.fromhex` and laid out as records by slice assignments, so that an entry costs a CRC-32 and
+an append in Python rather than a dozen calls; a batch in any other form is packed entry by entry.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ _TS_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z
 _CANONICAL_TS = re.compile(_TS_PATTERN)
 #: canonical timestamps joined by newlines
 _CANONICAL_TSS = re.compile(f"{_TS_PATTERN}(?:\n{_TS_PATTERN})*")
-_NOT_TS_DIGITS = str.maketrans("", "", "-T:.Z\n")
+_NOT_TS_DIGITS = str.maketrans("", "", "-T:.Z")
 
 
 def pack_id(text: str, prefix: str, width: int) -> bytes | None:
@@ -55,10 +55,11 @@ def pack_id(text: str, prefix: str, width: int) -> bytes | None:
     return text.encode("ascii").ljust(width, b"\0")
 
 
-def pack_ids(texts: Sequence[str], prefix: str, width: int) -> list[bytes | None]:
-    """`pack_id` of each text; a batch of hex ids of one length (or empty texts) in a few calls."""
+def joined_ids(texts: Sequence[str], prefix: str, width: int) -> bytes | None:
+    """`pack_id` of every text, joined, when they are all hex ids of one length (or all empty);
+    None for any other batch."""
     if not texts:
-        return []
+        return b""
     size = (len(texts[0]) - len(prefix)) // 2  #: bytes of the digits of the first id
     joined = "\n".join(texts)
     if 0 < size < width and _one_per_text(_hex_ids(prefix, 2 * size), joined, texts):
@@ -66,11 +67,10 @@ def pack_ids(texts: Sequence[str], prefix: str, width: int) -> list[bytes | None
         # a newline and the prefix start each id and nothing else: the padding of the id before,
         # then the tag (the first id's padding is dropped, the last id's added)
         digits = ("\n" + joined).replace("\n" + prefix, padding + tag)[len(padding) :] + padding
-        raw = bytes.fromhex(digits)
-        return [raw[at : at + width] for at in range(0, len(raw), width)]
+        return bytes.fromhex(digits)
     if not any(texts):
-        return [pack_id("", prefix, width)] * len(texts)
-    return [pack_id(text, prefix, width) for text in texts]
+        return bytes(width * len(texts))  # `pack_id("")`: NUL bytes
+    return None
 
 
 @functools.cache
@@ -95,13 +95,21 @@ def pack_ts(ts: str) -> bytes | None:
     return bytes.fromhex(date + time)
 
 
-def pack_timestamps(texts: Sequence[str]) -> list[bytes | None]:
-    """`pack_ts` of each text; a batch of canonical timestamps in a few calls."""
-    joined = "\n".join(texts)
-    if texts and _one_per_text(_CANONICAL_TSS, joined, texts):
-        raw = bytes.fromhex(joined.translate(_NOT_TS_DIGITS))
-        return [raw[at : at + TS_WIDTH] for at in range(0, len(raw), TS_WIDTH)]
-    return [pack_ts(text) for text in texts]
+def joined_timestamps(texts: Sequence[str]) -> bytes | None:
+    """`pack_ts` of every text, joined; None unless they are all canonical timestamps."""
+    if not canonical_timestamps(texts):
+        return None
+    return joined_digits(texts)
+
+
+def canonical_timestamps(texts: Sequence[str]) -> bool:
+    """Whether every text is a canonical timestamp (`pack_ts` packs it)."""
+    return not texts or _one_per_text(_CANONICAL_TSS, "\n".join(texts), texts)
+
+
+def joined_digits(texts: Sequence[str]) -> bytes:
+    """Canonical timestamps and even-length hex texts as the bytes of their digits, joined."""
+    return bytes.fromhex("".join(texts).translate(_NOT_TS_DIGITS))
 
 
 def _one_per_text(pattern: str | re.Pattern[str], joined: str, texts: Sequence[str]) -> bool:
@@ -181,22 +189,32 @@ class PackedTable:
         self._see(key)
         return True
 
-    def add_many(self, keys: Sequence[str], values: Sequence[bytes | None]) -> list[int]:
-        """Add `keys`, known to be absent, with `values`; the positions of the entries refused
-        (a key that does not pack, or a value None), which their owner keeps."""
-        self._added(len(keys))  # first: the filter is doubled before the new keys are in it
+    def add(self, key: str, value: bytes) -> bool:
+        """Add `key`, known to be absent (no look-up); False when `key` does not pack."""
+        raw = pack_id(key, self._prefix, self._key_width)
+        if raw is None:
+            return False
+        self._buckets[crc32(raw) & self._mask] += raw + value
+        self._added(1)
+        self._see(key)
+        return True
+
+    def add_batch(self, keys: Sequence[str], values: Sequence[bytes]) -> bool:
+        """Add `keys`, known to be absent, with their values: `values` holds their columns, each
+        one value's bytes per key, joined. False, and nothing added, unless every key packs as
+        `joined_ids` packs them: the owner then adds them one by one."""
+        packed = joined_ids(keys, self._prefix, self._key_width)
+        if packed is None or not keys:
+            return packed is not None
+        self._added(len(keys))  # first: the buckets grow and the filter doubles before the adds
         buckets, mask, seen, seen_mask = self._buckets, self._mask, self._seen, self._seen_mask
-        refused = []
-        packed = pack_ids(keys, self._prefix, self._key_width)
-        for at, (raw, value) in enumerate(zip(packed, values, strict=True)):
-            if raw is None or value is None:
-                refused.append(at)
-            else:
-                buckets[crc32(raw) & mask] += raw + value
-                crc = crc32(keys[at].encode())  # packed: ASCII
+        key_width, width = self._key_width, self._width
+        with memoryview(_records(len(keys), packed, *values)) as records:
+            for at, key in zip(range(0, len(records), width), keys, strict=True):
+                buckets[crc32(records[at : at + key_width]) & mask] += records[at : at + width]
+                crc = crc32(key.encode())  # packed: ASCII
                 seen[crc & seen_mask] |= _BITS[crc >> 29]
-        self.size -= len(refused)
-        return refused
+        return True
 
     def delete(self, key: str) -> None:
         """Remove `key` if present (its bit stays: other keys may share it)."""
@@ -261,3 +279,16 @@ class PackedTable:
                 record = bucket[at : at + width]
                 buckets[crc32(record[:key_width]) & mask] += record
         self._buckets, self._mask = buckets, mask
+
+
+def _records(count: int, *columns: bytes) -> bytearray:
+    """`count` records laid out from columns of `count` values each (a slice per byte)."""
+    widths = [len(column) // count for column in columns]
+    width = sum(widths)
+    records = bytearray(width * count)
+    start = 0
+    for column, column_width in zip(columns, widths, strict=True):
+        for byte in range(column_width):
+            records[start + byte :: width] = column[byte::column_width]
+        start += column_width
+    return records
