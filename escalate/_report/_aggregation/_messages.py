@@ -195,17 +195,16 @@ class MessageStates(Mapping[str, MessageState]):
 
     def _move_oldest(self) -> None:
         """Pack the oldest half of `recent`, in one batch when it can (none is packed yet)."""
-        entries = list(self.recent.items())
-        half = len(entries) // 2
-        message_ids = [message_id for message_id, _ in entries[:half]]
-        states = [state for _, state in entries[:half]]
-        values = _joined_states(states)
-        if values is None or not self._table.add_batch(message_ids, [values]):
+        keys, values = list(self.recent), list(self.recent.values())
+        half = len(keys) // 2
+        message_ids, states = keys[:half], values[:half]
+        packed_states = _joined_states(states)
+        if packed_states is None or not self._table.add_batch(message_ids, [packed_states]):
             for message_id, state in zip(message_ids, states, strict=True):
                 packed = _packed(state)
                 if packed is None or not self._table.add(message_id, packed):
                     self.odd[message_id] = state
-        self.recent = dict(entries[half:])
+        self.recent = dict(zip(keys[half:], values[half:], strict=True))
 
 
 class _Due:

@@ -67,9 +67,9 @@ class Operations(Mapping[str, Operation]):
     def __contains__(self, operation: object) -> bool:
         if not isinstance(operation, str):
             return False
-        if operation in self.recent or operation in self.several:
+        if operation in self.recent or operation in self.several or operation in self.odd:
             return True
-        return bool(self._once.size or self.odd) and self._single(operation) is not None
+        return bool(self._once.size) and self._once.get(operation) is not None
 
     def __iter__(self) -> Iterator[str]:
         yield from self.several
@@ -161,17 +161,16 @@ class Operations(Mapping[str, Operation]):
 
     def _move_oldest(self) -> None:
         """Pack the oldest half of `recent`, in one batch when it can (none is packed yet)."""
-        entries = list(self.recent.items())
-        half = len(entries) // 2
-        operations = [operation for operation, _ in entries[:half]]
-        attempts = [attempt for _, attempt in entries[:half]]
+        keys, values = list(self.recent), list(self.recent.values())
+        half = len(keys) // 2
+        operations, attempts = keys[:half], values[:half]
         columns = _columns(attempts)
         if columns is None or not self._once.add_batch(operations, columns):
             for operation, attempt in zip(operations, attempts, strict=True):
                 packed = _packed(*attempt.split(PACKED, 2))
                 if packed is None or not self._once.add(operation, packed):
                     self.odd[operation] = attempt
-        self.recent = dict(entries[half:])
+        self.recent = dict(zip(keys[half:], values[half:], strict=True))
 
 
 def _columns(attempts: list[SingleAttempt]) -> list[bytes] | None:
