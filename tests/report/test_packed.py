@@ -62,7 +62,17 @@ def test_other_texts_do_not_pack_as_timestamps() -> None:
 
 _ONE_TIME = "2026-11-27T10:00:00.000000Z"
 #: texts a batch must not take for timestamps, two canonical ones in one text among them
-_NOT_TIMES = ["", "2026-11-27T10:00:00Z", "x\n", f"{_ONE_TIME}\n{_ONE_TIME}", f"{_ONE_TIME}\n"]
+_NOT_TIMES = [
+    *("", "2026-11-27T10:00:00Z", "x\n", f"{_ONE_TIME}\n{_ONE_TIME}", f"{_ONE_TIME}\n"),
+    *(_ONE_TIME[:-1], "Z" + _ONE_TIME, _ONE_TIME.replace("0", "\u0660", 1)),  # shifted; Arabic 0
+]
+#: canonical timestamps with one character replaced (most are then not canonical)
+_NEAR_TIMES = st.builds(
+    lambda ts, at, char: ts[:at] + char + ts[at + 1 :],
+    _TIMES,
+    st.integers(min_value=0, max_value=26),
+    st.sampled_from("0-9TZ:.\n x\u0660"),
+)
 #: full-width hex ids (the batch's usual form) mixed with ids that pack otherwise or not at all
 _BATCH_IDS = st.one_of(
     st.builds(lambda n: f"msg_{n:016x}", st.integers(min_value=0, max_value=2**64 - 1)),
@@ -95,7 +105,7 @@ def test_a_batch_of_hex_ids_of_one_length_packs_in_one_go() -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.one_of(_TIMES, st.sampled_from(_NOT_TIMES)), max_size=8))
+@given(st.lists(st.one_of(_TIMES, _NEAR_TIMES, st.sampled_from(_NOT_TIMES)), max_size=8))
 def test_a_batch_of_timestamps_packs_as_each_timestamp(texts: list[str]) -> None:
     """`joined_timestamps` packs canonical timestamps as `pack_ts` does, refuses anything else."""
     assert joined_timestamps(texts) == _joined_or_none([pack_ts(text) for text in texts])

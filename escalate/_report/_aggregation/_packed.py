@@ -32,11 +32,11 @@ _PACKED_TAG = 0x80  #: the first byte of a packed id: this plus its digits' byte
 TS_WIDTH = 10  #: a packed timestamp
 _BITS = [1 << bit for bit in range(8)]  #: a filter bit, by the top 3 bits of a CRC-32
 _TAGS = [bytes((_PACKED_TAG + length,)) for length in range(0x80)]
-_TS_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z"
-_CANONICAL_TS = re.compile(_TS_PATTERN)
-#: canonical timestamps joined by newlines
-_CANONICAL_TSS = re.compile(f"{_TS_PATTERN}(?:\n{_TS_PATTERN})*")
-_NOT_TS_DIGITS = str.maketrans("", "", "-T:.Z")
+_CANONICAL_TS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
+_TS_LENGTH = 27
+#: where a canonical timestamp holds what is not a digit
+_TS_SEPARATORS = ((4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (26, "Z"))
+_NOT_TS_DIGITS = str.maketrans("", "", "-T:.Z\n")
 
 
 def pack_id(text: str, prefix: str, width: int) -> bytes | None:
@@ -103,8 +103,18 @@ def joined_timestamps(texts: Sequence[str]) -> bytes | None:
 
 
 def canonical_timestamps(texts: Sequence[str]) -> bool:
-    """Whether every text is a canonical timestamp (`pack_ts` packs it)."""
-    return not texts or _one_per_text(_CANONICAL_TSS, "\n".join(texts), texts)
+    """Whether every text is a canonical timestamp (`pack_ts` packs it), checked over the texts
+    joined by newlines: a newline every 28 characters and nowhere else (so every text is 27
+    long), the separators in their places, ASCII digits in all the others."""
+    joined, count = "\n".join(texts), len(texts)
+    if not texts:
+        return True
+    if len(joined) != _TS_LENGTH * count + count - 1 or joined.count("\n") != count - 1:
+        return False
+    if any(joined[at :: _TS_LENGTH + 1] != char * count for at, char in _TS_SEPARATORS):
+        return False
+    digits = joined.translate(_NOT_TS_DIGITS)
+    return len(digits) == 2 * TS_WIDTH * count and digits.isascii() and digits.isdigit()
 
 
 def joined_digits(texts: Sequence[str]) -> bytes:
