@@ -101,6 +101,10 @@ def test_a_batch_of_hex_ids_of_one_length_packs_in_one_go() -> None:
         assert joined_ids(many, "msg_", 9) == b"".join(pack_id(t, "msg_", 9) or b"" for t in many)
         assert joined_ids([*many, two_in_one], "msg_", 9) is None
         assert joined_ids([*many, "msg_0"], "msg_", 9) is None
+        for odd in ("A", " ", "g", "\n"):  # one of the same length that pack_id packs otherwise
+            other = many[-1][:-1] + odd
+            assert joined_ids([*many, other], "msg_", 9) is None
+            assert joined_ids([other, *many], "msg_", 9) is None
     assert joined_ids(["", ""], "msg_", 9) == bytes(18)
 
 

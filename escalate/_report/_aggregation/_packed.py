@@ -20,7 +20,6 @@ an append in Python rather than a dozen calls; a batch in any other form is pack
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterator, Sequence
 from zlib import crc32
@@ -58,26 +57,25 @@ def pack_id(text: str, prefix: str, width: int) -> bytes | None:
 def joined_ids(texts: Sequence[str], prefix: str, width: int) -> bytes | None:
     """`pack_id` of every text, joined, when they are all hex ids of one length (or all empty);
     None for any other batch."""
-    if not texts:
-        return b""
-    size = (len(texts[0]) - len(prefix)) // 2  #: bytes of the digits of the first id
-    joined = "\n".join(texts)
-    if 0 < size < width and _one_per_text(_hex_ids(prefix, 2 * size), joined, texts):
-        tag, padding = _TAGS[size].hex(), "00" * (width - 1 - size)
-        # a newline and the prefix start each id and nothing else: the padding of the id before,
-        # then the tag (the first id's padding is dropped, the last id's added)
-        digits = ("\n" + joined).replace("\n" + prefix, padding + tag)[len(padding) :] + padding
-        return bytes.fromhex(digits)
-    if not any(texts):
+    if not texts or not any(texts):
         return bytes(width * len(texts))  # `pack_id("")`: NUL bytes
-    return None
-
-
-@functools.cache
-def _hex_ids(prefix: str, digits: int) -> re.Pattern[str]:
-    """Ids of `digits` lowercase hex digits after `prefix`, joined by newlines."""
-    one = f"{re.escape(prefix)}[0-9a-f]{{{digits}}}"
-    return re.compile(f"{one}(?:\n{one})*")
+    count, size = len(texts), (len(texts[0]) - len(prefix)) // 2  #: bytes of the first's digits
+    length, joined = len(prefix) + 2 * size, "\n".join(texts)
+    # a newline after every `length` characters and nowhere else: every text is `length` long
+    if not 0 < size < width or len(joined) != (length + 1) * count - 1:
+        return None
+    if joined.count("\n") != count - 1 or any(
+        joined[at :: length + 1] != char * count for at, char in enumerate(prefix)
+    ):
+        return None
+    digits = ("\n" + joined).replace("\n" + prefix, "")  # the prefixes start the texts: gone
+    try:
+        raw = bytes.fromhex(digits)
+    except ValueError:
+        return None
+    if raw.hex() != digits:  # uppercase digits or spaces: not as `pack_id` packs them
+        return None
+    return bytes(_records(count, _TAGS[size] * count, raw, bytes((width - 1 - size) * count)))
 
 
 def unpack_id(raw: bytes, prefix: str) -> str:
@@ -120,12 +118,6 @@ def canonical_timestamps(texts: Sequence[str]) -> bool:
 def joined_digits(texts: Sequence[str]) -> bytes:
     """Canonical timestamps and even-length hex texts as the bytes of their digits, joined."""
     return bytes.fromhex("".join(texts).translate(_NOT_TS_DIGITS))
-
-
-def _one_per_text(pattern: str | re.Pattern[str], joined: str, texts: Sequence[str]) -> bool:
-    """Whether `joined`, the texts joined by newlines, is one match of `pattern`'s newline-free
-    form per text: a text holding a newline would make two."""
-    return joined.count("\n") == len(texts) - 1 and re.fullmatch(pattern, joined) is not None
 
 
 def unpack_ts(raw: bytes) -> str:
