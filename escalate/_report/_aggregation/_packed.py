@@ -13,9 +13,9 @@ bytes; any other ASCII text that fits, as itself. A key that packs neither way i
 Timestamps pack as their 20 decimal digits in BCD (`pack_ts`, 10 bytes, in the same order).
 
 Owners pack thousands of entries at a time (`add_batch`): the texts of a batch that all have the
-usual form are checked by one regular expression over the joined texts, converted by one
-`bytes.fromhex` and laid out as records by slice assignments, so that an entry costs a CRC-32 and
-an append in Python rather than a dozen calls; a batch in any other form is packed entry by entry.
+usual form are checked by strided slices of the joined texts, converted by one `bytes.fromhex`
+and laid out as records by slice assignments, so that an entry costs a CRC-32 and an append in
+Python rather than a dozen calls; a batch in any other form is packed entry by entry.
 """
 
 from __future__ import annotations
