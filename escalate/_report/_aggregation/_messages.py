@@ -20,7 +20,14 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from itertools import chain
 
-from escalate._report._aggregation._packed import TS_WIDTH, PackedTable, pack_ts, unpack_ts
+from escalate._report._aggregation._packed import (
+    TS_WIDTH,
+    PackedTable,
+    canonical_timestamps,
+    joined_digits,
+    pack_ts,
+    unpack_ts,
+)
 
 LIFECYCLE_ONLY = 1  #: a message seen in lifecycle webhooks, its send not (yet) seen
 RESOLVED = 2  #: a message accepted by a send and followed by a lifecycle event
@@ -31,6 +38,9 @@ _PACKED_STATES = {
     RESOLVED: b"\xff" * (TS_WIDTH - 1) + b"\x02",
 }
 _STATES = {packed: state for state, packed in _PACKED_STATES.items()}
+_STATE_DIGITS: dict[MessageState, str] = {
+    state: packed.hex() for state, packed in _PACKED_STATES.items()
+}
 ID_PREFIX, ID_WIDTH = "msg_", 9  #: the API's messageIds: `msg_` and 16 hex digits
 #: messages (and operations) kept as texts before the oldest half is packed: ~3 MB each; a
 #: send's webhooks that come within RECENT / 2 sends of it find it at a dict's cost, and a log
@@ -184,15 +194,17 @@ class MessageStates(Mapping[str, MessageState]):
             self.odd[message_id] = state
 
     def _move_oldest(self) -> None:
-        """Pack the oldest half of `recent` (none of them is packed yet: no look-up)."""
-        entries = list(self.recent.items())
-        half = len(entries) // 2
-        table, odd = self._table, self.odd
-        for message_id, state in entries[:half]:
-            packed = pack_ts(state) if type(state) is str else _PACKED_STATES[int(state)]
-            if packed is None or not table.add(message_id, packed):
-                odd[message_id] = state
-        self.recent = dict(entries[half:])
+        """Pack the oldest half of `recent`, in one batch when it can (none is packed yet)."""
+        keys, values = list(self.recent), list(self.recent.values())
+        half = len(keys) // 2
+        message_ids, states = keys[:half], values[:half]
+        packed_states = _joined_states(states)
+        if packed_states is None or not self._table.add_batch(message_ids, [packed_states]):
+            for message_id, state in zip(message_ids, states, strict=True):
+                packed = _packed(state)
+                if packed is None or not self._table.add(message_id, packed):
+                    self.odd[message_id] = state
+        self.recent = dict(zip(keys[half:], values[half:], strict=True))
 
 
 class _Due:
@@ -216,6 +228,15 @@ class _Due:
 
 def _packed(state: MessageState) -> bytes | None:
     return pack_ts(state) if type(state) is str else _PACKED_STATES[int(state)]
+
+
+def _joined_states(states: list[MessageState]) -> bytes | None:
+    """`_packed` of every state, joined; None unless every timestamp among them is canonical."""
+    if not canonical_timestamps([state for state in states if type(state) is str]):
+        return None
+    return joined_digits(
+        [state if type(state) is str else _STATE_DIGITS[state] for state in states]
+    )
 
 
 def _unpacked(packed: bytes) -> MessageState:

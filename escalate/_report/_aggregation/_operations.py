@@ -25,6 +25,8 @@ from escalate._report._aggregation._messages import ID_PREFIX, ID_WIDTH, RECENT
 from escalate._report._aggregation._packed import (
     TS_WIDTH,
     PackedTable,
+    joined_ids,
+    joined_timestamps,
     pack_id,
     pack_ts,
     unpack_id,
@@ -65,9 +67,9 @@ class Operations(Mapping[str, Operation]):
     def __contains__(self, operation: object) -> bool:
         if not isinstance(operation, str):
             return False
-        if operation in self.recent or operation in self.several:
+        if operation in self.recent or operation in self.several or operation in self.odd:
             return True
-        return bool(self._once.size or self.odd) and self._single(operation) is not None
+        return bool(self._once.size) and self._once.get(operation) is not None
 
     def __iter__(self) -> Iterator[str]:
         yield from self.several
@@ -158,15 +160,35 @@ class Operations(Mapping[str, Operation]):
             self._move_oldest()
 
     def _move_oldest(self) -> None:
-        """Pack the oldest half of `recent` (none of them is packed yet: no look-up)."""
-        entries = list(self.recent.items())
-        half = len(entries) // 2
-        table, odd = self._once, self.odd
-        for operation, attempt in entries[:half]:
-            packed = _packed(*attempt.split(PACKED, 2))
-            if packed is None or not table.add(operation, packed):
-                odd[operation] = attempt
-        self.recent = dict(entries[half:])
+        """Pack the oldest half of `recent`, in one batch when it can (none is packed yet)."""
+        keys, values = list(self.recent), list(self.recent.values())
+        half = len(keys) // 2
+        operations, attempts = keys[:half], values[:half]
+        columns = _columns(attempts)
+        if columns is None or not self._once.add_batch(operations, columns):
+            for operation, attempt in zip(operations, attempts, strict=True):
+                packed = _packed(*attempt.split(PACKED, 2))
+                if packed is None or not self._once.add(operation, packed):
+                    self.odd[operation] = attempt
+        self.recent = dict(zip(keys[half:], values[half:], strict=True))
+
+
+def _columns(attempts: list[SingleAttempt]) -> list[bytes] | None:
+    """The single attempts' record values as columns (timestamps, idempotency fingerprints,
+    messageIds), each joined; None unless each column packs in one go.
+
+    A single attempt's timestamp and fingerprint hold no separator (`single_attempt`); a
+    messageId that does shifts the texts: the batch is then packed attempt by attempt.
+    """
+    texts = PACKED.join(attempts).split(PACKED)
+    if len(texts) != 3 * len(attempts):
+        return None
+    stamps = joined_timestamps(texts[0::3])
+    fingerprints = joined_ids(texts[1::3], FINGERPRINT_PREFIX, FINGERPRINT_WIDTH)
+    message_ids = joined_ids(texts[2::3], ID_PREFIX, ID_WIDTH)
+    if stamps is None or fingerprints is None or message_ids is None:
+        return None
+    return [stamps, fingerprints, message_ids]
 
 
 def _packed(ts: str, fingerprint: str, message_id: str) -> bytes | None:

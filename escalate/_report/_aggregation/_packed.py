@@ -11,12 +11,17 @@ hex digits, `fp_` and 12: what the API and the capture write) as a length byte a
 bytes; any other ASCII text that fits, as itself. A key that packs neither way is refused
 (`put` returns False) and its owner keeps it in a dict: nothing is hashed, nothing is lost.
 Timestamps pack as their 20 decimal digits in BCD (`pack_ts`, 10 bytes, in the same order).
+
+Owners pack thousands of entries at a time (`add_batch`): the texts of a batch that all have the
+usual form are checked by strided slices of the joined texts, converted by one `bytes.fromhex`
+and laid out as records by slice assignments, so that an entry costs a CRC-32 and an append in
+Python rather than a dozen calls; a batch in any other form is packed entry by entry.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from zlib import crc32
 
 _FIRST_BUCKETS = 256
@@ -24,8 +29,13 @@ _GROWTH = 4  #: buckets are multiplied by this when the average bucket holds LOA
 LOAD = 32
 _PACKED_TAG = 0x80  #: the first byte of a packed id: this plus its digits' byte count
 TS_WIDTH = 10  #: a packed timestamp
+_BITS = [1 << bit for bit in range(8)]  #: a filter bit, by the top 3 bits of a CRC-32
 _TAGS = [bytes((_PACKED_TAG + length,)) for length in range(0x80)]
 _CANONICAL_TS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
+_TS_LENGTH = 27
+#: where a canonical timestamp holds what is not a digit
+_TS_SEPARATORS = ((4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (26, "Z"))
+_NOT_TS_DIGITS = str.maketrans("", "", "-T:.Z\n")
 
 
 def pack_id(text: str, prefix: str, width: int) -> bytes | None:
@@ -44,6 +54,30 @@ def pack_id(text: str, prefix: str, width: int) -> bytes | None:
     return text.encode("ascii").ljust(width, b"\0")
 
 
+def joined_ids(texts: Sequence[str], prefix: str, width: int) -> bytes | None:
+    """`pack_id` of every text, joined, when they are all hex ids of one length (or all empty);
+    None for any other batch."""
+    if not texts or not any(texts):
+        return bytes(width * len(texts))  # `pack_id("")`: NUL bytes
+    count, size = len(texts), (len(texts[0]) - len(prefix)) // 2  #: bytes of the first's digits
+    length, joined = len(prefix) + 2 * size, "\n".join(texts)
+    # a newline after every `length` characters and nowhere else: every text is `length` long
+    if not 0 < size < width or len(joined) != (length + 1) * count - 1:
+        return None
+    if joined.count("\n") != count - 1 or any(
+        joined[at :: length + 1] != char * count for at, char in enumerate(prefix)
+    ):
+        return None
+    digits = ("\n" + joined).replace("\n" + prefix, "")  # the prefixes start the texts: gone
+    try:
+        raw = bytes.fromhex(digits)
+    except ValueError:
+        return None
+    if raw.hex() != digits:  # uppercase digits or spaces: not as `pack_id` packs them
+        return None
+    return bytes(_records(count, _TAGS[size] * count, raw, bytes((width - 1 - size) * count)))
+
+
 def unpack_id(raw: bytes, prefix: str) -> str:
     """The text `pack_id` packed into `raw`."""
     if raw and raw[0] > _PACKED_TAG:
@@ -59,6 +93,33 @@ def pack_ts(ts: str) -> bytes | None:
     return bytes.fromhex(date + time)
 
 
+def joined_timestamps(texts: Sequence[str]) -> bytes | None:
+    """`pack_ts` of every text, joined; None unless they are all canonical timestamps."""
+    if not canonical_timestamps(texts):
+        return None
+    return joined_digits(texts)
+
+
+def canonical_timestamps(texts: Sequence[str]) -> bool:
+    """Whether every text is a canonical timestamp (`pack_ts` packs it), checked over the texts
+    joined by newlines: a newline every 28 characters and nowhere else (so every text is 27
+    long), the separators in their places, ASCII digits in all the others."""
+    joined, count = "\n".join(texts), len(texts)
+    if not texts:
+        return True
+    if len(joined) != _TS_LENGTH * count + count - 1 or joined.count("\n") != count - 1:
+        return False
+    if any(joined[at :: _TS_LENGTH + 1] != char * count for at, char in _TS_SEPARATORS):
+        return False
+    digits = joined.translate(_NOT_TS_DIGITS)
+    return len(digits) == 2 * TS_WIDTH * count and digits.isascii() and digits.isdigit()
+
+
+def joined_digits(texts: Sequence[str]) -> bytes:
+    """Canonical timestamps and even-length hex texts as the bytes of their digits, joined."""
+    return bytes.fromhex("".join(texts).translate(_NOT_TS_DIGITS))
+
+
 def unpack_ts(raw: bytes) -> str:
     """The timestamp `pack_ts` packed into `raw`."""
     return _ts_of(raw.hex())
@@ -69,9 +130,22 @@ def _ts_of(d: str) -> str:
 
 
 class PackedTable:
-    """id -> fixed-width bytes; records in CRC-32 buckets (ids that do not pack are refused)."""
+    """id -> fixed-width bytes; records in CRC-32 buckets (ids that do not pack are refused).
 
-    __slots__ = ("_buckets", "_key_width", "_mask", "_prefix", "_width", "size")
+    Most look-ups miss (a new send's messageId and operation): a filter of one bit per CRC-32 of
+    an id's text, at least 8 bits per record, answers most of them without packing the id.
+    """
+
+    __slots__ = (
+        "_buckets",
+        "_key_width",
+        "_mask",
+        "_prefix",
+        "_seen",
+        "_seen_mask",
+        "_width",
+        "size",
+    )
 
     def __init__(self, prefix: str, key_width: int, value_width: int) -> None:
         self._prefix = prefix  #: the ids' usual prefix (packed as hex digits after it)
@@ -79,6 +153,10 @@ class PackedTable:
         self._width = key_width + value_width
         self._buckets = [bytearray() for _ in range(_FIRST_BUCKETS)]
         self._mask = _FIRST_BUCKETS - 1
+        #: the filter: a byte chosen by the CRC-32's low bits, a bit by its top 3 (`_bit`);
+        #: doubled by repeating it, so a record's bit is set in both halves where it may now be
+        self._seen = bytearray(_FIRST_BUCKETS)
+        self._seen_mask = _FIRST_BUCKETS - 1
         self.size = 0  #: records held (read in hot paths instead of calling `len`)
 
     def __len__(self) -> int:
@@ -86,6 +164,11 @@ class PackedTable:
 
     def get(self, key: str) -> bytes | None:
         """The value of `key`, None when absent (or when `key` does not pack)."""
+        if not key.isascii():  # packs neither way
+            return None
+        crc = crc32(key.encode())
+        if not self._seen[crc & self._seen_mask] & _BITS[crc >> 29]:
+            return None
         raw = pack_id(key, self._prefix, self._key_width)
         if raw is None:
             return None
@@ -99,14 +182,13 @@ class PackedTable:
         if raw is None:
             return False
         bucket = self._buckets[crc32(raw) & self._mask]
-        at = self._find(bucket, raw)
+        at = self._find(bucket, raw) if self._may_hold(key) else -1
         if at >= 0:
             bucket[at + self._key_width : at + self._width] = value
             return True
         bucket += raw + value
-        self.size += 1
-        if self.size > LOAD * len(self._buckets):
-            self._grow()
+        self._added(1)
+        self._see(key)
         return True
 
     def add(self, key: str, value: bytes) -> bool:
@@ -115,20 +197,58 @@ class PackedTable:
         if raw is None:
             return False
         self._buckets[crc32(raw) & self._mask] += raw + value
-        self.size += 1
-        if self.size > LOAD * len(self._buckets):
-            self._grow()
+        self._added(1)
+        self._see(key)
+        return True
+
+    def add_batch(self, keys: Sequence[str], values: Sequence[bytes]) -> bool:
+        """Add `keys`, known to be absent, with their values: `values` holds their columns, each
+        one value's bytes per key, joined. False, and nothing added, unless every key packs as
+        `joined_ids` packs them: the owner then adds them one by one."""
+        packed = joined_ids(keys, self._prefix, self._key_width)
+        if packed is None or not keys:
+            return packed is not None
+        self._added(len(keys))  # first: the buckets grow and the filter doubles before the adds
+        buckets, mask, seen, seen_mask = self._buckets, self._mask, self._seen, self._seen_mask
+        key_width, width = self._key_width, self._width
+        with memoryview(_records(len(keys), packed, *values)) as records:
+            for at, key in zip(range(0, len(records), width), keys, strict=True):
+                buckets[crc32(records[at : at + key_width]) & mask] += records[at : at + width]
+                crc = crc32(key.encode())  # packed: ASCII
+                seen[crc & seen_mask] |= _BITS[crc >> 29]
         return True
 
     def delete(self, key: str) -> None:
-        """Remove `key` if present."""
-        raw = pack_id(key, self._prefix, self._key_width)
+        """Remove `key` if present (its bit stays: other keys may share it)."""
+        raw = pack_id(key, self._prefix, self._key_width) if self._may_hold(key) else None
         if raw is not None:
             bucket = self._buckets[crc32(raw) & self._mask]
             at = self._find(bucket, raw)
             if at >= 0:
                 del bucket[at : at + self._width]
                 self.size -= 1
+
+    def _may_hold(self, key: str) -> bool:
+        """False when `key` is surely absent (its filter bit is clear, or it does not pack)."""
+        if not key.isascii():
+            return False
+        crc = crc32(key.encode())
+        return bool(self._seen[crc & self._seen_mask] & _BITS[crc >> 29])
+
+    def _see(self, key: str) -> None:
+        """Set the filter bit of `key`, a key that packs (so ASCII)."""
+        crc = crc32(key.encode())
+        self._seen[crc & self._seen_mask] |= _BITS[crc >> 29]
+
+    def _added(self, count: int) -> None:
+        """Count `count` records more; double the filter while it has fewer bytes than records and
+        the buckets while they average more than LOAD records."""
+        self.size += count
+        while self.size > len(self._seen):
+            self._seen *= 2
+            self._seen_mask = len(self._seen) - 1
+        while self.size > LOAD * len(self._buckets):
+            self._grow()
 
     def items(self) -> Iterator[tuple[str, bytes]]:
         """Every entry, in bucket order."""
@@ -161,3 +281,16 @@ class PackedTable:
                 record = bucket[at : at + width]
                 buckets[crc32(record[:key_width]) & mask] += record
         self._buckets, self._mask = buckets, mask
+
+
+def _records(count: int, *columns: bytes) -> bytearray:
+    """`count` records laid out from columns of `count` values each (a slice per byte)."""
+    widths = [len(column) // count for column in columns]
+    width = sum(widths)
+    records = bytearray(width * count)
+    start = 0
+    for column, column_width in zip(columns, widths, strict=True):
+        for byte in range(column_width):
+            records[start + byte :: width] = column[byte::column_width]
+        start += column_width
+    return records
