@@ -24,9 +24,9 @@ import re
 from collections.abc import Iterator, Sequence
 from zlib import crc32
 
-_FIRST_BUCKETS = 256
+_FIRST_BUCKETS = 1024
 _GROWTH = 4  #: buckets are multiplied by this when the average bucket holds LOAD records
-LOAD = 32
+LOAD = 128
 _PACKED_TAG = 0x80  #: the first byte of a packed id: this plus its digits' byte count
 TS_WIDTH = 10  #: a packed timestamp
 _BITS = [1 << bit for bit in range(8)]  #: a filter bit, by the top 3 bits of a CRC-32
@@ -164,15 +164,13 @@ class PackedTable:
 
     def get(self, key: str) -> bytes | None:
         """The value of `key`, None when absent (or when `key` does not pack)."""
-        if not key.isascii():  # packs neither way
-            return None
-        crc = crc32(key.encode())
+        crc = crc32(key.encode("utf-8", "surrogatepass"))  # any text: JSON allows lone surrogates
         if not self._seen[crc & self._seen_mask] & _BITS[crc >> 29]:
-            return None
+            return None  # most look-ups: nothing packed, no bucket searched
         raw = pack_id(key, self._prefix, self._key_width)
         if raw is None:
             return None
-        bucket = self._buckets[crc32(raw) & self._mask]
+        bucket = self._buckets[crc & self._mask]
         at = self._find(bucket, raw)
         return None if at < 0 else bytes(bucket[at + self._key_width : at + self._width])
 
@@ -181,14 +179,13 @@ class PackedTable:
         raw = pack_id(key, self._prefix, self._key_width)
         if raw is None:
             return False
-        bucket = self._buckets[crc32(raw) & self._mask]
-        at = self._find(bucket, raw) if self._may_hold(key) else -1
+        crc = crc32(key.encode())  # packed: ASCII
+        bucket = self._buckets[crc & self._mask]
+        at = self._find(bucket, raw) if self._seen[crc & self._seen_mask] & _BITS[crc >> 29] else -1
         if at >= 0:
             bucket[at + self._key_width : at + self._width] = value
             return True
-        bucket += raw + value
-        self._added(1)
-        self._see(key)
+        self._add(crc, raw + value)
         return True
 
     def add(self, key: str, value: bytes) -> bool:
@@ -196,10 +193,14 @@ class PackedTable:
         raw = pack_id(key, self._prefix, self._key_width)
         if raw is None:
             return False
-        self._buckets[crc32(raw) & self._mask] += raw + value
-        self._added(1)
-        self._see(key)
+        self._add(crc32(key.encode()), raw + value)  # packed: ASCII
         return True
+
+    def _add(self, crc: int, record: bytes) -> None:
+        """Append a record whose key's text has the CRC-32 `crc`."""
+        self._added(1)
+        self._buckets[crc & self._mask] += record
+        self._seen[crc & self._seen_mask] |= _BITS[crc >> 29]
 
     def add_batch(self, keys: Sequence[str], values: Sequence[bytes]) -> bool:
         """Add `keys`, known to be absent, with their values: `values` holds their columns, each
@@ -210,35 +211,26 @@ class PackedTable:
             return packed is not None
         self._added(len(keys))  # first: the buckets grow and the filter doubles before the adds
         buckets, mask, seen, seen_mask = self._buckets, self._mask, self._seen, self._seen_mask
-        key_width, width = self._key_width, self._width
+        width = self._width
         with memoryview(_records(len(keys), packed, *values)) as records:
-            for at, key in zip(range(0, len(records), width), keys, strict=True):
-                buckets[crc32(records[at : at + key_width]) & mask] += records[at : at + width]
-                crc = crc32(key.encode())  # packed: ASCII
+            crcs = map(crc32, map(str.encode, keys))  # packed keys are ASCII
+            for at, crc in zip(range(0, len(records), width), crcs, strict=True):
+                buckets[crc & mask] += records[at : at + width]
                 seen[crc & seen_mask] |= _BITS[crc >> 29]
         return True
 
     def delete(self, key: str) -> None:
         """Remove `key` if present (its bit stays: other keys may share it)."""
-        raw = pack_id(key, self._prefix, self._key_width) if self._may_hold(key) else None
+        crc = crc32(key.encode("utf-8", "surrogatepass"))
+        if not self._seen[crc & self._seen_mask] & _BITS[crc >> 29]:
+            return
+        raw = pack_id(key, self._prefix, self._key_width)
         if raw is not None:
-            bucket = self._buckets[crc32(raw) & self._mask]
+            bucket = self._buckets[crc & self._mask]
             at = self._find(bucket, raw)
             if at >= 0:
                 del bucket[at : at + self._width]
                 self.size -= 1
-
-    def _may_hold(self, key: str) -> bool:
-        """False when `key` is surely absent (its filter bit is clear, or it does not pack)."""
-        if not key.isascii():
-            return False
-        crc = crc32(key.encode())
-        return bool(self._seen[crc & self._seen_mask] & _BITS[crc >> 29])
-
-    def _see(self, key: str) -> None:
-        """Set the filter bit of `key`, a key that packs (so ASCII)."""
-        crc = crc32(key.encode())
-        self._seen[crc & self._seen_mask] |= _BITS[crc >> 29]
 
     def _added(self, count: int) -> None:
         """Count `count` records more; double the filter while it has fewer bytes than records and
@@ -279,7 +271,8 @@ class PackedTable:
         for bucket in self._buckets:
             for at in range(0, len(bucket), width):
                 record = bucket[at : at + width]
-                buckets[crc32(record[:key_width]) & mask] += record
+                key = unpack_id(bytes(record[:key_width]), self._prefix)  # its bucket: by its text
+                buckets[crc32(key.encode()) & mask] += record
         self._buckets, self._mask = buckets, mask
 
 
