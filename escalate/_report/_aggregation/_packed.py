@@ -21,6 +21,7 @@ Python rather than a dozen calls; a batch in any other form is packed entry by e
 from __future__ import annotations
 
 import re
+from binascii import unhexlify
 from collections.abc import Iterator, Sequence
 from zlib import crc32
 
@@ -35,7 +36,7 @@ _CANONICAL_TS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{
 _TS_LENGTH = 27
 #: where a canonical timestamp holds what is not a digit
 _TS_SEPARATORS = ((4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (26, "Z"))
-_NOT_TS_DIGITS = str.maketrans("", "", "-T:.Z\n")
+_NOT_TS_DIGITS = b"-T:.Z\n"
 
 
 def pack_id(text: str, prefix: str, width: int) -> bytes | None:
@@ -73,7 +74,7 @@ def joined_ids(texts: Sequence[str], prefix: str, width: int) -> bytes | None:
         raw = bytes.fromhex(digits)
     except ValueError:
         return None
-    if raw.hex() != digits:  # uppercase digits or spaces: not as `pack_id` packs them
+    if 2 * len(raw) != len(digits) or digits.lower() != digits:  # spaces, uppercase: refused
         return None
     return bytes(_records(count, _TAGS[size] * count, raw, bytes((width - 1 - size) * count)))
 
@@ -95,29 +96,33 @@ def pack_ts(ts: str) -> bytes | None:
 
 def joined_timestamps(texts: Sequence[str]) -> bytes | None:
     """`pack_ts` of every text, joined; None unless they are all canonical timestamps."""
-    if not canonical_timestamps(texts):
-        return None
-    return joined_digits(texts)
+    digits = _timestamp_digits(texts)
+    return None if digits is None else unhexlify(digits)
 
 
 def canonical_timestamps(texts: Sequence[str]) -> bool:
-    """Whether every text is a canonical timestamp (`pack_ts` packs it), checked over the texts
-    joined by newlines: a newline every 28 characters and nowhere else (so every text is 27
+    """Whether every text is a canonical timestamp (`pack_ts` packs it)."""
+    return _timestamp_digits(texts) is not None
+
+
+def _timestamp_digits(texts: Sequence[str]) -> bytes | None:
+    """The digits of the texts, joined, when they are all canonical timestamps; checked over the
+    texts joined by newlines: a newline every 28 characters and nowhere else (so every text is 27
     long), the separators in their places, ASCII digits in all the others."""
     joined, count = "\n".join(texts), len(texts)
-    if not texts:
-        return True
     if len(joined) != _TS_LENGTH * count + count - 1 or joined.count("\n") != count - 1:
-        return False
+        return b"" if not texts else None
     if any(joined[at :: _TS_LENGTH + 1] != char * count for at, char in _TS_SEPARATORS):
-        return False
-    digits = joined.translate(_NOT_TS_DIGITS)
-    return len(digits) == 2 * TS_WIDTH * count and digits.isascii() and digits.isdigit()
+        return None
+    if not joined.isascii():
+        return None
+    digits = joined.encode().translate(None, _NOT_TS_DIGITS)  # bytes: a table, not a dict
+    return digits if len(digits) == 2 * TS_WIDTH * count and digits.isdigit() else None
 
 
 def joined_digits(texts: Sequence[str]) -> bytes:
     """Canonical timestamps and even-length hex texts as the bytes of their digits, joined."""
-    return bytes.fromhex("".join(texts).translate(_NOT_TS_DIGITS))
+    return unhexlify("".join(texts).encode().translate(None, _NOT_TS_DIGITS))
 
 
 def unpack_ts(raw: bytes) -> str:
