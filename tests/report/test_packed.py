@@ -150,19 +150,23 @@ def test_table_answers_as_a_dict(operations: list[tuple[bool, str, bytes]], abse
 
 def test_table_grows_its_buckets_and_keeps_every_entry() -> None:
     """Past LOAD records a bucket, the buckets (and the filter) multiply: every entry is found."""
-    table = PackedTable("msg_", 9, 4)
     entries = {f"msg_{n:016x}": n.to_bytes(4, "big") for n in range(0, 40_000_000, 1000)}
     batch = list(entries.items())[::3]  # a third added in batches, between the puts
-    for at, (key, value) in enumerate(entries.items()):
-        if at % 3:
-            assert table.put(key, value)
-        elif at % 999 == 0:
-            values = b"".join(value for _, value in batch[:333])
-            assert table.add_batch([key for key, _ in batch[:333]], [values])
-            del batch[:333]
-    assert len(table._buckets) > 256 and len(table) == len(entries)
-    assert all(table.get(key) == value for key, value in entries.items())
-    assert _packed.LOAD * len(table._buckets) >= len(table)
+    with patch.object(_packed, "LOAD", 8):  # two growths within 40,000 records
+        table = PackedTable("msg_", 9, 4)
+        for at, (key, value) in enumerate(entries.items()):
+            if at % 3:
+                assert table.put(key, value)
+            elif at % 999 == 0:
+                values = b"".join(value for _, value in batch[:333])
+                assert table.add_batch([key for key, _ in batch[:333]], [values])
+                del batch[:333]
+        texts = {f"m{n}": n.to_bytes(4, "big") for n in range(0, 4000, 3)}  # packed as texts
+        assert all(table.put(key, value) for key, value in texts.items())
+        entries |= texts
+        assert len(table._buckets) == 16 * _packed._FIRST_BUCKETS and len(table) == len(entries)
+        assert all(table.get(key) == value for key, value in entries.items())
+        assert _packed.LOAD * len(table._buckets) >= len(table)
 
 
 @settings(max_examples=200, deadline=None)

@@ -3,8 +3,12 @@
 The messages and the operations seen once are counted in millions on a send-heavy log; as dict
 entries each cost its key text (~64 B), its value (76-107 B) and a slot (~42 B). Here an entry is
 one record of `key_width + value_width` bytes in one of a few thousand `bytearray` buckets, chosen
-by the CRC-32 of the packed key: a look-up is one `bytearray.find` over a bucket of at most LOAD
-records (C, no Python loop per record), and the buckets pickle as bytes (`--jobs`).
+by the CRC-32 of the key's text (the one the filter below uses: one CRC a record): a look-up is
+one `bytearray.find` over a bucket of about LOAD records (C, no Python loop per record), and the
+buckets pickle as bytes (`--jobs`). Few large buckets rather than many small ones: a table
+starts with 1,024 and grows (rehashing every record, from its text) 4x past LOAD records a
+bucket, so a table of fewer than 131,072 records never rehashes; and 1 M sends hold 37 MiB less
+than with 32 records a bucket (each bucket's own allocation and slack).
 
 Keys are packed exactly (`pack_id`): the table's prefix and lowercase hex digits (`msg_` and 16
 hex digits, `fp_` and 12: what the API and the capture write) as a length byte and the digits'
@@ -13,20 +17,22 @@ bytes; any other ASCII text that fits, as itself. A key that packs neither way i
 Timestamps pack as their 20 decimal digits in BCD (`pack_ts`, 10 bytes, in the same order).
 
 Owners pack thousands of entries at a time (`add_batch`): the texts of a batch that all have the
-usual form are checked by strided slices of the joined texts, converted by one `bytes.fromhex`
-and laid out as records by slice assignments, so that an entry costs a CRC-32 and an append in
-Python rather than a dozen calls; a batch in any other form is packed entry by entry.
+usual form are checked by strided slices of the joined texts, converted by one `bytes.fromhex` or
+`unhexlify`, and laid out as records by slice assignments, so that an entry costs a CRC-32 and
+an append in Python rather than a dozen calls; a batch in any other form is packed entry by
+entry. (Chains of `map` over `operator` functions instead of that loop cost more, not less.)
 """
 
 from __future__ import annotations
 
 import re
+from binascii import unhexlify
 from collections.abc import Iterator, Sequence
 from zlib import crc32
 
-_FIRST_BUCKETS = 256
+_FIRST_BUCKETS = 1024
 _GROWTH = 4  #: buckets are multiplied by this when the average bucket holds LOAD records
-LOAD = 32
+LOAD = 128
 _PACKED_TAG = 0x80  #: the first byte of a packed id: this plus its digits' byte count
 TS_WIDTH = 10  #: a packed timestamp
 _BITS = [1 << bit for bit in range(8)]  #: a filter bit, by the top 3 bits of a CRC-32
@@ -35,7 +41,7 @@ _CANONICAL_TS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{
 _TS_LENGTH = 27
 #: where a canonical timestamp holds what is not a digit
 _TS_SEPARATORS = ((4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (26, "Z"))
-_NOT_TS_DIGITS = str.maketrans("", "", "-T:.Z\n")
+_NOT_TS_DIGITS = b"-T:.Z\n"
 
 
 def pack_id(text: str, prefix: str, width: int) -> bytes | None:
@@ -73,7 +79,7 @@ def joined_ids(texts: Sequence[str], prefix: str, width: int) -> bytes | None:
         raw = bytes.fromhex(digits)
     except ValueError:
         return None
-    if raw.hex() != digits:  # uppercase digits or spaces: not as `pack_id` packs them
+    if 2 * len(raw) != len(digits) or digits.lower() != digits:  # spaces, uppercase: refused
         return None
     return bytes(_records(count, _TAGS[size] * count, raw, bytes((width - 1 - size) * count)))
 
@@ -95,29 +101,33 @@ def pack_ts(ts: str) -> bytes | None:
 
 def joined_timestamps(texts: Sequence[str]) -> bytes | None:
     """`pack_ts` of every text, joined; None unless they are all canonical timestamps."""
-    if not canonical_timestamps(texts):
-        return None
-    return joined_digits(texts)
+    digits = _timestamp_digits(texts)
+    return None if digits is None else unhexlify(digits)
 
 
 def canonical_timestamps(texts: Sequence[str]) -> bool:
-    """Whether every text is a canonical timestamp (`pack_ts` packs it), checked over the texts
-    joined by newlines: a newline every 28 characters and nowhere else (so every text is 27
+    """Whether every text is a canonical timestamp (`pack_ts` packs it)."""
+    return _timestamp_digits(texts) is not None
+
+
+def _timestamp_digits(texts: Sequence[str]) -> bytes | None:
+    """The digits of the texts, joined, when they are all canonical timestamps; checked over the
+    texts joined by newlines: a newline every 28 characters and nowhere else (so every text is 27
     long), the separators in their places, ASCII digits in all the others."""
     joined, count = "\n".join(texts), len(texts)
-    if not texts:
-        return True
     if len(joined) != _TS_LENGTH * count + count - 1 or joined.count("\n") != count - 1:
-        return False
+        return b"" if not texts else None
     if any(joined[at :: _TS_LENGTH + 1] != char * count for at, char in _TS_SEPARATORS):
-        return False
-    digits = joined.translate(_NOT_TS_DIGITS)
-    return len(digits) == 2 * TS_WIDTH * count and digits.isascii() and digits.isdigit()
+        return None
+    if not joined.isascii():
+        return None
+    digits = joined.encode().translate(None, _NOT_TS_DIGITS)  # bytes: a table, not a dict
+    return digits if len(digits) == 2 * TS_WIDTH * count and digits.isdigit() else None
 
 
 def joined_digits(texts: Sequence[str]) -> bytes:
     """Canonical timestamps and even-length hex texts as the bytes of their digits, joined."""
-    return bytes.fromhex("".join(texts).translate(_NOT_TS_DIGITS))
+    return unhexlify("".join(texts).encode().translate(None, _NOT_TS_DIGITS))
 
 
 def unpack_ts(raw: bytes) -> str:
@@ -153,7 +163,7 @@ class PackedTable:
         self._width = key_width + value_width
         self._buckets = [bytearray() for _ in range(_FIRST_BUCKETS)]
         self._mask = _FIRST_BUCKETS - 1
-        #: the filter: a byte chosen by the CRC-32's low bits, a bit by its top 3 (`_bit`);
+        #: the filter: a byte chosen by the CRC-32's low bits, a bit by its top 3 (`_BITS`);
         #: doubled by repeating it, so a record's bit is set in both halves where it may now be
         self._seen = bytearray(_FIRST_BUCKETS)
         self._seen_mask = _FIRST_BUCKETS - 1
@@ -164,15 +174,13 @@ class PackedTable:
 
     def get(self, key: str) -> bytes | None:
         """The value of `key`, None when absent (or when `key` does not pack)."""
-        if not key.isascii():  # packs neither way
-            return None
-        crc = crc32(key.encode())
+        crc = crc32(key.encode("utf-8", "surrogatepass"))  # any text: JSON allows lone surrogates
         if not self._seen[crc & self._seen_mask] & _BITS[crc >> 29]:
-            return None
+            return None  # most look-ups: nothing packed, no bucket searched
         raw = pack_id(key, self._prefix, self._key_width)
         if raw is None:
             return None
-        bucket = self._buckets[crc32(raw) & self._mask]
+        bucket = self._buckets[crc & self._mask]
         at = self._find(bucket, raw)
         return None if at < 0 else bytes(bucket[at + self._key_width : at + self._width])
 
@@ -181,14 +189,13 @@ class PackedTable:
         raw = pack_id(key, self._prefix, self._key_width)
         if raw is None:
             return False
-        bucket = self._buckets[crc32(raw) & self._mask]
-        at = self._find(bucket, raw) if self._may_hold(key) else -1
+        crc = crc32(key.encode())  # packed: ASCII
+        bucket = self._buckets[crc & self._mask]
+        at = self._find(bucket, raw) if self._seen[crc & self._seen_mask] & _BITS[crc >> 29] else -1
         if at >= 0:
             bucket[at + self._key_width : at + self._width] = value
             return True
-        bucket += raw + value
-        self._added(1)
-        self._see(key)
+        self._add(crc, raw + value)
         return True
 
     def add(self, key: str, value: bytes) -> bool:
@@ -196,10 +203,14 @@ class PackedTable:
         raw = pack_id(key, self._prefix, self._key_width)
         if raw is None:
             return False
-        self._buckets[crc32(raw) & self._mask] += raw + value
-        self._added(1)
-        self._see(key)
+        self._add(crc32(key.encode()), raw + value)  # packed: ASCII
         return True
+
+    def _add(self, crc: int, record: bytes) -> None:
+        """Append a record whose key's text has the CRC-32 `crc`."""
+        self._added(1)
+        self._buckets[crc & self._mask] += record
+        self._seen[crc & self._seen_mask] |= _BITS[crc >> 29]
 
     def add_batch(self, keys: Sequence[str], values: Sequence[bytes]) -> bool:
         """Add `keys`, known to be absent, with their values: `values` holds their columns, each
@@ -210,35 +221,26 @@ class PackedTable:
             return packed is not None
         self._added(len(keys))  # first: the buckets grow and the filter doubles before the adds
         buckets, mask, seen, seen_mask = self._buckets, self._mask, self._seen, self._seen_mask
-        key_width, width = self._key_width, self._width
+        width = self._width
         with memoryview(_records(len(keys), packed, *values)) as records:
-            for at, key in zip(range(0, len(records), width), keys, strict=True):
-                buckets[crc32(records[at : at + key_width]) & mask] += records[at : at + width]
-                crc = crc32(key.encode())  # packed: ASCII
+            crcs = map(crc32, map(str.encode, keys))  # packed keys are ASCII
+            for at, crc in zip(range(0, len(records), width), crcs, strict=True):
+                buckets[crc & mask] += records[at : at + width]
                 seen[crc & seen_mask] |= _BITS[crc >> 29]
         return True
 
     def delete(self, key: str) -> None:
         """Remove `key` if present (its bit stays: other keys may share it)."""
-        raw = pack_id(key, self._prefix, self._key_width) if self._may_hold(key) else None
+        crc = crc32(key.encode("utf-8", "surrogatepass"))
+        if not self._seen[crc & self._seen_mask] & _BITS[crc >> 29]:
+            return
+        raw = pack_id(key, self._prefix, self._key_width)
         if raw is not None:
-            bucket = self._buckets[crc32(raw) & self._mask]
+            bucket = self._buckets[crc & self._mask]
             at = self._find(bucket, raw)
             if at >= 0:
                 del bucket[at : at + self._width]
                 self.size -= 1
-
-    def _may_hold(self, key: str) -> bool:
-        """False when `key` is surely absent (its filter bit is clear, or it does not pack)."""
-        if not key.isascii():
-            return False
-        crc = crc32(key.encode())
-        return bool(self._seen[crc & self._seen_mask] & _BITS[crc >> 29])
-
-    def _see(self, key: str) -> None:
-        """Set the filter bit of `key`, a key that packs (so ASCII)."""
-        crc = crc32(key.encode())
-        self._seen[crc & self._seen_mask] |= _BITS[crc >> 29]
 
     def _added(self, count: int) -> None:
         """Count `count` records more; double the filter while it has fewer bytes than records and
@@ -279,7 +281,8 @@ class PackedTable:
         for bucket in self._buckets:
             for at in range(0, len(bucket), width):
                 record = bucket[at : at + width]
-                buckets[crc32(record[:key_width]) & mask] += record
+                key = unpack_id(bytes(record[:key_width]), self._prefix)  # its bucket: by its text
+                buckets[crc32(key.encode()) & mask] += record
         self._buckets, self._mask = buckets, mask
 
 
