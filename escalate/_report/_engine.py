@@ -36,7 +36,7 @@ from escalate._report._filters import RecordFilter
 from escalate._report._input_counts import add_line_stats, count_file_records
 from escalate._report._reading import _prefetch
 from escalate._report._reading._prefetch import SourceReading
-from escalate._report._reading._reader import LineStats, scan_chunks, scan_into
+from escalate._report._reading._reader import LineStats, scan_into
 from escalate._report._reading._sources import Checksum, InputChecksum, Source
 
 if TYPE_CHECKING:
@@ -297,22 +297,14 @@ def _fold_source(
     the source's citation candidates are kept in a part of their own, then merged."""
     source, stats = reading.source, LineStats()
     before = (state.calls, state.webhooks)
-    chunks = _reporting(reading.chunks, progress)
     kept = state.citable
     part = state.citable = None if citing is None else Citable(citing.source_index, source.offset)
-    if record_filter is None:
-        scan_into(chunks, stats, folder(state, stats), source.layout())  # it notes in `part`
-    elif citing is not None and part is not None:
-        evidence = citing.evidence_filter
-        consume = filtered_consumer(state, record_filter, evidence, part, stats)
-        scan_into(chunks, stats, consume, source.layout())
-    else:
-        accepts, add = record_filter.accepts, state.add
-        for record in scan_chunks(chunks, stats, source.layout()):
-            if accepts(record):
-                add(record)
-            else:
-                state.filtered_out += 1
+    consume = (
+        folder(state, stats)
+        if record_filter is None
+        else filtered_consumer(state, record_filter, stats, citing)
+    )  # each notes the source's candidates in `part`
+    scan_into(_reporting(reading.chunks, progress), stats, consume, source.layout())
     state.citable = part if kept is None else kept if part is None else kept.merge(part)
     add_line_stats(state, stats, source.name, source.offset)
     count_file_records(state, source.name, before)

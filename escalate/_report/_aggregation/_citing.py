@@ -7,14 +7,15 @@ One hook per path of the engine:
   no second decode), the line's bytes standing for the record until it is selected; a record
   it decodes whole or parses with orjson is noted from that (`note_record`);
 - with a record filter, `filtered_consumer` takes the records as the reference path builds them,
-  adds those the filter accepts to the state and notes those the evidence filter accepts.
+  adds those the filter accepts to the state and, for a bundle or a HAR, notes those the
+  evidence filter accepts.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from escalate._report._aggregation._citable import Citable, GroupKey, Item
+from escalate._report._aggregation._citable import Citable, Citing, GroupKey, Item
 from escalate._report._filters import RecordFilter, call_message_ids
 from escalate._report._reading._reader import ConsumeLine, LineStats, parsed
 from escalate._report._reading._records import (
@@ -75,15 +76,13 @@ def _webhook_failed(signature: str, status: int | None) -> bool:
 
 
 def filtered_consumer(
-    state: AggregateState,
-    record_filter: RecordFilter,
-    evidence: RecordFilter | None,
-    citable: Citable,
-    stats: LineStats,
+    state: AggregateState, record_filter: RecordFilter, stats: LineStats, citing: Citing | None
 ) -> ConsumeLine:
-    """The reference path with filters: add the records `record_filter` accepts to `state`,
-    note those `evidence` accepts in `citable`."""
+    """The reference path with filters: add the records `record_filter` accepts to `state`;
+    with `citing`, note those its evidence filter accepts in `state.citable`."""
     accepts, add = record_filter.accepts, state.add
+    citable = state.citable if citing is not None else None
+    evidence = citing.evidence_filter if citing is not None else None
 
     def consume(value: object) -> str | None:
         try:
@@ -94,7 +93,8 @@ def filtered_consumer(
             add(record)
         else:
             state.filtered_out += 1
-        if type(value) is dict and (evidence is None or evidence.accepts(record)):
+        kept = evidence is None or evidence.accepts(record)
+        if citable is not None and type(value) is dict and kept:
             note_record(citable, record, value)
         return None
 
