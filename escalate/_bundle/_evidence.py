@@ -34,6 +34,7 @@ from escalate._report._aggregation._citable import (
     Position,
 )
 from escalate._report._build import read_inputs, report_from_state
+from escalate._report._engine import gc_paused
 from escalate._report._filters import ReportOptions, call_message_ids
 from escalate._report._model import Report
 from escalate._report._reading._records import BrokenRecord, CallRecord, Record, record_from_object
@@ -109,6 +110,11 @@ def gather_evidence(
 ) -> Gathered:
     """Read the inputs once: the report, the evidence its findings cite and, with `checksums`,
     the size and SHA-256 of every input (standard input included)."""
+    with gc_paused():  # on again once the candidates are freed: a collection would walk them all
+        return _gathered(paths, options, checksums)
+
+
+def _gathered(paths: Sequence[str], options: ReportOptions, checksums: bool) -> Gathered:
     read = read_inputs(paths, options, checksums=checksums, citing=True)
     report = report_from_state(read.state, options, read.files, read.skipped)
     evidence = select_evidence(read.state.citable or Citable(), report)

@@ -278,7 +278,7 @@ def aggregate_run(
     found: list[InputChecksum] = []
     cites = iter(citings or (None,) * len(sources))
     read = _prefetch.read_ahead if read_ahead else _prefetch.read_in_turn
-    with _gc_paused(), closing(read(sources, checksums=checksums)) as readings:
+    with gc_paused(), closing(read(sources, checksums=checksums)) as readings:
         for reading in readings:
             _fold_source(state, reading, record_filter, progress, next(cites))
             if reading.checksum is not None:
@@ -311,7 +311,9 @@ def _fold_source(
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
+    """The cyclic GC off (the pass makes no cycles, and millions of short-lived objects would
+    trigger it for nothing); back on, as it was, at the end."""
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -202,3 +202,37 @@ def test_stdin_read_in_byte_ranges_is_hashed_whole(
     assert result.exit_code == ExitCode.OK, result.output
     (entry,) = orjson.loads(read_members(output)["manifest.json"])["inputs"]
     assert entry == {"path": "-", "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["gc on", "gc off"])
+def test_the_pass_leaves_the_cyclic_gc_as_it_found_it(enabled: bool) -> None:
+    """The GC is paused while the candidates live (a collection would walk every one), then
+    restored: on when it was on, off when the application had turned it off."""
+    import gc
+
+    was = gc.isenabled()
+    try:
+        (gc.enable if enabled else gc.disable)()
+        gathered = gather_evidence([str(SAMPLES / SAMPLE_NAMES[0])], ReportOptions())
+        assert gathered.evidence
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+def test_no_candidate_outlives_the_pass(traffic_log: Path) -> None:
+    """Once the evidence is selected, the candidates are freed, not left for the cyclic GC."""
+    import gc
+
+    def candidates() -> int:
+        return sum(isinstance(o, _citable.Citable | _citable.GroupCandidates)
+                   for o in gc.get_objects())  # fmt: skip
+
+    gc.collect()
+    gc.disable()
+    try:
+        gathered = gather_evidence([str(traffic_log)], ReportOptions())
+        assert gathered.evidence
+        assert candidates() == 0
+    finally:
+        gc.enable()
