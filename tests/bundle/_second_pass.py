@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from escalate._bundle._evidence import _citing_keys, _Selection, citations, schema_fields
+from escalate._report._aggregation._state import webhook_failed
 from escalate._report._client_filter import with_client
 from escalate._report._filters import ReportOptions, build_filter
 from escalate._report._model import Report
@@ -52,8 +53,7 @@ def second_pass_evidence(
 def _failed(record: Record) -> bool:
     if isinstance(record, CallRecord):
         return record.outcome != "ok"
-    status_ok = record.response_status is not None and 200 <= record.response_status < 300
-    return record.signature in ("invalid", "missing") or not status_ok
+    return webhook_failed(record.signature, record.response_status)  # the report's definition
 
 
 def _records(paths: Sequence[str]) -> Iterator[tuple[int, dict[str, Any], Record]]:

@@ -236,3 +236,41 @@ def test_no_candidate_outlives_the_pass(traffic_log: Path) -> None:
         assert candidates() == 0
     finally:
         gc.enable()
+
+
+def _receipts(path: Path, statuses: list[int | None]) -> None:
+    """Signed lifecycle receipts recorded by `record_webhook`, answered with `statuses`."""
+    import hmac
+    import os
+
+    import escalate
+
+    escalate.configure(path=path)
+    try:
+        for index, status in enumerate(statuses):
+            body = orjson.dumps({"type": "message.delivery", "sequence": index})
+            stamp = "1764840000"
+            digest = hmac.new(b"whsec_marks", stamp.encode() + b"." + body, "sha256").hexdigest()
+            headers = {"X-RedCloud-Timestamp": stamp, "X-RedCloud-Signature": digest}
+            escalate.record_webhook(headers, body, response_status=status, secret="whsec_marks")
+    finally:
+        escalate.configure(path=os.devnull)
+
+
+PATHS = {"fast path": ReportOptions(), "filtered path": ReportOptions(since="2020-01-01T00:00:00Z")}
+
+
+@pytest.mark.parametrize("options", PATHS.values(), ids=list(PATHS))
+def test_a_stage_fails_where_the_report_says(tmp_path: Path, options: ReportOptions) -> None:
+    """The webhooks stage's first failure is the first receipt the report counts as failed: one
+    answered 500, not one whose answer was never recorded (no evidence of a failure)."""
+    log = tmp_path / "receipts.jsonl"
+    _receipts(log, [200, None, 500, 200])
+    read = read_inputs([str(log)], options, citing=True)
+    assert read.state.citable is not None
+    _, failure = read.state.citable.failures["webhooks"]
+    assert isinstance(failure, bytes | dict)
+    record = orjson.loads(failure) if isinstance(failure, bytes) else failure
+    assert record["response_status"] == 500
+    report = report_from_state(read.state, options, read.files, read.skipped)
+    assert report.first_failing_stage == "webhooks"

@@ -3,9 +3,9 @@
 One hook per path of the engine:
 
 - without a record filter, the fast path (`_fast_path.folder`, when `state.citable` is set)
-  notes each record it folds from the fields it already decoded (`note_webhook`, `note_send`;
-  no second decode), the line's bytes standing for the record until it is selected; a record
-  it decodes whole or parses with orjson is noted from that (`note_record`);
+  notes each record it folds from the fields it already decoded (no second decode; a webhook
+  group knows whether its receipts failed), the line's bytes standing for the record until it
+  is selected; a record it decodes whole or parses with orjson is noted from that (`note_record`);
 - with a record filter, `filtered_consumer` takes the records as the reference path builds them,
   adds those the filter accepts to the state and, for a bundle or a HAR, notes those the
   evidence filter accepts.
@@ -13,9 +13,8 @@ One hook per path of the engine:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from escalate._report._aggregation._citable import Citable, Citing, GroupKey, Item
+from escalate._report._aggregation._state import AggregateState, webhook_failed
 from escalate._report._filters import RecordFilter, call_message_ids
 from escalate._report._reading._reader import ConsumeLine, LineStats, parsed
 from escalate._report._reading._records import (
@@ -27,25 +26,9 @@ from escalate._report._reading._records import (
 from escalate._schema import (
     OUTCOME_OK,
     ROUTE_SEND,
-    SIGNATURE_INVALID,
-    SIGNATURE_MISSING,
     STAGE_SEND,
     STAGE_WEBHOOKS,
 )
-
-if TYPE_CHECKING:
-    from escalate._report._aggregation._state import AggregateState
-
-_BAD_SIGNATURES = (SIGNATURE_INVALID, SIGNATURE_MISSING)
-
-
-def note_webhook(
-    citable: Citable, key: GroupKey, ts: str, message_id: str | None, line: bytes
-) -> None:
-    """Note a webhook receipt the fast path folded; `key`: (signature, answer, event)."""
-    status = key[1]  # `_webhook_failed`, inline: it runs for most records of a log
-    failed = key[0] in _BAD_SIGNATURES or status is None or not 200 <= status < 300
-    citable.note(ts, STAGE_WEBHOOKS, key, failed, (message_id,) if message_id else (), line)
 
 
 def note_send(citable: Citable, status: int, ts: str, message_id: str, line: bytes) -> None:
@@ -66,13 +49,8 @@ def note_record(citable: Citable, record: Record, item: Item) -> None:
         return
     key = (record.signature, record.response_status, record.event)
     mid = record.message_id
-    failed = _webhook_failed(record.signature, record.response_status)
+    failed = webhook_failed(record.signature, record.response_status)
     citable.note(record.ts, STAGE_WEBHOOKS, key, failed, (mid,) if mid else (), item)
-
-
-def _webhook_failed(signature: str, status: int | None) -> bool:
-    """A receipt with a bad signature, or not answered 2xx (no answer recorded included)."""
-    return signature in _BAD_SIGNATURES or status is None or not 200 <= status < 300
 
 
 def filtered_consumer(

@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from escalate._report._aggregation._citing import note_record, note_send, note_webhook
+from escalate._report._aggregation._citing import note_record, note_send
 from escalate._report._aggregation._groups import CallGroup, CallKey, WebhookGroup, WebhookKey
 from escalate._report._aggregation._state import AggregateState, wants_example
 from escalate._report._reading._reader import ConsumeLine, LineStats, parsed
@@ -57,6 +57,7 @@ from escalate._schema import (
     OUTCOME_OK,
     ROUTE_SEND,
     STAGE_SEND,
+    STAGE_WEBHOOKS,
 )
 
 _new = tuple.__new__
@@ -233,7 +234,8 @@ def folder(state: AggregateState, stats: LineStats | None = None) -> ConsumeLine
             webhook_arrived(group, value.ts, value.message_id, value.external_reference,
                             value.timestamp_skew_s, value.parse_error is True)  # fmt: skip
             if citable is not None:
-                note_webhook(citable, key, value.ts, value.message_id, line)
+                ids = (value.message_id,) if value.message_id else ()
+                citable.note(value.ts, STAGE_WEBHOOKS, key, group.failed, ids, line)
             return None
         if not fold_send(state, value, send_groups):
             return fold_call(line)
