@@ -336,12 +336,13 @@ def _reported(reading: SourceReading, progress: Progress) -> Iterator[bytes]:
     compressed stream's end)."""
     told = 0
     for chunk in reading.chunks:
-        told = _told(progress, reading.stored, told)
+        told = _advanced(progress, reading.stored, told)
         yield chunk
-    _told(progress, reading.stored, told)
+    _advanced(progress, reading.stored, told)
 
 
-def _told(progress: Progress, stored: int, told: int) -> int:
+def _advanced(progress: Progress, stored: int, told: int) -> int:
+    """Tell `progress` of the bytes read since it was told of `told`; what it has been told."""
     if stored > told:
         progress(stored - told)
     return max(stored, told)

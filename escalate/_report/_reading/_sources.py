@@ -313,7 +313,7 @@ def _counted(stream: Readable, counter: StoredBytes) -> IO[bytes]:
 
 
 class _CountedRaw(io.RawIOBase):
-    """A stream whose every read also updates a counter (a checksum)."""
+    """A stream whose every read also updates a counter (a count of bytes, or a checksum)."""
 
     def __init__(self, stream: Any, counter: StoredBytes) -> None:
         self._stream, self._counter = stream, counter  # Any: IO[bytes] declares no readinto
