@@ -15,7 +15,9 @@ as stored as it reads it (`Aggregated.checksums`); a file cut into byte ranges f
 hashed whole by a thread of this process while the workers scan its ranges (SHA-256 costs about
 0.3 CPU second a GB here and releases the GIL: cheaper than giving up the split). For a bundle
 or a HAR the pass also keeps the records a finding may cite (`Citing`, `state.citable`), each
-source's in a part of its own numbered by its place in the input.
+source's in a part of its own numbered by its place in the input. `progress` is told of the bytes
+read as stored (a compressed input's too: the unit a bar is sized in), as this process reads them,
+and of a worker's run by its size when it is done.
 """
 
 from __future__ import annotations
@@ -110,7 +112,7 @@ def checksums_of(sources: Sequence[Source]) -> tuple[InputChecksum, ...]:
     found = []
     for source in sources:
         checksum = Checksum(source.name)
-        for _ in source.chunks(checksum=checksum):
+        for _ in source.chunks(counter=checksum):
             pass
         found.append(checksum.value())
     return tuple(found)
@@ -278,7 +280,8 @@ def aggregate_run(
     found: list[InputChecksum] = []
     cites = iter(citings or (None,) * len(sources))
     read = _prefetch.read_ahead if read_ahead else _prefetch.read_in_turn
-    with gc_paused(), closing(read(sources, checksums=checksums)) as readings:
+    counted = progress is not None
+    with gc_paused(), closing(read(sources, checksums=checksums, counted=counted)) as readings:
         for reading in readings:
             _fold_source(state, reading, record_filter, progress, next(cites))
             if reading.checksum is not None:
@@ -304,7 +307,7 @@ def _fold_source(
         if record_filter is None
         else filtered_consumer(state, record_filter, stats, citing)
     )  # each notes the source's candidates in `part`
-    scan_into(_reporting(reading.chunks, progress), stats, consume, source.layout())
+    scan_into(_reporting(reading, progress), stats, consume, source.layout())
     state.citable = part if kept is None else kept if part is None else kept.merge(part)
     add_line_stats(state, stats, source.name, source.offset)
     count_file_records(state, source.name, before)
@@ -323,11 +326,23 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _reporting(chunks: Iterator[bytes], progress: Progress | None) -> Iterator[bytes]:
-    return chunks if progress is None else _reported(chunks, progress)
+def _reporting(reading: SourceReading, progress: Progress | None) -> Iterator[bytes]:
+    return reading.chunks if progress is None else _reported(reading, progress)
 
 
-def _reported(chunks: Iterable[bytes], progress: Progress) -> Iterator[bytes]:
-    for chunk in chunks:
-        progress(len(chunk))
+def _reported(reading: SourceReading, progress: Progress) -> Iterator[bytes]:
+    """The chunks, `progress` told of the stored bytes read for each (the bar is sized in stored
+    bytes: a compressed input's decompressed chunks would overrun it), then of the rest (a
+    compressed stream's end)."""
+    told = 0
+    for chunk in reading.chunks:
+        told = _advanced(progress, reading.stored, told)
         yield chunk
+    _advanced(progress, reading.stored, told)
+
+
+def _advanced(progress: Progress, stored: int, told: int) -> int:
+    """Tell `progress` of the bytes read since it was told of `told`; what it has been told."""
+    if stored > told:
+        progress(stored - told)
+    return max(stored, told)

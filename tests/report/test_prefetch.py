@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from escalate._report._reading._prefetch import read_ahead, read_in_turn
-from escalate._report._reading._sources import CHUNK_SIZE, Checksum, Source
+from escalate._report._reading._sources import CHUNK_SIZE, Source, StoredBytes
 
 
 class _Chunks(Source):
@@ -32,12 +32,12 @@ class _Chunks(Source):
         return io.BytesIO()
 
     def chunks(
-        self, chunk_size: int = CHUNK_SIZE, checksum: Checksum | None = None
+        self, chunk_size: int = CHUNK_SIZE, counter: StoredBytes | None = None
     ) -> Generator[bytes, None, None]:
         try:
             for chunk in self._chunks:
-                if checksum is not None:
-                    checksum.update(chunk)
+                if counter is not None:
+                    counter.update(chunk)
                 yield chunk
         finally:  # as a file source closes its file
             close = getattr(self._chunks, "close", None)

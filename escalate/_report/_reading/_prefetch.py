@@ -8,7 +8,9 @@ hundreds of small files together), at most one batch waiting, so memory stays bo
 small file costs no thread start and no hand-over of its own. An error of the reader (an
 unreadable or corrupt input) is raised in the consumer, in order, as if it had read that source
 itself; a consumer that stops early stops the reader and closes its input. Every wait is
-bounded, so no thread outlives a stopped consumer by more than one poll.
+bounded, so no thread outlives a stopped consumer by more than one poll. Asked to count (for a
+progress bar), the reader hands over with each chunk how many of the source's stored bytes it has
+read so far, so that the consumer learns it when it takes the chunk, on its own thread.
 """
 
 from __future__ import annotations
@@ -18,46 +20,70 @@ import threading
 from collections.abc import Generator, Iterator, Sequence
 from contextlib import closing
 
-from escalate._report._reading._sources import CHUNK_SIZE, Checksum, InputChecksum, Source
+from escalate._report._reading._sources import (
+    CHUNK_SIZE,
+    Checksum,
+    InputChecksum,
+    Source,
+    StoredBytes,
+)
 
 #: how long a blocked reader waits before it checks whether the consumer has gone away
 _POLL_S = 0.1
 
 
 class SourceReading:
-    """One source's decompressed chunks and, once they are all read, its checksum."""
+    """One source's decompressed chunks, how many stored bytes they came from (when counted) and,
+    once they are all read, its checksum (when asked for)."""
 
-    __slots__ = ("_checksum", "chunks", "source")
+    __slots__ = ("_counter", "chunks", "source")
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self, source: Source, counter: StoredBytes | None = None) -> None:
         self.source = source
         self.chunks: Iterator[bytes] = iter(())
-        self._checksum: Checksum | None = None
+        self._counter = counter
+
+    @property
+    def stored(self) -> int:
+        """The bytes as stored read for the chunks taken so far (all of them once the chunks are
+        exhausted); 0 when not counted."""
+        return 0 if self._counter is None else self._counter.size
 
     @property
     def checksum(self) -> InputChecksum | None:
         """`(name, bytes, sha256)` of the bytes as stored, when asked for and read to the end."""
-        return None if self._checksum is None else self._checksum.value()
+        counter = self._counter
+        return counter.value() if isinstance(counter, Checksum) else None
 
 
 def read_in_turn(
-    sources: Sequence[Source], *, checksums: bool = False, chunk_size: int = CHUNK_SIZE
+    sources: Sequence[Source],
+    *,
+    checksums: bool = False,
+    counted: bool = False,
+    chunk_size: int = CHUNK_SIZE,
 ) -> Generator[SourceReading, None, None]:
     """Each source in turn, read by the consumer itself (where every core already scans)."""
     for source in sources:
-        reading = SourceReading(source)
-        reading._checksum = Checksum(source.name) if checksums and source.whole else None
-        reading.chunks = source.chunks(chunk_size, reading._checksum)
+        reading = SourceReading(source, _counter(source, checksums, counted))
+        reading.chunks = source.chunks(chunk_size, reading._counter)
         yield reading
 
 
+def _counter(source: Source, checksums: bool, counted: bool) -> StoredBytes | None:
+    """A checksum for a whole input when `checksums`, else a count of bytes when `counted`."""
+    if checksums and source.whole:
+        return Checksum(source.name)
+    return StoredBytes() if counted else None
+
+
 class _End:
-    """The end of one source's chunks, with its checksum."""
+    """The end of one source's chunks, with its final count or checksum."""
 
-    __slots__ = ("checksum",)
+    __slots__ = ("counter",)
 
-    def __init__(self, checksum: Checksum | None) -> None:
-        self.checksum = checksum
+    def __init__(self, counter: StoredBytes | None) -> None:
+        self.counter = counter
 
 
 class _Failure:
@@ -69,13 +95,15 @@ class _Failure:
         self.error = error
 
 
-Batch = list[bytes | _End | _Failure]
+#: a `StoredBytes` in a batch is the count so far of the chunk after it
+Batch = list[bytes | StoredBytes | _End | _Failure]
 
 
 def read_ahead(
     sources: Sequence[Source],
     *,
     checksums: bool = False,
+    counted: bool = False,
     chunk_size: int = CHUNK_SIZE,
     batch_bytes: int = CHUNK_SIZE,
 ) -> Generator[SourceReading, None, None]:
@@ -84,7 +112,7 @@ def read_ahead(
     stop = threading.Event()
     reader = threading.Thread(
         target=_read_all,
-        args=(sources, checksums, chunk_size, batch_bytes, ready, stop),
+        args=(sources, checksums, counted, chunk_size, batch_bytes, ready, stop),
         name="escalate-prefetch",
         daemon=True,
     )
@@ -102,7 +130,7 @@ def read_ahead(
         reader.join(timeout=5 * _POLL_S + 1)
 
 
-def _items(ready: queue.Queue[Batch]) -> Iterator[bytes | _End]:
+def _items(ready: queue.Queue[Batch]) -> Iterator[bytes | StoredBytes | _End]:
     while True:
         for item in ready.get():
             if isinstance(item, _Failure):
@@ -110,17 +138,23 @@ def _items(ready: queue.Queue[Batch]) -> Iterator[bytes | _End]:
             yield item
 
 
-def _chunks_of(reading: SourceReading, items: Iterator[bytes | _End]) -> Iterator[bytes]:
+def _chunks_of(
+    reading: SourceReading, items: Iterator[bytes | StoredBytes | _End]
+) -> Iterator[bytes]:
     for item in items:
         if isinstance(item, _End):
-            reading._checksum = item.checksum
+            reading._counter = item.counter
             return
+        if isinstance(item, StoredBytes):
+            reading._counter = item  # the count up to the next chunk
+            continue
         yield item
 
 
 def _read_all(
     sources: Sequence[Source],
     checksums: bool,
+    counted: bool,
     chunk_size: int,
     batch_bytes: int,
     ready: queue.Queue[Batch],
@@ -130,16 +164,18 @@ def _read_all(
     size = 0
     try:
         for source in sources:
-            checksum = Checksum(source.name) if checksums and source.whole else None
-            with closing(source.chunks(chunk_size, checksum)) as chunks:
+            counter = _counter(source, checksums, counted)
+            with closing(source.chunks(chunk_size, counter)) as chunks:
                 for chunk in chunks:
+                    if counted and counter is not None:  # a copy: the count goes on here
+                        batch.append(StoredBytes(counter.size))
                     batch.append(chunk)
                     size += len(chunk)
                     if size >= batch_bytes:
                         if not _put(ready, batch, stop):
                             return
                         batch, size = [], 0
-            batch.append(_End(checksum))
+            batch.append(_End(counter))
     except BaseException as error:  # handed to the consumer, raised there
         batch.append(_Failure(error))
     _put(ready, batch, stop)

@@ -2,8 +2,9 @@
 
 A `Source` has a name (as the user gave it), a size when known, and `chunks()`: its bytes in big
 chunks, decompressed when they are gzip or zstd (told by their first bytes, never by the name:
-`_compression`). Given a `Checksum`, `chunks()` also hashes the bytes as stored (before
-decompression) as it reads them: the checksum costs no second read. Implementations: a local file
+`_compression`). Given a `StoredBytes`, `chunks()` also counts the bytes as stored (before
+decompression) as it reads them (what a progress bar, sized in stored bytes, advances by); given a
+`Checksum`, it hashes them too: the checksum costs no second read. Implementations: a local file
 (`FileSource`, also a pipe given by name), standard input (`StdinSource`), a newline-aligned byte
 range of a plain file (`ByteRange`, for `--jobs`), and an object-store URL (`_remote.RemoteSource`).
 Directories and globs are not sources: `_inputs.resolve_inputs` expands them into file sources.
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from typing import IO, Any, Final, NamedTuple
 
 from escalate._report._reading._compression import (
+    Readable,
     Unreadable,
     decoder_for,
     is_compressed,
@@ -33,8 +35,9 @@ from escalate._report._reading._framing import SNIFF_BYTES, Layout, next_final_l
 
 CHUNK_SIZE: Final = 16 * 1024 * 1024
 STDIN: Final = "-"
-#: the read buffer in front of a hashed stream: small reads (zstd's) are hashed in big blocks
-_HASHED_BUFFER: Final = 1024 * 1024
+#: the read buffer in front of a counted stream: small reads (zstd's) are counted and hashed in
+#: big blocks
+_COUNTED_BUFFER: Final = 1024 * 1024
 
 
 class InputError(Exception):
@@ -49,19 +52,32 @@ class InputChecksum(NamedTuple):
     sha256: str
 
 
-class Checksum:
+class StoredBytes:
+    """How many of a source's bytes as stored `Source.chunks` has read so far."""
+
+    __slots__ = ("size",)
+
+    def __init__(self, size: int = 0) -> None:
+        self.size = size
+
+    def update(self, data: bytes | memoryview) -> None:
+        """Count bytes just read."""
+        self.size += len(data)
+
+
+class Checksum(StoredBytes):
     """The SHA-256 and size of a source's stored bytes, updated as `Source.chunks` reads them."""
 
-    __slots__ = ("_digest", "name", "size")
+    __slots__ = ("_digest", "name")
 
     def __init__(self, name: str) -> None:
+        super().__init__()
         self.name = name
-        self.size = 0
         self._digest = hashlib.sha256()
 
     def update(self, data: bytes | memoryview) -> None:
         """Count and hash bytes just read (hashlib releases the GIL for blocks over 2 KiB)."""
-        self.size += len(data)
+        super().update(data)
         self._digest.update(data)
 
     def value(self) -> InputChecksum:
@@ -142,20 +158,27 @@ class Source(ABC):
         )
 
     def chunks(
-        self, chunk_size: int = CHUNK_SIZE, checksum: Checksum | None = None
+        self, chunk_size: int = CHUNK_SIZE, counter: StoredBytes | None = None
     ) -> Generator[bytes, None, None]:
-        """The bytes in chunks of about `chunk_size`, decompressed; `checksum` hashes them as
-        stored. An input that cannot be read, or corrupt compressed data, raises `InputError`."""
+        """The bytes in chunks of about `chunk_size`, decompressed; `counter` counts them as
+        stored (a `Checksum` hashes them too). An input that cannot be read, or corrupt compressed
+        data, raises `InputError`."""
         stored = self._open_named()
         try:  # written flat, not with a context manager: ten thousand small files add it up
-            stream = stored if checksum is None else _hashed(stored, checksum)
+            stream = self._bounded(stored)
+            stream = stream if counter is None else _counted(stream, counter)
             yield from self._decoded(stream, chunk_size)
         except (OSError, Unreadable) as error:
             raise InputError(f"{self.name}: cannot read: {error}") from None
         finally:
             self._close(stored)
 
-    def _decoded(self, stream: IO[bytes], chunk_size: int) -> Iterator[bytes]:
+    def _bounded(self, stored: IO[bytes]) -> Readable:
+        """The stored bytes this source is (a byte range's end is applied here, before any count:
+        the buffer in front of a counter must not read past it)."""
+        return stored
+
+    def _decoded(self, stream: Readable, chunk_size: int) -> Iterator[bytes]:
         return decoder_for(_peek(stream))(stream, chunk_size)
 
     def _open_named(self) -> IO[bytes]:
@@ -273,24 +296,27 @@ class ByteRange(Source):
     def byte_ranges(self, parts: int, min_part: int) -> tuple[Source, ...]:
         return (self,)
 
-    def _decoded(self, stream: IO[bytes], chunk_size: int) -> Iterator[bytes]:
-        return plain_chunks(_Limited(stream, self.end - self.start), chunk_size)
+    def _bounded(self, stored: IO[bytes]) -> Readable:
+        return _Limited(stored, self.end - self.start)
+
+    def _decoded(self, stream: Readable, chunk_size: int) -> Iterator[bytes]:
+        return plain_chunks(stream, chunk_size)
 
 
-def _peek(stream: IO[bytes]) -> bytes:
+def _peek(stream: Readable) -> bytes:
     peek = getattr(stream, "peek", None)
     return bytes(peek(4)[:4]) if peek is not None else b""
 
 
-def _hashed(stream: IO[bytes], checksum: Checksum) -> IO[bytes]:
-    return io.BufferedReader(_HashedRaw(stream, checksum), buffer_size=_HASHED_BUFFER)
+def _counted(stream: Readable, counter: StoredBytes) -> IO[bytes]:
+    return io.BufferedReader(_CountedRaw(stream, counter), buffer_size=_COUNTED_BUFFER)
 
 
-class _HashedRaw(io.RawIOBase):
-    """A stream whose every read also updates a checksum."""
+class _CountedRaw(io.RawIOBase):
+    """A stream whose every read also updates a counter (a count of bytes, or a checksum)."""
 
-    def __init__(self, stream: Any, checksum: Checksum) -> None:
-        self._stream, self._checksum = stream, checksum  # Any: IO[bytes] declares no readinto
+    def __init__(self, stream: Any, counter: StoredBytes) -> None:
+        self._stream, self._counter = stream, counter  # Any: IO[bytes] declares no readinto
 
     def readable(self) -> bool:
         return True
@@ -298,7 +324,7 @@ class _HashedRaw(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         with memoryview(buffer) as view, view.cast("B") as target:
             count: int = self._stream.readinto(target)
-            self._checksum.update(target[:count])
+            self._counter.update(target[:count])
         return count
 
 
@@ -306,14 +332,23 @@ class _Limited:
     """The first `size` bytes of a stream (the rest of a byte range's file is not read)."""
 
     def __init__(self, stream: IO[bytes], size: int) -> None:
-        self._stream, self._remaining = stream, size
+        self._stream: Any = stream  # Any: IO[bytes] declares no readinto
+        self._remaining = size
 
     def read(self, size: int) -> bytes:
         if self._remaining <= 0:
             return b""
-        data = self._stream.read(min(size, self._remaining))
+        data: bytes = self._stream.read(min(size, self._remaining))
         self._remaining -= len(data)
         return data
+
+    def readinto(self, buffer: memoryview) -> int:
+        """Read into `buffer` (a counter's), never past the end."""
+        if self._remaining <= 0:
+            return 0
+        count: int = self._stream.readinto(buffer[: self._remaining])
+        self._remaining -= count
+        return count
 
 
 def _next_line_start(handle: IO[bytes], offset: int) -> int:
