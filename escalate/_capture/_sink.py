@@ -70,7 +70,9 @@ def write_fully(write: Callable[[bytes], int | None], line: bytes) -> None:
 
 class _Lines:
     """What the writers share: a line that failed part-way is followed by a newline, so the
-    next record starts on a fresh line instead of being glued to the broken one."""
+    next record starts on a fresh line instead of being glued to the broken one. Only a write
+    that failed marks the line broken, not one in progress: a child forked meanwhile copies
+    this state, and the parent's write is not the child's."""
 
     def __init__(self) -> None:
         self._broken = False
@@ -78,8 +80,11 @@ class _Lines:
     def _put(self, write: Callable[[bytes], int | None], line: bytes) -> None:
         if self._broken:
             line = b"\n" + line
-        self._broken = True
-        write_fully(write, line)
+        try:
+            write_fully(write, line)
+        except BaseException:
+            self._broken = True  # how much of the line the target took is not known
+            raise
         self._broken = False
 
 

@@ -236,11 +236,13 @@ class _GatedFile:
 
     def __init__(self, path: Path) -> None:
         self.gate = threading.Event()
+        self.entered = threading.Event()  #: a write waits at the gate
         self._owner = os.getpid()
         self._descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
 
     def write(self, data: bytes) -> int:
         if os.getpid() == self._owner:
+            self.entered.set()
             self.gate.wait(30)
         return os.write(self._descriptor, data)
 
@@ -251,13 +253,15 @@ class _GatedFile:
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
 def test_a_forked_child_writes_only_its_own_records(rc: RedCloudSandbox, tmp_path: Path) -> None:
     """Records pending in the parent at fork time are written once, by the parent; the child
-    starts its own writer, with an empty queue, for its own records."""
+    starts its own writer, with an empty queue, for its own records, on a line of their own
+    (the parent's write in progress is the parent's)."""
     path = tmp_path / "fork.jsonl"
     target = _GatedFile(path)
     escalate.configure(file=target)
     try:
         with escalate.instrument(httpx.Client()) as client:
             _token(client, rc.base_url)  # the parent's writer takes it and waits at the gate
+            assert target.entered.wait(10)
             _token(client, rc.base_url)  # this one stays in the queue the child gets a copy of
             child = os.fork()
             if child == 0:  # the child: one call of its own, written, then out
