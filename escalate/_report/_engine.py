@@ -16,8 +16,8 @@ hashed whole by a thread of this process while the workers scan its ranges (SHA-
 0.3 CPU second a GB here and releases the GIL: cheaper than giving up the split). For a bundle
 or a HAR the pass also keeps the records a finding may cite (`Citing`, `state.citable`), each
 source's in a part of its own numbered by its place in the input. `progress` is told of the bytes
-read as stored (a compressed input's too: the unit a bar is sized in), as this process reads them,
-and of a worker's run by its size when it is done.
+read as stored (a compressed input's too: the unit a bar is sized in) of the inputs whose size is
+known, as this process reads them, and of a worker's run by its size when it is done.
 """
 
 from __future__ import annotations
@@ -327,7 +327,11 @@ def gc_paused() -> Iterator[None]:
 
 
 def _reporting(reading: SourceReading, progress: Progress | None) -> Iterator[bytes]:
-    return reading.chunks if progress is None else _reported(reading, progress)
+    """The chunks, `progress` told of them when the source's size is known: a bar is sized from
+    the known sizes (standard input, a pipe, a URL add nothing), so only those advance it."""
+    if progress is None or reading.source.size() is None:
+        return reading.chunks
+    return _reported(reading, progress)
 
 
 def _reported(reading: SourceReading, progress: Progress) -> Iterator[bytes]:

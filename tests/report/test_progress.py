@@ -161,3 +161,20 @@ def test_the_progress_bar_ends_exactly_full(
     ((length, steps),) = bars
     assert length == stored
     _assert_advances_to(steps, length)
+
+
+@pytest.mark.parametrize("encoding", sorted(_ENCODINGS))
+def test_an_input_of_unknown_size_does_not_advance_the_bar(
+    encoding: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`report --progress - app.log`: the bar is the file's size and only the file advances it
+    (standard input adds nothing to its length, so it must not fill it either)."""
+    path = tmp_path / "app.log"
+    path.write_bytes(_ENCODINGS[encoding](_LOG))
+    bars = _drawn_bars(monkeypatch)
+    piped = _ENCODINGS[encoding](_LOG * 3)
+    result = CliRunner().invoke(main, ["report", "--progress", "-", str(path)], input=piped)
+    assert result.exit_code in (0, 1), result.output
+    ((length, steps),) = bars
+    assert length == path.stat().st_size
+    _assert_advances_to(steps, length)
