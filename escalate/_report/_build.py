@@ -20,7 +20,7 @@ from escalate._report._diagnosis._verdicts import (
     stage_verdicts,
 )
 from escalate._report._diagnosis.rules import RuleContext
-from escalate._report._diagnosis.rules._webhooks import accepted_count
+from escalate._report._diagnosis.rules._webhooks import accepted_count, undecided_count
 from escalate._report._engine import Aggregated, aggregate_inputs
 from escalate._report._filters import (
     Engine,
@@ -131,7 +131,8 @@ def report_from_state(
     directory entries that were not read (counted and listed with the skipped lines)."""
     context = RuleContext(options.delivery_grace_s, state.last, files)
     findings = evaluate_rules(state, context)
-    stages = stage_verdicts(state, findings, context)
+    undecided = undecided_count(state, options.delivery_grace_s)
+    stages = stage_verdicts(state, findings, undecided)
     first = first_failing(stages)
     findings = mark_caused_by(findings, first)
     timeline, slice_s = build_timeline(state)
@@ -143,7 +144,7 @@ def report_from_state(
         inputs=_inputs(state, options, files, skipped_entries),
         stages=stages,
         first_failing_stage=first,
-        headline=headline(stages, findings, state, absent, missing),
+        headline=headline(stages, findings, state, absent, missing, undecided),
         findings=findings,
         client_context=_client_context(state),
         verdict="no_evidence" if absent else _verdict(first, findings),

@@ -623,4 +623,42 @@ def test_webhooks_stage_counts_the_messages_still_within_grace(make_report: Make
     """No webhook yet, two messages accepted within the grace: the stage says two are waiting."""
     sends = [send_call(at=at, message_id=f"msg_{at}", operation=f"fp_op{at}") for at in (3, 4)]
     summary = make_report([*_SETUP, *sends], delivery_grace_s=3600).stages[-1].summary
-    assert summary.endswith("; 2 accepted messages still within the grace window")
+    assert summary == (
+        "no webhook request in the logs; 2 accepted messages still within the delivery grace "
+        "(not judged yet)"
+    )
+
+
+_UNDECIDED = "; 2 accepted messages still within the delivery grace (not judged yet)"
+
+
+def test_a_passing_webhooks_stage_says_what_it_cannot_judge_yet(make_report: MakeReport) -> None:
+    """Receipts all answered 2xx, but two accepted messages have no lifecycle event yet and are
+    not overdue: the stage passes and says so, and so does the headline (never plain healthy)."""
+    sends = [send_call(at=at, message_id=f"msg_{at}", operation=f"fp_op{at}") for at in (3, 4, 5)]
+    hooks = [webhook("message.queued", message_id=f"msg_{at}", at=at + 1) for at in (3, 4)]
+    hooks.append(webhook("message.delivery", message_id="msg_5", at=7))
+    report = make_report([*_SETUP, *sends, *hooks], delivery_grace_s=3600)
+    webhooks = report.stages[-1]
+    assert (webhooks.verdict, report.first_failing_stage) == ("pass", None)
+    assert webhooks.summary == "all 3 webhook requests succeeded" + _UNDECIDED
+    assert report.headline.endswith(_UNDECIDED)
+
+
+def test_every_message_decided_adds_nothing(make_report: MakeReport) -> None:
+    """Each accepted message got its lifecycle: the stage and the headline add no clause."""
+    sends = [send_call(at=at, message_id=f"msg_{at}", operation=f"fp_op{at}") for at in (3, 4)]
+    hooks = [webhook("message.delivery", message_id=f"msg_{at}", at=at + 1) for at in (3, 4)]
+    report = make_report([*_SETUP, *sends, *hooks], delivery_grace_s=3600)
+    assert report.stages[-1].summary == "all 2 webhook requests succeeded"
+    assert "grace" not in report.headline
+
+
+def test_a_failing_webhooks_stage_leads_with_its_failure(make_report: MakeReport) -> None:
+    """Receipts rejected: the failure is the stage's summary, not the messages left pending."""
+    sends = [send_call(at=at, message_id=f"msg_{at}", operation=f"fp_op{at}") for at in (3, 4)]
+    hooks = [webhook("message.delivery", message_id=f"msg_{at}", at=at + 1, response_status=500)
+             for at in (3, 4)]  # fmt: skip
+    report = make_report([*_SETUP, *sends, *hooks], delivery_grace_s=3600)
+    assert report.first_failing_stage == "webhooks"
+    assert "grace" not in report.stages[-1].summary

@@ -125,6 +125,10 @@ class MessageStates(Mapping[str, MessageState]):
         """Distinct messages that sends got accepted (pending or resolved)."""
         return self._counts[0] + self._counts[RESOLVED]
 
+    def pending_count(self) -> int:
+        """Accepted messages with no lifecycle event (yet)."""
+        return self._counts[0]
+
     def overdue(self, cutoff: str, size: int) -> Overdue:
         """The pending messages accepted at or before `cutoff`, the `size` earliest of them.
 

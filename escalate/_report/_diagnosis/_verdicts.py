@@ -8,7 +8,7 @@ from escalate._report._aggregation._state import AggregateState, webhook_failed
 from escalate._report._diagnosis.rules import RULES, RuleContext
 from escalate._report._diagnosis.rules._package import plural
 from escalate._report._diagnosis.rules._select import failed
-from escalate._report._diagnosis.rules._webhooks import accepted_count, overdue_messages
+from escalate._report._diagnosis.rules._webhooks import accepted_count
 from escalate._report._model import Finding, NoEvidence, StageVerdict, Verdict
 from escalate._schema import (
     STAGE_NUMBERS,
@@ -45,16 +45,17 @@ def _stage_index(stage: str) -> int:
 
 
 def stage_verdicts(
-    state: AggregateState, findings: tuple[Finding, ...], context: RuleContext
+    state: AggregateState, findings: tuple[Finding, ...], undecided: int = 0
 ) -> tuple[StageVerdict, ...]:
     """The five stages, each pass, fail or unknown by the evidence.
 
     A stage without evidence after a failing one says it probably has none because of it (no
-    webhook arrives when no send was accepted).
+    webhook arrives when no send was accepted). `undecided`: accepted messages the report cannot
+    judge yet (`undecided_count`), said by the webhooks stage.
     """
     verdicts: list[StageVerdict] = []
     for stage in STAGES:
-        verdict = _stage_verdict(state, stage, findings, context)
+        verdict = _stage_verdict(state, stage, findings, undecided)
         earlier = first_failing(tuple(verdicts))
         if verdict.verdict == "unknown" and earlier is not None:
             verdict = replace(
@@ -65,7 +66,7 @@ def stage_verdicts(
 
 
 def _stage_verdict(
-    state: AggregateState, stage: str, findings: tuple[Finding, ...], context: RuleContext
+    state: AggregateState, stage: str, findings: tuple[Finding, ...], undecided: int
 ) -> StageVerdict:
     if stage == STAGE_WEBHOOKS:
         attempts, failures, first, last = _webhook_counts(state)
@@ -73,7 +74,7 @@ def _stage_verdict(
         attempts, failures, first, last = _call_counts(state, stage)
     errors = [f for f in findings if f.stage == stage and f.severity == "error"]
     verdict: Verdict = "fail" if failures or errors else ("pass" if attempts else "unknown")
-    summary = _summary(state, stage, attempts, failures, errors, context)
+    summary = _summary(state, stage, attempts, failures, errors, undecided)
     if verdict == "unknown" and stage == STAGE_TOKEN and _core_calls_authenticated(state):
         verdict, summary = "pass", "no token request captured, but CORE calls were authenticated"
     return StageVerdict(
@@ -112,17 +113,28 @@ def _summary(
     attempts: int,
     failures: int,
     errors: list[Finding],
-    context: RuleContext,
+    undecided: int,
 ) -> str:
     noun = "webhook requests" if stage == STAGE_WEBHOOKS else "calls"
     if not attempts and stage == STAGE_WEBHOOKS:
-        return _no_webhooks_summary(state, errors, context)
+        return _no_webhooks_summary(state, errors, undecided)
     if not attempts:
         return f"no {stage} {noun} in the logs"
     text = _counts_text(attempts, failures, noun)
     if errors:
         text += "; " + _titles(errors)
+    if stage == STAGE_WEBHOOKS and not (failures or errors):  # a pass must say what it left out
+        text += undecided_clause(undecided)
     return text
+
+
+def undecided_clause(undecided: int) -> str:
+    """`; N accepted messages still within the delivery grace (not judged yet)` when there are
+    any: messages with no lifecycle event that are not overdue either."""
+    if not undecided:
+        return ""
+    waiting = plural(undecided, "accepted message")
+    return f"; {waiting} still within the delivery grace (not judged yet)"
 
 
 def _titles(findings: list[Finding] | tuple[Finding, ...]) -> str:
@@ -138,16 +150,12 @@ def _counts_text(attempts: int, failures: int, noun: str) -> str:
     return f"all {attempts:,} {noun} succeeded"
 
 
-def _no_webhooks_summary(state: AggregateState, errors: list[Finding], context: RuleContext) -> str:
+def _no_webhooks_summary(state: AggregateState, errors: list[Finding], undecided: int) -> str:
     accepted = accepted_count(state)
     if errors:
         return "no webhook request in the logs; " + _titles(errors)
     if accepted:
-        waiting = accepted - overdue_messages(state, context.delivery_grace_s).total
-        return (
-            f"no webhook request in the logs; {waiting} accepted messages "
-            "still within the grace window"
-        )
+        return "no webhook request in the logs" + undecided_clause(undecided)
     return "no webhook request in the logs and no accepted send to expect one for"
 
 
@@ -180,11 +188,15 @@ def headline(
     state: AggregateState,
     absent: NoEvidence | None = None,
     missing: tuple[str, ...] = (),
+    undecided: int = 0,
 ) -> str:
-    """One sentence (or two) for a person at the top of the report, without rule ids."""
+    """One sentence (or two) for a person at the top of the report, without rule ids.
+    `undecided` accepted messages (not judged yet) are said when nothing failed."""
     if absent is not None:
         return f"No evidence to judge: {absent.reason}. What to do: {absent.action}."
     text = _verdict_sentence(stages, findings, state)
+    if first_failing(stages) is None:
+        text += undecided_clause(undecided)
     if missing:
         text += ". Logs that seem missing: " + "; ".join(missing)
     return text

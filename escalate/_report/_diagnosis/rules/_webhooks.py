@@ -79,6 +79,12 @@ def overdue_messages(state: AggregateState, grace_s: float) -> Overdue:
     return state.messages.overdue(cutoff, OVERDUE_CITED)
 
 
+def undecided_count(state: AggregateState, grace_s: float) -> int:
+    """Accepted messages with no lifecycle event yet, still within the grace: not judged."""
+    pending = state.messages.pending_count()
+    return pending - overdue_messages(state, grace_s).total if pending else 0
+
+
 def rejected_count(state: AggregateState) -> int:
     """Receipts the receiver answered non-2xx: "rejected" means that, nothing else."""
     return hook_count(select_hooks(state, lambda k: _non_2xx(k.response_status)))
