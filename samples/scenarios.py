@@ -216,6 +216,17 @@ def accepted_not_delivered(rc: RedCloudSandbox) -> None:
     app.whoami()
 
 
+def delivery_failed(rc: RedCloudSandbox) -> None:
+    """Sends are accepted (202 QUEUED), then Red Cloud reports each message failed."""
+    rc.faults.fail_deliveries = True
+    app = Integration(rc)
+    app.startup()
+    for index in range(3):
+        app.send(sms(["+15557654321"], reference=f"order_{index}"), new_key())
+    rc.wait_for_webhooks(5)
+    app.whoami()
+
+
 def no_webhook_events(rc: RedCloudSandbox) -> None:
     """Sends are accepted but no webhook ever reaches the receiver."""
     rc.faults.drop_webhooks = True
@@ -400,6 +411,9 @@ SAMPLES: tuple[Sample, ...] = (
            ("accepted_not_delivered",), report_args=("--delivery-grace", "2s"),
            expect_text=("the lifecycle stopped after message.queued",
                         "Escalate to Red Cloud with the messageIds", CLIENT, HOST)),
+    Sample("delivery_failed", delivery_failed, "webhooks", ("delivery_failed",),
+           expect_text=("provider-side downstream failure reported later by webhook",
+                        "message.failed is terminal", CLIENT, HOST)),
     Sample("no_webhook_events", no_webhook_events, "webhooks", ("no_webhook_events",),
            report_args=("--delivery-grace", "2s"),
            expect_text=("unreachable endpoint", "holds no webhook request", CLIENT, HOST)),

@@ -15,7 +15,7 @@ EXPECTED_IDS = {
     "token_request_failed", "whoami_failed", "numbers_failed", "send_failed_after_numbers_ok",
     "send_invalid_request", "send_forbidden", "accepted_not_delivered", "no_webhook_events",
     "duplicate_messages", "idempotency_conflict", "token_expired_mid_session", "server_error",
-    "webhook_signature_invalid", "webhook_rejected", "partial_acceptance",
+    "webhook_signature_invalid", "webhook_rejected", "partial_acceptance", "delivery_failed",
 }  # fmt: skip
 
 

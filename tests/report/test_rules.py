@@ -662,3 +662,29 @@ def test_a_failing_webhooks_stage_leads_with_its_failure(make_report: MakeReport
     report = make_report([*_SETUP, *sends, *hooks], delivery_grace_s=3600)
     assert report.first_failing_stage == "webhooks"
     assert "grace" not in report.stages[-1].summary
+
+
+def test_messages_reported_failed_are_a_failure(make_report: MakeReport) -> None:
+    """Accepted sends whose lifecycle ended in message.failed: the webhooks stage fails with
+    delivery_failed citing those messageIds, though every receipt was signed and answered 2xx."""
+    sends = [send_call(at=at, message_id=f"msg_{at}", operation=f"fp_op{at}") for at in (3, 4, 5)]
+    hooks = [webhook("message.failed", message_id=f"msg_{at}", at=at + 1) for at in (3, 4)]
+    hooks.append(webhook("message.delivery", message_id="msg_5", at=7))
+    report = make_report([*_SETUP, *sends, *hooks])
+    found = finding(report, "delivery_failed")
+    assert report.first_failing_stage == "webhooks"
+    assert found.summary.startswith("2 message.failed events received (3 accepted messages")
+    assert found.evidence.message_ids == ("msg_3", "msg_4")
+    assert found.causes[0].text == "provider-side downstream failure reported later by webhook"
+    assert "message.failed is terminal" in found.next_action
+
+
+def test_a_rejected_failure_event_is_the_receivers_problem(make_report: MakeReport) -> None:
+    """A message.failed receipt the receiver answered 500 is webhook_rejected's, not a delivery
+    verdict: escalate does not know the event was taken."""
+    sends = [send_call(at=3, message_id="msg_3", operation="fp_op3")]
+    hooks = [webhook("message.failed", message_id="msg_3", at=4, response_status=500)]
+    report = make_report([*_SETUP, *sends, *hooks])
+    ids = {f.symptom for f in report.findings}
+    assert "webhook_rejected" in ids
+    assert "delivery_failed" not in ids

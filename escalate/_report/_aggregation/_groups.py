@@ -287,6 +287,7 @@ class WebhookGroup:
 
     __slots__ = (
         "count",
+        "detailed",
         "failed",
         "first",
         "last",
@@ -296,9 +297,11 @@ class WebhookGroup:
         "parse_errors",
     )
 
-    def __init__(self, failed: bool, lifecycle: bool) -> None:
+    def __init__(self, failed: bool, lifecycle: bool, detailed: bool) -> None:
         self.failed = failed  #: its receipts were rejected or could not be verified
         self.lifecycle = lifecycle  #: its event tells a message's fate (sent, delivered, failed)
+        #: its receipts' details are kept (`add_detail`): failed ones, `message.failed` events
+        self.detailed = detailed
         self.count = 0
         self.parse_errors = 0
         self.first: str | None = None
@@ -309,7 +312,8 @@ class WebhookGroup:
     def add_detail(
         self, ts: str, message_id: str | None, skew_s: float | None, parse_error: bool
     ) -> None:
-        """Keep what the diagnosis needs of a failed receipt (count and times are kept apart)."""
+        """Keep what the diagnosis needs of a failed receipt or a failure event (count and times
+        are kept apart)."""
         self.parse_errors += parse_error
         if skew_s is not None:
             skew = abs(skew_s)

@@ -27,6 +27,7 @@ from escalate._report._aggregation._operations import Operations
 from escalate._report._aggregation._shapes import shape_of, token_class
 from escalate._report._reading._records import CallRecord, Record
 from escalate._schema import (
+    EVENT_FAILED,
     LIFECYCLE_EVENTS,
     OUTCOME_OK,
     SIGNATURE_INVALID,
@@ -218,7 +219,8 @@ class AggregateState:
         if group is None:
             failed = webhook_failed(key.signature, key.response_status)
             lifecycle = key.event in LIFECYCLE_EVENTS
-            group = self.webhook_groups[key] = WebhookGroup(failed, lifecycle)
+            detailed = failed or key.event == EVENT_FAILED  # what findings cite: their messageIds
+            group = self.webhook_groups[key] = WebhookGroup(failed, lifecycle, detailed)
         return group
 
     def webhook_arrived(
@@ -230,12 +232,15 @@ class AggregateState:
         skew_s: float | None,
         parse_error: bool,
     ) -> None:
-        """Count a webhook receipt; a failed one's details, a healthy one's lifecycle event."""
+        """Count a webhook receipt; the details of a failed one or of a `message.failed` event,
+        a healthy one's lifecycle event."""
         failed = group.failed
         self._count(group, ts, _WEBHOOK_SLOT + failed)
-        if failed:
+        if group.detailed:
             group.add_detail(ts, message_id, skew_s, parse_error)
-        elif message_id and group.lifecycle and self.messages.lifecycle(message_id) and reference:
+        if failed:
+            return
+        if message_id and group.lifecycle and self.messages.lifecycle(message_id) and reference:
             keep_reference(self.references, message_id, reference)  # not accepted (yet)
 
     def first_attempt_accepted(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from escalate._report._diagnosis.rules._base import Rule, RuleContext
 from escalate._report._diagnosis.rules.accepted_not_delivered import AcceptedNotDeliveredRule
+from escalate._report._diagnosis.rules.delivery_failed import DeliveryFailedRule
 from escalate._report._diagnosis.rules.duplicate_messages import DuplicateMessagesRule
 from escalate._report._diagnosis.rules.idempotency_conflict import IdempotencyConflictRule
 from escalate._report._diagnosis.rules.no_webhook_events import NoWebhookEventsRule
@@ -34,6 +35,7 @@ RULES: tuple[Rule, ...] = (
     PartialAcceptanceRule(),
     DuplicateMessagesRule(),
     AcceptedNotDeliveredRule(),
+    DeliveryFailedRule(),
     NoWebhookEventsRule(),
     WebhookSignatureInvalidRule(),
     WebhookRejectedRule(),
