@@ -688,3 +688,22 @@ def test_a_rejected_failure_event_is_the_receivers_problem(make_report: MakeRepo
     ids = {f.symptom for f in report.findings}
     assert "webhook_rejected" in ids
     assert "delivery_failed" not in ids
+
+
+def test_a_passing_webhooks_stage_says_which_signatures_it_did_not_check(
+    make_report: MakeReport,
+) -> None:
+    """Receipts recorded without the webhook secret pass (answered 2xx), and the stage says
+    escalate did not check their signatures; verified ones add nothing."""
+    sends = [send_call(at=at, message_id=f"msg_{at}", operation=f"fp_op{at}") for at in (3, 4)]
+    unchecked = [webhook("message.delivery", message_id=f"msg_{at}", at=at + 1,
+                         signature="not_checked") for at in (3, 4)]  # fmt: skip
+    summary = make_report([*_SETUP, *sends, *unchecked]).stages[-1].summary
+    assert summary == (
+        "all 2 webhook requests succeeded; 2 signatures not checked by escalate (no webhook "
+        "secret given to the receiver's capture)"
+    )
+    verified = [webhook("message.delivery", message_id=f"msg_{at}", at=at + 1) for at in (3, 4)]
+    assert make_report([*_SETUP, *sends, *verified]).stages[-1].summary == (
+        "all 2 webhook requests succeeded"
+    )

@@ -11,6 +11,7 @@ from escalate._report._diagnosis.rules._select import failed
 from escalate._report._diagnosis.rules._webhooks import accepted_count
 from escalate._report._model import Finding, NoEvidence, StageVerdict, Verdict
 from escalate._schema import (
+    SIGNATURE_NOT_CHECKED,
     STAGE_NUMBERS,
     STAGE_SEND,
     STAGE_TOKEN,
@@ -124,8 +125,22 @@ def _summary(
     if errors:
         text += "; " + _titles(errors)
     if stage == STAGE_WEBHOOKS and not (failures or errors):  # a pass must say what it left out
-        text += undecided_clause(undecided)
+        text += _unchecked_clause(state) + undecided_clause(undecided)
     return text
+
+
+def _unchecked_clause(state: AggregateState) -> str:
+    """`; N signatures not checked by escalate (...)`: receipts recorded without the webhook
+    secret, whose signature this stage cannot vouch for."""
+    unchecked = sum(
+        g.count for k, g in state.webhook_groups.items() if k.signature == SIGNATURE_NOT_CHECKED
+    )
+    if not unchecked:
+        return ""
+    return (
+        f"; {plural(unchecked, 'signature')} not checked by escalate (no webhook secret given "
+        "to the receiver's capture)"
+    )
 
 
 def undecided_clause(undecided: int) -> str:
