@@ -204,13 +204,19 @@ def no_evidence(rc: RedCloudSandbox) -> None:
                     auth=(rc.client_id, rc.client_secret))
 
 
+def _accepted_sends(rc: RedCloudSandbox, count: int) -> Integration:
+    """A started integration that sent `count` messages, each under a new Idempotency-Key."""
+    app = Integration(rc)
+    app.startup()
+    for index in range(count):
+        app.send(sms(["+15557654321"], reference=f"order_{index}"), new_key())
+    return app
+
+
 def accepted_not_delivered(rc: RedCloudSandbox) -> None:
     """Sends are accepted (202 QUEUED) but the lifecycle stops at message.queued."""
     rc.faults.stop_after_queued = True
-    app = Integration(rc)
-    app.startup()
-    for index in range(3):
-        app.send(sms(["+15557654321"], reference=f"order_{index}"), new_key())
+    app = _accepted_sends(rc, 3)
     rc.wait_for_webhooks(5)
     time.sleep(3)
     app.whoami()
@@ -219,10 +225,7 @@ def accepted_not_delivered(rc: RedCloudSandbox) -> None:
 def delivery_failed(rc: RedCloudSandbox) -> None:
     """Sends are accepted (202 QUEUED), then Red Cloud reports each message failed."""
     rc.faults.fail_deliveries = True
-    app = Integration(rc)
-    app.startup()
-    for index in range(3):
-        app.send(sms(["+15557654321"], reference=f"order_{index}"), new_key())
+    app = _accepted_sends(rc, 3)
     rc.wait_for_webhooks(5)
     app.whoami()
 
@@ -230,10 +233,7 @@ def delivery_failed(rc: RedCloudSandbox) -> None:
 def no_webhook_events(rc: RedCloudSandbox) -> None:
     """Sends are accepted but no webhook ever reaches the receiver."""
     rc.faults.drop_webhooks = True
-    app = Integration(rc)
-    app.startup()
-    for index in range(2):
-        app.send(sms(["+15557654321"], reference=f"order_{index}"), new_key())
+    app = _accepted_sends(rc, 2)
     time.sleep(3)
     app.whoami()
 
