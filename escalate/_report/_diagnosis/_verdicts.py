@@ -46,7 +46,7 @@ def _stage_index(stage: str) -> int:
 
 
 def stage_verdicts(
-    state: AggregateState, findings: tuple[Finding, ...], undecided: int = 0
+    state: AggregateState, findings: tuple[Finding, ...], undecided: int
 ) -> tuple[StageVerdict, ...]:
     """The five stages, each pass, fail or unknown by the evidence.
 
