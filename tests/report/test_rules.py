@@ -707,3 +707,37 @@ def test_a_passing_webhooks_stage_says_which_signatures_it_did_not_check(
     assert make_report([*_SETUP, *sends, *verified]).stages[-1].summary == (
         "all 2 webhook requests succeeded"
     )
+
+
+def _queued_then(failed: list[int], status: int = 200) -> list[dict[str, object]]:
+    """Seven accepted, queued sends; `failed` of them then get message.failed (answered
+    `status`); a whoami four hours later puts the rest past the default grace."""
+    sends = [send_call(at=3 + i, message_id=f"msg_{i}", operation=f"fp_op{i}") for i in range(7)]
+    hooks = [webhook("message.queued", message_id=f"msg_{i}", at=20 + i) for i in range(7)]
+    hooks += [webhook("message.failed", message_id=f"msg_{i}", at=40 + i, response_status=status)
+              for i in failed]  # fmt: skip
+    return [*_SETUP, *sends, *hooks, whoami_call(at=4 * 3600)]
+
+
+def test_overdue_messages_are_explained_by_their_own_evidence(make_report: MakeReport) -> None:
+    """Five messages failed (delivery_failed) and two got only message.queued: the two overdue
+    ones' first cause is the lifecycle stopping after queued, not the others' failures."""
+    report = make_report(_queued_then([0, 1, 2, 3, 4]))
+    overdue = finding(report, "accepted_not_delivered")
+    assert overdue.summary.startswith("2 of 7 accepted messages")
+    assert overdue.causes[0].text.startswith("the lifecycle stopped after `message.queued`")
+    provider = next(c for c in overdue.causes if c.text.startswith("provider-side"))
+    assert provider.weight == 0
+    assert finding(report, "delivery_failed").evidence.count == 5
+
+
+def test_a_failure_event_the_receiver_rejected_explains_an_overdue_message(
+    make_report: MakeReport,
+) -> None:
+    """message.failed answered 500 leaves its message pending: for those overdue messages, the
+    provider-side failure is supported (and the receiver's rejection is reported too)."""
+    report = make_report(_queued_then([0, 1], status=500))
+    overdue = finding(report, "accepted_not_delivered")
+    provider = next(c for c in overdue.causes if c.text.startswith("provider-side"))
+    assert provider.weight == 2
+    assert "webhook_rejected" in {f.symptom for f in report.findings}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from escalate._report._aggregation._groups import WebhookKey
 from escalate._report._aggregation._messages import Overdue
-from escalate._report._aggregation._state import AggregateState
+from escalate._report._aggregation._state import AggregateState, webhook_failed
 from escalate._report._diagnosis.rules._base import BaseRule, RuleContext, plural, whoami_value
 from escalate._report._diagnosis.rules._package import cause, check, observed_evidence
 from escalate._report._diagnosis.rules._webhooks import (
@@ -91,8 +92,14 @@ class ReceiptCounts:
     sent: int  #: message.sent events
     delivered: int  #: message.delivery events
     failed: int  #: message.failed events
+    failed_not_taken: int  #: message.failed events the receiver rejected or could not verify
     queued: int  #: message.queued events
     not_configured: bool  #: whoami said deliveryWebhookConfigured=false
+
+
+def _failure_not_taken(key: WebhookKey) -> bool:
+    """A `message.failed` receipt answered non-2xx or badly signed: its message stays pending."""
+    return key.event == EVENT_FAILED and webhook_failed(key.signature, key.response_status)
 
 
 def _receipt_counts(state: AggregateState, overdue: int) -> ReceiptCounts:
@@ -107,6 +114,7 @@ def _receipt_counts(state: AggregateState, overdue: int) -> ReceiptCounts:
         sent=state.events.get(EVENT_SENT, 0),
         delivered=state.events.get(EVENT_DELIVERY, 0),
         failed=state.events.get(EVENT_FAILED, 0),
+        failed_not_taken=hook_count(select_hooks(state, _failure_not_taken)),
         queued=state.events.get(EVENT_QUEUED, 0),
         not_configured=whoami_value(state, "deliveryWebhookConfigured") is False,
     )
@@ -171,10 +179,10 @@ def _causes(c: ReceiptCounts) -> tuple[Cause, ...]:
             f"{c.rejected} webhook requests answered non-2xx by the receiver",
             contradicts="downstream webhook handling is not discarding the event",
         ),
-        cause(
+        cause(  # a failure event the receiver took resolved its message (`delivery_failed`)
             "provider-side downstream failure reported later by webhook",
-            c.failed,
-            f"{c.failed} message.failed events",
+            c.failed_not_taken,
+            f"{c.failed_not_taken} message.failed events the receiver did not take",
         ),
     )
 
