@@ -39,6 +39,11 @@ from escalate._scan import ScanConfig, SecretScanner
 
 #: inputs at least this large get a progress bar on a terminal
 PROGRESS_MIN_BYTES = 64 * 1024 * 1024
+#: said instead of a bar that could not move: `--progress` on inputs of unknown size only
+UNSIZED_NOTE = (
+    "escalate: --progress: no bar, the inputs' size is not known before they are read "
+    "(standard input, a pipe, a URL)"
+)
 
 
 @click.command("report")
@@ -148,17 +153,19 @@ def _progress_bar(
     sources: Sequence[Source], wanted: bool | None
 ) -> Iterator[Callable[[int], None] | None]:
     length = _bar_length(sources, wanted)
-    if length is None:
+    if not length:
+        if length == 0 and any(source.size() is None for source in sources):
+            click.echo(UNSIZED_NOTE, err=True)
         yield None
         return
-    with click.progressbar(length=max(length, 1), label="reading", file=sys.stderr) as bar:
+    with click.progressbar(length=length, label="reading", file=sys.stderr) as bar:
         yield bar.update
 
 
 def _bar_length(sources: Sequence[Source], wanted: bool | None) -> int | None:
     """The bytes to read when a bar is drawn (asked for, or on a terminal), else None: the stored
     size of the sources as far as known without reading them (standard input, a pipe, a URL add
-    nothing)."""
+    nothing; 0 when asked for but nothing has a size)."""
     if wanted is False or (wanted is None and not sys.stderr.isatty()):
         return None
     total = sum(source.size() or 0 for source in sources)

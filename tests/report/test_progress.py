@@ -178,3 +178,27 @@ def test_an_input_of_unknown_size_does_not_advance_the_bar(
     ((length, steps),) = bars
     assert length == path.stat().st_size
     _assert_advances_to(steps, length)
+
+
+def test_progress_on_standard_input_alone_says_why_there_is_no_bar(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`--progress -`: nothing has a size to fill a bar with, so none is drawn and stderr says
+    why (a bar that cannot move would look like a stuck report)."""
+    bars = _drawn_bars(monkeypatch)
+    result = CliRunner().invoke(main, ["report", "--progress", "-"], input=_LOG)
+    assert result.exit_code in (0, 1), result.output
+    assert bars == []
+    assert "no bar, the inputs' size is not known" in result.stderr
+
+
+def test_progress_on_an_empty_file_draws_nothing_and_says_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An empty log has a known size, 0: no bar, and no note about unknown sizes."""
+    empty = tmp_path / "empty.log"
+    empty.write_bytes(b"")
+    bars = _drawn_bars(monkeypatch)
+    result = CliRunner().invoke(main, ["report", "--progress", str(empty)])
+    assert bars == []
+    assert "no bar" not in result.stderr
