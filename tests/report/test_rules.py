@@ -741,3 +741,19 @@ def test_a_failure_event_the_receiver_rejected_explains_an_overdue_message(
     provider = next(c for c in overdue.causes if c.text.startswith("provider-side"))
     assert provider.weight == 2
     assert "webhook_rejected" in {f.symptom for f in report.findings}
+
+
+def test_an_error_the_guide_does_not_cover_is_not_given_a_guessed_cause(
+    make_report: MakeReport,
+) -> None:
+    """Sends answered 429 after numbers succeeded (the docs name no rate limit): every check
+    passes and no cause of the guide is supported, so the next action guesses none (it used to
+    say "Correct the sendFrom source") and keeps the guide's action as the fallback."""
+    sends = [send_call(429, at=3 + i, message_id=None, operation=f"fp_op{i}",
+                       error_code="RATE_LIMITED", outcome="http_error",
+                       error_message="Too many requests") for i in range(3)]  # fmt: skip
+    found = finding(make_report([*_SETUP, *sends]), "send_failed_after_numbers_ok")
+    assert all(check.verdict == "passed" for check in found.checks)
+    assert all(cause.weight == 0 for cause in found.causes)
+    assert found.next_action.startswith("The evidence supports none of the causes the guide")
+    assert found.next_action.endswith("Correct the `sendFrom` source and re-run the send.")

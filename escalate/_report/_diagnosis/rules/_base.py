@@ -45,6 +45,16 @@ class Rule(Protocol):
         ...
 
 
+#: The next action when the evidence supports none of the causes the guide lists: the guide's
+#: action would be a guess, so it is offered after what the evidence does show.
+UNSUPPORTED_ACTION = (
+    "The evidence supports none of the causes the guide lists for this symptom (see the "
+    "checks), so none is guessed: escalate with the package below and the API's own error "
+    "message, if it gave one. The guide's action, if something the checks cannot see is "
+    "wrong: {guide}"
+)
+
+
 class BaseRule:
     """The plumbing every rule shares, so a rule module holds only its own logic.
 
@@ -79,6 +89,8 @@ class BaseRule:
         ordered = ranked(tuple(causes))
         if leading(ordered) is not None and ordered[0].action:
             next_action = ordered[0].action
+        elif ordered and all(c.weight <= 0 for c in ordered):
+            next_action = UNSUPPORTED_ACTION.format(guide=next_action)
         return Finding(
             symptom=self.id,
             title=self.title,
