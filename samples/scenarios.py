@@ -222,6 +222,16 @@ def accepted_not_delivered(rc: RedCloudSandbox) -> None:
     app.whoami()
 
 
+def unexplained_failure(rc: RedCloudSandbox) -> None:
+    """Startup works, then sends go out with a token from another environment (a configuration
+    mix-up): 401, a failure no symptom of the guide describes."""
+    app = Integration(rc)
+    app.startup()
+    app.token = "rc_token_from_the_staging_environment"
+    for index in range(2):
+        app.send(sms(["+15557654321"], reference=f"order_{index}"), new_key())
+
+
 def delivery_failed(rc: RedCloudSandbox) -> None:
     """Sends are accepted (202 QUEUED), then Red Cloud reports each message failed."""
     rc.faults.fail_deliveries = True
@@ -411,6 +421,9 @@ SAMPLES: tuple[Sample, ...] = (
            ("accepted_not_delivered",), report_args=("--delivery-grace", "2s"),
            expect_text=("the lifecycle stopped after message.queued",
                         "Escalate to Red Cloud with the messageIds", CLIENT, HOST)),
+    Sample("unexplained_failure", unexplained_failure, "send", ("unexplained_failure",),
+           expect_text=("no symptom of the troubleshooting guide describes these failures",
+                        "401 UNAUTHORIZED", HOST)),
     Sample("delivery_failed", delivery_failed, "webhooks", ("delivery_failed",),
            expect_text=("provider-side downstream failure reported later by webhook",
                         "message.failed is terminal", CLIENT, HOST)),

@@ -59,6 +59,9 @@ def contradictions(report: Report) -> list[str]:
         top = leading(finding.causes)
         if top is not None and top.action and finding.next_action != top.action:
             found.append(f"{finding.symptom}: next action does not follow the top cause")
+    first = report.first_failing_stage
+    if first is not None and not any(f.severity == "error" for f in report.findings):
+        found.append(f"{first} fails first, and no finding explains it (no package)")
     return found
 
 

@@ -757,3 +757,27 @@ def test_an_error_the_guide_does_not_cover_is_not_given_a_guessed_cause(
     assert all(cause.weight == 0 for cause in found.causes)
     assert found.next_action.startswith("The evidence supports none of the causes the guide")
     assert found.next_action.endswith("Correct the `sendFrom` source and re-run the send.")
+
+
+def test_a_send_that_got_no_answer_still_gets_a_package(make_report: MakeReport) -> None:
+    """A send that timed out and was not retried matches no symptom of the guide: it is still a
+    finding (unexplained_failure) with the call's package, and names no cause."""
+    sends = [send_call(None, at=3, message_id=None, outcome="timeout")]
+    report = make_report([*_SETUP, *sends])
+    found = finding(report, "unexplained_failure")
+    assert (report.first_failing_stage, found.stage) == ("send", "send")
+    assert found.causes == ()
+    assert [row.endpoint for row in found.package.rows] == ["POST /api/core/messages/send"]
+    assert found.next_action.startswith("Escalate to Red Cloud with the package below")
+
+
+def test_failures_an_earlier_finding_explains_get_no_second_finding(
+    make_report: MakeReport,
+) -> None:
+    """A send answered 401 after its token aged out: token_expired_mid_session explains it, and
+    the rule run last adds nothing for the send stage."""
+    expired = send_call(401, at=3700, message_id=None, error_code="UNAUTHORIZED",
+                        outcome="http_error", token=token_info(age=3700))  # fmt: skip
+    symptoms = {f.symptom for f in make_report([*_SETUP, expired]).findings}
+    assert "token_expired_mid_session" in symptoms
+    assert "unexplained_failure" not in symptoms

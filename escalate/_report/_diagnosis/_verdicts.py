@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from escalate._report._aggregation._state import AggregateState, webhook_failed
-from escalate._report._diagnosis.rules import RULES, RuleContext
+from escalate._report._diagnosis.rules import LAST_RULE, SYMPTOM_RULES, RuleContext
 from escalate._report._diagnosis.rules._package import plural
 from escalate._report._diagnosis.rules._select import failed
 from escalate._report._diagnosis.rules._webhooks import accepted_count
@@ -35,7 +35,10 @@ def evaluate_rules(state: AggregateState, context: RuleContext) -> tuple[Finding
     A finding another one covers (the same failed sends, see `Finding.covers`) is left out: one
     problem, one finding.
     """
-    findings = [f for rule in RULES if (f := rule.evaluate(state, context)) is not None]
+    findings = [f for rule in SYMPTOM_RULES if (f := rule.evaluate(state, context)) is not None]
+    explained = frozenset(f.stage for f in findings if f.severity == "error")
+    last = LAST_RULE.evaluate(state, replace(context, explained=explained))
+    findings += [last] if last is not None else []
     covered = {symptom for f in findings for symptom in f.covers}
     findings = [f for f in findings if f.symptom not in covered]
     return tuple(sorted(findings, key=lambda f: (_stage_index(f.stage), f.severity != "error")))

@@ -18,11 +18,13 @@ from escalate._report._diagnosis.rules.send_invalid_request import SendInvalidRe
 from escalate._report._diagnosis.rules.server_error import ServerErrorRule
 from escalate._report._diagnosis.rules.token_expired_mid_session import TokenExpiredMidSessionRule
 from escalate._report._diagnosis.rules.token_request_failed import TokenRequestFailedRule
+from escalate._report._diagnosis.rules.unexplained_failure import UnexplainedFailureRule
 from escalate._report._diagnosis.rules.webhook_rejected import WebhookRejectedRule
 from escalate._report._diagnosis.rules.webhook_signature_invalid import WebhookSignatureInvalidRule
 from escalate._report._diagnosis.rules.whoami_failed import WhoamiFailedRule
 
-RULES: tuple[Rule, ...] = (
+#: The rules of the guide's symptoms, each on its own.
+SYMPTOM_RULES: tuple[Rule, ...] = (
     TokenRequestFailedRule(),
     TokenExpiredMidSessionRule(),
     WhoamiFailedRule(),
@@ -40,5 +42,10 @@ RULES: tuple[Rule, ...] = (
     WebhookSignatureInvalidRule(),
     WebhookRejectedRule(),
 )
+#: Run after the others, told which stages their error findings explain: failing calls none of
+#: them describes still get a finding (and a package).
+LAST_RULE: Rule = UnexplainedFailureRule()
+#: Every rule, each with a stable id (docs/rules.md).
+RULES: tuple[Rule, ...] = (*SYMPTOM_RULES, LAST_RULE)
 
-__all__ = ["RULES", "Rule", "RuleContext"]
+__all__ = ["LAST_RULE", "RULES", "SYMPTOM_RULES", "Rule", "RuleContext"]

@@ -31,6 +31,9 @@ class RuleContext:
     delivery_grace_s: float  #: how long an accepted message may wait for its lifecycle
     last_ts: str | None  #: the last record time in the logs: "now" for a reproducible report
     inputs: tuple[str, ...] = ()  #: the files read, for "no webhook-receiver log was given"
+    #: stages an error finding already explains: what the rule run last (`unexplained_failure`)
+    #: leaves alone
+    explained: frozenset[str] = frozenset()
 
 
 class Rule(Protocol):
