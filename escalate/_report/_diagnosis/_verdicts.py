@@ -8,10 +8,14 @@ from escalate._report._aggregation._state import AggregateState, webhook_failed
 from escalate._report._diagnosis.rules import LAST_RULE, SYMPTOM_RULES, RuleContext
 from escalate._report._diagnosis.rules._package import plural
 from escalate._report._diagnosis.rules._select import failed
-from escalate._report._diagnosis.rules._webhooks import accepted_count
+from escalate._report._diagnosis.rules._webhooks import (
+    accepted_count,
+    hook_count,
+    select_hooks,
+    unchecked,
+)
 from escalate._report._model import Finding, NoEvidence, StageVerdict, Verdict
 from escalate._schema import (
-    SIGNATURE_NOT_CHECKED,
     STAGE_NUMBERS,
     STAGE_SEND,
     STAGE_TOKEN,
@@ -135,13 +139,11 @@ def _summary(
 def _unchecked_clause(state: AggregateState) -> str:
     """`; N signatures not checked by escalate (...)`: receipts recorded without the webhook
     secret, whose signature this stage cannot vouch for."""
-    unchecked = sum(
-        g.count for k, g in state.webhook_groups.items() if k.signature == SIGNATURE_NOT_CHECKED
-    )
-    if not unchecked:
+    count = hook_count(select_hooks(state, unchecked))
+    if not count:
         return ""
     return (
-        f"; {plural(unchecked, 'signature')} not checked by escalate (no webhook secret given "
+        f"; {plural(count, 'signature')} not checked by escalate (no webhook secret given "
         "to the receiver's capture)"
     )
 

@@ -13,12 +13,18 @@ from escalate._report._aggregation._groups import (
 )
 from escalate._report._aggregation._messages import Overdue
 from escalate._report._aggregation._shapes import token_freshness_text
-from escalate._report._aggregation._state import AggregateState
+from escalate._report._aggregation._state import AggregateState, webhook_failed
 from escalate._report._diagnosis.rules._package import duration_text, payload_text, plural
 from escalate._report._diagnosis.rules._select import successes
 from escalate._report._model import EscalationPackage, Evidence, PackageRow
 from escalate._report._reading._records import format_ts, parse_ts
-from escalate._schema import SIGNATURE_INVALID, SIGNATURE_MISSING, STAGE_SEND
+from escalate._schema import (
+    EVENT_FAILED,
+    SIGNATURE_INVALID,
+    SIGNATURE_MISSING,
+    SIGNATURE_NOT_CHECKED,
+    STAGE_SEND,
+)
 
 SelectedHooks = list[tuple[WebhookKey, WebhookGroup]]
 OVERDUE_CITED = 20  #: overdue messageIds a finding cites (the earliest)
@@ -88,6 +94,22 @@ def undecided_count(state: AggregateState, grace_s: float) -> int:
 def rejected_count(state: AggregateState) -> int:
     """Receipts the receiver answered non-2xx: "rejected" means that, nothing else."""
     return hook_count(select_hooks(state, lambda k: _non_2xx(k.response_status)))
+
+
+def unchecked(key: WebhookKey) -> bool:
+    """A receipt recorded without the webhook secret: escalate did not check its signature."""
+    return key.signature == SIGNATURE_NOT_CHECKED
+
+
+def failure_events(state: AggregateState, *, taken: bool) -> SelectedHooks:
+    """`message.failed` receipts the receiver took (signed, answered 2xx: each resolves its
+    message, `delivery_failed`), or did not take (its message stays pending)."""
+
+    def match(key: WebhookKey) -> bool:
+        rejected = webhook_failed(key.signature, key.response_status)
+        return key.event == EVENT_FAILED and rejected != taken
+
+    return select_hooks(state, match)
 
 
 def badly_signed(key: WebhookKey) -> bool:

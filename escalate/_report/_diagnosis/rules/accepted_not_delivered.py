@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from escalate._report._aggregation._groups import WebhookKey
 from escalate._report._aggregation._messages import Overdue
-from escalate._report._aggregation._state import AggregateState, webhook_failed
+from escalate._report._aggregation._state import AggregateState
 from escalate._report._diagnosis.rules._base import BaseRule, RuleContext, plural, whoami_value
 from escalate._report._diagnosis.rules._package import cause, check, observed_evidence
 from escalate._report._diagnosis.rules._webhooks import (
     accepted_count,
     badly_signed,
+    failure_events,
     hook_count,
     overdue_messages,
     overdue_package,
     rejected_count,
     select_hooks,
+    unchecked,
 )
 from escalate._report._model import Cause, Check, Evidence, Finding
 from escalate._schema import (
@@ -25,7 +26,6 @@ from escalate._schema import (
     EVENT_QUEUED,
     EVENT_SENT,
     LIFECYCLE_EVENTS,
-    SIGNATURE_NOT_CHECKED,
     STAGE_WEBHOOKS,
 )
 
@@ -97,24 +97,19 @@ class ReceiptCounts:
     not_configured: bool  #: whoami said deliveryWebhookConfigured=false
 
 
-def _failure_not_taken(key: WebhookKey) -> bool:
-    """A `message.failed` receipt answered non-2xx or badly signed: its message stays pending."""
-    return key.event == EVENT_FAILED and webhook_failed(key.signature, key.response_status)
-
-
 def _receipt_counts(state: AggregateState, overdue: int) -> ReceiptCounts:
     """Count the receipts by how they were signed and answered, and the events by kind."""
     return ReceiptCounts(
         overdue=overdue,
         received=state.webhooks,
         badly_signed=hook_count(select_hooks(state, badly_signed)),
-        unchecked=hook_count(select_hooks(state, lambda k: k.signature == SIGNATURE_NOT_CHECKED)),
+        unchecked=hook_count(select_hooks(state, unchecked)),
         rejected=rejected_count(state),
         lifecycle=sum(state.events.get(event, 0) for event in LIFECYCLE_EVENTS),
         sent=state.events.get(EVENT_SENT, 0),
         delivered=state.events.get(EVENT_DELIVERY, 0),
         failed=state.events.get(EVENT_FAILED, 0),
-        failed_not_taken=hook_count(select_hooks(state, _failure_not_taken)),
+        failed_not_taken=hook_count(failure_events(state, taken=False)),
         queued=state.events.get(EVENT_QUEUED, 0),
         not_configured=whoami_value(state, "deliveryWebhookConfigured") is False,
     )

@@ -8,30 +8,24 @@ with the cause it names last, a provider-side downstream failure reported later 
 
 from __future__ import annotations
 
-from escalate._report._aggregation._groups import WebhookKey
-from escalate._report._aggregation._state import AggregateState, webhook_failed
+from escalate._report._aggregation._state import AggregateState
 from escalate._report._diagnosis.rules._base import BaseRule, RuleContext
 from escalate._report._diagnosis.rules._package import cause, check, plural
 from escalate._report._diagnosis.rules._webhooks import (
     accepted_count,
+    failure_events,
     hook_count,
     hook_evidence,
     hook_package,
-    select_hooks,
 )
 from escalate._report._model import Check, Finding
-from escalate._schema import EVENT_FAILED, STAGE_WEBHOOKS
+from escalate._schema import STAGE_WEBHOOKS
 
 FAILED_ACTION = (
     "Escalate to Red Cloud with the messageIds below and the failure details your receiver "
     "stored for them: the sends were accepted and Red Cloud reported the messages failed "
     "downstream (message.failed is terminal)."
 )
-
-
-def _failure_event(key: WebhookKey) -> bool:
-    """A `message.failed` receipt the receiver took (signed and answered 2xx)."""
-    return key.event == EVENT_FAILED and not webhook_failed(key.signature, key.response_status)
 
 
 class DeliveryFailedRule(BaseRule):
@@ -43,7 +37,7 @@ class DeliveryFailedRule(BaseRule):
 
     def evaluate(self, state: AggregateState, context: RuleContext) -> Finding | None:
         """Fire when the receiver took at least one `message.failed` event."""
-        groups = select_hooks(state, _failure_event)
+        groups = failure_events(state, taken=True)
         if not groups:
             return None
         failed, accepted = hook_count(groups), accepted_count(state)
@@ -58,7 +52,7 @@ class DeliveryFailedRule(BaseRule):
                 cause(
                     "provider-side downstream failure reported later by webhook",
                     failed,
-                    f"{plural(failed, 'message.failed event')}",
+                    plural(failed, "message.failed event"),
                 ),
             ),
             next_action=FAILED_ACTION,

@@ -20,6 +20,7 @@ from escalate._report._diagnosis.rules._webhooks import (
     hook_evidence,
     hook_package,
     select_hooks,
+    unchecked,
 )
 from escalate._report._model import Cause, Check, Finding
 from escalate._schema import SIGNATURE_NOT_CHECKED, SIGNATURE_VALID, STAGE_WEBHOOKS
@@ -88,7 +89,7 @@ def _checks(state: AggregateState, groups: SelectedHooks) -> tuple[Check, ...]:
     rejected = hook_count(groups)
     server = _count(groups, lambda k: (k.response_status or 0) >= 500)
     unparsed = sum(g.parse_errors for _, g in groups)
-    unchecked = _count(groups, lambda k: k.signature == SIGNATURE_NOT_CHECKED)
+    not_checked = _count(groups, unchecked)
     total = state.webhooks
     return (
         check(HANDLER_CHECK, rejected, total,
@@ -99,10 +100,10 @@ def _checks(state: AggregateState, groups: SelectedHooks) -> tuple[Check, ...]:
               f"{unparsed} of {rejected} rejected bodies were not a JSON object"),
         Check(
             VERIFIED_CHECK,
-            "unknown" if unchecked else "passed",
-            f"{plural(unchecked, 'rejected request')} not checked: escalate had no webhook "
+            "unknown" if not_checked else "passed",
+            f"{plural(not_checked, 'rejected request')} not checked: escalate had no webhook "
             "secret (give it the secret: secret=... on the middleware or record_webhook)"
-            if unchecked
+            if not_checked
             else f"all {rejected} rejected requests were signed correctly",
         ),
     )  # fmt: skip
@@ -113,7 +114,7 @@ def _causes(groups: SelectedHooks) -> tuple[Cause, ...]:
     auth = _verified_rejected(groups)
     unchecked_auth = _count(
         groups,
-        lambda k: k.signature == SIGNATURE_NOT_CHECKED and k.response_status in _AUTH_STATUSES,
+        lambda k: unchecked(k) and k.response_status in _AUTH_STATUSES,
     )
     other = hook_count(groups) - server - auth - unchecked_auth
     unparsed = sum(g.parse_errors for _, g in groups)
