@@ -152,9 +152,13 @@ def _build(inputs: list[str], options: ReportOptions, progress: bool | None) -> 
 def _progress_bar(
     sources: Sequence[Source], wanted: bool | None
 ) -> Iterator[Callable[[int], None] | None]:
-    length = _bar_length(sources, wanted)
+    if wanted is False or (wanted is None and not sys.stderr.isatty()):
+        yield None
+        return
+    sizes = [source.size() for source in sources]
+    length = _bar_length(sizes, wanted)
     if not length:
-        if length == 0 and any(source.size() is None for source in sources):
+        if length == 0 and None in sizes:
             click.echo(UNSIZED_NOTE, err=True)
         yield None
         return
@@ -162,11 +166,9 @@ def _progress_bar(
         yield bar.update
 
 
-def _bar_length(sources: Sequence[Source], wanted: bool | None) -> int | None:
-    """The bytes to read when a bar is drawn (asked for, or on a terminal), else None: the stored
-    size of the sources as far as known without reading them (standard input, a pipe, a URL add
-    nothing; 0 when asked for but nothing has a size)."""
-    if wanted is False or (wanted is None and not sys.stderr.isatty()):
-        return None
-    total = sum(source.size() or 0 for source in sources)
+def _bar_length(sizes: Sequence[int | None], wanted: bool | None) -> int | None:
+    """The bytes to read when a bar is drawn (asked for, or large), else None: the stored size
+    of the sources as far as known without reading them (None: standard input, a pipe, a URL,
+    which add nothing; 0 when asked for but nothing has a size)."""
+    total = sum(size or 0 for size in sizes)
     return total if wanted or total >= PROGRESS_MIN_BYTES else None
