@@ -23,6 +23,14 @@ from escalate._report._engine import aggregate_sources
 from escalate._report._reading import _inputs
 from escalate._report._reading._inputs import resolve_sources
 from escalate._report._reading._sources import Source
+from tests.report.builders import (
+    numbers_call,
+    send_call,
+    token_call,
+    webhook,
+    whoami_call,
+    write_log,
+)
 from tests.report.envelopes import WRAPPERS
 
 from ._second_pass import second_pass_evidence
@@ -168,6 +176,69 @@ def test_candidates_stay_bounded_whatever_the_log(
     assert state.citable is not None
     assert sorted(state.citable.messages) == [f"msg_{number:08d}" for number in range(50)]
     assert len(state.citable.candidates()) <= 3 + _citable.EARLIEST_PER_GROUP + 5 + 50
+
+
+def _accepted(number: int, at: float) -> dict[str, Any]:
+    """An accepted send of its own operation and key, answered messageId `msg_<number>`."""
+    return send_call(at=at, message_id=f"msg_{number:06d}", operation=f"fp_op{number:09d}",
+                     key=f"fp_key{number:08d}")  # fmt: skip
+
+
+def _deliveries_stop(log: Path, sends: int, delivered: int) -> Path:
+    """`sends` accepted sends a second apart, each its own operation; the first `delivered` get
+    their `message.sent` receipt; a last call ten minutes later ends the log."""
+    records: list[dict[str, Any]] = [token_call(), whoami_call(at=1), numbers_call(at=2)]
+    for number in range(sends):
+        records.append(_accepted(number, at=10 + number))
+        if number < delivered:
+            records.append(webhook("message.sent", f"msg_{number:06d}", at=10.5 + number))
+    records.append(whoami_call(at=10 + sends + 600))
+    return write_log(log, records)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_messages_waiting_past_the_message_bound_keep_their_sends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    """Deliveries stop after more messages than the message bound: the report cites the
+    earliest overdue messages, and the bundle holds their sends (what a second pass selects)."""
+    from escalate._report import _engine
+
+    monkeypatch.setattr(_citable, "MAX_MESSAGES", 50)
+    monkeypatch.setattr(_citable, "_EVICT_SLACK", 5)
+    monkeypatch.setitem(_engine.aggregate_inputs.__kwdefaults__, "min_range_bytes", 4096)
+    monkeypatch.setattr(_engine, "usable_cpus", lambda: 2)
+    paths = [str(_deliveries_stop(tmp_path / "stopped.jsonl", sends=300, delivered=200))]
+    options = ReportOptions(jobs=jobs, delivery_grace_s=300)  # the undelivered are overdue
+    gathered = gather_evidence(paths, options)
+    (finding,) = [f for f in gathered.report.findings if f.symptom == "accepted_not_delivered"]
+    cited = set(finding.evidence.message_ids)
+    assert cited and min(cited) == "msg_000200"  # past the send group's earliest 100
+    sent = {row["response"]["results"][0]["messageId"] for row in gathered.evidence
+            if row["kind"] == "call" and row["stage"] == "send"}  # fmt: skip
+    assert cited <= sent
+    assert gathered.evidence == second_pass_evidence(paths, options, gathered.report)
+
+
+def test_waiting_sends_stay_bounded_and_leave_when_resolved(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """At most MAX_PENDING waiting sends, the earliest accepted; a receipt that resolves a message
+    frees its place, one that does not (rejected, not a lifecycle event) keeps it."""
+    monkeypatch.setattr(_citable, "MAX_PENDING", 10)
+    records: list[dict[str, Any]] = []
+    for number in range(30):
+        records.append(_accepted(number, at=number))
+        if number < 5:  # resolved at once: their places go to later sends
+            records.append(webhook("message.delivery", f"msg_{number:06d}", at=number + 0.5))
+    records.append(webhook("message.sent", "msg_000005", at=40, signature="invalid"))
+    records.append(webhook("message.queued", "msg_000006", at=41))
+    log = write_log(tmp_path / "waiting.jsonl", records)
+    citable = read_inputs([str(log)], ReportOptions(), citing=True).state.citable
+    assert citable is not None
+    assert sorted(citable.pending) == [f"msg_{number:06d}" for number in range(5, 15)]
+    assert citable.pending_bytes == sum(len(item) for _, (_, item) in citable.pending.values()
+                                        if isinstance(item, bytes))  # fmt: skip
 
 
 def test_candidates_stay_within_their_byte_budget(

@@ -12,12 +12,16 @@ aggregation state, every record a finding can cite:
   samples (requestIds, messageIds, package rows) are the earliest `SAMPLE_SIZE` values of a
   group and its latest call; each cited value selects at most 5 records (20 for a messageId);
 - per messageId, its first MAX_PER_MESSAGE records (the send that got it, its webhooks), for the
-  MAX_MESSAGES messages first seen earliest in each part of the input (a file, a byte range):
-  messages waiting for their lifecycle are cited earliest first.
+  MAX_MESSAGES messages first seen earliest in each part of the input (a file, a byte range);
+- the send of each message still waiting for its lifecycle (no receipt that resolves it yet), for
+  the MAX_PENDING accepted earliest: overdue messages are cited earliest first, and when
+  deliveries stop after the first MAX_MESSAGES messages of a log, theirs are the sends a report
+  cites.
 
 Bound, whatever the log's size: 3 records per stage, EARLIEST_PER_GROUP + LATEST_PER_GROUP per
 group (the state holds its groups already), MAX_MESSAGES * MAX_PER_MESSAGE records and
-MAX_MESSAGE_BYTES for messages (the messages first seen latest are dropped first).
+MAX_MESSAGE_BYTES for messages (the messages first seen latest are dropped first), MAX_PENDING
+sends and MAX_PENDING_BYTES for waiting messages (while full, a new one is not kept).
 A record kept by the fast path is its line's bytes (parsed when selected), by the reference path
 the value it parsed. The selection is the one the second pass made while the cited values' records
 fall within those bounds; docs/bundle.md says where they can differ.
@@ -31,6 +35,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from escalate._report._filters import RecordFilter
+from escalate._schema import STAGE_SEND
 
 #: input order and identity: source index, byte range start, record number (`position_base`)
 Position = int
@@ -44,6 +49,8 @@ LATEST_PER_GROUP: Final = 5
 MAX_PER_MESSAGE: Final = 20
 MAX_MESSAGES: Final = 10_000
 MAX_MESSAGE_BYTES: Final = 64 * 1024 * 1024  #: of the messages' records, per part
+MAX_PENDING: Final = 10_000  #: sends of messages waiting for their lifecycle, per part
+MAX_PENDING_BYTES: Final = 16 * 1024 * 1024
 _VALUE_BYTES: Final = 2048  #: what a record parsed by the reference path counts for
 _EVICT_SLACK: Final = MAX_MESSAGES // 8  #: messages over the bound before the latest are dropped
 _NUMBER_BITS: Final = 48  #: records of one part
@@ -131,12 +138,12 @@ class Citable:
     """Every record a finding may cite, from one or more parts of the input; mergeable.
 
     Each stage's first record, last record and first failure are kept in `firsts`, `lasts`
-    and `failures`, by stage.
+    and `failures`, by stage; the sends of messages waiting for their lifecycle in `pending`.
     """
 
     __slots__ = (
-        "failures", "firsts", "groups", "lasts", "message_bytes", "messages", "position",
-        "threshold",
+        "failures", "firsts", "groups", "lasts", "message_bytes", "messages", "pending",
+        "pending_bytes", "position", "threshold",
     )  # fmt: skip
 
     def __init__(self, source_index: int = 0, start: int = 0) -> None:
@@ -149,12 +156,16 @@ class Citable:
         self.message_bytes = 0  #: of every record in `messages`
         #: the least (first seen, messageId) dropped for the bound: later ones are not kept
         self.threshold: tuple[str, str] | None = None
+        #: messageId -> (accepted at, its send) while no receipt resolved it
+        self.pending: dict[str, tuple[str, Candidate]] = {}
+        self.pending_bytes = 0  #: of the sends in `pending`
 
     def note(
         self, ts: str, stage: str, group: GroupKey, failed: bool, message_ids: Iterable[str],
-        item: Item,
+        item: Item, resolves: bool = False,
     ) -> None:  # fmt: skip
-        """Consider one record (in input order) for every kind of citation.
+        """Consider one record (in input order) for every kind of citation. `resolves`: a
+        webhook receipt that ends its message's wait (`_state.receipt_resolves`).
 
         Written flat (no call for a record that is no group's earliest): it runs for every
         record of a bundle's pass.
@@ -176,6 +187,12 @@ class Citable:
         elif ts == kept.latest_ts and len(kept.latest) < LATEST_PER_GROUP:
             kept.latest.append(candidate)
         for message_id in message_ids:
+            if resolves:
+                waiting = self.pending.pop(message_id, None)
+                if waiting is not None:
+                    self.pending_bytes -= item_size(waiting[1][1])
+            elif stage == STAGE_SEND and not failed:
+                self._waiting(message_id, ts, candidate)
             known = self.messages.get(message_id)
             if known is None:
                 # first seen later than a message already dropped: never kept in this part
@@ -188,6 +205,15 @@ class Citable:
                 self.message_bytes += size
                 if self.message_bytes > MAX_MESSAGE_BYTES:
                     self._keep_earliest_messages()
+
+    def _waiting(self, message_id: str, ts: str, candidate: Candidate) -> None:
+        """Keep the send that got `message_id` accepted while it waits, if there is room."""
+        pending = self.pending
+        if message_id in pending or len(pending) >= MAX_PENDING:
+            return
+        if self.pending_bytes < MAX_PENDING_BYTES:
+            pending[message_id] = (ts, candidate)
+            self.pending_bytes += item_size(candidate[1])
 
     def _first_of_message(self, message_id: str, ts: str, candidate: Candidate) -> None:
         if self.threshold is not None and (ts, message_id) >= self.threshold:
@@ -229,7 +255,25 @@ class Citable:
         self.threshold = min(thresholds, default=None)
         if len(self.messages) > MAX_MESSAGES or self.message_bytes > MAX_MESSAGE_BYTES:
             self._keep_earliest_messages()
+        self._merge_pending(other.pending)
         return self
+
+    def _merge_pending(self, other: dict[str, tuple[str, Candidate]]) -> None:
+        """Add another part's waiting sends; keep the earliest accepted within the bounds (a
+        message another part resolved stays: it is selected only if a finding cites it)."""
+        pending = self.pending
+        for message_id, waiting in other.items():
+            known = pending.get(message_id)
+            if known is None or (waiting[0], waiting[1][0]) < (known[0], known[1][0]):
+                pending[message_id] = waiting
+        ranked = sorted(pending.items(), key=lambda entry: (entry[1][0], entry[0]))
+        self.pending, self.pending_bytes = {}, 0
+        for message_id, waiting in ranked[:MAX_PENDING]:
+            size = item_size(waiting[1][1])
+            if self.pending_bytes + size > MAX_PENDING_BYTES:
+                break
+            self.pending[message_id] = waiting
+            self.pending_bytes += size
 
     def stage_marks(self) -> Iterator[Candidate]:
         """The records that define each stage: its first, its last and its first failure."""
@@ -242,11 +286,14 @@ class Citable:
         chosen: dict[Position, Item] = dict(self.stage_marks())
         for group in self.groups.values():
             chosen.update(group.chosen())
-        wanted = self.messages.keys() if message_ids is None else message_ids
+        wanted = self.messages.keys() | self.pending.keys() if message_ids is None else message_ids
         for message_id in wanted:
             message = self.messages.get(message_id)
             if message is not None:
                 chosen.update(message.records)
+            waiting = self.pending.get(message_id)
+            if waiting is not None:
+                chosen[waiting[1][0]] = waiting[1][1]
         return sorted(chosen.items(), key=lambda candidate: candidate[0])
 
 

@@ -14,7 +14,11 @@ One hook per path of the engine:
 from __future__ import annotations
 
 from escalate._report._aggregation._citable import Citable, Citing, GroupKey, Item
-from escalate._report._aggregation._state import AggregateState, webhook_failed
+from escalate._report._aggregation._state import (
+    AggregateState,
+    receipt_resolves,
+    webhook_failed,
+)
 from escalate._report._filters import RecordFilter, call_message_ids
 from escalate._report._reading._reader import ConsumeLine, LineStats, parsed
 from escalate._report._reading._records import (
@@ -50,7 +54,8 @@ def note_record(citable: Citable, record: Record, item: Item) -> None:
     key = (record.signature, record.response_status, record.event)
     mid = record.message_id
     failed = webhook_failed(record.signature, record.response_status)
-    citable.note(record.ts, STAGE_WEBHOOKS, key, failed, (mid,) if mid else (), item)
+    resolves = receipt_resolves(failed, record.event)
+    citable.note(record.ts, STAGE_WEBHOOKS, key, failed, (mid,) if mid else (), item, resolves)
 
 
 def filtered_consumer(

@@ -291,15 +291,16 @@ class WebhookGroup:
         "failed",
         "first",
         "last",
-        "lifecycle",
         "max_skew_s",
         "message_ids",
         "parse_errors",
+        "resolving",
     )
 
-    def __init__(self, failed: bool, lifecycle: bool, detailed: bool) -> None:
+    def __init__(self, failed: bool, resolving: bool, detailed: bool) -> None:
         self.failed = failed  #: its receipts were rejected or could not be verified
-        self.lifecycle = lifecycle  #: its event tells a message's fate (sent, delivered, failed)
+        #: its receipts end their message's wait (`receipt_resolves`)
+        self.resolving = resolving
         #: its receipts' details are kept (`add_detail`): failed ones, `message.failed` events
         self.detailed = detailed
         self.count = 0

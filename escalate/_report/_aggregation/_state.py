@@ -218,9 +218,9 @@ class AggregateState:
         group = self.webhook_groups.get(key)
         if group is None:
             failed = webhook_failed(key.signature, key.response_status)
-            lifecycle = key.event in LIFECYCLE_EVENTS
+            resolving = receipt_resolves(failed, key.event)
             detailed = failed or key.event == EVENT_FAILED  # what findings cite: their messageIds
-            group = self.webhook_groups[key] = WebhookGroup(failed, lifecycle, detailed)
+            group = self.webhook_groups[key] = WebhookGroup(failed, resolving, detailed)
         return group
 
     def webhook_arrived(
@@ -240,7 +240,7 @@ class AggregateState:
             group.add_detail(ts, message_id, skew_s, parse_error)
         if failed:
             return
-        if message_id and group.lifecycle and self.messages.lifecycle(message_id) and reference:
+        if message_id and group.resolving and self.messages.lifecycle(message_id) and reference:
             keep_reference(self.references, message_id, reference)  # not accepted (yet)
 
     def first_attempt_accepted(
@@ -366,6 +366,12 @@ class AggregateState:
 def wants_example(group: CallGroup, ts: str) -> bool:
     """An accepted send at `ts` is kept as an example of its group (the earliest are kept)."""
     return not group.rows or ts < group.rows[-1].ts
+
+
+def receipt_resolves(failed: bool, event: str | None) -> bool:
+    """A receipt that ends its message's wait: a lifecycle event (sent, delivered, failed) that
+    the receiver verified and accepted (`failed`: `webhook_failed` of the receipt)."""
+    return not failed and event in LIFECYCLE_EVENTS
 
 
 def webhook_failed(signature: str, response_status: int | None) -> bool:
