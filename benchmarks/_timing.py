@@ -10,16 +10,22 @@ import time
 from pathlib import Path
 
 
-def time_report(python: str, path: str | Path) -> tuple[float, float]:
-    """Wall and CPU seconds of `escalate report --format json` of `path` under `python`.
+def time_report(python: str, path: str | Path, *, bundle: bool = False) -> tuple[float, float]:
+    """Wall and CPU seconds of `escalate report --format json` of `path` under `python` (with
+    `bundle`, of `escalate bundle`, its zip written to a temporary file).
 
     The report runs outside any checkout: `python -m escalate` imports the escalate of the current
     directory first, so run from a checkout a baseline interpreter would time that checkout.
     """
+    with tempfile.TemporaryDirectory(prefix="escalate-timing-") as folder:
+        tail = (["bundle", "-o", os.path.join(folder, "bundle.zip")] if bundle
+                else ["report", "--format", "json", "--no-progress", "-o", os.devnull])  # fmt: skip
+        return _timed([python, "-m", "escalate", *tail, os.path.abspath(path)])
+
+
+def _timed(command: list[str]) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    command = [python, "-m", "escalate", "report", "--format", "json", "--no-progress",
-               "-o", os.devnull, os.path.abspath(path)]  # fmt: skip
     subprocess.run(command, stdout=subprocess.DEVNULL, check=False, cwd=tempfile.gettempdir())
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -297,18 +297,20 @@ def _fold_source(
     citing: Citing | None,
 ) -> None:
     """Scan one source into `state`; count its lines and the records it held. With `citing`,
-    the source's citation candidates are kept in a part of their own, then merged."""
+    the source's citation candidates join those of the sources read before it by this process
+    (one `Citable` a process, numbered from the source's position: nothing to merge per file)."""
     source, stats = reading.source, LineStats()
     before = (state.calls, state.webhooks)
-    kept = state.citable
-    part = state.citable = None if citing is None else Citable(citing.source_index, source.offset)
+    if citing is not None:
+        if state.citable is None:
+            state.citable = Citable()
+        state.citable.start_part(citing.source_index, source.offset)
     consume = (
         folder(state, stats)
         if record_filter is None
         else filtered_consumer(state, record_filter, stats, citing)
-    )  # each notes the source's candidates in `part`
+    )  # each notes the source's candidates in `state.citable`
     scan_into(_reporting(reading, progress), stats, consume, source.layout())
-    state.citable = part if kept is None else kept if part is None else kept.merge(part)
     add_line_stats(state, stats, source.name, source.offset)
     count_file_records(state, source.name, before)
 

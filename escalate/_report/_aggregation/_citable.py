@@ -12,7 +12,8 @@ aggregation state, every record a finding can cite:
   samples (requestIds, messageIds, package rows) are the earliest `SAMPLE_SIZE` values of a
   group and its latest call; each cited value selects at most 5 records (20 for a messageId);
 - per messageId, its first MAX_PER_MESSAGE records (the send that got it, its webhooks), for the
-  MAX_MESSAGES messages first seen earliest in each part of the input (a file, a byte range);
+  MAX_MESSAGES messages first seen earliest in what each process reads (every input without
+  `--jobs`; its share of the files and byte ranges with it);
 - the send of each message still waiting for its lifecycle (no receipt that resolves it yet), for
   the MAX_PENDING accepted earliest: overdue messages are cited earliest first, and when
   deliveries stop after the first MAX_MESSAGES messages of a log, theirs are the sends a report
@@ -48,8 +49,8 @@ EARLIEST_PER_GROUP: Final = 100  #: a group's 20 sampled values, each cited for 
 LATEST_PER_GROUP: Final = 5
 MAX_PER_MESSAGE: Final = 20
 MAX_MESSAGES: Final = 10_000
-MAX_MESSAGE_BYTES: Final = 64 * 1024 * 1024  #: of the messages' records, per part
-MAX_PENDING: Final = 10_000  #: sends of messages waiting for their lifecycle, per part
+MAX_MESSAGE_BYTES: Final = 64 * 1024 * 1024  #: of the messages' records, per process
+MAX_PENDING: Final = 10_000  #: sends of messages waiting for their lifecycle, per process
 MAX_PENDING_BYTES: Final = 16 * 1024 * 1024
 _VALUE_BYTES: Final = 2048  #: what a record parsed by the reference path counts for
 _EVICT_SLACK: Final = MAX_MESSAGES // 8  #: messages over the bound before the latest are dropped
@@ -135,7 +136,8 @@ def item_size(item: Item) -> int:
 
 
 class Citable:
-    """Every record a finding may cite, from one or more parts of the input; mergeable.
+    """Every record a finding may cite, from the parts of the input one process reads (noted in
+    input order, `start_part` before each); mergeable with another process's.
 
     Each stage's first record, last record and first failure are kept in `firsts`, `lasts`
     and `failures`, by stage; the sends of messages waiting for their lifecycle in `pending`.
@@ -159,6 +161,11 @@ class Citable:
         #: messageId -> (accepted at, its send) while no receipt resolved it
         self.pending: dict[str, tuple[str, Candidate]] = {}
         self.pending_bytes = 0  #: of the sends in `pending`
+
+    def start_part(self, source_index: int, start: int) -> None:
+        """Number the records that follow from a new part of the input: the source at
+        `source_index`, from byte `start` (parts are noted in input order)."""
+        self.position = position_base(source_index, start)
 
     def note(
         self, ts: str, stage: str, group: GroupKey, failed: bool, message_ids: Iterable[str],
@@ -195,7 +202,7 @@ class Citable:
                 self._waiting(message_id, ts, candidate)
             known = self.messages.get(message_id)
             if known is None:
-                # first seen later than a message already dropped: never kept in this part
+                # first seen later than a message already dropped: never kept
                 if self.threshold is None or ts <= self.threshold[0]:
                     self._first_of_message(message_id, ts, candidate)
             elif len(known.records) < MAX_PER_MESSAGE:
