@@ -184,47 +184,59 @@ def _accepted(number: int, at: float) -> dict[str, Any]:
                      key=f"fp_key{number:08d}")  # fmt: skip
 
 
-def _deliveries_stop(log: Path, sends: int, delivered: int) -> Path:
+def _deliveries_stop(log: Path, sends: int, delivered: int, then: str | None) -> Path:
     """`sends` accepted sends a second apart, each its own operation; the first `delivered` get
-    their `message.sent` receipt; a last call ten minutes later ends the log."""
+    `message.sent` and `message.delivery`, the others `message.sent` and `then` (None: nothing);
+    a last call ten minutes later ends the log."""
     records: list[dict[str, Any]] = [token_call(), whoami_call(at=1), numbers_call(at=2)]
     for number in range(sends):
+        message_id = f"msg_{number:06d}"
         records.append(_accepted(number, at=10 + number))
-        if number < delivered:
-            records.append(webhook("message.sent", f"msg_{number:06d}", at=10.5 + number))
+        events = ["message.sent", "message.delivery"] if number < delivered else [then]
+        for offset, event in enumerate(events):
+            if event is not None:
+                records.append(webhook(event, message_id, at=10.5 + number + offset / 10))
     records.append(whoami_call(at=10 + sends + 600))
     return write_log(log, records)
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_messages_waiting_past_the_message_bound_keep_their_sends(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+@pytest.mark.parametrize(
+    ("then", "symptom"), [(None, "accepted_not_delivered"), ("message.failed", "delivery_failed")]
+)
+def test_messages_past_the_message_bound_keep_their_sends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int, then: str | None, symptom: str
 ) -> None:
-    """Deliveries stop after more messages than the message bound: the report cites the
-    earliest overdue messages, and the bundle holds their sends (what a second pass selects)."""
+    """Deliveries stop, or fail, after more messages than the message bound: the report cites the
+    earliest messages concerned, and the bundle holds their sends (with no receipt at all, it is
+    what a second pass selects)."""
     from escalate._report import _engine
 
     monkeypatch.setattr(_citable, "MAX_MESSAGES", 50)
     monkeypatch.setattr(_citable, "_EVICT_SLACK", 5)
     monkeypatch.setitem(_engine.aggregate_inputs.__kwdefaults__, "min_range_bytes", 4096)
     monkeypatch.setattr(_engine, "usable_cpus", lambda: 2)
-    paths = [str(_deliveries_stop(tmp_path / "stopped.jsonl", sends=300, delivered=200))]
+    log = _deliveries_stop(tmp_path / "stopped.jsonl", sends=300, delivered=200, then=then)
     options = ReportOptions(jobs=jobs, delivery_grace_s=300)  # the undelivered are overdue
-    gathered = gather_evidence(paths, options)
-    (finding,) = [f for f in gathered.report.findings if f.symptom == "accepted_not_delivered"]
+    gathered = gather_evidence([str(log)], options)
+    (finding,) = [f for f in gathered.report.findings if f.symptom == symptom]
     cited = set(finding.evidence.message_ids)
     assert cited and min(cited) == "msg_000200"  # past the send group's earliest 100
     sent = {row["response"]["results"][0]["messageId"] for row in gathered.evidence
             if row["kind"] == "call" and row["stage"] == "send"}  # fmt: skip
     assert cited <= sent
-    assert gathered.evidence == second_pass_evidence(paths, options, gathered.report)
+    if then is None:
+        assert gathered.evidence == second_pass_evidence([str(log)], options, gathered.report)
+    else:  # and the failure receipts themselves (their group's earliest)
+        failed = {row["message_id"] for row in gathered.evidence if row.get("event") == then}
+        assert cited <= failed
 
 
-def test_waiting_sends_stay_bounded_and_leave_when_resolved(
+def test_unsettled_sends_stay_bounded_and_leave_when_delivered(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """At most MAX_PENDING waiting sends, the earliest accepted; a receipt that resolves a message
-    frees its place, one that does not (rejected, not a lifecycle event) keeps it."""
+    """At most MAX_PENDING unsettled sends, the earliest accepted; a `message.delivery` frees its
+    message's place, other receipts (rejected, `message.sent`, not a lifecycle event) keep it."""
     monkeypatch.setattr(_citable, "MAX_PENDING", 10)
     records: list[dict[str, Any]] = []
     for number in range(30):
@@ -233,6 +245,7 @@ def test_waiting_sends_stay_bounded_and_leave_when_resolved(
             records.append(webhook("message.delivery", f"msg_{number:06d}", at=number + 0.5))
     records.append(webhook("message.sent", "msg_000005", at=40, signature="invalid"))
     records.append(webhook("message.queued", "msg_000006", at=41))
+    records.append(webhook("message.sent", "msg_000007", at=42))
     log = write_log(tmp_path / "waiting.jsonl", records)
     citable = read_inputs([str(log)], ReportOptions(), citing=True).state.citable
     assert citable is not None

@@ -14,15 +14,15 @@ aggregation state, every record a finding can cite:
 - per messageId, its first MAX_PER_MESSAGE records (the send that got it, its webhooks), for the
   MAX_MESSAGES messages first seen earliest in what each process reads (every input without
   `--jobs`; its share of the files and byte ranges with it);
-- the send of each message still waiting for its lifecycle (no receipt that resolves it yet), for
-  the MAX_PENDING accepted earliest: overdue messages are cited earliest first, and when
-  deliveries stop after the first MAX_MESSAGES messages of a log, theirs are the sends a report
-  cites.
+- the send of each message not settled (no `message.delivery` yet: still waiting, sent, or failed
+  downstream), for the MAX_PENDING accepted earliest: overdue and failed messages are cited
+  earliest first, and when deliveries stop or fail after the first MAX_MESSAGES messages of a
+  log, theirs are the sends a report cites.
 
 Bound, whatever the log's size: 3 records per stage, EARLIEST_PER_GROUP + LATEST_PER_GROUP per
 group (the state holds its groups already), MAX_MESSAGES * MAX_PER_MESSAGE records and
 MAX_MESSAGE_BYTES for messages (the messages first seen latest are dropped first), MAX_PENDING
-sends and MAX_PENDING_BYTES for waiting messages (while full, a new one is not kept).
+sends and MAX_PENDING_BYTES for messages not settled (while full, a new one is not kept).
 A record kept by the fast path is its line's bytes (parsed when selected), by the reference path
 the value it parsed. The selection is the one the second pass made while the cited values' records
 fall within those bounds; docs/bundle.md says where they can differ.
@@ -50,7 +50,7 @@ LATEST_PER_GROUP: Final = 5
 MAX_PER_MESSAGE: Final = 20
 MAX_MESSAGES: Final = 10_000
 MAX_MESSAGE_BYTES: Final = 64 * 1024 * 1024  #: of the messages' records, per process
-MAX_PENDING: Final = 10_000  #: sends of messages waiting for their lifecycle, per process
+MAX_PENDING: Final = 10_000  #: sends of messages not settled (waiting or failed), per process
 MAX_PENDING_BYTES: Final = 16 * 1024 * 1024
 _VALUE_BYTES: Final = 2048  #: what a record parsed by the reference path counts for
 _EVICT_SLACK: Final = MAX_MESSAGES // 8  #: messages over the bound before the latest are dropped
@@ -140,7 +140,7 @@ class Citable:
     input order, `start_part` before each); mergeable with another process's.
 
     Each stage's first record, last record and first failure are kept in `firsts`, `lasts`
-    and `failures`, by stage; the sends of messages waiting for their lifecycle in `pending`.
+    and `failures`, by stage; the sends of messages not settled in `pending`.
     """
 
     __slots__ = (
@@ -158,7 +158,7 @@ class Citable:
         self.message_bytes = 0  #: of every record in `messages`
         #: the least (first seen, messageId) dropped for the bound: later ones are not kept
         self.threshold: tuple[str, str] | None = None
-        #: messageId -> (accepted at, its send) while no receipt resolved it
+        #: messageId -> (accepted at, its send) until a receipt settles it
         self.pending: dict[str, tuple[str, Candidate]] = {}
         self.pending_bytes = 0  #: of the sends in `pending`
 
@@ -169,10 +169,10 @@ class Citable:
 
     def note(
         self, ts: str, stage: str, group: GroupKey, failed: bool, message_ids: Iterable[str],
-        item: Item, resolves: bool = False,
+        item: Item, settles: bool = False,
     ) -> None:  # fmt: skip
-        """Consider one record (in input order) for every kind of citation. `resolves`: a
-        webhook receipt that ends its message's wait (`_state.receipt_resolves`).
+        """Consider one record (in input order) for every kind of citation. `settles`: a
+        webhook receipt after which no finding cites its message's send (`_state.receipt_settles`).
 
         Written flat (no call for a record that is no group's earliest): it runs for every
         record of a bundle's pass.
@@ -194,7 +194,7 @@ class Citable:
         elif ts == kept.latest_ts and len(kept.latest) < LATEST_PER_GROUP:
             kept.latest.append(candidate)
         for message_id in message_ids:
-            if resolves:
+            if settles:
                 waiting = self.pending.pop(message_id, None)
                 if waiting is not None:
                     self.pending_bytes -= item_size(waiting[1][1])
@@ -214,7 +214,7 @@ class Citable:
                     self._keep_earliest_messages()
 
     def _waiting(self, message_id: str, ts: str, candidate: Candidate) -> None:
-        """Keep the send that got `message_id` accepted while it waits, if there is room."""
+        """Keep the send that got `message_id` accepted until it is settled, if there is room."""
         pending = self.pending
         if message_id in pending or len(pending) >= MAX_PENDING:
             return
@@ -266,8 +266,8 @@ class Citable:
         return self
 
     def _merge_pending(self, other: dict[str, tuple[str, Candidate]]) -> None:
-        """Add another part's waiting sends; keep the earliest accepted within the bounds (a
-        message another part resolved stays: it is selected only if a finding cites it)."""
+        """Add another part's unsettled sends; keep the earliest accepted within the bounds (a
+        message another part settled stays: it is selected only if a finding cites it)."""
         pending = self.pending
         for message_id, waiting in other.items():
             known = pending.get(message_id)

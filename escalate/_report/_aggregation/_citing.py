@@ -16,7 +16,7 @@ from __future__ import annotations
 from escalate._report._aggregation._citable import Citable, Citing, GroupKey, Item
 from escalate._report._aggregation._state import (
     AggregateState,
-    receipt_resolves,
+    receipt_settles,
     webhook_failed,
 )
 from escalate._report._filters import RecordFilter, call_message_ids
@@ -54,8 +54,8 @@ def note_record(citable: Citable, record: Record, item: Item) -> None:
     key = (record.signature, record.response_status, record.event)
     mid = record.message_id
     failed = webhook_failed(record.signature, record.response_status)
-    resolves = receipt_resolves(failed, record.event)
-    citable.note(record.ts, STAGE_WEBHOOKS, key, failed, (mid,) if mid else (), item, resolves)
+    settles = receipt_settles(failed, record.event)
+    citable.note(record.ts, STAGE_WEBHOOKS, key, failed, (mid,) if mid else (), item, settles)
 
 
 def filtered_consumer(

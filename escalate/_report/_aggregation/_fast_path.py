@@ -235,8 +235,8 @@ def folder(state: AggregateState, stats: LineStats | None = None) -> ConsumeLine
                             value.timestamp_skew_s, value.parse_error is True)  # fmt: skip
             if citable is not None:
                 ids = (value.message_id,) if value.message_id else ()
-                failed, resolves = group.failed, group.resolving
-                citable.note(value.ts, STAGE_WEBHOOKS, key, failed, ids, line, resolves)
+                failed, settles = group.failed, group.settling
+                citable.note(value.ts, STAGE_WEBHOOKS, key, failed, ids, line, settles)
             return None
         if not fold_send(state, value, send_groups):
             return fold_call(line)

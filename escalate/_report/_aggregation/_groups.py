@@ -295,12 +295,15 @@ class WebhookGroup:
         "message_ids",
         "parse_errors",
         "resolving",
+        "settling",
     )
 
-    def __init__(self, failed: bool, resolving: bool, detailed: bool) -> None:
+    def __init__(self, failed: bool, resolving: bool, settling: bool, detailed: bool) -> None:
         self.failed = failed  #: its receipts were rejected or could not be verified
         #: its receipts end their message's wait (`receipt_resolves`)
         self.resolving = resolving
+        #: its receipts settle their message: no finding cites its send (`receipt_settles`)
+        self.settling = settling
         #: its receipts' details are kept (`add_detail`): failed ones, `message.failed` events
         self.detailed = detailed
         self.count = 0

@@ -27,6 +27,7 @@ from escalate._report._aggregation._operations import Operations
 from escalate._report._aggregation._shapes import shape_of, token_class
 from escalate._report._reading._records import CallRecord, Record
 from escalate._schema import (
+    EVENT_DELIVERY,
     EVENT_FAILED,
     LIFECYCLE_EVENTS,
     OUTCOME_OK,
@@ -219,8 +220,10 @@ class AggregateState:
         if group is None:
             failed = webhook_failed(key.signature, key.response_status)
             resolving = receipt_resolves(failed, key.event)
+            settling = receipt_settles(failed, key.event)
             detailed = failed or key.event == EVENT_FAILED  # what findings cite: their messageIds
-            group = self.webhook_groups[key] = WebhookGroup(failed, resolving, detailed)
+            group = WebhookGroup(failed, resolving, settling, detailed)
+            self.webhook_groups[key] = group
         return group
 
     def webhook_arrived(
@@ -372,6 +375,13 @@ def receipt_resolves(failed: bool, event: str | None) -> bool:
     """A receipt that ends its message's wait: a lifecycle event (sent, delivered, failed) that
     the receiver verified and accepted (`failed`: `webhook_failed` of the receipt)."""
     return not failed and event in LIFECYCLE_EVENTS
+
+
+def receipt_settles(failed: bool, event: str | None) -> bool:
+    """A receipt after which no finding cites its message's send: a verified, accepted
+    `message.delivery` (after `message.sent` a message may still fail, and `delivery_failed`
+    cites the messages that did)."""
+    return receipt_resolves(failed, event) and event == EVENT_DELIVERY
 
 
 def webhook_failed(signature: str, response_status: int | None) -> bool:
