@@ -14,10 +14,11 @@ one, records are built, filtered and added. Asked for checksums, the pass also h
 as stored as it reads it (`Aggregated.checksums`); a file cut into byte ranges for `--jobs` is
 hashed whole by a thread of this process while the workers scan its ranges (SHA-256 costs about
 0.3 CPU second a GB here and releases the GIL: cheaper than giving up the split). For a bundle
-or a HAR the pass also keeps the records a finding may cite (`Citing`, `state.citable`), each
-source's in a part of its own numbered by its place in the input. `progress` is told of the bytes
-read as stored (a compressed input's too: the unit a bar is sized in) of the inputs whose size is
-known, as this process reads them, and of a worker's run by its size when it is done.
+or a HAR the pass also keeps the records a finding may cite (`Citing`, `state.citable`): one
+`Citable` a process, its records numbered by their source's place in the input. `progress` is
+told of the bytes read as stored (a compressed input's too: the unit a bar is sized in) of the
+inputs whose size is known, as this process reads them, and of a worker's run by its size when it
+is done.
 """
 
 from __future__ import annotations

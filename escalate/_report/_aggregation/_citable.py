@@ -148,8 +148,8 @@ class Citable:
         "pending_bytes", "position", "threshold",
     )  # fmt: skip
 
-    def __init__(self, source_index: int = 0, start: int = 0) -> None:
-        self.position = position_base(source_index, start)  #: of the last record noted
+    def __init__(self) -> None:
+        self.position = position_base(0, 0)  #: of the last record noted (`start_part`)
         self.firsts: dict[str, Candidate] = {}
         self.lasts: dict[str, Candidate] = {}
         self.failures: dict[str, Candidate] = {}
