@@ -10,12 +10,13 @@ from typing import Any
 
 import jinja2
 
-from escalate._render._filters import FILTERS, counted, printable, stage_title
+from escalate._render._filters import FILTERS, counted, first_of, printable, stage_title
 from escalate._render._timeline import timeline_layout
 
 #: Functions every template can call, besides the filters.
 GLOBALS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("counted", counted),
+    ("first_of", first_of),
     ("stage_title", stage_title),
     ("timeline_layout", timeline_layout),
 )

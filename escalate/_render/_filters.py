@@ -8,8 +8,8 @@ HTML needs none of them: its environment autoescapes every value.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 import orjson
 from markupsafe import Markup, escape
@@ -33,6 +33,8 @@ _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 _BREAK_AFTER = re.compile(r"(?<=[/,])(?=.)|(?<=\D:)(?=.)|(?<=\dT)(?=\d)")
 #: What a line break inside one log-derived value becomes where it must stay on one line.
 NEWLINE_MARK = " ↵ "
+#: How many input files a report for people names; the JSON format lists every one.
+FILES_SHOWN = 20
 
 
 def to_json(value: Any, indent: int = 2) -> str:
@@ -132,6 +134,19 @@ def counted(number: int, noun: str, plural: str | None = None) -> str:
     """`1 call`, `1,204 calls`: a count with its noun, thousands separated."""
     word = noun if number == 1 else (plural or f"{noun}s")
     return f"{number:,} {word}"
+
+
+class Shown(NamedTuple):
+    """The first items of a list a person reads, and how many more there are."""
+
+    first: Sequence[Any]
+    more: int
+
+
+def first_of(values: Sequence[Any], limit: int = FILES_SHOWN) -> Shown:
+    """The first `limit` values and the count of the rest: ten thousand file names in one line
+    help no one, and the JSON format keeps them all."""
+    return Shown(values[:limit], max(len(values) - limit, 0))
 
 
 def stage_title(report: dict[str, Any], stage_id: str | None) -> str:

@@ -285,8 +285,8 @@ def aggregate_run(
     with gc_paused(), closing(read(sources, checksums=checksums, counted=counted)) as readings:
         for reading in readings:
             _fold_source(state, reading, record_filter, progress, next(cites))
-            if reading.checksum is not None:
-                found.append(reading.checksum)
+            if (checksum := reading.checksum) is not None:
+                found.append(checksum)
     return Aggregated(state, tuple(found))
 
 

@@ -69,6 +69,12 @@ class SecretScanner:
         self._terms = SECRET_KEY_TERMS + config.extra_keys
         extra = tuple(ValueRule(name, re.compile(rx)) for name, rx in config.extra_patterns)
         self._rules = (*extra, *VALUE_RULES)
+        #: Any rule's trigger, or None when a rule has none (a config pattern): a text holding
+        #: no trigger has no secret a rule finds (most are file names, ids and descriptors).
+        triggers = [rule.trigger for rule in self._rules]
+        self._triggers = (
+            re.compile("|".join(re.escape(t) for t in triggers if t)) if all(triggers) else None
+        )
         self._counts: Counter[str] = Counter()
         #: Logs repeat the same strings (routes, descriptors, ids): remember recent results.
         self._cache: dict[str, tuple[str, tuple[tuple[str, int], ...]]] = {}
@@ -82,6 +88,8 @@ class SecretScanner:
         """Return `text` with every value-pattern secret replaced by its marker."""
         cached = self._cache.get(text)
         if cached is None:
+            if not self._triggered(text):
+                return text  # nothing to find: not worth a place in the cache either
             found: Counter[str] = Counter()
             cached = (self._text(text, found), tuple(found.items()))
             if len(text) <= _CACHE_MAX_TEXT:
@@ -107,6 +115,8 @@ class SecretScanner:
 
     def _text(self, text: str, counts: Counter[str]) -> str:
         """Replace secrets in the parts of `text` that are not markers, until nothing changes."""
+        if not self._triggered(text):
+            return text
         for _ in range(_MAX_PASSES):
             parts = _MARKER_SPLIT_RE.split(text)
             for index in range(0, len(parts), 2):
@@ -116,6 +126,11 @@ class SecretScanner:
                 break
             text = cleaned
         return text
+
+    def _triggered(self, text: str) -> bool:
+        """Whether any rule may find a secret in `text`: False only when no rule has its trigger
+        there (then no part of it has one, and `_spans` would run no rule)."""
+        return self._triggers is None or self._triggers.search(text.lower()) is not None
 
     def _segment(self, segment: str, counts: Counter[str]) -> str:
         """Replace every span any rule finds in `segment`; overlapping spans become one marker.
@@ -150,7 +165,7 @@ class SecretScanner:
         """
         covered = 0
         for match in rule.pattern.finditer(segment):
-            name = secret_term(match.group(1), self._terms) if rule.named_by_key else rule.name
+            name = self._key_term(match.group(1)) if rule.named_by_key else rule.name
             if name is None or match.start() < covered:
                 continue
             span = rule.locate(match) if rule.locate is not None else match.span(rule.group)

@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalate._scan import MARKER_RE, SecretScanner
+from escalate._scan import MARKER_RE, ScanConfig, SecretScanner
 
 _ALNUM = st.text("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=8,
                  max_size=24)
@@ -144,3 +144,23 @@ def test_value_scan_is_idempotent(
     rescanner = SecretScanner()
     assert rescanner.scan_value(once) == once
     assert rescanner.summary() == ()
+
+
+#: Characters whose lower case is ASCII or longer than one character (the Kelvin sign, a dotted
+#: capital I), a final sigma, and the characters the rules' triggers are made of.
+_CASE_TRICKY = st.text("\u212aK\u0130I\u03a3\u03c3=:+@-_. eyjEYJrcRCtokTOKwhsecbasicBEARERn\n",
+                       max_size=60)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.one_of(st.text(max_size=80), _CASE_TRICKY), canary=st.none() | CANARIES)
+def test_skipping_text_without_a_trigger_changes_nothing(
+    text: str, canary: tuple[str, str] | None
+) -> None:
+    """A text holding no rule's trigger is returned as it is: the same text and counts as a scan
+    that runs every rule (a config pattern has no trigger, so it turns the skip off)."""
+    text = text if canary is None else text + canary[0] + text
+    fast = SecretScanner()
+    every_rule = SecretScanner(ScanConfig(extra_patterns=(("never", r"(?!x)x"),)))
+    assert fast.scan_text(text) == every_rule.scan_text(text)
+    assert fast.summary() == every_rule.summary()

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import IO, Any, Final, NamedTuple
 
 from escalate._report._reading._compression import (
+    Decoder,
     Readable,
     Unreadable,
     decoder_for,
@@ -166,8 +167,15 @@ class Source(ABC):
         stored = self._open_named()
         try:  # written flat, not with a context manager: ten thousand small files add it up
             stream = self._bounded(stored)
-            stream = stream if counter is None else _counted(stream, counter)
-            yield from self._decoded(stream, chunk_size)
+            decode = self._decoder(stream)
+            if counter is None:
+                yield from decode(stream, chunk_size)
+            elif decode is plain_chunks:  # the chunks are the stored bytes: counted as they pass
+                for chunk in plain_chunks(stream, chunk_size):
+                    counter.update(chunk)
+                    yield chunk
+            else:  # counted as the decoder reads them
+                yield from decode(_counted(stream, counter), chunk_size)
         except (OSError, Unreadable) as error:
             raise InputError(f"{self.name}: cannot read: {error}") from None
         finally:
@@ -178,8 +186,9 @@ class Source(ABC):
         the buffer in front of a counter must not read past it)."""
         return stored
 
-    def _decoded(self, stream: Readable, chunk_size: int) -> Iterator[bytes]:
-        return decoder_for(_peek(stream))(stream, chunk_size)
+    def _decoder(self, stream: Readable) -> Decoder:
+        """How the stored bytes decode, from their first bytes (peeked, not consumed)."""
+        return decoder_for(_peek(stream))
 
     def _open_named(self) -> IO[bytes]:
         try:
@@ -299,8 +308,8 @@ class ByteRange(Source):
     def _bounded(self, stored: IO[bytes]) -> Readable:
         return _Limited(stored, self.end - self.start)
 
-    def _decoded(self, stream: Readable, chunk_size: int) -> Iterator[bytes]:
-        return plain_chunks(stream, chunk_size)
+    def _decoder(self, stream: Readable) -> Decoder:
+        return plain_chunks  # only plain files are cut into byte ranges
 
 
 def _peek(stream: Readable) -> bytes:
