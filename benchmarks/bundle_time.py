@@ -7,7 +7,8 @@ The bundle and the HAR are made from the report's own pass (the inputs are read 
 cost over the report's is the candidates kept during the pass, the selection, the three report
 renderings, the HAR and the secret scan of every file, and for `bundle` the SHA-256 of each
 input (computed by the pass's reader thread as it reads). Each command runs in its own process
-under GNU time; the commands run round-robin, `--repeat` rounds, so load drift is shared.
+under GNU time; the commands run round-robin, `--repeat` rounds, so load drift is shared. The log
+may be a folder of files (`many_files.py` writes one): then nothing is read from stdin.
 Printed: the median wall and CPU seconds and peak RSS of each, and its ratio to `report` (median
 of the per-round ratios, with their lowest and highest: the spread on a shared machine), in wall
 time and in CPU time (on a busy machine the CPU ratio is the steadier one). `--compare-tree DIR`
@@ -67,7 +68,8 @@ def _timed(command: Command) -> Run:
 
 
 def commands(log: str, out: str, jobs: int, tree: str | None) -> dict[str, Command]:
-    """name -> command: report, bundle, har, and bundle and har reading the log from stdin."""
+    """name -> command: report, bundle, har, and (for a file) bundle and har reading it from
+    stdin."""
     env = None
     label = ""
     if tree is not None:
@@ -81,7 +83,7 @@ def commands(log: str, out: str, jobs: int, tree: str | None) -> dict[str, Comma
         "bundle": Command([*escalate, "bundle", log, "-o", f"{out}.zip", *more], folder, env=env),
         "har": Command([*escalate, "har", log, "-o", f"{out}.har", *more], folder, env=env),
     }
-    if tree is None:  # an older tree may refuse stdin
+    if tree is None and os.path.isfile(log):  # an older tree may refuse stdin; a folder can't be
         named["bundle -  (stdin)"] = Command(
             [*escalate, "bundle", "-", "-o", f"{out}-stdin.zip", *more], folder, stdin=log
         )
@@ -135,7 +137,8 @@ def main() -> None:
                                   args.compare_tree))  # fmt: skip
         runs = measure(named, args.repeat)
     print(f"load average after: {os.getloadavg()}")
-    print(f"{args.repeat} rounds, {args.log} ({os.path.getsize(args.log):,} bytes)")
+    size = f" ({os.path.getsize(args.log):,} bytes)" if os.path.isfile(args.log) else ""
+    print(f"{args.repeat} rounds, {args.log}{size}")
     print("\n".join(table(runs, "report")))
 
 
