@@ -182,8 +182,8 @@ class Source(ABC):
             self._close(stored)
 
     def _bounded(self, stored: IO[bytes]) -> Readable:
-        """The stored bytes this source is (a byte range's end is applied here, before any count:
-        the buffer in front of a counter must not read past it)."""
+        """The stored bytes this source is (a byte range's end is applied here, before anything
+        reads or counts them)."""
         return stored
 
     def _decoder(self, stream: Readable) -> Decoder:
@@ -341,23 +341,14 @@ class _Limited:
     """The first `size` bytes of a stream (the rest of a byte range's file is not read)."""
 
     def __init__(self, stream: IO[bytes], size: int) -> None:
-        self._stream: Any = stream  # Any: IO[bytes] declares no readinto
-        self._remaining = size
+        self._stream, self._remaining = stream, size
 
     def read(self, size: int) -> bytes:
         if self._remaining <= 0:
             return b""
-        data: bytes = self._stream.read(min(size, self._remaining))
+        data = self._stream.read(min(size, self._remaining))
         self._remaining -= len(data)
         return data
-
-    def readinto(self, buffer: memoryview) -> int:
-        """Read into `buffer` (a counter's), never past the end."""
-        if self._remaining <= 0:
-            return 0
-        count: int = self._stream.readinto(buffer[: self._remaining])
-        self._remaining -= count
-        return count
 
 
 def _next_line_start(handle: IO[bytes], offset: int) -> int:
