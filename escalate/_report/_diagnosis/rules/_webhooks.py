@@ -13,7 +13,11 @@ from escalate._report._aggregation._groups import (
 )
 from escalate._report._aggregation._messages import Overdue
 from escalate._report._aggregation._shapes import token_freshness_text
-from escalate._report._aggregation._state import AggregateState, webhook_failed
+from escalate._report._aggregation._state import (
+    AggregateState,
+    receipt_resolves,
+    webhook_failed,
+)
 from escalate._report._diagnosis.rules._package import duration_text, payload_text, plural
 from escalate._report._diagnosis.rules._select import successes
 from escalate._report._model import EscalationPackage, Evidence, PackageRow
@@ -102,12 +106,13 @@ def unchecked(key: WebhookKey) -> bool:
 
 
 def failure_events(state: AggregateState, *, taken: bool) -> SelectedHooks:
-    """`message.failed` receipts the receiver took (signed, answered 2xx: each resolves its
-    message, `delivery_failed`), or did not take (its message stays pending)."""
+    """`message.failed` receipts the receiver took (each resolves its message, as the state
+    decides it: `receipt_resolves`; `delivery_failed`), or did not take (its message stays
+    pending)."""
 
     def match(key: WebhookKey) -> bool:
-        rejected = webhook_failed(key.signature, key.response_status)
-        return key.event == EVENT_FAILED and rejected != taken
+        failed = webhook_failed(key.signature, key.response_status)
+        return key.event == EVENT_FAILED and receipt_resolves(failed, key.event) == taken
 
     return select_hooks(state, match)
 
